@@ -1,0 +1,1 @@
+"""Dash web app for clients, clinicians, researchers and admins."""

@@ -1,0 +1,1 @@
+"""Where data comes from: BLE wire formats, device profiles, collector, emulators, importers."""

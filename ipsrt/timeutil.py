@@ -1,0 +1,268 @@
+"""The time model: UTC instants, client-local diary dates and circular clock times.
+
+Conventions (see ``docs/architecture.md``, "Time"):
+
+* Instants are stored in UTC. A client's IANA zone is used only to read a local
+  clock time (minute of day) or a local diary date.
+* A sleep episode belongs to the *night* that starts on the local date of its
+  onset when the onset is at or after 12:00 local time, otherwise to the
+  previous date (noon-to-noon nights).
+* Clock times are circular quantities on a 1440-minute circle. They are
+  averaged with the circular mean and spread with the circular standard
+  deviation, or unwrapped around their circular mean before any arithmetic.
+* Durations are always computed between UTC instants, so a 23:00-07:00 night
+  lasts 7 h across a spring-forward change and 9 h across a fall-back one.
+
+Every function here is pure: the current time is never read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from ipsrt.errors import InvalidTimeError, InvalidTimezoneError
+
+MINUTES_PER_DAY = 1440
+NOON_MINUTE = 12 * 60
+UTC = dt.UTC
+
+__all__ = [
+    "MINUTES_PER_DAY",
+    "circular_mean_minutes",
+    "circular_sd_minutes",
+    "diary_date",
+    "elapsed_minutes",
+    "local_clock_to_utc",
+    "minute_of_day",
+    "night_of",
+    "nights_of",
+    "parse_clock",
+    "require_utc",
+    "unwrap_minutes",
+    "zone",
+]
+
+
+def zone(name: str) -> ZoneInfo:
+    """Return the IANA zone called *name* or raise :class:`InvalidTimezoneError`.
+
+    Fixed offsets and abbreviations such as ``"CET"`` or ``"EST"`` are refused
+    unless they are real IANA keys; ``"UTC"`` is accepted.
+    """
+    if not isinstance(name, str) or not name or name != name.strip() or "\x00" in name:
+        raise InvalidTimezoneError(f"invalid time zone {name!r}: expected an IANA name")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as exc:
+        raise InvalidTimezoneError(
+            f"unknown time zone {name!r}: expected an IANA name such as 'Europe/Berlin'"
+        ) from exc
+
+
+def require_utc(instant: dt.datetime) -> dt.datetime:
+    """Return *instant* converted to UTC; naive datetimes are refused."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise InvalidTimeError(f"naive datetime {instant.isoformat()}: instants must carry a zone")
+    return instant.astimezone(UTC)
+
+
+def _as_utc_index(instants: pd.DatetimeIndex | pd.Series | Iterable[dt.datetime]) -> pd.DatetimeIndex:
+    index = pd.DatetimeIndex(instants)
+    if index.tz is None:
+        raise InvalidTimeError("naive timestamps: instants must be timezone-aware (UTC)")
+    return index.tz_convert("UTC")
+
+
+def minute_of_day(
+    instants: pd.DatetimeIndex | pd.Series | Iterable[dt.datetime], tz: str
+) -> npt.NDArray[np.int64]:
+    """Local clock minute (0..1439) of each UTC instant in zone *tz*.
+
+    Seconds are truncated. Across a DST change the clock reading is what a wall
+    clock showed, so an instant after fall-back can share its minute of day with
+    one an hour earlier.
+    """
+    local = _as_utc_index(instants).tz_convert(zone(tz))
+    return np.asarray(local.hour * 60 + local.minute, dtype=np.int64)
+
+
+def diary_date(
+    instants: pd.DatetimeIndex | pd.Series | Iterable[dt.datetime], tz: str
+) -> npt.NDArray[np.object_]:
+    """Local calendar date (``datetime.date``) of each UTC instant in zone *tz*."""
+    local = _as_utc_index(instants).tz_convert(zone(tz))
+    return np.asarray(local.date, dtype=object)
+
+
+def night_of(onset: dt.datetime, tz: str) -> dt.date:
+    """The night a sleep episode belongs to, by the local date of its onset.
+
+    An onset at or after 12:00 local time belongs to that date's night; an
+    earlier onset belongs to the night of the previous date (noon to noon).
+    """
+    local = require_utc(onset).astimezone(zone(tz))
+    if local.hour * 60 + local.minute >= NOON_MINUTE:
+        return local.date()
+    return local.date() - dt.timedelta(days=1)
+
+
+def nights_of(
+    onsets: pd.DatetimeIndex | pd.Series | Iterable[dt.datetime], tz: str
+) -> npt.NDArray[np.object_]:
+    """Vectorised :func:`night_of` for many onsets."""
+    local = _as_utc_index(onsets).tz_convert(zone(tz))
+    # Subtract 12 h of wall-clock time (not of real time) so that DST days do
+    # not move the noon boundary.
+    wall = local.tz_localize(None) - pd.Timedelta(hours=12)
+    return np.asarray(wall.date, dtype=object)
+
+
+def parse_clock(text: str) -> int:
+    """Parse a 24-hour ``HH:MM`` clock reading into minutes after midnight.
+
+    ``24:00`` and anything beyond ``23:59`` are refused with
+    :class:`InvalidTimeError`.
+    """
+    parts = text.strip().split(":") if isinstance(text, str) else []
+    if len(parts) != 2 or not all(p.isdigit() and 1 <= len(p) <= 2 for p in parts):
+        raise InvalidTimeError(f"invalid clock time {text!r}: expected HH:MM")
+    hours, minutes = int(parts[0]), int(parts[1])
+    if hours > 23 or minutes > 59:
+        raise InvalidTimeError(f"invalid clock time {text!r}: expected 00:00 to 23:59")
+    return hours * 60 + minutes
+
+
+def local_clock_to_utc(
+    date: dt.date,
+    clock_minutes: int,
+    tz: str,
+    *,
+    ambiguous: Literal["earlier", "later", "raise"] = "earlier",
+    nonexistent: Literal["raise", "shift_forward"] = "raise",
+) -> dt.datetime:
+    """The UTC instant at which a local wall clock in *tz* read *clock_minutes* on *date*.
+
+    Parameters
+    ----------
+    date, clock_minutes
+        Local calendar date and minutes after local midnight (0..1439).
+    tz
+        IANA zone name.
+    ambiguous
+        A reading that occurs twice (fall-back hour): take the earlier or the
+        later instant, or raise :class:`InvalidTimeError`.
+    nonexistent
+        A reading skipped by a spring-forward change: raise
+        :class:`InvalidTimeError`, or move it forward by the size of the gap
+        (02:30 becomes 03:30 in Europe/Berlin).
+    """
+    if not 0 <= clock_minutes < MINUTES_PER_DAY:
+        raise InvalidTimeError(f"clock minute {clock_minutes} outside 0..1439")
+    zi = zone(tz)
+    naive = dt.datetime.combine(date, dt.time(clock_minutes // 60, clock_minutes % 60))
+    first = naive.replace(tzinfo=zi, fold=0)
+    second = naive.replace(tzinfo=zi, fold=1)
+    # A wall time that does not round-trip does not exist (it fell in a gap).
+    if first.astimezone(UTC).astimezone(zi).replace(tzinfo=None) != naive:
+        if nonexistent == "raise":
+            raise InvalidTimeError(
+                f"{naive:%Y-%m-%d %H:%M} does not exist in {tz} (clocks moved forward)"
+            )
+        # fold=0 in a gap uses the offset from before the change, which lands
+        # the instant the width of the gap later on the wall clock.
+        return first.astimezone(UTC)
+    if first.utcoffset() != second.utcoffset():
+        if ambiguous == "raise":
+            raise InvalidTimeError(
+                f"{naive:%Y-%m-%d %H:%M} occurs twice in {tz} (clocks moved back)"
+            )
+        return (first if ambiguous == "earlier" else second).astimezone(UTC)
+    return first.astimezone(UTC)
+
+
+def elapsed_minutes(start: dt.datetime, end: dt.datetime) -> float:
+    """Minutes of real time from *start* to *end* (both timezone-aware).
+
+    The difference is taken between UTC instants, so it is right across DST
+    changes: local 23:00 to 07:00 is 420 minutes on a spring-forward night and
+    540 on a fall-back night in Europe/Berlin.
+    """
+    return (require_utc(end) - require_utc(start)).total_seconds() / 60.0
+
+
+def _finite(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    return arr[np.isfinite(arr)]
+
+
+def circular_mean_minutes(values: npt.ArrayLike) -> float:
+    r"""Circular mean of clock times given in minutes after midnight.
+
+    .. math::
+
+        \bar t = \frac{1440}{2\pi}\,\operatorname{atan2}\Big(\sum\sin\theta_i,
+        \sum\cos\theta_i\Big) \bmod 1440,\qquad \theta_i = 2\pi t_i/1440
+
+    NaNs are ignored; an empty input, or one whose mean resultant length is
+    zero (times spread evenly round the clock), gives NaN.
+
+    References
+    ----------
+    Fisher, N. I. (1993). *Statistical Analysis of Circular Data*. Cambridge
+    University Press, section 2.3.
+    """
+    arr = _finite(values)
+    if arr.size == 0:
+        return float("nan")
+    theta = arr * (2 * np.pi / MINUTES_PER_DAY)
+    s, c = np.sin(theta).sum(), np.cos(theta).sum()
+    if np.hypot(s, c) < 1e-9 * arr.size:
+        return float("nan")
+    return float(stats.circmean(arr, high=MINUTES_PER_DAY, low=0))
+
+
+def circular_sd_minutes(values: npt.ArrayLike) -> float:
+    r"""Circular standard deviation of clock times, in minutes.
+
+    .. math::
+
+        s = \frac{1440}{2\pi}\sqrt{-2\ln \bar R},\qquad
+        \bar R = \frac{1}{n}\Big|\sum e^{i\theta_i}\Big|
+
+    For tightly clustered times this equals the ordinary (population) standard
+    deviation of the unwrapped times to first order. NaNs are ignored; an empty
+    input gives NaN.
+
+    References
+    ----------
+    Fisher, N. I. (1993). *Statistical Analysis of Circular Data*, eq. 2.12.
+    """
+    arr = _finite(values)
+    if arr.size == 0:
+        return float("nan")
+    return float(stats.circstd(arr, high=MINUTES_PER_DAY, low=0))
+
+
+def unwrap_minutes(values: npt.ArrayLike, centre: float | None = None) -> npt.NDArray[np.float64]:
+    """Map clock times onto a line around *centre* (default: their circular mean).
+
+    Each time ``t`` becomes the representative of ``t + 1440 k`` that lies in
+    ``[centre - 720, centre + 720)``, so ordinary arithmetic (mean, SD,
+    differences) is valid for times that straddle midnight: 23:50 and 00:10
+    around a centre of 0 become -10 and 10. NaNs stay NaN.
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    if centre is None:
+        centre = circular_mean_minutes(arr)
+    if not np.isfinite(centre):
+        return np.full(arr.shape, np.nan)
+    half = MINUTES_PER_DAY / 2
+    return np.asarray(((arr - centre + half) % MINUTES_PER_DAY) - half + centre, dtype=np.float64)
