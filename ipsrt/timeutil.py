@@ -74,16 +74,17 @@ def require_utc(instant: dt.datetime) -> dt.datetime:
     return instant.astimezone(UTC)
 
 
-def _as_utc_index(instants: pd.DatetimeIndex | pd.Series | Iterable[dt.datetime]) -> pd.DatetimeIndex:
+Instants = pd.DatetimeIndex | pd.Series | Iterable[dt.datetime]
+
+
+def _as_utc_index(instants: Instants) -> pd.DatetimeIndex:
     index = pd.DatetimeIndex(instants)
     if index.tz is None:
         raise InvalidTimeError("naive timestamps: instants must be timezone-aware (UTC)")
     return index.tz_convert("UTC")
 
 
-def minute_of_day(
-    instants: pd.DatetimeIndex | pd.Series | Iterable[dt.datetime], tz: str
-) -> npt.NDArray[np.int64]:
+def minute_of_day(instants: Instants, tz: str) -> npt.NDArray[np.int64]:
     """Local clock minute (0..1439) of each UTC instant in zone *tz*.
 
     Seconds are truncated. Across a DST change the clock reading is what a wall
@@ -94,9 +95,7 @@ def minute_of_day(
     return np.asarray(local.hour * 60 + local.minute, dtype=np.int64)
 
 
-def diary_date(
-    instants: pd.DatetimeIndex | pd.Series | Iterable[dt.datetime], tz: str
-) -> npt.NDArray[np.object_]:
+def diary_date(instants: Instants, tz: str) -> npt.NDArray[np.object_]:
     """Local calendar date (``datetime.date``) of each UTC instant in zone *tz*."""
     local = _as_utc_index(instants).tz_convert(zone(tz))
     return np.asarray(local.date, dtype=object)
@@ -114,9 +113,7 @@ def night_of(onset: dt.datetime, tz: str) -> dt.date:
     return local.date() - dt.timedelta(days=1)
 
 
-def nights_of(
-    onsets: pd.DatetimeIndex | pd.Series | Iterable[dt.datetime], tz: str
-) -> npt.NDArray[np.object_]:
+def nights_of(onsets: Instants, tz: str) -> npt.NDArray[np.object_]:
     """Vectorised :func:`night_of` for many onsets."""
     local = _as_utc_index(onsets).tz_convert(zone(tz))
     # Subtract 12 h of wall-clock time (not of real time) so that DST days do

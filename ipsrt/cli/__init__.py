@@ -1,0 +1,82 @@
+"""The ``ipsrt`` command line (Typer): the composition root of the project.
+
+Commands stay thin: they parse options, read the clock, build a Store from
+the database URL and call the core. Errors from the core become one line on
+stderr and exit status 1 (see :func:`ipsrt.cli.common.handle_errors`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from ipsrt import __version__
+from ipsrt.cli import admin
+from ipsrt.store.engine import ENV_VAR
+
+app = typer.Typer(
+    name="ipsrt",
+    help="Social rhythm tracker for Interpersonal and Social Rhythm Therapy.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ipsrt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL for every command (same as IPSRT_DATABASE_URL)."),
+    ] = None,
+) -> None:
+    """Social rhythm tracker for Interpersonal and Social Rhythm Therapy."""
+    if db:
+        # Commands read --db or this variable; set here, it reaches all of them.
+        os.environ[ENV_VAR] = db
+
+
+app.command("init")(admin.init)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.clients_app, name="clients")
+app.add_typer(admin.users_app, name="users")
+app.command("assign")(admin.assign)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: run a command and return its exit status.
+
+    Usage errors (unknown option, missing argument) are reported as one line
+    on stderr with status 2; the core's errors as one line with status 1.
+    """
+    try:
+        result = app(args=argv, prog_name="ipsrt", standalone_mode=False)
+    except typer.TyperException as exc:
+        message = " ".join(exc.format_message().split())
+        if message:
+            print(f"error: {message} (see 'ipsrt --help')", file=sys.stderr)
+        return exc.exit_code
+    except typer.Abort:
+        print("error: aborted", file=sys.stderr)
+        return 1
+    except typer.Exit as exc:
+        return exc.exit_code
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script wrapper around :func:`main`."""
+    sys.exit(main())

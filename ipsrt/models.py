@@ -1,0 +1,391 @@
+"""The data model (SQLModel tables) shared by every part of the tracker.
+
+The rules live in the schema as well as in Python: foreign keys, unique keys
+and named check constraints for every range. Instants are stored in UTC; see
+``docs/architecture.md`` for the conventions and the hot ``minute_sample``
+table's layout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# Explicit constraint names keep Alembic migrations and both backends in step.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC instant, stored as naive UTC on every backend."""
+
+    impl = sa.DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()}: store only aware instants")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def _utc_column(nullable: bool = False, **kw: Any) -> Any:
+    return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable, **kw))
+
+
+class Role(enum.StrEnum):
+    """What a user may do; enforced by the access rules, stored as text."""
+
+    CLIENT = "client"
+    CLINICIAN = "clinician"
+    RESEARCHER = "researcher"
+    ADMIN = "admin"
+
+
+class DeviceFamily(enum.StrEnum):
+    """Device families the collector and importers know."""
+
+    GATT_STANDARD = "gatt-standard"
+    INFINITIME = "infinitime"
+    BANGLEJS = "banglejs"
+    HUAMI = "huami"
+    IMPORT = "import"
+
+
+class DeviceState(enum.IntEnum):
+    """What the device said the wearer was doing in a minute (stored as a small int)."""
+
+    UNKNOWN = 0
+    AWAKE = 1
+    SLEEP_LIGHT = 2
+    SLEEP_DEEP = 3
+    SLEEP_REM = 4
+    NOT_WORN = 5
+
+    @property
+    def label(self) -> str:
+        """The state's name as used in data frames and exports (``sleep_light``)."""
+        return self.name.lower()
+
+
+class Quality(enum.IntFlag):
+    """Quality flags of a minute sample; 0 means the sample passed every check."""
+
+    OK = 0
+    HEART_RATE_IMPLAUSIBLE = 1
+    STEPS_IMPLAUSIBLE = 2
+    TIME_BEFORE_MINIMUM = 4
+    TIME_IN_FUTURE = 8
+
+
+class SleepSource(enum.StrEnum):
+    """Where a sleep episode came from."""
+
+    DEVICE = "device"
+    DETECTED = "detected"
+    DIARY = "diary"
+
+
+class AlertState(enum.StrEnum):
+    """Life cycle of an alert."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+
+
+def _in(column: str, values: type[enum.Enum]) -> str:
+    quoted = ", ".join(f"'{member.value}'" for member in values)
+    return f"{column} IN ({quoted})"
+
+
+class Client(SQLModel, table=True):
+    """A person in care, known to the tracker by a pseudonymous code."""
+
+    __tablename__ = "client"
+    __table_args__ = (
+        sa.CheckConstraint("week_start BETWEEN 0 AND 6", name="week_start_range"),
+        sa.CheckConstraint("length(code) BETWEEN 1 AND 64", name="code_length"),
+        sa.CheckConstraint("length(timezone) BETWEEN 1 AND 64", name="timezone_length"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    display_name: str | None = Field(default=None, max_length=200)
+    timezone: str = Field(max_length=64)
+    week_start: int = Field(default=0, description="0 = Monday ... 6 = Sunday")
+    created_at: dt.datetime = _utc_column()
+    archived_at: dt.datetime | None = _utc_column(nullable=True)
+
+
+class User(SQLModel, table=True):
+    """Someone who logs in: a client, clinician, researcher or admin."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint(_in("role", Role), name="role_known"),
+        sa.CheckConstraint("(role = 'client') = (client_id IS NOT NULL)", name="client_link"),
+        sa.CheckConstraint("length(login) BETWEEN 1 AND 128", name="login_length"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=128, unique=True)
+    password_hash: str = Field(max_length=512, repr=False)
+    role: str = Field(max_length=16)
+    client_id: int | None = Field(default=None, foreign_key="client.id", ondelete="RESTRICT")
+    active: bool = Field(default=True)
+    created_at: dt.datetime = _utc_column()
+    password_changed_at: dt.datetime = _utc_column()
+
+
+class CareAssignment(SQLModel, table=True):
+    """A clinician looks after a client."""
+
+    __tablename__ = "care_assignment"
+    __table_args__ = (sa.UniqueConstraint("clinician_id", "client_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinician_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
+    created_at: dt.datetime = _utc_column()
+
+
+class Device(SQLModel, table=True):
+    """A wearable (or an import source) that produces a client's samples."""
+
+    __tablename__ = "device"
+    __table_args__ = (
+        sa.CheckConstraint(_in("family", DeviceFamily), name="family_known"),
+        sa.CheckConstraint("battery IS NULL OR battery BETWEEN 0 AND 100", name="battery_range"),
+        sa.UniqueConstraint("family", "address"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="RESTRICT", index=True)
+    family: str = Field(max_length=32)
+    address: str = Field(max_length=128)
+    name: str | None = Field(default=None, max_length=200)
+    secret: str | None = Field(default=None, max_length=512, repr=False)
+    last_clock_offset_s: float | None = None
+    battery: int | None = None
+    last_seen: dt.datetime | None = _utc_column(nullable=True)
+    created_at: dt.datetime = _utc_column()
+
+
+class DeviceCursor(SQLModel, table=True):
+    """How far a device's history has been stored, one row per data type.
+
+    ``position`` is opaque to the store (a timestamp, a record counter, ...);
+    it is written in the same transaction as the samples it covers, so a
+    device is acknowledged only for data that is durably stored.
+    """
+
+    __tablename__ = "device_cursor"
+
+    device_id: int = Field(foreign_key="device.id", ondelete="CASCADE", primary_key=True)
+    data_type: str = Field(max_length=32, primary_key=True)
+    position: str = Field(max_length=256)
+    updated_at: dt.datetime = _utc_column()
+
+
+class MinuteSample(SQLModel, table=True):
+    """One device's readings for one UTC minute: the hot table.
+
+    ``ts`` is the minute's start as Unix seconds (UTC, a multiple of 60); the
+    primary key (device_id, ts) makes re-sent minutes idempotent and keeps a
+    device's minutes in time order on disk. The client is the device's client
+    (a device never changes client; the schema refuses such an update), so it
+    is not repeated on every row. Written only by
+    :meth:`ipsrt.store.Store.upsert_minute_samples`, never row by row.
+    """
+
+    __tablename__ = "minute_sample"
+    __table_args__ = (
+        sa.CheckConstraint("ts % 60 = 0", name="ts_whole_minute"),
+        sa.CheckConstraint("steps IS NULL OR steps BETWEEN 0 AND 65535", name="steps_range"),
+        sa.CheckConstraint(
+            "heart_rate IS NULL OR heart_rate BETWEEN 1 AND 65535", name="heart_rate_range"
+        ),
+        sa.CheckConstraint("activity IS NULL OR activity >= 0", name="activity_range"),
+        sa.CheckConstraint("state BETWEEN 0 AND 5", name="state_known"),
+        sa.CheckConstraint("quality BETWEEN 0 AND 255", name="quality_range"),
+        {"sqlite_with_rowid": False},
+    )
+
+    device_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("device.id", ondelete="RESTRICT"), primary_key=True
+        )
+    )
+    ts: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True))
+    steps: int | None = None
+    activity: float | None = None
+    heart_rate: int | None = None
+    state: int = Field(default=0, sa_column=sa.Column(sa.SmallInteger, nullable=False))
+    quality: int = Field(default=0, sa_column=sa.Column(sa.SmallInteger, nullable=False))
+
+
+class SleepEpisode(SQLModel, table=True):
+    """A stretch of sleep from a device, the detector or the diary."""
+
+    __tablename__ = "sleep_episode"
+    __table_args__ = (
+        sa.CheckConstraint("end_utc > start_utc", name="positive_length"),
+        sa.CheckConstraint(_in("source", SleepSource), name="source_known"),
+        sa.UniqueConstraint("client_id", "source", "start_utc"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="RESTRICT", index=True)
+    start_utc: dt.datetime = _utc_column()
+    end_utc: dt.datetime = _utc_column()
+    source: str = Field(max_length=16)
+    is_main: bool = Field(default=False)
+    algorithm: str = Field(default="", max_length=64)
+    algorithm_version: str = Field(default="", max_length=32)
+
+
+class SrmEntry(SQLModel, table=True):
+    """One SRM diary line: when (or whether) an activity happened on a diary date."""
+
+    __tablename__ = "srm_entry"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "clock_minute IS NULL OR clock_minute BETWEEN 0 AND 1439", name="clock_range"
+        ),
+        sa.CheckConstraint(
+            "target_minute IS NULL OR target_minute BETWEEN 0 AND 1439", name="target_range"
+        ),
+        sa.CheckConstraint("people IS NULL OR people BETWEEN 0 AND 3", name="people_range"),
+        sa.CheckConstraint("(clock_minute IS NULL) = not_done", name="time_or_not_done"),
+        sa.CheckConstraint("item_set IN ('srm5', 'srm17')", name="item_set_known"),
+        sa.UniqueConstraint("client_id", "diary_date", "item_set", "activity"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="RESTRICT")
+    diary_date: dt.date
+    item_set: str = Field(default="srm5", max_length=8)
+    activity: str = Field(max_length=64)
+    clock_minute: int | None = None
+    not_done: bool = Field(default=False)
+    people: int | None = None
+    target_minute: int | None = None
+    recorded_at: dt.datetime = _utc_column()
+
+
+class MoodEntry(SQLModel, table=True):
+    """The daily IPSRT mood rating with optional energy, irritability and anxiety."""
+
+    __tablename__ = "mood_entry"
+    __table_args__ = (
+        sa.CheckConstraint("mood BETWEEN -5 AND 5", name="mood_range"),
+        sa.CheckConstraint("energy IS NULL OR energy BETWEEN 0 AND 10", name="energy_range"),
+        sa.CheckConstraint(
+            "irritability IS NULL OR irritability BETWEEN 0 AND 10", name="irritability_range"
+        ),
+        sa.CheckConstraint("anxiety IS NULL OR anxiety BETWEEN 0 AND 10", name="anxiety_range"),
+        sa.UniqueConstraint("client_id", "diary_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="RESTRICT")
+    diary_date: dt.date
+    mood: int
+    energy: int | None = None
+    irritability: int | None = None
+    anxiety: int | None = None
+    note: str | None = Field(default=None, max_length=2000)
+    recorded_at: dt.datetime = _utc_column()
+
+
+class ScaleResponse(SQLModel, table=True):
+    """Item answers to a questionnaire (PHQ-9, ASRM); totals are computed on the fly."""
+
+    __tablename__ = "scale_response"
+    __table_args__ = (
+        sa.CheckConstraint("instrument IN ('phq9', 'asrm')", name="instrument_known"),
+        # Nine items scored 0..3 for PHQ-9; five items scored 0..4 for ASRM.
+        sa.CheckConstraint(
+            "(instrument = 'phq9' AND item1 BETWEEN 0 AND 3 AND item2 BETWEEN 0 AND 3"
+            " AND item3 BETWEEN 0 AND 3 AND item4 BETWEEN 0 AND 3 AND item5 BETWEEN 0 AND 3"
+            " AND item6 BETWEEN 0 AND 3 AND item7 BETWEEN 0 AND 3 AND item8 BETWEEN 0 AND 3"
+            " AND item9 BETWEEN 0 AND 3)"
+            " OR (instrument = 'asrm' AND item1 BETWEEN 0 AND 4 AND item2 BETWEEN 0 AND 4"
+            " AND item3 BETWEEN 0 AND 4 AND item4 BETWEEN 0 AND 4 AND item5 BETWEEN 0 AND 4"
+            " AND item6 IS NULL AND item7 IS NULL AND item8 IS NULL AND item9 IS NULL)",
+            name="items_range",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="RESTRICT", index=True)
+    instrument: str = Field(max_length=16)
+    version: str = Field(max_length=32)
+    answered_on: dt.date
+    item1: int
+    item2: int
+    item3: int
+    item4: int
+    item5: int
+    item6: int | None = None
+    item7: int | None = None
+    item8: int | None = None
+    item9: int | None = None
+    recorded_at: dt.datetime = _utc_column()
+
+
+class Alert(SQLModel, table=True):
+    """A prompt for a conversation, raised by an alert rule with its evidence."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        sa.CheckConstraint("severity IN ('info', 'warning', 'urgent')", name="severity_known"),
+        sa.CheckConstraint(_in("state", AlertState), name="state_known"),
+        sa.CheckConstraint("window_end >= window_start", name="window_order"),
+        sa.CheckConstraint(
+            "(state = 'acknowledged') = (acknowledged_at IS NOT NULL)", name="ack_consistent"
+        ),
+        sa.UniqueConstraint("client_id", "rule", "window_start", "window_end"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="RESTRICT", index=True)
+    rule: str = Field(max_length=64)
+    window_start: dt.date
+    window_end: dt.date
+    severity: str = Field(max_length=16)
+    message: str = Field(max_length=1000)
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON))
+    state: str = Field(default="open", max_length=16)
+    created_at: dt.datetime = _utc_column()
+    acknowledged_by: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+    )
+    acknowledged_at: dt.datetime | None = _utc_column(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """An append-only record of who did what to whose data, and when (UTC)."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = _utc_column()
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=64)
+    subject: str | None = Field(default=None, max_length=128)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON))

@@ -1,0 +1,516 @@
+"""The Store: every read and write of the tracker's records goes through here.
+
+A Store is built from a database URL by the engine factory; it holds no
+global state. Writes are short transactions; on SQLite they start with
+``BEGIN IMMEDIATE``. Every call that records something takes ``now`` from the
+caller (the CLI or the dashboard read the clock, never the store).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, select
+
+from ipsrt import passwords
+from ipsrt.errors import (
+    AlreadyExistsError,
+    DatabaseError,
+    InvalidInputError,
+    NotFoundError,
+    SchemaNotCurrentError,
+)
+from ipsrt.models import (
+    AuditEvent,
+    CareAssignment,
+    Client,
+    Device,
+    DeviceCursor,
+    DeviceFamily,
+    Role,
+    User,
+)
+from ipsrt.store import migrate
+from ipsrt.store.engine import WRITE_OPTION, make_engine, parse_url, safe_url, sqlite_path
+from ipsrt.store.samples import (
+    QualityRules,
+    UpsertResult,
+    prepare_samples,
+    read_minute_frame,
+    write_samples,
+)
+from ipsrt.timeutil import require_utc, zone
+
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+LOGIN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}")
+
+__all__ = ["Store"]
+
+
+def _check_code(code: str) -> str:
+    if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
+        raise InvalidInputError(
+            f"invalid client code {code!r}: use 1-64 letters, digits, '.', '_' or '-'"
+        )
+    return code
+
+
+def _check_login(login: str) -> str:
+    if not isinstance(login, str) or not LOGIN_PATTERN.fullmatch(login):
+        raise InvalidInputError(
+            f"invalid login {login!r}: use 1-128 letters, digits, '.', '_', '@', '+' or '-'"
+        )
+    return login
+
+
+def _to_seconds(instant: dt.datetime, name: str) -> int:
+    try:
+        utc = require_utc(instant)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{name}: {exc}") from exc
+    return int(utc.timestamp())
+
+
+class Store:
+    """Records of one tracker database (SQLite file or PostgreSQL).
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL (``sqlite:///path``, ``sqlite://`` in memory,
+        ``postgresql://user@host/db``).
+    check_schema
+        Refuse a database that is not migrated to the code's head revision
+        (``ipsrt init`` and ``ipsrt db upgrade`` pass False).
+    create
+        Allow a SQLite file (and its directory) that does not exist yet.
+    quality
+        Quarantine thresholds for minute samples.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        check_schema: bool = True,
+        create: bool = False,
+        quality: QualityRules | None = None,
+    ) -> None:
+        parsed = parse_url(url)
+        path = sqlite_path(parsed)
+        if path is not None and not path.exists():
+            if not create:
+                raise SchemaNotCurrentError(f"no database at {path}: run 'ipsrt init' first")
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.url = safe_url(parsed)
+        self.quality = quality or QualityRules()
+        self.engine: Engine = make_engine(parsed)
+        self._writer = self.engine.execution_options(**{WRITE_OPTION: True})
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            if check_schema:
+                migrate.require_current(self.engine)
+        except (OperationalError, SADatabaseError) as exc:
+            self.engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseError(f"cannot open database {self.url}: {reason}") from exc
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    # -- life cycle -----------------------------------------------------------------
+
+    @classmethod
+    def initialise(cls, url: str, *, quality: QualityRules | None = None) -> Store:
+        """Create the database if needed and migrate it to the head revision."""
+        store = cls(url, check_schema=False, create=True, quality=quality)
+        store.upgrade()
+        return store
+
+    def upgrade(self) -> None:
+        """Apply pending migrations."""
+        migrate.upgrade(self.engine)
+
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read session (objects stay usable after it closes)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error."""
+        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write_connection(self) -> Iterator[sa.Connection]:
+        """A Core connection in one write transaction (SQLite: ``BEGIN IMMEDIATE``)."""
+        with self._writer.connect() as conn, conn.begin():
+            yield conn
+
+    # -- audit ------------------------------------------------------------------------
+
+    @staticmethod
+    def _audit(
+        session: Session,
+        *,
+        now: dt.datetime,
+        actor: str,
+        action: str,
+        subject: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        session.add(
+            AuditEvent(
+                at=require_utc(now),
+                actor=actor,
+                action=action,
+                subject=subject,
+                detail=dict(detail or {}),
+            )
+        )
+
+    def audit_events(self) -> list[AuditEvent]:
+        """Every audit event, oldest first."""
+        with self.session() as session:
+            return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)))  # type: ignore[arg-type]
+
+    # -- clients ----------------------------------------------------------------------
+
+    def add_client(
+        self,
+        code: str,
+        timezone: str,
+        *,
+        now: dt.datetime,
+        display_name: str | None = None,
+        week_start: int = 0,
+        actor: str = "cli",
+    ) -> Client:
+        """Register a client under a pseudonymous *code* living in IANA zone *timezone*."""
+        _check_code(code)
+        zone(timezone)
+        if not 0 <= week_start <= 6:
+            raise InvalidInputError(f"week start {week_start} outside 0 (Monday) .. 6 (Sunday)")
+        if display_name is not None and len(display_name) > 200:
+            raise InvalidInputError("display name longer than 200 characters")
+        client = Client(
+            code=code,
+            timezone=timezone,
+            display_name=display_name,
+            week_start=week_start,
+            created_at=require_utc(now),
+        )
+        try:
+            with self.write_session() as session:
+                session.add(client)
+                self._audit(session, now=now, actor=actor, action="client.add", subject=code)
+        except IntegrityError as exc:
+            raise AlreadyExistsError(f"client {code!r} already exists") from exc
+        return client
+
+    def client(self, code: str) -> Client:
+        """The client with *code*, or :class:`NotFoundError`."""
+        with self.session() as session:
+            found = session.exec(select(Client).where(Client.code == code)).first()
+        if found is None:
+            raise NotFoundError(f"unknown client {code!r}")
+        return found
+
+    def clients(self, *, include_archived: bool = False) -> list[Client]:
+        """All clients ordered by code."""
+        query = select(Client).order_by(Client.code)
+        if not include_archived:
+            query = query.where(Client.archived_at.is_(None))  # type: ignore[union-attr]
+        with self.session() as session:
+            return list(session.exec(query))
+
+    # -- users and care assignments -------------------------------------------------
+
+    def add_user(
+        self,
+        login: str,
+        password: str,
+        role: Role | str,
+        *,
+        now: dt.datetime,
+        client_code: str | None = None,
+        actor: str = "cli",
+    ) -> User:
+        """Create a login; a user with role ``client`` is linked to *client_code*."""
+        _check_login(login)
+        try:
+            role = Role(role)
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"unknown role {role!r}: expected one of {', '.join(r.value for r in Role)}"
+            ) from exc
+        if (role is Role.CLIENT) != (client_code is not None):
+            raise InvalidInputError("a user with role 'client' needs --client, other roles none")
+        client_id = self.client(client_code).id if client_code is not None else None
+        password_hash = passwords.hash_password(password)
+        user = User(
+            login=login,
+            password_hash=password_hash,
+            role=role.value,
+            client_id=client_id,
+            created_at=require_utc(now),
+            password_changed_at=require_utc(now),
+        )
+        try:
+            with self.write_session() as session:
+                session.add(user)
+                self._audit(
+                    session,
+                    now=now,
+                    actor=actor,
+                    action="user.add",
+                    subject=login,
+                    detail={"role": role.value},
+                )
+        except IntegrityError as exc:
+            raise AlreadyExistsError(f"user {login!r} already exists") from exc
+        return user
+
+    def user(self, login: str) -> User:
+        """The user with *login*, or :class:`NotFoundError`."""
+        with self.session() as session:
+            found = session.exec(select(User).where(User.login == login)).first()
+        if found is None:
+            raise NotFoundError(f"unknown user {login!r}")
+        return found
+
+    def users(self) -> list[User]:
+        """All users ordered by login."""
+        with self.session() as session:
+            return list(session.exec(select(User).order_by(User.login)))
+
+    def set_password(
+        self, login: str, password: str, *, now: dt.datetime, actor: str = "cli"
+    ) -> None:
+        """Replace a user's password hash."""
+        password_hash = passwords.hash_password(password)
+        with self.write_session() as session:
+            user = session.exec(select(User).where(User.login == login)).first()
+            if user is None:
+                raise NotFoundError(f"unknown user {login!r}")
+            user.password_hash = password_hash
+            user.password_changed_at = require_utc(now)
+            self._audit(session, now=now, actor=actor, action="user.set_password", subject=login)
+
+    def assign(
+        self, clinician_login: str, client_code: str, *, now: dt.datetime, actor: str = "cli"
+    ) -> CareAssignment:
+        """Put *client_code* in the care of the clinician *clinician_login*."""
+        clinician = self.user(clinician_login)
+        if clinician.role != Role.CLINICIAN:
+            raise InvalidInputError(
+                f"user {clinician_login!r} is a {clinician.role}, not a clinician"
+            )
+        client = self.client(client_code)
+        assert clinician.id is not None
+        assert client.id is not None
+        assignment = CareAssignment(
+            clinician_id=clinician.id, client_id=client.id, created_at=require_utc(now)
+        )
+        try:
+            with self.write_session() as session:
+                session.add(assignment)
+                self._audit(
+                    session,
+                    now=now,
+                    actor=actor,
+                    action="care.assign",
+                    subject=client_code,
+                    detail={"clinician": clinician_login},
+                )
+        except IntegrityError as exc:
+            raise AlreadyExistsError(
+                f"client {client_code!r} is already assigned to {clinician_login!r}"
+            ) from exc
+        return assignment
+
+    def assigned_clients(self, clinician_login: str) -> list[Client]:
+        """Clients in the care of a clinician, ordered by code."""
+        clinician = self.user(clinician_login)
+        query = (
+            select(Client)
+            .join(CareAssignment, CareAssignment.client_id == Client.id)  # type: ignore[arg-type]
+            .where(CareAssignment.clinician_id == clinician.id)
+            .order_by(Client.code)
+        )
+        with self.session() as session:
+            return list(session.exec(query))
+
+    # -- devices --------------------------------------------------------------------
+
+    def add_device(
+        self,
+        client_code: str,
+        family: DeviceFamily | str,
+        address: str,
+        *,
+        now: dt.datetime,
+        name: str | None = None,
+        secret: str | None = None,
+        actor: str = "cli",
+    ) -> Device:
+        """Register a device for a client (the secret is stored, never logged)."""
+        try:
+            family = DeviceFamily(family)
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"unknown device family {family!r}: expected one of "
+                f"{', '.join(f.value for f in DeviceFamily)}"
+            ) from exc
+        if not address or len(address) > 128:
+            raise InvalidInputError("device address must be 1-128 characters")
+        client = self.client(client_code)
+        assert client.id is not None
+        device = Device(
+            client_id=client.id,
+            family=family.value,
+            address=address,
+            name=name,
+            secret=secret,
+            created_at=require_utc(now),
+        )
+        try:
+            with self.write_session() as session:
+                session.add(device)
+                self._audit(
+                    session,
+                    now=now,
+                    actor=actor,
+                    action="device.add",
+                    subject=client_code,
+                    detail={"family": family.value},
+                )
+        except IntegrityError as exc:
+            raise AlreadyExistsError(f"{family.value} device {address!r} already exists") from exc
+        return device
+
+    def devices(self, client_code: str | None = None) -> list[Device]:
+        """Devices, of one client or of all, ordered by id."""
+        query = select(Device).order_by(Device.id)  # type: ignore[arg-type]
+        if client_code is not None:
+            query = query.where(Device.client_id == self.client(client_code).id)
+        with self.session() as session:
+            return list(session.exec(query))
+
+    def cursor(self, device_id: int, data_type: str) -> str | None:
+        """The stored sync position of a device for one data type."""
+        with self.session() as session:
+            row = session.get(DeviceCursor, (device_id, data_type))
+        return None if row is None else row.position
+
+    # -- minute samples -------------------------------------------------------------
+
+    def upsert_minute_samples(
+        self,
+        frame: pd.DataFrame,
+        *,
+        now: dt.datetime,
+        cursors: Mapping[tuple[int, str], str] | None = None,
+    ) -> UpsertResult:
+        """Store minute samples idempotently, in one transaction with any cursors.
+
+        Existing (device, minute) rows are never overwritten: a re-sent identical
+        row counts as a duplicate, a differing one as a conflict (logged). Rows
+        with implausible values are stored with quality flags (quarantined);
+        rows that cannot be stored at all are counted as rejected. See
+        :func:`ipsrt.store.samples.prepare_samples` for the frame's columns.
+        Device cursors are committed in the same transaction as the samples,
+        so a device may be acknowledged as soon as this returns.
+        """
+        require_utc(now)
+        with self.write_connection() as conn:
+            device_clients = {
+                int(device): int(client)
+                for device, client in conn.execute(sa.text("SELECT id, client_id FROM device"))
+            }
+            prepared = prepare_samples(frame, device_clients, now=now, rules=self.quality)
+            result = write_samples(conn, prepared)
+            for (device_id, data_type), position in (cursors or {}).items():
+                if device_id not in device_clients:
+                    raise InvalidInputError(f"cursor for unknown device id {device_id}")
+                self._save_cursor(conn, device_id, data_type, position, now)
+        return result
+
+    @staticmethod
+    def _save_cursor(
+        conn: sa.Connection, device_id: int, data_type: str, position: str, now: dt.datetime
+    ) -> None:
+        params = {
+            "d": device_id,
+            "t": data_type,
+            "p": position,
+            "u": require_utc(now).replace(tzinfo=None),
+        }
+        updated = conn.execute(
+            sa.text(
+                "UPDATE device_cursor SET position = :p, updated_at = :u "
+                "WHERE device_id = :d AND data_type = :t"
+            ),
+            params,
+        )
+        if updated.rowcount == 0:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO device_cursor (device_id, data_type, position, updated_at) "
+                    "VALUES (:d, :t, :p, :u)"
+                ),
+                params,
+            )
+
+    def minute_frame(
+        self,
+        client_code: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        device_id: int | None = None,
+    ) -> pd.DataFrame:
+        """A client's minute samples with ``start <= ts < end``, indexed by UTC minute.
+
+        Columns: ``device_id``, ``steps``, ``activity``, ``heart_rate``,
+        ``state`` (categorical labels) and ``quality`` (flags, 0 = passed). A
+        minute appears once per device that recorded it; pass *device_id* to
+        read one device.
+        """
+        client = self.client(client_code)
+        start_s, end_s = _to_seconds(start, "start"), _to_seconds(end, "end")
+        with self.engine.connect() as conn:
+            owned = [
+                int(row[0])
+                for row in conn.execute(
+                    sa.text("SELECT id FROM device WHERE client_id = :c ORDER BY id"),
+                    {"c": client.id},
+                )
+            ]
+            if device_id is not None:
+                if device_id not in owned:
+                    raise NotFoundError(f"client {client_code!r} has no device {device_id}")
+                owned = [device_id]
+            return read_minute_frame(conn, owned, start_s, end_s)
