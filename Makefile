@@ -24,7 +24,7 @@ test: lint
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(BIN)/.installed
-	$(BIN)/pytest tests/bench -s -p no:xdist $(PYTEST_ARGS)
+	$(BIN)/pytest tests/bench/bench_*.py -s -p no:xdist $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -359,7 +359,7 @@ class Alert(SQLModel, table=True):
         sa.CheckConstraint(
             "(state = 'acknowledged') = (acknowledged_at IS NOT NULL)", name="ack_consistent"
         ),
-        sa.UniqueConstraint("client_id", "rule", "window_start", "window_end"),
+        sa.UniqueConstraint("client_id", "rule", "window_start"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

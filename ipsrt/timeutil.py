@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -74,7 +74,7 @@ def require_utc(instant: dt.datetime) -> dt.datetime:
     return instant.astimezone(UTC)
 
 
-Instants = pd.DatetimeIndex | pd.Series | Iterable[dt.datetime]
+Instants: TypeAlias = pd.DatetimeIndex | pd.Series | Iterable[dt.datetime]
 
 
 def _as_utc_index(instants: Instants) -> pd.DatetimeIndex:
@@ -223,7 +223,9 @@ def circular_mean_minutes(values: npt.ArrayLike) -> float:
     s, c = np.sin(theta).sum(), np.cos(theta).sum()
     if np.hypot(s, c) < 1e-9 * arr.size:
         return float("nan")
-    return float(stats.circmean(arr, high=MINUTES_PER_DAY, low=0))
+    mean = float(stats.circmean(arr, high=MINUTES_PER_DAY, low=0)) % MINUTES_PER_DAY
+    # Rounding can land a hair below 1440 for a mean of midnight: report 0.
+    return 0.0 if MINUTES_PER_DAY - mean < 1e-9 else mean
 
 
 def circular_sd_minutes(values: npt.ArrayLike) -> float:

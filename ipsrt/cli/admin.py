@@ -103,10 +103,10 @@ def clients_list(
     table = Table("code", "name", "time zone", "week start", "created (UTC)")
     for row in rows:
         table.add_row(
-            row["code"],
-            row["name"] or "",
-            row["timezone"],
-            row["week_start"],
+            str(row["code"]),
+            str(row["name"] or ""),
+            str(row["timezone"]),
+            str(row["week_start"]),
             f"{row['created_at']:%Y-%m-%d %H:%M}",
         )
     stdout.print(table)
@@ -171,9 +171,9 @@ def users_list(json_out: JsonOption = False, db: DbOption = None) -> None:
     table = Table("login", "role", "client", "active", "created (UTC)")
     for row in rows:
         table.add_row(
-            row["login"],
-            row["role"],
-            row["client"] or "",
+            str(row["login"]),
+            str(row["role"]),
+            str(row["client"] or ""),
             "yes" if row["active"] else "no",
             f"{row['created_at']:%Y-%m-%d %H:%M}",
         )

@@ -82,7 +82,7 @@ def sqlite_path(url: URL) -> Path | None:
     """The file behind a SQLite URL, or None for in-memory and other databases."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    return Path(url.database)  # type: ignore[arg-type]
+    return Path(url.database)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

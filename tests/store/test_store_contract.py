@@ -94,13 +94,21 @@ def test_round_trip_keeps_every_value(store: Store, device_id: int) -> None:
     frame["heart_rate"] = frame["heart_rate"].astype("Int64")
     store.upsert_minute_samples(frame, now=NOW)
     stored = store.minute_frame("C001", START.to_pydatetime(), NOW)
-    assert list(stored.columns) == ["device_id", "steps", "activity", "heart_rate", "state",
-                                    "quality"]
+    assert list(stored.columns) == [
+        "device_id",
+        "steps",
+        "activity",
+        "heart_rate",
+        "state",
+        "quality",
+    ]
     assert str(stored.index.tz) == "UTC"
     np.testing.assert_array_equal(stored.index.to_numpy(), frame["ts"].to_numpy())
-    assert stored["steps"].isna().sum() == 1 and pd.isna(stored["steps"].iloc[5])
-    np.testing.assert_array_equal(stored["steps"].dropna().to_numpy(int),
-                                  frame["steps"].dropna().to_numpy(int))
+    assert stored["steps"].isna().sum() == 1
+    assert pd.isna(stored["steps"].iloc[5])
+    np.testing.assert_array_equal(
+        stored["steps"].dropna().to_numpy(int), frame["steps"].dropna().to_numpy(int)
+    )
     np.testing.assert_allclose(stored["activity"].to_numpy(), frame["activity"].to_numpy())
     assert list(stored["state"].astype(str)) == list(frame["state"])
     assert (stored["quality"] == 0).all()
@@ -112,7 +120,8 @@ def test_minute_frame_window_is_half_open_and_per_client(store: Store, device_id
     store.upsert_minute_samples(minutes(device_id, 120), now=NOW)
     store.upsert_minute_samples(minutes(other.id or 0, 120, seed=9), now=NOW)
     window = store.minute_frame(
-        "C001", (START + pd.Timedelta(minutes=10)).to_pydatetime(),
+        "C001",
+        (START + pd.Timedelta(minutes=10)).to_pydatetime(),
         (START + pd.Timedelta(minutes=20)).to_pydatetime(),
     )
     assert len(window) == 10
@@ -167,7 +176,10 @@ def test_timestamps_too_early_or_in_future_are_flagged(store: Store, device_id: 
         "C001", dt.datetime(1999, 1, 1, tzinfo=dt.UTC), NOW + dt.timedelta(days=1)
     )
     assert list(stored["quality"]) == [
-        Quality.TIME_BEFORE_MINIMUM, Quality.TIME_BEFORE_MINIMUM, 0, Quality.TIME_IN_FUTURE,
+        Quality.TIME_BEFORE_MINIMUM,
+        Quality.TIME_BEFORE_MINIMUM,
+        0,
+        Quality.TIME_IN_FUTURE,
     ]
 
 
@@ -218,7 +230,8 @@ def test_cursor_is_committed_with_the_samples(store: Store, device_id: int) -> N
     # A failed write leaves neither samples nor cursor behind.
     with pytest.raises(InvalidInputError):
         store.upsert_minute_samples(
-            minutes(device_id, 10, start=START + pd.Timedelta(hours=1)), now=NOW,
+            minutes(device_id, 10, start=START + pd.Timedelta(hours=1)),
+            now=NOW,
             cursors={(device_id, "activity"): "t=9999", (424242, "activity"): "x"},
         )
     assert store.cursor(device_id, "activity") == "t=1200"
@@ -257,15 +270,20 @@ def test_bad_client_input_writes_nothing(store: Store, code: str, tz: str) -> No
 def test_audit_log_is_append_only(store: Store) -> None:
     store.add_client("C001", "Europe/Berlin", now=NOW)
     for statement in ("UPDATE audit_event SET actor = 'x'", "DELETE FROM audit_event"):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.write_connection() as conn:
+        with (
+            pytest.raises(sa.exc.DBAPIError, match="append-only"),
+            store.write_connection() as conn,
+        ):
             conn.execute(sa.text(statement))
     assert len(store.audit_events()) == 1
 
 
 def test_device_never_changes_client(store: Store, device_id: int) -> None:
     store.add_client("C002", "Europe/Berlin", now=NOW)
-    with pytest.raises(sa.exc.DBAPIError, match="never changes client"), \
-            store.write_connection() as conn:
+    with (
+        pytest.raises(sa.exc.DBAPIError, match="never changes client"),
+        store.write_connection() as conn,
+    ):
         conn.execute(sa.text("UPDATE device SET client_id = client_id + 1"))
 
 

@@ -340,8 +340,7 @@ def upgrade() -> None:
             "client_id",
             "rule",
             "window_start",
-            "window_end",
-            name=op.f("uq_alert_client_id_rule_window_start_window_end"),
+            name=op.f("uq_alert_client_id_rule_window_start"),
         ),
     )
     with op.batch_alter_table("alert", schema=None) as batch_op:

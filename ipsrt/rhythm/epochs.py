@@ -1,0 +1,252 @@
+"""Validation, resampling and clock-aligned binning of activity-count series.
+
+Every rhythm metric starts from :func:`prepare`, which turns a pandas Series
+indexed by a timezone-aware, regular :class:`~pandas.DatetimeIndex` into plain
+NumPy arrays:
+
+* **values**: counts per working epoch as ``float64``; NaN means missing or
+  masked.
+* **wall**: the local wall-clock reading of each epoch, in seconds since
+  1970-01-01 *local*, in the zone of the index (or ``tz=``). Time-of-day
+  groups (the hour of the day, the minute of the day) are read from it, so
+  bins follow the local clock across DST changes.
+* **segments**: runs of epochs with a constant UTC offset. A recording without
+  a DST change is one segment; each change starts a new one.
+
+Resampling rules (default mode)
+-------------------------------
+* Epochs shorter than 60 s that divide 60 s (e.g. 15 s, 30 s) are summed into
+  60-s epochs aligned to the minute; a minute with any missing sub-epoch, or
+  only partly covered by the recording, is NaN.
+* Epochs of whole minutes that divide one hour (60 s, 2 min, 5 min, ...) are
+  kept as they are.
+* Any other epoch length is refused with :class:`~ipsrt.errors.InvalidInputError`.
+
+In ``compat="pyactigraphy"`` mode nothing is resampled (pyActigraphy works at
+the native epoch) and the wall clock is the reading at the first epoch plus the
+elapsed time, exactly what pyActigraphy sees in a device file without a zone.
+
+Gaps in the index (missing timestamps whose steps are whole multiples of the
+smallest step) are filled with NaN; steps that are not multiples are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ipsrt.errors import InvalidInputError
+from ipsrt.timeutil import zone
+
+__all__ = ["DAY_S", "Binned", "Prepared", "bin_clock", "bin_from_start", "prepare"]
+
+DAY_S = 86_400
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated recording as arrays (see the module docstring)."""
+
+    values: FloatArray
+    epoch_s: int
+    utc: IntArray
+    wall: IntArray
+    seg_starts: IntArray
+    """Index of the first epoch of each constant-offset segment (first is 0)."""
+
+    @property
+    def n(self) -> int:
+        return int(self.values.size)
+
+    @property
+    def per_day(self) -> int:
+        """Epochs per 24 h."""
+        return DAY_S // self.epoch_s
+
+    @property
+    def valid_days(self) -> float:
+        """Valid (non-NaN) recording time in days of 24 h."""
+        return float(np.count_nonzero(~np.isnan(self.values)) * self.epoch_s / DAY_S)
+
+
+@dataclass(frozen=True)
+class Binned:
+    """Bins in real-time order with their local time-of-day group."""
+
+    values: FloatArray
+    tod: IntArray
+    """Time-of-day group of each bin, ``0 .. per_day - 1``."""
+    utc: IntArray
+    """UTC start of each bin in seconds since the Unix epoch."""
+    per_day: int
+
+
+def _tz_name(index: pd.DatetimeIndex, tz: str | dt.tzinfo | None) -> str | dt.tzinfo:
+    if tz is None:
+        if index.tz is None:
+            raise InvalidInputError(
+                "the count series needs a timezone-aware DatetimeIndex (or pass tz=)"
+            )
+        return index.tz
+    if isinstance(tz, str):
+        return zone(tz)
+    return tz
+
+
+def prepare(
+    counts: pd.Series,
+    *,
+    tz: str | dt.tzinfo | None = None,
+    compat: bool = False,
+    resample: bool = True,
+    allow_negative: bool = False,
+) -> Prepared:
+    """Validate *counts* and return :class:`Prepared` arrays.
+
+    Raises :class:`~ipsrt.errors.InvalidInputError` for a non-Series, a naive
+    or non-datetime index, fewer than two epochs, unsorted or duplicated
+    timestamps, an irregular grid, an unsupported epoch, non-numeric, infinite
+    or negative values.
+    """
+    if not isinstance(counts, pd.Series):
+        raise InvalidInputError("counts must be a pandas Series indexed by time")
+    index = counts.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise InvalidInputError("counts must be indexed by a DatetimeIndex")
+    if index.tz is None:
+        raise InvalidInputError("the count series needs a timezone-aware DatetimeIndex")
+    zone_ = _tz_name(index, tz)
+    if len(counts) < 2:
+        raise InvalidInputError("counts must hold at least two epochs")
+    try:
+        raw = counts.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError("counts must be numeric") from exc
+    if np.isinf(raw).any():
+        raise InvalidInputError("counts contain infinite values")
+    if not allow_negative and (raw < 0).any():
+        raise InvalidInputError("counts must not be negative")
+    utc_ns = index.tz_convert("UTC").as_unit("ns").asi8
+    steps = np.diff(utc_ns)
+    if (steps <= 0).any():
+        raise InvalidInputError("timestamps must be strictly increasing (sorted, no duplicates)")
+    step = int(steps.min())
+    if step % 1_000_000_000:
+        raise InvalidInputError("the epoch must be a whole number of seconds")
+    if (steps % step).any():
+        raise InvalidInputError("irregular timestamps: steps are not multiples of the epoch")
+    epoch_s = step // 1_000_000_000
+    utc = (utc_ns - utc_ns[0]) // 1_000_000_000 + utc_ns[0] // 1_000_000_000
+    if (steps != step).any():
+        # Fill gaps with NaN on the regular grid.
+        pos = (utc - utc[0]) // epoch_s
+        full = np.full(int(pos[-1]) + 1, np.nan)
+        full[pos] = raw
+        raw = full
+        utc = utc[0] + np.arange(raw.size, dtype=np.int64) * epoch_s
+    if DAY_S % epoch_s:
+        raise InvalidInputError(f"a {epoch_s} s epoch does not divide 24 h")
+    if compat:
+        off = _offsets(utc[:1], zone_)
+        wall = utc + off[0]
+        return Prepared(raw, epoch_s, utc, wall, np.zeros(1, dtype=np.int64))
+    if resample and epoch_s < 60:
+        if 60 % epoch_s:
+            raise InvalidInputError(f"a {epoch_s} s epoch does not divide one minute")
+        raw, utc, epoch_s = _to_minutes(raw, utc, epoch_s)
+    elif resample and (epoch_s % 60 or 3600 % epoch_s):
+        raise InvalidInputError(
+            f"a {epoch_s} s epoch is not supported: use epochs that divide 60 s, "
+            "or whole minutes that divide one hour"
+        )
+    off = _offsets(utc, zone_)
+    wall = utc + off
+    seg = np.flatnonzero(np.diff(off)) + 1
+    return Prepared(raw, epoch_s, utc, wall, np.concatenate(([0], seg)).astype(np.int64))
+
+
+def _offsets(utc: IntArray, tz: str | dt.tzinfo) -> IntArray:
+    """UTC offset in seconds of each instant in *tz* (vectorised)."""
+    idx = pd.DatetimeIndex(utc.astype("datetime64[s]")).tz_localize("UTC").tz_convert(tz)
+    wall = idx.tz_localize(None).as_unit("s").asi8
+    return np.asarray(wall - utc, dtype=np.int64)
+
+
+def _to_minutes(raw: FloatArray, utc: IntArray, epoch_s: int) -> tuple[FloatArray, IntArray, int]:
+    k = 60 // epoch_s
+    lead = int((utc[0] % 60) // epoch_s)
+    tail = (-(lead + raw.size)) % k
+    padded = np.concatenate((np.full(lead, np.nan), raw, np.full(tail, np.nan)))
+    sums = padded.reshape(-1, k).sum(axis=1)
+    start = utc[0] - lead * epoch_s
+    return sums, start + 60 * np.arange(sums.size, dtype=np.int64), 60
+
+
+def bin_clock(p: Prepared, bin_s: int) -> Binned:
+    """Sum epochs into bins of *bin_s* seconds aligned to local clock time.
+
+    A bin with any missing epoch, or only partly covered by the recording (at
+    its ends or across a UTC-offset change), is NaN. Bins shorter than the
+    epoch are not possible; *bin_s* must be a multiple of the epoch.
+    """
+    if bin_s % p.epoch_s or DAY_S % bin_s:
+        raise InvalidInputError(
+            f"bin of {bin_s} s must be a multiple of the {p.epoch_s} s epoch and divide 24 h"
+        )
+    k = bin_s // p.epoch_s
+    per_day = DAY_S // bin_s
+    bounds = np.append(p.seg_starts, p.n)
+    vals: list[FloatArray] = []
+    tods: list[IntArray] = []
+    utcs: list[IntArray] = []
+    for a, b in itertools.pairwise(bounds.tolist()):
+        wall0 = int(p.wall[a])
+        lead = int((wall0 % bin_s) // p.epoch_s)
+        seg = p.values[a:b]
+        tail = (-(lead + seg.size)) % k
+        if lead or tail:
+            seg = np.concatenate((np.full(lead, np.nan), seg, np.full(tail, np.nan)))
+        sums = seg.reshape(-1, k).sum(axis=1)
+        j = np.arange(sums.size, dtype=np.int64)
+        first_bin = (wall0 - lead * p.epoch_s) // bin_s
+        vals.append(sums)
+        tods.append((first_bin + j) % per_day)
+        utcs.append(int(p.utc[a]) - lead * p.epoch_s + j * bin_s)
+    if len(vals) == 1:
+        return Binned(vals[0], tods[0], utcs[0], per_day)
+    return Binned(np.concatenate(vals), np.concatenate(tods), np.concatenate(utcs), per_day)
+
+
+def bin_from_start(p: Prepared, bin_s: int) -> Binned:
+    """Bins of *bin_s* seconds starting at the first epoch (pyActigraphy's ``origin='start'``).
+
+    As in pandas ``resample(...).sum()`` followed by pyActigraphy's mask rule:
+    each epoch goes to the bin its start falls in, the last bin may be partial
+    (summed over the epochs it has), and a bin holding any NaN epoch is NaN. A
+    *bin_s* not longer than the epoch returns the epochs unchanged.
+    """
+    if bin_s <= p.epoch_s:
+        tod = ((p.wall % DAY_S) // p.epoch_s).astype(np.int64)
+        return Binned(p.values, tod, p.utc, DAY_S // p.epoch_s)
+    j = np.arange(p.n, dtype=np.int64)
+    idx = (j * p.epoch_s) // bin_s
+    nb = int(idx[-1]) + 1
+    if bin_s % p.epoch_s == 0:
+        k = bin_s // p.epoch_s
+        tail = nb * k - p.n
+        padded = np.concatenate((p.values, np.zeros(tail))) if tail else p.values
+        sums = padded.reshape(nb, k).sum(axis=1)
+    else:
+        nan = np.isnan(p.values)
+        sums = np.bincount(idx, weights=np.where(nan, 0.0, p.values), minlength=nb)
+        sums[np.bincount(idx, weights=nan, minlength=nb) > 0] = np.nan
+    starts = int(p.wall[0]) + np.arange(nb, dtype=np.int64) * bin_s
+    tod = ((starts % DAY_S) // bin_s).astype(np.int64)
+    return Binned(sums, tod, int(p.utc[0]) + np.arange(nb, dtype=np.int64) * bin_s, DAY_S // bin_s)

@@ -1,0 +1,224 @@
+"""Every rhythm figure of one recording as one flat dict (:func:`panel`).
+
+The panel is the shared contract ``ipsrt.rhythm.panel(counts, *, compat=None)``
+of ``docs/architecture.md``. Keys are stable; figures that cannot be computed
+are NaN and ``reasons`` maps their key to a one-line reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ipsrt.errors import InvalidInputError
+from ipsrt.rhythm import nonparametric as npm
+from ipsrt.rhythm.cosinor import cosinor_arrays, extended_cosinor
+from ipsrt.rhythm.epochs import Prepared, prepare
+from ipsrt.rhythm.masda import masda_array
+from ipsrt.rhythm.sri import sri_core, sri_pyactigraphy_core
+
+__all__ = ["PANEL_KEYS", "panel"]
+
+#: keys always present in the panel (more are added by the sleep summary)
+PANEL_KEYS = (
+    "compat",
+    "epoch_s",
+    "valid_days",
+    "IS",
+    "IV",
+    "ISm",
+    "IVm",
+    "RA",
+    "L5",
+    "M10",
+    "L5_onset",
+    "M10_onset",
+    "ISp",
+    "IVp",
+    "L5p",
+    "M10p",
+    "RAp",
+    "SRI",
+    "sleep_source",
+    "cosinor_mesor",
+    "cosinor_amplitude",
+    "cosinor_acrophase",
+    "cosinor_acrophase_deg",
+    "reasons",
+)
+
+
+def _scorer() -> Callable[..., pd.Series] | None:
+    """Cole-Kripke from :mod:`ipsrt.rhythm.sleep_scoring` when that module is present."""
+    try:
+        from ipsrt.rhythm.sleep_scoring import cole_kripke
+    except ImportError:  # pragma: no cover - the module ships with the project
+        return None
+    return cole_kripke
+
+
+def _summariser() -> Callable[[pd.Series, str], dict[str, Any]] | None:
+    try:
+        from ipsrt.rhythm.sleep_timing import sleep_summary, sleep_timing
+    except ImportError:  # pragma: no cover
+        return None
+
+    def run(states: pd.Series, tz: str) -> dict[str, Any]:
+        return dict(sleep_summary(sleep_timing(states, tz)))
+
+    return run
+
+
+def _zone_name(counts: pd.Series, tz: str | dt.tzinfo | None) -> str:
+    z = tz if tz is not None else counts.index.tz
+    key = getattr(z, "key", None) or getattr(z, "zone", None) or str(z)
+    return str(key)
+
+
+def _sleep_states(
+    counts: pd.Series, sleep: pd.Series | None, *, default_scoring: bool
+) -> tuple[pd.Series | None, str, str | None]:
+    if sleep is not None:
+        return sleep, "given", None
+    if not default_scoring:
+        return None, "masda", None
+    ck = _scorer()
+    if ck is None:
+        return None, "none", "no sleep states given and no sleep scorer available"
+    return ck(counts), "cole_kripke", None
+
+
+def panel(
+    counts: pd.Series,
+    *,
+    compat: Literal["pyactigraphy"] | None = None,
+    tz: str | dt.tzinfo | None = None,
+    sleep: pd.Series | None = None,
+    min_days: float | None = None,
+    blocks: bool = True,
+    extended: bool = False,
+    sleep_summary: bool = True,
+) -> dict[str, Any]:
+    """Every rhythm figure of one recording, as a flat dict.
+
+    Parameters
+    ----------
+    counts : pandas.Series
+        Activity counts on a timezone-aware regular index (NaN = missing);
+        see :mod:`ipsrt.rhythm.epochs` for accepted epochs and resampling.
+    compat : {None, "pyactigraphy"}
+        ``"pyactigraphy"`` reproduces pyActigraphy 1.2.2 defaults (IS, IV,
+        RA, L5, M10, ISm, IVm, ISp/IVp, SRI through MASDA).
+    tz : str or tzinfo, optional
+        Zone of the local clock (default: the index's zone).
+    sleep : pandas.Series, optional
+        Sleep states (1 sleep, 0 wake, NaN missing) for SRI and the sleep
+        summary. Default: Cole-Kripke on *counts* (default mode) or MASDA
+        (compat mode, as pyActigraphy's ``SleepRegularityIndex``).
+    min_days : float, optional
+        Minimum valid days (default 2; 0 in compat mode).
+    blocks : bool
+        Also compute per-7-day-block figures (tuples ``ISp`` ...).
+    extended : bool
+        Also fit the extended cosinor (``ext_*`` keys; slower).
+    sleep_summary : bool
+        Add the per-night sleep summary from :mod:`ipsrt.rhythm.sleep_timing`
+        (default mode only).
+
+    Returns
+    -------
+    dict
+        :data:`PANEL_KEYS` (``L5_onset``/``M10_onset``/``cosinor_acrophase``
+        in minutes after local midnight; L5/M10 in counts per minute, or
+        fraction of active epochs in compat mode), the sleep summary keys when
+        available, and ``reasons``: key -> why it is NaN.
+    """
+    prm = npm.params_for(compat, min_days=min_days)
+    p = prepare(counts, tz=tz, compat=prm.compat is not None)
+    figures, reasons = npm.summary(p, prm, blocks=blocks)
+    out: dict[str, Any] = {
+        "compat": prm.compat,
+        "epoch_s": p.epoch_s,
+        "valid_days": p.valid_days,
+    }
+    out.update(figures)
+    if not blocks:
+        for k in ("ISp", "IVp", "L5p", "M10p", "RAp"):
+            out[k] = ()
+    _add_cosinor(p, prm, out, reasons)
+    if extended:
+        ext = extended_cosinor(counts, tz=tz)
+        for name, value in ext._asdict().items():
+            out[f"ext_{name}"] = value
+        if np.isnan(ext.mesor):
+            reasons["ext_mesor"] = "extended cosinor could not be fitted"
+    _add_sleep(counts, p, prm, sleep, tz, out, reasons, sleep_summary)
+    out["reasons"] = reasons
+    return out
+
+
+def _add_cosinor(
+    p: Prepared, prm: npm.Params, out: dict[str, Any], reasons: dict[str, str]
+) -> None:
+    keys = ("cosinor_mesor", "cosinor_amplitude", "cosinor_acrophase", "cosinor_acrophase_deg")
+    if p.valid_days < prm.min_days:
+        for k in keys:
+            out[k] = np.nan
+            reasons[k] = f"{p.valid_days:.2f} valid days, fewer than {prm.min_days:g}"
+        return
+    t = (p.wall % (400 * 86_400)) / 3600.0
+    fit = cosinor_arrays(t, p.values)
+    for k, v in zip(
+        keys, (fit.mesor, fit.amplitude, fit.acrophase, fit.acrophase_deg), strict=True
+    ):
+        out[k] = v
+        if np.isnan(v):
+            reasons[k] = "too few valid epochs for a cosinor fit"
+
+
+def _add_sleep(
+    counts: pd.Series,
+    p: Prepared,
+    prm: npm.Params,
+    sleep: pd.Series | None,
+    tz: str | dt.tzinfo | None,
+    out: dict[str, Any],
+    reasons: dict[str, str],
+    with_summary: bool,
+) -> None:
+    states, source, why = _sleep_states(counts, sleep, default_scoring=prm.compat is None)
+    out["sleep_source"] = source
+    if prm.compat is not None:
+        if states is None:
+            rest, why = masda_array(p.values, p.epoch_s)
+            out["SRI"] = np.nan if rest is None else sri_pyactigraphy_core(rest, p.wall, p.epoch_s)
+        else:
+            s = prepare(states, tz=tz, compat=True, resample=False)
+            out["SRI"] = sri_pyactigraphy_core(s.values, s.wall, s.epoch_s)
+        if np.isnan(out["SRI"]):
+            reasons["SRI"] = (
+                why or "pyActigraphy SRI is NaN (a NaN state or a time of day seen once)"
+            )
+        return
+    if states is None:
+        out["SRI"] = np.nan
+        reasons["SRI"] = why or "no sleep states"
+        return
+    s = prepare(states, tz=tz, resample=False)
+    ok = s.values[~np.isnan(s.values)]
+    if ((ok != 0) & (ok != 1)).any():
+        raise InvalidInputError("sleep states must be 0 (wake), 1 (sleep) or NaN (missing)")
+    out["SRI"], r = sri_core(s, prm.min_days)
+    if r:
+        reasons["SRI"] = r
+    summarise = _summariser() if with_summary else None
+    if summarise is not None:
+        summary = summarise(states, _zone_name(counts, tz))
+        note = summary.pop("sleep_reason", "")
+        out.update(summary)
+        if note:
+            reasons["sleep_summary"] = str(note)

@@ -1,0 +1,529 @@
+"""Sleep timing per night: episodes, main sleep, MCTQ chronotype, CPD.
+
+Input is a 0/1 sleep series (1 = sleep, NaN = missing) on a timezone-aware
+regular index, such as :func:`ipsrt.rhythm.sleep_scoring.sleep_wake` returns,
+and the client's IANA zone. Units throughout: clock times are minutes after
+local midnight (0 <= t < 1440, circular), durations are minutes of real
+elapsed time (UTC arithmetic, so DST-safe), CPD is in minutes.
+
+Nights follow the project's time model (:func:`ipsrt.timeutil.nights_of`): an
+episode belongs to the night of the local date of its onset when the onset is
+at or after 12:00, otherwise to the previous date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ipsrt.errors import InvalidInputError
+from ipsrt.rhythm.nonwear import regular_series
+from ipsrt.timeutil import (
+    MINUTES_PER_DAY,
+    circular_mean_minutes,
+    circular_sd_minutes,
+    minute_of_day,
+    nights_of,
+    zone,
+)
+
+__all__ = [
+    "DEFAULT_MAX_GAP_MINUTES",
+    "DEFAULT_MIN_BOUT_MINUTES",
+    "NIGHT_COLUMNS",
+    "composite_phase_deviation",
+    "free_nights",
+    "mctq_chronotype",
+    "midpoint_variability",
+    "sleep_episodes",
+    "sleep_summary",
+    "sleep_timing",
+    "social_jetlag",
+]
+
+#: Sleep runs shorter than this do not start an episode (GGIR ``spt_min_block_dur``).
+DEFAULT_MIN_BOUT_MINUTES = 30.0
+#: Wake/missing gaps up to this long between kept runs are bridged (GGIR ``spt_max_gap_dur``).
+DEFAULT_MAX_GAP_MINUTES = 60.0
+HALF_DAY = MINUTES_PER_DAY / 2
+
+NIGHT_COLUMNS = (
+    "night",
+    "onset_utc",
+    "offset_utc",
+    "midpoint_utc",
+    "onset_local",
+    "offset_local",
+    "midpoint_local",
+    "duration_min",
+    "sleep_min",
+    "waso_min",
+    "missing_min",
+    "time_in_bed_min",
+    "n_episodes",
+    "other_sleep_min",
+)
+
+
+def _wrap(delta: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Circular difference in minutes, mapped to [-720, 720)."""
+    d = np.asarray(delta, dtype=np.float64)
+    return np.asarray((d + HALF_DAY) % MINUTES_PER_DAY - HALF_DAY, dtype=np.float64)
+
+
+def _sleep_values(sleep: pd.Series) -> tuple[pd.Series, float]:
+    data, epoch = regular_series(sleep, name="sleep")
+    a = data.to_numpy()
+    if not np.isin(a[~np.isnan(a)], (0.0, 1.0)).all():
+        raise InvalidInputError("sleep must hold 0 (wake), 1 (sleep) or NaN (missing)")
+    return data, epoch / pd.Timedelta(minutes=1)
+
+
+def sleep_episodes(
+    sleep: pd.Series,
+    *,
+    min_bout_minutes: float = DEFAULT_MIN_BOUT_MINUTES,
+    max_gap_minutes: float = DEFAULT_MAX_GAP_MINUTES,
+) -> pd.DataFrame:
+    """Sleep episodes (bouts) in a 0/1 sleep series.
+
+    Parameters
+    ----------
+    sleep
+        1 = sleep, 0 = wake, NaN = missing; timezone-aware regular index.
+    min_bout_minutes
+        Uninterrupted sleep runs shorter than this are not kept on their own
+        (default 30 min). They still count as sleep when they lie inside an
+        episode.
+    max_gap_minutes
+        Kept runs separated by at most this much time (wake, missing or
+        short sleep runs) are joined into one episode (default 60 min).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per episode: ``onset`` and ``offset`` (UTC; offset is the end
+        of the last sleep epoch), ``duration_min`` (offset - onset),
+        ``sleep_min``, ``waso_min`` (wake epochs inside) and ``missing_min``.
+
+    Notes
+    -----
+    The two defaults are GGIR's for the sleep period time window
+    (``spt_min_block_dur = 30``, ``spt_max_gap_dur = 60``; van Hees et al.
+    2018, https://doi.org/10.1038/s41598-018-31266-z). Requiring a sustained
+    run before an episode starts keeps short quiet spells in the evening (a
+    few "sleep" minutes on the sofa) from moving the onset earlier.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2024-01-01 22:00", periods=600, freq="min", tz="UTC")
+    >>> s = pd.Series(0.0, index=idx)
+    >>> s.iloc[60:540] = 1.0
+    >>> s.iloc[200:220] = 0.0          # a 20-min awakening is bridged
+    >>> ep = sleep_episodes(s)
+    >>> ep[["duration_min", "sleep_min", "waso_min"]].to_numpy().tolist()
+    [[480.0, 460.0, 20.0]]
+    """
+    if not min_bout_minutes >= 0 or not max_gap_minutes >= 0:
+        raise InvalidInputError("min_bout_minutes and max_gap_minutes must be >= 0")
+    data, epoch_min = _sleep_values(sleep)
+    a = data.to_numpy()
+    is_sleep = a == 1.0
+    padded = np.diff(np.concatenate(([0], is_sleep.astype(np.int8), [0])))
+    starts = np.flatnonzero(padded == 1)
+    ends = np.flatnonzero(padded == -1)
+    keep = (ends - starts) * epoch_min >= max(min_bout_minutes, epoch_min)
+    starts, ends = starts[keep], ends[keep]
+    columns = ["onset", "offset", "duration_min", "sleep_min", "waso_min", "missing_min"]
+    if starts.size == 0:
+        empty = {c: pd.Series(dtype=np.float64) for c in columns}
+        empty["onset"] = empty["offset"] = pd.Series(dtype="datetime64[ns, UTC]")
+        return pd.DataFrame(empty)
+    gaps = (starts[1:] - ends[:-1]) * epoch_min
+    first = np.concatenate(([True], gaps > max_gap_minutes))
+    ep_start = starts[first]
+    ep_end = np.concatenate((ends[np.flatnonzero(first)[1:] - 1], [ends[-1]]))
+    cum_sleep = np.concatenate(([0], np.cumsum(is_sleep)))
+    cum_wake = np.concatenate(([0], np.cumsum(a == 0.0)))
+    cum_missing = np.concatenate(([0], np.cumsum(np.isnan(a))))
+    index = pd.DatetimeIndex(data.index)
+    epoch = pd.Timedelta(minutes=epoch_min)
+    onset = index[ep_start]
+    offset = index[ep_end - 1] + epoch
+    return pd.DataFrame(
+        {
+            "onset": onset,
+            "offset": offset,
+            "duration_min": (offset - onset) / pd.Timedelta(minutes=1),
+            "sleep_min": (cum_sleep[ep_end] - cum_sleep[ep_start]) * epoch_min,
+            "waso_min": (cum_wake[ep_end] - cum_wake[ep_start]) * epoch_min,
+            "missing_min": (cum_missing[ep_end] - cum_missing[ep_start]) * epoch_min,
+        }
+    )
+
+
+def _local_minutes(instants: pd.DatetimeIndex, tz: str) -> npt.NDArray[np.float64]:
+    """Local clock time in (fractional) minutes after midnight."""
+    whole = minute_of_day(instants, tz).astype(np.float64)
+    seconds = (instants - instants.floor("min")) / pd.Timedelta(minutes=1)
+    return whole + np.asarray(seconds, dtype=np.float64)
+
+
+def sleep_timing(
+    sleep: pd.Series,
+    tz: str,
+    *,
+    min_bout_minutes: float = DEFAULT_MIN_BOUT_MINUTES,
+    max_gap_minutes: float = DEFAULT_MAX_GAP_MINUTES,
+) -> pd.DataFrame:
+    """Main sleep of each night, one row per night that has an episode.
+
+    Parameters
+    ----------
+    sleep
+        1 = sleep, 0 = wake, NaN = missing; timezone-aware regular index.
+    tz
+        The client's IANA zone (local clock times and night dates).
+    min_bout_minutes, max_gap_minutes
+        Episode rules, see :func:`sleep_episodes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`NIGHT_COLUMNS`: ``night`` (``datetime.date``, noon to
+        noon), ``onset_utc``, ``offset_utc``, ``midpoint_utc``; the same as
+        local clock minutes (``onset_local`` ...); ``duration_min`` (real
+        minutes from onset to offset, so 23:00-07:00 is 420 min across a
+        spring-forward change and 540 across a fall-back one); ``sleep_min``
+        (sleep epochs inside), ``waso_min`` (wake after sleep onset),
+        ``missing_min``; ``time_in_bed_min``; ``n_episodes`` (episodes
+        assigned to the night) and ``other_sleep_min`` (their sleep outside
+        the main one, e.g. naps).
+
+    Notes
+    -----
+    The main sleep is the longest episode of the night (ties: the earliest).
+    Midpoint = onset + (offset - onset)/2. Without bed and rise markers the
+    time-in-bed span is estimated by the main sleep period (onset to offset),
+    so ``time_in_bed_min`` equals ``duration_min``; it is a separate column
+    so that diary or device bed times can refine it later.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2024-03-30 21:00", periods=720, freq="min", tz="Europe/Berlin")
+    >>> s = pd.Series(0.0, index=idx)
+    >>> wall = idx.tz_localize(None)
+    >>> s[(wall >= "2024-03-30 23:00") & (wall < "2024-03-31 07:00")] = 1.0
+    >>> n = sleep_timing(s, "Europe/Berlin")
+    >>> float(n.loc[0, "duration_min"]), float(n.loc[0, "onset_local"]), str(n.loc[0, "night"])
+    (420.0, 1380.0, '2024-03-30')
+    """
+    zone(tz)  # refuse a bad zone even when there is no episode
+    episodes = sleep_episodes(
+        sleep, min_bout_minutes=min_bout_minutes, max_gap_minutes=max_gap_minutes
+    )
+    if episodes.empty:
+        return _empty_nights()
+    episodes["night"] = nights_of(pd.DatetimeIndex(episodes["onset"]), tz)
+    episodes["order"] = np.arange(len(episodes))
+    ranked = episodes.sort_values(["night", "duration_min", "order"], ascending=[True, False, True])
+    main = ranked.drop_duplicates("night", keep="first").sort_values("night")
+    grouped = episodes.groupby("night", sort=True)
+    counts = grouped.size()
+    total_sleep = grouped["sleep_min"].sum()
+    onset = pd.DatetimeIndex(main["onset"])
+    offset = pd.DatetimeIndex(main["offset"])
+    midpoint = onset + (offset - onset) / 2
+    nights = main["night"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "night": nights,
+            "onset_utc": onset,
+            "offset_utc": offset,
+            "midpoint_utc": midpoint,
+            "onset_local": _local_minutes(onset, tz),
+            "offset_local": _local_minutes(offset, tz),
+            "midpoint_local": _local_minutes(midpoint, tz),
+            "duration_min": main["duration_min"].to_numpy(),
+            "sleep_min": main["sleep_min"].to_numpy(),
+            "waso_min": main["waso_min"].to_numpy(),
+            "missing_min": main["missing_min"].to_numpy(),
+            "time_in_bed_min": main["duration_min"].to_numpy(),
+            "n_episodes": counts.reindex(nights).to_numpy(dtype=np.int64),
+            "other_sleep_min": total_sleep.reindex(nights).to_numpy()
+            - main["sleep_min"].to_numpy(),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def _empty_nights() -> pd.DataFrame:
+    utc = "datetime64[ns, UTC]"
+    dtypes: dict[str, object] = dict.fromkeys(NIGHT_COLUMNS, np.float64)
+    dtypes.update(
+        night=object, onset_utc=utc, offset_utc=utc, midpoint_utc=utc, n_episodes=np.int64
+    )
+    return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in NIGHT_COLUMNS})
+
+
+def _require_nights(nights: pd.DataFrame, columns: Collection[str]) -> None:
+    if not isinstance(nights, pd.DataFrame):
+        raise InvalidInputError("nights must be a DataFrame as returned by sleep_timing")
+    missing = [c for c in columns if c not in nights.columns]
+    if missing:
+        raise InvalidInputError(f"nights lacks column(s) {', '.join(missing)}")
+
+
+def midpoint_variability(nights: pd.DataFrame) -> float:
+    r"""Circular SD (minutes) of the nightly sleep midpoints; NaN below 2 nights.
+
+    .. math:: s = \frac{1440}{2\pi}\sqrt{-2\ln\bar R}
+
+    See :func:`ipsrt.timeutil.circular_sd_minutes` (Fisher 1993).
+    """
+    _require_nights(nights, ["midpoint_local"])
+    values = nights["midpoint_local"].dropna().to_numpy(dtype=np.float64)
+    return circular_sd_minutes(values) if values.size >= 2 else float("nan")
+
+
+def free_nights(
+    nights: npt.ArrayLike,
+    *,
+    free_weekdays: Collection[int] = (5, 6),
+    free_dates: Collection[dt.date] = (),
+) -> npt.NDArray[np.bool_]:
+    """True for each night that precedes a free day.
+
+    Night D (the sleep that starts on the evening of date D) is a free night
+    when the *next* date D + 1 is a free day: its weekday (Monday = 0) is in
+    *free_weekdays*, or it is in *free_dates* (holidays). With the default
+    free days Saturday and Sunday, the nights of Friday and Saturday are free
+    and the night of Sunday (before Monday) is a work night, as in the MCTQ.
+    """
+    if any(not isinstance(d, int) or not 0 <= d <= 6 for d in free_weekdays):
+        raise InvalidInputError("free_weekdays must be integers 0 (Monday) to 6 (Sunday)")
+    holidays = set(free_dates)
+    result = []
+    for night in np.asarray(nights, dtype=object):
+        day_after = night + dt.timedelta(days=1)
+        result.append(day_after.weekday() in free_weekdays or day_after in holidays)
+    return np.asarray(result, dtype=bool)
+
+
+def mctq_chronotype(*, msw: float, msf: float, sd_w: float, sd_f: float) -> dict[str, float]:
+    r"""MCTQ figures from mid-sleep and sleep duration on work and free days.
+
+    Parameters
+    ----------
+    msw, msf
+        Mid-sleep on work and free days, minutes after local midnight.
+    sd_w, sd_f
+        Mean sleep duration on work and free days, minutes.
+
+    Returns
+    -------
+    dict
+        ``sd_week``, ``msf_sc`` (clock minutes), ``social_jetlag`` (absolute,
+        minutes) and ``social_jetlag_signed`` (MSF - MSW wrapped to +-12 h;
+        positive when free-day sleep is later).
+
+    Notes
+    -----
+    .. math::
+
+        SD_{week} = \frac{5\,SD_w + 2\,SD_f}{7},\qquad
+        MSF_{sc} = \begin{cases} MSF - \frac{SD_f - SD_{week}}{2} & SD_f > SD_w\\
+        MSF & \text{otherwise}\end{cases},\qquad SJL = |MSF - MSW|
+
+    Social jetlag is the plain (not sleep-corrected) absolute difference.
+
+    References
+    ----------
+    Roenneberg, T., Wirz-Justice, A., & Merrow, M. (2003). Life between
+    clocks: daily temporal patterns of human chronotypes. *J Biol Rhythms*
+    18(1), 80-90. https://doi.org/10.1177/0748730402239679
+
+    Wittmann, M., Dinich, J., Merrow, M., & Roenneberg, T. (2006). Social
+    jetlag: misalignment of biological and social time. *Chronobiol Int*
+    23(1-2), 497-509. https://doi.org/10.1080/07420520500545979
+
+    Examples
+    --------
+    >>> r = mctq_chronotype(msw=210, msf=330, sd_w=420, sd_f=540)
+    >>> round(r["sd_week"] / 60, 2), round(r["msf_sc"]), r["social_jetlag"] / 60
+    (7.57, 287, 2.0)
+    """
+    sd_week = (5 * sd_w + 2 * sd_f) / 7
+    msf_sc = msf - (sd_f - sd_week) / 2 if sd_f > sd_w else msf
+    signed = float(_wrap(msf - msw))
+    return {
+        "sd_week": float(sd_week),
+        "msf_sc": float(msf_sc % MINUTES_PER_DAY),
+        "social_jetlag": abs(signed),
+        "social_jetlag_signed": signed,
+    }
+
+
+def social_jetlag(
+    nights: pd.DataFrame,
+    *,
+    free_weekdays: Collection[int] = (5, 6),
+    free_dates: Collection[dt.date] = (),
+) -> dict[str, float]:
+    """MSW, MSF, MSF_sc and social jetlag from a per-night table.
+
+    MSW and MSF are the circular means of the main-sleep midpoints on work
+    and free nights (see :func:`free_nights`); SD_w and SD_f the mean
+    ``duration_min``. Then :func:`mctq_chronotype`. Every value is NaN when
+    there is no work night or no free night. Also returns ``msw``, ``msf``,
+    ``sd_w``, ``sd_f``, ``n_work`` and ``n_free``.
+    """
+    _require_nights(nights, ["night", "midpoint_local", "duration_min"])
+    free = free_nights(nights["night"], free_weekdays=free_weekdays, free_dates=free_dates)
+    mid = nights["midpoint_local"].to_numpy(dtype=np.float64)
+    dur = nights["duration_min"].to_numpy(dtype=np.float64)
+    result = {"n_work": float((~free).sum()), "n_free": float(free.sum())}
+    nan = float("nan")
+    if not free.any() or free.all():
+        keys = ("msw", "msf", "sd_w", "sd_f", "sd_week", "msf_sc")
+        return (
+            result | dict.fromkeys(keys, nan) | {"social_jetlag": nan, "social_jetlag_signed": nan}
+        )
+    msw = circular_mean_minutes(mid[~free])
+    msf = circular_mean_minutes(mid[free])
+    sd_w, sd_f = float(np.nanmean(dur[~free])), float(np.nanmean(dur[free]))
+    base = {"msw": msw, "msf": msf, "sd_w": sd_w, "sd_f": sd_f}
+    return result | base | mctq_chronotype(msw=msw, msf=msf, sd_w=sd_w, sd_f=sd_f)
+
+
+def composite_phase_deviation(
+    nights: pd.DataFrame,
+    *,
+    reference: Literal["msf_sc", "mean"] | float = "msf_sc",
+    free_weekdays: Collection[int] = (5, 6),
+    free_dates: Collection[dt.date] = (),
+) -> float:
+    r"""Composite phase deviation (minutes) of the nightly sleep midpoints.
+
+    Parameters
+    ----------
+    nights
+        Per-night table with ``night`` and ``midpoint_local``.
+    reference
+        The chronotype MS_ref: ``"msf_sc"`` (default; from
+        :func:`social_jetlag`, NaN result if it cannot be computed), ``"mean"``
+        (circular mean of all midpoints), or a clock time in minutes.
+    free_weekdays, free_dates
+        Free days, for ``reference="msf_sc"``.
+
+    Notes
+    -----
+    .. math::
+
+        CPD = \frac{1}{|I|}\sum_{i\in I}\sqrt{(MS_{ref} - MS_i)^2 + (MS_i - MS_{i-1})^2}
+
+    Differences are circular (wrapped to +-12 h). I is the set of nights
+    whose previous calendar night is also present: the first night, and the
+    first night after a missing one, have no irregularity term and are left
+    out (as in the worked example of ``reference/metrics.md`` §6). NaN when I
+    is empty.
+
+    References
+    ----------
+    Fischer, D., Vetter, C., & Roenneberg, T. (2016). A novel method to
+    visualise and quantify circadian misalignment. *Sci Rep* 6, 38601.
+    https://doi.org/10.1038/srep38601
+
+    Examples
+    --------
+    >>> nights = pd.DataFrame({
+    ...     "night": [dt.date(2024, 1, d) for d in (1, 2, 3)],
+    ...     "midpoint_local": [210.0, 270.0, 180.0]})
+    >>> round(composite_phase_deviation(nights, reference=240.0) / 60, 2)
+    1.46
+    """
+    _require_nights(nights, ["night", "midpoint_local"])
+    if isinstance(reference, str):
+        if reference == "msf_sc":
+            ref = social_jetlag(nights, free_weekdays=free_weekdays, free_dates=free_dates)[
+                "msf_sc"
+            ]
+        elif reference == "mean":
+            ref = circular_mean_minutes(nights["midpoint_local"].to_numpy(dtype=np.float64))
+        else:
+            raise InvalidInputError(
+                f"unknown CPD reference {reference!r}: expected 'msf_sc', 'mean' or minutes"
+            )
+    else:
+        ref = float(reference)
+    if not np.isfinite(ref) or len(nights) < 2:
+        return float("nan")
+    table = nights.sort_values("night")
+    dates = pd.to_datetime(pd.Series(table["night"].to_numpy())).to_numpy()
+    mid = table["midpoint_local"].to_numpy(dtype=np.float64)
+    consecutive = np.diff(dates) == np.timedelta64(1, "D")
+    irregularity = _wrap(np.diff(mid))
+    mistiming = _wrap(ref - mid[1:])
+    terms = np.hypot(mistiming, irregularity)[consecutive]
+    terms = terms[np.isfinite(terms)]
+    return float(terms.mean()) if terms.size else float("nan")
+
+
+def sleep_summary(
+    nights: pd.DataFrame,
+    *,
+    free_weekdays: Collection[int] = (5, 6),
+    free_dates: Collection[dt.date] = (),
+    cpd_reference: Literal["msf_sc", "mean"] | float = "msf_sc",
+) -> dict[str, float | str]:
+    """Flat summary of a per-night table for ``ipsrt.rhythm.panel``.
+
+    Keys (clock times in local minutes after midnight, durations and SDs in
+    minutes): ``nights``; ``sleep_onset_mean``, ``sleep_offset_mean``,
+    ``sleep_midpoint_mean`` (circular means); ``sleep_onset_sd``,
+    ``sleep_offset_sd``, ``sleep_midpoint_sd`` (circular SDs);
+    ``sleep_duration_mean``, ``sleep_duration_sd`` (sample SD),
+    ``total_sleep_mean``, ``waso_mean``; ``msw``, ``msf``, ``msf_sc``,
+    ``social_jetlag``, ``social_jetlag_signed``; ``cpd``; and
+    ``sleep_reason``, a string that names each NaN value and why (empty when
+    everything was computed).
+    """
+    _require_nights(nights, ["night", "onset_local", "offset_local", "midpoint_local"])
+    n = len(nights)
+    reasons: list[str] = []
+    nan = float("nan")
+    out: dict[str, float | str] = {"nights": float(n)}
+    for key, column in (
+        ("sleep_onset", "onset_local"),
+        ("sleep_offset", "offset_local"),
+        ("sleep_midpoint", "midpoint_local"),
+    ):
+        values = nights[column].to_numpy(dtype=np.float64)
+        out[f"{key}_mean"] = circular_mean_minutes(values) if n else nan
+        out[f"{key}_sd"] = circular_sd_minutes(values) if n >= 2 else nan
+    dur = nights["duration_min"].to_numpy(dtype=np.float64)
+    out["sleep_duration_mean"] = float(dur.mean()) if n else nan
+    out["sleep_duration_sd"] = float(dur.std(ddof=1)) if n >= 2 else nan
+    out["total_sleep_mean"] = float(nights["sleep_min"].mean()) if n else nan
+    out["waso_mean"] = float(nights["waso_min"].mean()) if n else nan
+    if n == 0:
+        reasons.append("all: no night with a sleep episode")
+    elif n < 2:
+        reasons.append("sleep_*_sd: fewer than 2 nights")
+    sjl = social_jetlag(nights, free_weekdays=free_weekdays, free_dates=free_dates)
+    for key in ("msw", "msf", "msf_sc", "social_jetlag", "social_jetlag_signed"):
+        out[key] = sjl[key]
+    if n and not np.isfinite(sjl["social_jetlag"]):
+        reasons.append("msw/msf/msf_sc/social_jetlag: need at least 1 work and 1 free night")
+    out["cpd"] = composite_phase_deviation(
+        nights, reference=cpd_reference, free_weekdays=free_weekdays, free_dates=free_dates
+    )
+    if n and not np.isfinite(out["cpd"]):
+        reasons.append("cpd: needs 2 consecutive nights and a finite reference")
+    out["sleep_reason"] = "; ".join(reasons)
+    return out

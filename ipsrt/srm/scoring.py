@@ -1,0 +1,535 @@
+r"""Social Rhythm Metric scoring by the project's decided rules.
+
+The rules are ``reference/metrics.md`` §1.5, restated in ``docs/srm.md``:
+
+1. Times of one activity in one week are unwrapped around their circular
+   mean, so 23:50 and 00:10 become -10 and +10 around 00:00.
+2. With the sample SD :math:`s` (``ddof=1``) of the :math:`n` unwrapped times
+   :math:`t_i` and their mean :math:`\bar t`, occurrence *i* is an outlier when
+   :math:`|t_i-\bar t| > 1.5\,s`. The habitual time :math:`H` is the mean of the
+   remaining occurrences. There is no guard for a tiny SD.
+3. Hits are counted among **all** occurrences: :math:`|t_i-H|\le 45` min
+   (inclusive).
+4. An activity qualifies with :math:`n\ge 3` occurrences. With :math:`Q` the
+   qualifying activities, :math:`\mathrm{SRM}=\sum_{a\in Q}\mathrm{hits}_a/|Q|`;
+   NaN (never 0) when :math:`Q` is empty.
+5. A week is 7 diary days from the week start; fewer than 4 diary days with
+   any entry: NaN, reason ``insufficient_diary``. Several weeks: the mean of
+   the weekly scores that are not NaN.
+
+The comparisons are evaluated in an exact form on sums
+(:math:`4(n-1)(n t_i-S)^2 > 9n(nS_2-S^2)` for the outlier test and
+:math:`|m t_i-S_k|\le 45m` for a hit, with :math:`S, S_2` the sum and sum of
+squares and :math:`S_k, m` the sum and count of the retained times), so
+integer clock minutes give results that do not depend on floating-point
+rounding, on row order, or on a common shift of all times.
+
+Entries format (tidy, one row per client x diary date x activity):
+``client`` (optional), ``date``, ``activity`` (item key), ``minutes`` (local
+clock minute 0..1439, NaN when not done), ``status`` (``"done"`` or
+``"not_done"``; optional, inferred from ``minutes``), ``people`` (0..3,
+optional), ``target`` (target clock minute, optional), ``source`` (optional;
+one source per call: diary and estimated anchors are never mixed).
+
+References
+----------
+Monk, T. H., Flaherty, J. F., Frank, E., Hoskinson, K., & Kupfer, D. J. (1990).
+The Social Rhythm Metric. *J Nerv Ment Dis* 178(2), 120-126.
+doi:10.1097/00005053-199002000-00007
+
+Monk, T. H., Frank, E., Potts, J. M., & Kupfer, D. J. (2002). A simple way to
+measure daily lifestyle regularity. *J Sleep Res* 11(3), 183-190.
+doi:10.1046/j.1365-2869.2002.00300.x
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ipsrt.errors import InvalidInputError
+from ipsrt.srm.items import ItemSet, UnknownActivityError, item_set
+
+__all__ = [
+    "DEFAULT_CLIENT",
+    "HIT_WINDOW_MIN",
+    "MIN_DIARY_DAYS",
+    "MIN_OCCURRENCES",
+    "OUTLIER_SD",
+    "EntriesError",
+    "SrmScores",
+    "mark_hits",
+    "multiweek_mean",
+    "rolling_scores",
+    "score",
+    "score_activities",
+    "score_weeks",
+]
+
+DEFAULT_CLIENT = "default"
+HIT_WINDOW_MIN = 45
+OUTLIER_SD = 1.5
+MIN_OCCURRENCES = 3
+MIN_DIARY_DAYS = 4
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY = 1440.0
+F64 = npt.NDArray[np.float64]
+
+
+class EntriesError(InvalidInputError):
+    """An entries frame given to the scoring functions is malformed."""
+
+
+@dataclass(frozen=True)
+class SrmScores:
+    """Both scoring tables of one call: per week and per activity-week."""
+
+    weeks: pd.DataFrame
+    activities: pd.DataFrame
+
+
+def _week_start_index(week_start: str | int) -> int:
+    if isinstance(week_start, int) and 0 <= week_start <= 6:
+        return week_start
+    if isinstance(week_start, str) and week_start.strip().lower() in WEEKDAYS:
+        return WEEKDAYS.index(week_start.strip().lower())
+    raise EntriesError(
+        f"invalid week start {week_start!r}; expected a weekday name such as 'monday'"
+    )
+
+
+def _to_days(dates: pd.Series) -> npt.NDArray[np.int64]:
+    try:
+        parsed = pd.to_datetime(dates, errors="raise")
+    except (ValueError, TypeError) as exc:
+        raise EntriesError(f"entries: invalid date ({exc})") from exc
+    if parsed.isna().any():
+        raise EntriesError("entries: missing date")
+    if getattr(parsed.dt, "tz", None) is not None:
+        raise EntriesError("entries: dates must be plain diary dates, not instants")
+    return np.asarray(parsed.to_numpy().astype("datetime64[D]").astype(np.int64))
+
+
+def _days_to_dates(days: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """``datetime.date`` objects for integer days since 1970-01-01."""
+    return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype(object)
+
+
+def _prepare(entries: pd.DataFrame, items: ItemSet) -> pd.DataFrame:
+    """Validate *entries* and return a normalised frame with integer ``day``."""
+    for col in ("date", "activity"):
+        if col not in entries.columns:
+            raise EntriesError(f"entries: missing column {col!r}")
+    if "minutes" not in entries.columns:
+        raise EntriesError("entries: missing column 'minutes'")
+    n = len(entries)
+    minutes = pd.to_numeric(entries["minutes"], errors="coerce").to_numpy(dtype=np.float64)
+    if "status" in entries.columns:
+        status = entries["status"].astype(str).to_numpy()
+        bad = ~np.isin(status, ["done", "not_done"])
+        if bad.any():
+            raise EntriesError(
+                f"entries row {int(np.argmax(bad))}: status {status[bad][0]!r} "
+                "is not 'done' or 'not_done'"
+            )
+        done = status == "done"
+    else:
+        done = np.isfinite(minutes)
+    bad_t = done & ~((minutes >= 0) & (minutes < _DAY))
+    if bad_t.any():
+        i = int(np.argmax(bad_t))
+        raise EntriesError(f"entries row {i}: minutes {minutes[i]!r} outside 0..1439")
+    activity = entries["activity"].astype(str).to_numpy()
+    known = np.isin(activity, list(items.keys))
+    if not known.all():
+        i = int(np.argmax(~known))
+        raise UnknownActivityError(
+            f"entries row {i}: unknown activity {activity[i]!r} for {items.label}"
+        )
+    if "source" in entries.columns and entries["source"].nunique(dropna=False) > 1:
+        raise EntriesError("entries mix sources; score diary and estimated anchors separately")
+
+    def optional(col: str) -> npt.NDArray[np.float64]:
+        if col not in entries.columns:
+            return np.full(n, np.nan)
+        return pd.to_numeric(entries[col], errors="coerce").to_numpy(dtype=np.float64)
+
+    people = optional("people")
+    bad_p = np.isfinite(people) & ~np.isin(people, [0.0, 1.0, 2.0, 3.0])
+    if bad_p.any():
+        i = int(np.argmax(bad_p))
+        raise EntriesError(f"entries row {i}: people code {people[i]!r} outside 0..3")
+    target = optional("target")
+    bad_g = np.isfinite(target) & ~((target >= 0) & (target < _DAY))
+    if bad_g.any():
+        i = int(np.argmax(bad_g))
+        raise EntriesError(f"entries row {i}: target {target[i]!r} outside 0..1439")
+    client = (
+        entries["client"].astype(str).to_numpy()
+        if "client" in entries.columns
+        else np.full(n, DEFAULT_CLIENT, dtype=object)
+    )
+    frame = pd.DataFrame(
+        {
+            "client": client,
+            "day": _to_days(entries["date"]) if n else np.zeros(0, dtype=np.int64),
+            "activity": activity,
+            "done": done,
+            "minutes": np.where(done, minutes, np.nan),
+            "people": np.where(done, people, np.nan),
+            "target": target,
+        }
+    )
+    dup = frame.duplicated(["client", "day", "activity"])
+    if dup.any():
+        i = int(np.argmax(dup.to_numpy()))
+        raise EntriesError(
+            f"entries row {i}: second entry for {_days_to_dates([frame['day'].iat[i]])[0]} "
+            f"{frame['activity'].iat[i]!r}"
+        )
+    return frame
+
+
+def _week_of(frame: pd.DataFrame, ws: int) -> npt.NDArray[np.int64]:
+    """Integer start day of each row's week; 1970-01-01 (day 0) was a Thursday."""
+    day = frame["day"].to_numpy(dtype=np.int64)
+    return day - np.mod(day + 3 - ws, 7)
+
+
+def _circ_abs_diff(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    return np.abs(np.mod(a - b + _DAY / 2, _DAY) - _DAY / 2)
+
+
+def _bc(ids: npt.NDArray[np.int64], size: int, weights: npt.ArrayLike | None = None) -> F64:
+    return np.bincount(ids, weights, minlength=size).astype(np.float64)
+
+
+def _hits_kernel(
+    gid: npt.NDArray[np.int64], t: F64, size: int
+) -> tuple[dict[str, F64], npt.NDArray[np.bool_]]:
+    """Rules 1-3 for the occurrences *t* grouped by *gid*; per-group arrays and a hit flag."""
+    n = _bc(gid, size)
+    theta = t * (2 * np.pi / _DAY)
+    s, c = _bc(gid, size, np.sin(theta)), _bc(gid, size, np.cos(theta))
+    # Circular mean of each group; when it is undefined (times spread evenly
+    # round the clock) the centre 720 leaves the times as they are.
+    centre = np.where(
+        np.hypot(s, c) > 1e-9 * n, np.mod(np.arctan2(s, c) * _DAY / (2 * np.pi), _DAY), _DAY / 2
+    )
+    tu = t - _DAY * np.floor((t - centre[gid] + _DAY / 2) / _DAY)
+    S, S2 = _bc(gid, size, tu), _bc(gid, size, tu * tu)
+    var_num = np.maximum(n * S2 - S * S, 0.0)  # = n (n-1) s^2
+    dev = n[gid] * tu - S[gid]  # = n (t - mean)
+    outlier = 4.0 * (n[gid] - 1.0) * dev * dev > (4.0 * OUTLIER_SD**2) * n[gid] * var_num[gid]
+    kept = ~outlier
+    m = _bc(gid, size, kept)
+    Sk = _bc(gid, size, np.where(kept, tu, 0.0))
+    hit = np.abs(m[gid] * tu - Sk[gid]) <= HIT_WINDOW_MIN * m[gid]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {
+            "occurrences": n,
+            "mean_min": np.mod(S / n, _DAY),
+            "sd_min": np.where(n > 1, np.sqrt(var_num / (n * np.maximum(n - 1, 1))), np.nan),
+            "outliers": n - m,
+            "habitual_min": np.mod(Sk / m, _DAY),
+            "hits": _bc(gid, size, hit),
+        }
+    return out, hit
+
+
+def _score_grouped(frame: pd.DataFrame, grp: npt.NDArray[np.int64], items: ItemSet) -> SrmScores:
+    """Score entries whose window (week start or rolling end day) is *grp*; fully vectorised."""
+    A = len(items.keys)
+    ccode, cuniq = pd.factorize(frame["client"].to_numpy(), sort=True)
+    act = pd.Index(items.keys).get_indexer(frame["activity"].to_numpy())
+    day = frame["day"].to_numpy(dtype=np.int64)
+    g0 = int(grp.min()) if len(grp) else 0
+    span = int(grp.max()) - g0 + 1 if len(grp) else 1
+    wuniq, wid = np.unique(ccode.astype(np.int64) * span + (grp - g0), return_inverse=True)
+    W = len(wuniq)
+    d0 = int(day.min()) if len(day) else 0
+    dspan = int(day.max()) - d0 + 1 if len(day) else 1
+    diary_days = _bc(np.unique(wid * dspan + (day - d0)) // dspan, W)
+    cell = wid * A + act
+    done = frame["done"].to_numpy(dtype=bool)
+    t = frame["minutes"].to_numpy(dtype=np.float64)[done]
+    people = frame["people"].to_numpy(dtype=np.float64)[done]
+    target = frame["target"].to_numpy(dtype=np.float64)[done]
+    gid, size = cell[done], W * A
+    stats, _ = _hits_kernel(gid, t, size)
+    has_p, has_t = np.isfinite(people), np.isfinite(target)
+    on_t = has_t & (_circ_abs_diff(t, np.where(has_t, target, 0.0)) <= HIT_WINDOW_MIN)
+    n_p, n_t = _bc(gid, size, has_p), _bc(gid, size, has_t)
+    sum_p, sum_on = _bc(gid, size, np.where(has_p, people, 0.0)), _bc(gid, size, on_t)
+    qualifies = stats["occurrences"] >= MIN_OCCURRENCES
+    enough = np.repeat(diary_days >= MIN_DIARY_DAYS, A)
+    w_client = cuniq[wuniq // span] if W else np.zeros(0, dtype=object)
+    w_grp = wuniq % span + g0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        acts = pd.DataFrame(
+            {
+                "client": np.repeat(w_client, A),
+                "grp": np.repeat(w_grp, A),
+                "activity": np.tile(np.asarray(items.keys, dtype=object), W),
+                **{k: v for k, v in stats.items() if k in ("occurrences",)},
+                "not_done": _bc(cell[~done], size),
+                **{k: v for k, v in stats.items() if k != "occurrences"},
+                "qualifies": qualifies,
+                "scored": qualifies & enough,
+                "mean_people": sum_p / n_p,
+                "target_occurrences": n_t,
+                "target_adherence": sum_on / n_t,
+                "item_set": items.name,
+            }
+        )
+        for col in ("occurrences", "not_done", "outliers", "hits", "target_occurrences"):
+            acts[col] = acts[col].astype(np.int64)
+        by_w = {k: v.reshape(W, A).sum(axis=1) for k, v in stats.items()}
+        n_q = qualifies.reshape(W, A).sum(axis=1)
+        q_hits = np.where(qualifies, stats["hits"], 0.0).reshape(W, A).sum(axis=1)
+        srm = np.where((diary_days >= MIN_DIARY_DAYS) & (n_q > 0), q_hits / n_q, np.nan)
+        reason = np.full(W, None, dtype=object)
+        reason[n_q == 0] = "no_qualifying_activity"
+        reason[diary_days < MIN_DIARY_DAYS] = "insufficient_diary"
+        weeks = pd.DataFrame(
+            {
+                "client": w_client,
+                "grp": w_grp,
+                "diary_days": diary_days.astype(np.int64),
+                "qualifying": n_q.astype(np.int64),
+                "ali": by_w["occurrences"].astype(np.int64),
+                "not_done": acts["not_done"].to_numpy().reshape(W, A).sum(axis=1),
+                "hits": by_w["hits"].astype(np.int64),
+                "srm": srm,
+                "reason": pd.Series(reason, dtype=object),
+                "mean_people": sum_p.reshape(W, A).sum(axis=1) / n_p.reshape(W, A).sum(axis=1),
+                "target_adherence": sum_on.reshape(W, A).sum(axis=1)
+                / n_t.reshape(W, A).sum(axis=1),
+                "item_set": items.name,
+            }
+        )
+    return SrmScores(weeks=weeks, activities=acts)
+
+
+def _finish(scores: SrmScores, *, start_col: str, span: int, source: object) -> SrmScores:
+    out = []
+    for df in (scores.weeks, scores.activities):
+        df = df.copy()
+        grp = df.pop("grp").to_numpy(dtype=np.int64)
+        if start_col == "week_start":
+            df.insert(1, "week_start", _days_to_dates(grp))
+            df.insert(2, "week_end", _days_to_dates(grp + span))
+        else:
+            df.insert(1, "window_start", _days_to_dates(grp - span))
+            df.insert(2, "date", _days_to_dates(grp))
+        if source is not None:
+            df["source"] = source
+        out.append(df.reset_index(drop=True))
+    return SrmScores(weeks=out[0], activities=out[1])
+
+
+def _source(entries: pd.DataFrame) -> object:
+    if "source" in entries.columns and len(entries):
+        return entries["source"].iloc[0]
+    return None
+
+
+def score(
+    entries: pd.DataFrame, *, items: str | ItemSet = "srm5", week_start: str | int = "monday"
+) -> SrmScores:
+    """Score every client-week of *entries*; return per-week and per-activity tables.
+
+    Parameters
+    ----------
+    entries
+        Tidy diary entries (see the module docstring).
+    items
+        ``"srm5"`` (default), ``"srm17"`` or an :class:`~ipsrt.srm.items.ItemSet`.
+    week_start
+        First weekday of a diary week (name or 0=Monday..6=Sunday).
+
+    Returns
+    -------
+    SrmScores
+        ``weeks`` as returned by :func:`score_weeks` and ``activities`` as
+        returned by :func:`score_activities`.
+    """
+    items_ = item_set(items)
+    ws = _week_start_index(week_start)
+    frame = _prepare(entries, items_)
+    return _finish(
+        _score_grouped(frame, _week_of(frame, ws), items_),
+        start_col="week_start",
+        span=6,
+        source=_source(entries),
+    )
+
+
+def score_weeks(
+    entries: pd.DataFrame, *, items: str | ItemSet = "srm5", week_start: str | int = "monday"
+) -> pd.DataFrame:
+    """SRM score per client-week by the project's rules (module docstring).
+
+    Parameters
+    ----------
+    entries
+        Tidy diary entries: ``client`` (optional), ``date``, ``activity``,
+        ``minutes``, ``status``, ``people``, ``target`` (the last three optional).
+    items
+        Item set: ``"srm5"`` (default) or ``"srm17"``. The two are never mixed.
+    week_start
+        First weekday of the diary week, default Monday.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per client-week with at least one entry: ``client``,
+        ``week_start``, ``week_end`` (dates), ``diary_days`` (days with any
+        entry), ``qualifying`` (activities with >= 3 occurrences), ``ali``
+        (occurrences of all activities), ``not_done``, ``hits`` (all
+        activities), ``srm`` (NaN when not scored), ``reason``
+        (``"insufficient_diary"``, ``"no_qualifying_activity"`` or missing),
+        ``mean_people`` (this project's descriptive figure, not a published
+        score), ``target_adherence`` (share of occurrences with a target that
+        lie within 45 min of it; not part of the SRM), ``item_set``.
+
+    Notes
+    -----
+    .. math:: \\mathrm{SRM} = \\frac{1}{|Q|}\\sum_{a\\in Q} \\#\\{i : |t_{a,i}-H_a| \\le 45\\}
+
+    Examples
+    --------
+    Worked example 2 of ``reference/metrics.md`` §1.2 scores 7 hits:
+
+    >>> import pandas as pd
+    >>> times = [420, 420, 425, 420, 460, 420, 420]
+    >>> e = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=7),
+    ...                   "activity": "out_of_bed", "minutes": times, "status": "done"})
+    >>> float(score_weeks(e)["srm"].iloc[0])
+    7.0
+    """
+    return score(entries, items=items, week_start=week_start).weeks
+
+
+def score_activities(
+    entries: pd.DataFrame, *, items: str | ItemSet = "srm5", week_start: str | int = "monday"
+) -> pd.DataFrame:
+    """Per client x week x activity details in tidy long format.
+
+    Every item of the set appears for every client-week with an entry.
+    Columns: ``client``, ``week_start``, ``week_end``, ``activity``,
+    ``occurrences``, ``not_done``, ``mean_min`` (mean of the unwrapped times,
+    as a clock minute), ``sd_min`` (sample SD), ``outliers``, ``habitual_min``
+    (H as a clock minute), ``hits``, ``qualifies`` (>= 3 occurrences),
+    ``scored`` (qualifies in a week with >= 4 diary days), ``mean_people``,
+    ``target_occurrences``, ``target_adherence``, ``item_set``.
+    """
+    return score(entries, items=items, week_start=week_start).activities
+
+
+def rolling_scores(
+    entries: pd.DataFrame, *, items: str | ItemSet = "srm5", window: int = 7
+) -> pd.DataFrame:
+    """SRM over the *window* diary days ending on each day, by the same rules.
+
+    One row per client and day from the client's first to last diary date:
+    ``client``, ``window_start``, ``date`` (window end), and the columns of
+    :func:`score_weeks`. Days whose window holds no entry are kept with
+    ``diary_days = 0`` and reason ``insufficient_diary``.
+    """
+    items_ = item_set(items)
+    if not isinstance(window, int) or window < 1:
+        raise EntriesError(f"invalid rolling window {window!r}; expected a positive day count")
+    frame = _prepare(entries, items_)
+    day = frame["day"].to_numpy(dtype=np.int64)
+    last = frame.groupby("client")["day"].transform("max").to_numpy(dtype=np.int64)
+    ends = np.concatenate([day + k for k in range(window)])
+    keep = ends <= np.tile(last, window)
+    expanded = frame.iloc[np.tile(np.arange(len(frame)), window)[keep]]
+    weeks = _score_grouped(expanded, ends[keep], items_).weeks
+    span = frame.groupby("client")["day"].agg(["min", "max"])
+    full = pd.DataFrame(
+        {
+            "client": np.repeat(span.index.to_numpy(), span["max"] - span["min"] + 1),
+            "grp": np.concatenate(
+                [np.arange(lo, hi + 1) for lo, hi in zip(span["min"], span["max"], strict=True)]
+                or [np.zeros(0, dtype=np.int64)]
+            ),
+        }
+    )
+    weeks = full.merge(weeks, on=["client", "grp"], how="left")
+    for col in ("diary_days", "qualifying", "ali", "not_done", "hits"):
+        weeks[col] = weeks[col].fillna(0).astype(np.int64)
+    weeks["reason"] = weeks["reason"].where(
+        weeks["diary_days"] >= MIN_DIARY_DAYS, "insufficient_diary"
+    )
+    weeks["item_set"] = items_.name
+    return _finish(
+        SrmScores(weeks=weeks, activities=weeks.iloc[:0][["client", "grp"]]),
+        start_col="date",
+        span=window - 1,
+        source=_source(entries),
+    ).weeks
+
+
+def mark_hits(
+    entries: pd.DataFrame, *, items: str | ItemSet = "srm5", week_start: str | int = "monday"
+) -> pd.DataFrame:
+    """Done occurrences with their week and a ``hit`` flag under the week's H.
+
+    Columns: ``client``, ``date``, ``week_start``, ``activity``, ``minutes``,
+    ``hit``, ``qualifies``. Summing ``hit`` over qualifying activities by
+    ``date`` gives the daily "anchor hits" feature used by
+    :mod:`ipsrt.linkage`.
+    """
+    items_ = item_set(items)
+    frame = _prepare(entries, items_)
+    grp = _week_of(frame, _week_start_index(week_start))
+    done = frame["done"].to_numpy(dtype=bool)
+    keys = pd.MultiIndex.from_arrays([frame["client"], grp, frame["activity"]])[done]
+    gid = pd.factorize(keys)[0].astype(np.int64)
+    stats, hit = _hits_kernel(gid, frame["minutes"].to_numpy(dtype=np.float64)[done], len(keys))
+    return pd.DataFrame(
+        {
+            "client": frame["client"].to_numpy()[done],
+            "date": _days_to_dates(frame["day"].to_numpy()[done]),
+            "week_start": _days_to_dates(grp[done]),
+            "activity": frame["activity"].to_numpy()[done],
+            "minutes": frame["minutes"].to_numpy()[done],
+            "hit": hit,
+            "qualifies": stats["occurrences"][gid] >= MIN_OCCURRENCES,
+        }
+    )
+
+
+def multiweek_mean(weeks: pd.DataFrame) -> pd.DataFrame:
+    """Multi-week SRM per client: the mean of the weekly scores that are not NaN.
+
+    Parameters
+    ----------
+    weeks
+        Output of :func:`score_weeks`, optionally filtered to a date range.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``client``, ``weeks`` (rows given), ``weeks_scored``, ``srm_mean``
+        (NaN when no week was scored), ``first_week``, ``last_week``.
+    """
+    for col in ("srm", "week_start"):
+        if col not in weeks.columns:
+            raise EntriesError(f"weekly scores: missing column {col!r}")
+    frame = weeks if "client" in weeks.columns else weeks.assign(client=DEFAULT_CLIENT)
+    out = frame.groupby("client", sort=True).agg(
+        weeks=("srm", "size"),
+        weeks_scored=("srm", "count"),
+        srm_mean=("srm", "mean"),
+        first_week=("week_start", "min"),
+        last_week=("week_start", "max"),
+    )
+    return out.reset_index()

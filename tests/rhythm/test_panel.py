@@ -1,0 +1,102 @@
+"""The panel: keys, reasons, and pyActigraphy 1.2.2 compat to 1e-9."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from ipsrt.rhythm import PANEL_KEYS, panel
+from ipsrt.rhythm.epochs import prepare
+from tests.helpers import pyact_reference, reference_series
+from tests.helpers.awd import synthetic_counts
+
+SCALARS = ("IS", "IV", "RA", "L5", "M10", "ISm", "IVm", "SRI")
+BLOCKS = ("ISp", "IVp", "L5p", "M10p", "RAp")
+
+
+@pytest.fixture(scope="module")
+def compat_panels() -> dict[str, dict[str, object]]:
+    return {
+        name: panel(reference_series(rec["spec"]), compat="pyactigraphy")
+        for name, rec in pyact_reference().items()
+    }
+
+
+@pytest.mark.parametrize("name", sorted(pyact_reference()))
+def test_compat_matches_pyactigraphy(name: str, compat_panels: dict) -> None:
+    # Source: tests/data/pyactigraphy/reference_values.json, pyActigraphy 1.2.2
+    ref = pyact_reference()[name]["values"]
+    got = compat_panels[name]
+    for key in SCALARS:
+        assert got[key] == pytest.approx(ref[key], rel=1e-9, abs=0), key
+    for key in BLOCKS:
+        assert len(got[key]) == len(ref[key]), key
+        assert np.allclose(got[key], ref[key], rtol=1e-9, atol=0), key
+
+
+@pytest.mark.parametrize("name", sorted(pyact_reference()))
+def test_compat_onsets_are_pyactigraphy_windows(name: str, compat_panels: dict) -> None:
+    # pyActigraphy's onset (its argmin/argmax) may differ from ours only among
+    # windows whose means tie to 1e-9: the mean at its onset equals L5/M10.
+    rec = pyact_reference()[name]
+    p = prepare(reference_series(rec["spec"]), compat=True)
+    active = np.where(np.isnan(p.values), np.nan, (p.values > 4).astype(float))
+    tod = (p.wall % 86400) // p.epoch_s
+    per_day = 86400 // p.epoch_s
+    ok = ~np.isnan(active)
+    prof = np.bincount(tod[ok], active[ok], per_day) / np.bincount(tod[ok], minlength=per_day)
+    for key, hours in (("L5", 5), ("M10", 10)):
+        w = hours * 3600 // p.epoch_s
+        start = int(rec["values"][f"{key}_onset_min"] * 60 // p.epoch_s) % per_day
+        window = np.take(prof, np.arange(start, start + w), mode="wrap").mean()
+        assert window == pytest.approx(compat_panels[name][key], rel=1e-9)
+
+
+def test_default_panel_keys_and_units() -> None:
+    c = synthetic_counts(9, seed=21).astype(float)
+    idx = pd.date_range("2025-01-06", periods=c.size, freq="min", tz="Europe/Berlin")
+    out = panel(pd.Series(c, idx))
+    assert set(PANEL_KEYS) <= set(out)
+    assert out["compat"] is None
+    assert out["valid_days"] == 9.0
+    assert 0 < out["IS"] <= 1
+    assert 0 <= out["L5_onset"] < 1440
+    assert 0 <= out["cosinor_acrophase"] < 1440
+    assert out["M10"] > out["L5"]
+    for key in ("IS", "IV", "RA", "L5", "M10", "ISm", "IVm", "cosinor_mesor"):
+        assert np.isfinite(out[key]), key
+    assert len(out["ISp"]) == 1
+
+
+def test_every_nan_has_a_reason() -> None:
+    c = synthetic_counts(1.5, seed=22).astype(float)
+    idx = pd.date_range("2025-01-06", periods=c.size, freq="min", tz="UTC")
+    out = panel(pd.Series(c, idx))
+    for key in ("IS", "IV", "RA", "L5", "M10", "ISm", "IVm", "SRI", "cosinor_mesor"):
+        assert np.isnan(out[key]), key
+        assert key in out["reasons"], key
+    assert "valid days" in out["reasons"]["IS"]
+
+
+def test_given_sleep_states_feed_sri() -> None:
+    idx = pd.date_range("2025-01-06", periods=4 * 1440, freq="min", tz="UTC")
+    m = idx.hour * 60 + idx.minute
+    sleep = pd.Series((m < 420).astype(float), idx)
+    counts = pd.Series(np.where(m < 420, 0.0, 50.0 + m % 7), idx)
+    out = panel(counts, sleep=sleep)
+    assert out["SRI"] == 100.0
+    assert out["sleep_source"] == "given"
+
+
+def test_extended_cosinor_keys() -> None:
+    c = synthetic_counts(3, seed=23).astype(float)
+    idx = pd.date_range("2025-01-06", periods=c.size, freq="min", tz="UTC")
+    out = panel(pd.Series(c, idx), extended=True, sleep_summary=False)
+    assert np.isfinite(out["ext_f_pseudo"])
+    assert -3 <= out["ext_acrotime"] <= 27
