@@ -12,8 +12,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Until the demo lands, `make run` prepares the database and says what comes next.
 run: $(BIN)/.installed
-	$(BIN)/ipsrt demo
+	$(BIN)/ipsrt init
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -14,7 +14,10 @@ from typing import Annotated
 import typer
 
 from ipsrt import __version__
-from ipsrt.cli import admin
+from ipsrt.cli import admin, metrics
+from ipsrt.cli.alerts import alerts_app
+from ipsrt.cli.imports import import_app
+from ipsrt.cli.srm import srm_app
 from ipsrt.store.engine import ENV_VAR
 
 app = typer.Typer(
@@ -54,6 +57,10 @@ app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.clients_app, name="clients")
 app.add_typer(admin.users_app, name="users")
 app.command("assign")(admin.assign)
+app.command("metrics")(metrics.metrics)
+app.add_typer(import_app, name="import")
+app.add_typer(srm_app, name="srm")
+app.add_typer(alerts_app, name="alerts")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -133,18 +133,27 @@ def prepare(
         raise InvalidInputError("counts contain infinite values")
     if not allow_negative and (raw < 0).any():
         raise InvalidInputError("counts must not be negative")
-    utc_ns = index.tz_convert("UTC").as_unit("ns").asi8
+    # A tz-aware index stores UTC instants: no conversion needed.
+    utc_ns = (index if index.unit == "ns" else index.as_unit("ns")).asi8
     steps = np.diff(utc_ns)
-    if (steps <= 0).any():
-        raise InvalidInputError("timestamps must be strictly increasing (sorted, no duplicates)")
-    step = int(steps.min())
+    step = int(steps[0])
+    regular = step > 0 and not (steps != step).any()
+    if not regular:
+        if (steps <= 0).any():
+            raise InvalidInputError(
+                "timestamps must be strictly increasing (sorted, no duplicates)"
+            )
+        step = int(steps.min())
     if step % 1_000_000_000:
         raise InvalidInputError("the epoch must be a whole number of seconds")
-    if (steps % step).any():
+    if not regular and (steps % step).any():
         raise InvalidInputError("irregular timestamps: steps are not multiples of the epoch")
     epoch_s = step // 1_000_000_000
-    utc = (utc_ns - utc_ns[0]) // 1_000_000_000 + utc_ns[0] // 1_000_000_000
-    if (steps != step).any():
+    first_s = int(utc_ns[0]) // 1_000_000_000
+    if regular:
+        utc = first_s + np.arange(raw.size, dtype=np.int64) * epoch_s
+    else:
+        utc = (utc_ns - utc_ns[0]) // 1_000_000_000 + first_s
         # Fill gaps with NaN on the regular grid.
         pos = (utc - utc[0]) // epoch_s
         full = np.full(int(pos[-1]) + 1, np.nan)
@@ -172,11 +181,49 @@ def prepare(
     return Prepared(raw, epoch_s, utc, wall, np.concatenate(([0], seg)).astype(np.int64))
 
 
+def _offset_at(t: int, tz: dt.tzinfo) -> int:
+    delta = dt.datetime.fromtimestamp(t, tz).utcoffset()
+    return 0 if delta is None else int(delta.total_seconds())
+
+
+#: spacing of the instants at which :func:`_offsets` reads the zone
+_OFFSET_SAMPLE_S = 12 * 3600
+
+
 def _offsets(utc: IntArray, tz: str | dt.tzinfo) -> IntArray:
-    """UTC offset in seconds of each instant in *tz* (vectorised)."""
-    idx = pd.DatetimeIndex(utc.astype("datetime64[s]")).tz_localize("UTC").tz_convert(tz)
-    wall = idx.tz_localize(None).as_unit("s").asi8
-    return np.asarray(wall - utc, dtype=np.int64)
+    """UTC offset in seconds of each instant of the sorted array *utc* in *tz*.
+
+    The zone is read at instants 12 h apart (and at the last one); between two
+    readings that differ, the change is located by bisection. Exact as long
+    as a zone does not change its offset twice within 12 h (no IANA zone
+    does).
+    """
+    zi = zone(tz) if isinstance(tz, str) else tz
+    n = utc.size
+    k = max(1, _OFFSET_SAMPLE_S // max(1, int(utc[1] - utc[0]))) if n > 1 else 1
+    at = list(range(0, n, k))
+    if at[-1] != n - 1:
+        at.append(n - 1)
+    off = [_offset_at(int(utc[i]), zi) for i in at]
+    if all(o == off[0] for o in off):
+        return np.full(n, off[0], dtype=np.int64)
+    out = np.empty(n, dtype=np.int64)
+    for j in range(len(at) - 1):
+        a, b = at[j], at[j + 1]
+        if off[j] == off[j + 1]:
+            out[a:b] = off[j]
+            continue
+        lo, hi = a, b  # off(lo) != off(b) == off(hi): find the first index with off(b)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _offset_at(int(utc[mid]), zi) == off[j + 1]:
+                hi = mid
+            else:
+                lo = mid
+        out[a:hi] = off[j]
+        out[hi:b] = off[j + 1]
+    out[n - 1] = off[-1]
+    return out
 
 
 def _to_minutes(raw: FloatArray, utc: IntArray, epoch_s: int) -> tuple[FloatArray, IntArray, int]:

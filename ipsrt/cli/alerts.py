@@ -1,0 +1,107 @@
+"""``ipsrt alerts``: evaluate the alert rules, list alerts and acknowledge them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ipsrt.alerts.runner import DEFAULT_LOOKBACK_DAYS, run_alerts
+from ipsrt.cli.common import (
+    DbOption,
+    JsonOption,
+    database_url,
+    fail,
+    handle_errors,
+    print_json,
+    stdout,
+    utc_now,
+)
+from ipsrt.models import AlertState
+from ipsrt.store import Store
+from ipsrt.store.alerts_store import acknowledge_alert, json_ready, list_alerts
+
+alerts_app = typer.Typer(
+    help="Alerts: prompts for a conversation, not diagnoses.", no_args_is_help=True
+)
+
+ClientOption = Annotated[str | None, typer.Option("--client", help="Only this client.")]
+
+
+@alerts_app.command("run")
+@handle_errors
+def alerts_run(
+    client: ClientOption = None,
+    lookback: Annotated[
+        int,
+        typer.Option(
+            "--lookback", min=1, help="Store alerts whose window ends in the last N days."
+        ),
+    ] = DEFAULT_LOOKBACK_DAYS,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Evaluate the alert rules now and store new or grown alerts (safe to repeat)."""
+    with Store(database_url(db)) as store:
+        summary = run_alerts(
+            store,
+            now=utc_now(),
+            client_codes=None if client is None else [client],
+            lookback_days=lookback,
+        )
+    if json_out:
+        print_json(summary.as_dict())
+    else:
+        stdout.print(
+            f"Checked {summary.clients} client(s): {summary.new} new, {summary.updated} updated, "
+            f"{summary.unchanged} unchanged alert(s)."
+        )
+    if summary.failed:
+        code, reason = next(iter(summary.failed.items()))
+        more = f" (and {len(summary.failed) - 1} more client(s))" if len(summary.failed) > 1 else ""
+        raise fail(f"could not evaluate client {code}: {reason}{more}")
+
+
+@alerts_app.command("list")
+@handle_errors
+def alerts_list(
+    client: ClientOption = None,
+    state: Annotated[
+        AlertState | None, typer.Option("--state", help="Only alerts in this state.")
+    ] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List stored alerts, most urgent first."""
+    with Store(database_url(db)) as store:
+        alerts = list_alerts(
+            store, client_code=client, state=None if state is None else state.value
+        )
+    if json_out:
+        print_json([json_ready(a.as_dict()) for a in alerts])
+        return
+    if not alerts:
+        stdout.print("No alerts.")
+        return
+    table = Table("id", "client", "rule", "window", "severity", "state", "message")
+    for a in alerts:
+        window = str(a.window_start)
+        if a.window_end != a.window_start:
+            window += f" to {a.window_end}"
+        state_text = a.state if a.acknowledged_by is None else f"{a.state} ({a.acknowledged_by})"
+        table.add_row(str(a.id), a.client, a.rule, window, a.severity, state_text, a.message)
+    stdout.print(table)
+
+
+@alerts_app.command("ack")
+@handle_errors
+def alerts_ack(
+    alert_id: Annotated[int, typer.Argument(metavar="ID", help="Alert id (see 'alerts list').")],
+    by: Annotated[str, typer.Option("--by", help="Login of the clinician or admin.")],
+    db: DbOption = None,
+) -> None:
+    """Acknowledge an alert (audited; an acknowledged alert cannot be acknowledged again)."""
+    with Store(database_url(db)) as store:
+        alert = acknowledge_alert(store, alert_id, by_login=by, now=utc_now())
+    stdout.print(f"Alert {alert.id} ({alert.rule}, {alert.client}) acknowledged by {by}.")

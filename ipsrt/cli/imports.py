@@ -1,0 +1,57 @@
+"""``ipsrt import``: bring files into the database (all or nothing per file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ipsrt.cli.common import (
+    DbOption,
+    JsonOption,
+    database_url,
+    handle_errors,
+    print_json,
+    stdout,
+    utc_now,
+)
+from ipsrt.srm.diary import read_diary_csv
+from ipsrt.store import Store
+from ipsrt.store.clinical import save_diary
+
+import_app = typer.Typer(help="Import files (SRM diaries).", no_args_is_help=True)
+
+
+@import_app.command("diary")
+@handle_errors
+def import_diary(
+    file: Annotated[Path, typer.Argument(help="Diary CSV (date,activity,time,people[,mood,...]).")],
+    client: Annotated[str, typer.Option("--client", help="Client code the diary belongs to.")],
+    items: Annotated[str, typer.Option("--items", help="Item set: srm5 or srm17.")] = "srm5",
+    confirm_replace: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-replace",
+            help="Replace stored entries or moods that differ (and let a later line of the "
+            "file replace an earlier one for the same date and activity).",
+        ),
+    ] = False,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Import an SRM diary CSV for a client: every line is stored, or none is."""
+    with Store(database_url(db)) as store:
+        store.client(client)
+        diary = read_diary_csv(file, items=items, confirm_replace=confirm_replace)
+        counts = save_diary(store, client, diary, now=utc_now(), confirm_replace=confirm_replace)
+    if json_out:
+        print_json({"client": client, "item_set": diary.item_set, **counts.as_dict()})
+        return
+    stdout.print(
+        f"Diary for {client} ({diary.item_set}): "
+        f"{counts.entries_new} new, {counts.entries_unchanged} unchanged, "
+        f"{counts.entries_replaced} replaced entries; "
+        f"{counts.moods_new} new, {counts.moods_unchanged} unchanged, "
+        f"{counts.moods_replaced} replaced moods."
+    )

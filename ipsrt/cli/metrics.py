@@ -1,0 +1,158 @@
+"""``ipsrt metrics``: the rhythm panel of actigraphy files or of stored data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import track
+from rich.table import Table
+
+from ipsrt.cli.common import DbOption, JsonOption, database_url, fail, handle_errors, print_json
+from ipsrt.cli.common import stdout as console
+
+FORMATS = ("auto", "awd", "agd", "rpx", "csv")
+CLOCK_KEYS = frozenset({"L5_onset", "M10_onset", "cosinor_acrophase"})
+SUMMARY_KEYS = (
+    "IS",
+    "IV",
+    "RA",
+    "L5",
+    "M10",
+    "L5_onset",
+    "M10_onset",
+    "ISm",
+    "IVm",
+    "SRI",
+    "cosinor_mesor",
+    "cosinor_amplitude",
+    "cosinor_acrophase",
+    "valid_days",
+)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready value: NaN and infinities become null, tuples lists."""
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # NumPy scalars
+        return _plain(value.item())
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return value
+
+
+def _print_table(title: str, figures: dict[str, Any]) -> None:
+    table = Table("figure", "value", title=title, title_justify="left")
+    for key in SUMMARY_KEYS:
+        value = figures.get(key)
+        if value is None:
+            shown = "n/a"
+        elif key in CLOCK_KEYS:
+            minutes = round(float(value)) % 1440
+            shown = f"{minutes // 60:02d}:{minutes % 60:02d}"
+        else:
+            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        reason = figures.get("reasons", {}).get(key)
+        table.add_row(key, f"{shown}  ({reason})" if reason and value is None else shown)
+    console.print(table)
+
+
+def _panel_of_file(path: Path, fmt: str, compat: str | None, tz: str | None) -> dict[str, Any]:
+    from devices.errors import DeviceError
+    from devices.importers import read_actigraphy
+    from ipsrt.rhythm import panel
+
+    try:
+        recording = read_actigraphy(path, format=fmt, tz=tz)  # type: ignore[arg-type]
+    except DeviceError as exc:
+        raise fail(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise fail(f"{path}: {exc.strerror or exc}") from None
+    figures = panel(recording.counts, compat="pyactigraphy" if compat else None)
+    return {"file": str(path), "format": recording.format, **_plain(figures)}
+
+
+@handle_errors
+def metrics(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Actigraphy files (AWD, AGD, RPX or CSV).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="File format, or auto.")] = "auto",
+    compat: Annotated[
+        str | None,
+        typer.Option("--compat", help="'pyactigraphy' reproduces pyActigraphy 1.2.2 defaults."),
+    ] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="IANA zone of the device clock (files).")
+    ] = None,
+    client: Annotated[
+        str | None, typer.Option("--client", help="Stored data of this client instead.")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First local date (YYYY-MM-DD).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last local date (YYYY-MM-DD).")
+    ] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Rhythm metrics (IS, IV, RA, L5, M10, SRI, cosinor, sleep) of files or a client."""
+    if fmt not in FORMATS:
+        raise fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if compat not in (None, "pyactigraphy"):
+        raise fail(f"unknown compat mode {compat!r}: the only one is 'pyactigraphy'")
+    if client is not None:
+        if files:
+            raise fail("give files or --client, not both")
+        results = [_panel_of_client(client, date_from, date_to, compat, db)]
+    elif not files:
+        raise fail("give one or more files, or --client CODE --from DATE --to DATE")
+    else:
+        paths = track(files, description="metrics", transient=True, disable=len(files) < 3)
+        results = [_panel_of_file(path, fmt, compat, tz) for path in paths]
+    if json_out:
+        print_json(results[0] if len(results) == 1 else results)
+        return
+    for result in results:
+        _print_table(result.get("file") or result.get("client", ""), result)
+
+
+def _parse_date(text: str | None, option: str) -> dt.date:
+    if text is None:
+        raise fail(f"{option} DATE is needed with --client")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"invalid {option} date {text!r}: expected YYYY-MM-DD") from None
+
+
+def _panel_of_client(
+    code: str, date_from: str | None, date_to: str | None, compat: str | None, db: str | None
+) -> dict[str, Any]:
+    from ipsrt.rhythm import panel
+    from ipsrt.rhythm_inputs import activity_counts, local_day_bounds
+    from ipsrt.store import Store
+
+    first, last = _parse_date(date_from, "--from"), _parse_date(date_to, "--to")
+    with Store(database_url(db)) as store:
+        client = store.client(code)
+        start, end = local_day_bounds(first, last, client.timezone)
+        samples = store.minute_frame(code, start, end)
+    counts, _states = activity_counts(samples, start, end, client.timezone)
+    figures = panel(counts, compat="pyactigraphy" if compat else None)
+    return {
+        "client": code,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "minutes_with_data": int(counts.notna().sum()),
+        **_plain(figures),
+    }

@@ -1,0 +1,149 @@
+"""``ipsrt srm``: score Social Rhythm Metric diaries (a CSV file or a client's stored entries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from ipsrt.cli.common import (
+    DbOption,
+    JsonOption,
+    database_url,
+    fail,
+    handle_errors,
+    print_json,
+    stdout,
+)
+from ipsrt.srm import multiweek_mean, score_weeks
+from ipsrt.srm.diary import read_diary_csv
+from ipsrt.store import Store
+from ipsrt.store.alerts_store import json_ready
+from ipsrt.store.clinical import srm_entries
+
+srm_app = typer.Typer(help="Social Rhythm Metric (SRM) diaries.", no_args_is_help=True)
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+OUTPUT_COLUMNS = (
+    "client",
+    "week_start",
+    "week_end",
+    "diary_days",
+    "qualifying",
+    "ali",
+    "not_done",
+    "hits",
+    "srm",
+    "reason",
+    "mean_people",
+    "target_adherence",
+    "item_set",
+)
+
+ItemsOption = Annotated[
+    str, typer.Option("--items", help="Item set: srm5 (the five IPSRT anchors) or srm17.")
+]
+
+
+def parse_date(text: str | None, option: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` option value, or a one-line error."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"invalid {option} {text!r}: expected YYYY-MM-DD") from None
+
+
+def week_rows(weeks: pd.DataFrame) -> list[dict[str, Any]]:
+    """Weekly scores as JSON-ready dicts (NaN and missing reasons become null)."""
+    rows = []
+    for record in weeks.to_dict("records"):
+        row = {c: record.get(c) for c in OUTPUT_COLUMNS if c in record}
+        row = {k: (None if v is pd.NA or v is pd.NaT else v) for k, v in row.items()}
+        rows.append(json_ready(row))
+    return rows
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+@srm_app.command("score")
+@handle_errors
+def srm_score(
+    file: Annotated[
+        Path | None, typer.Argument(help="Diary CSV to score (no database is used).")
+    ] = None,
+    client: Annotated[
+        str | None, typer.Option("--client", help="Score this client's stored entries instead.")
+    ] = None,
+    items: ItemsOption = "srm5",
+    week_start: Annotated[
+        str | None,
+        typer.Option(
+            "--week-start",
+            help="First day of the SRM week (default: monday, or the client's week start).",
+        ),
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First diary date (YYYY-MM-DD), with --client.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last diary date (YYYY-MM-DD), with --client.")
+    ] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Score an SRM diary per week: a CSV file, or a client's stored entries."""
+    if (file is None) == (client is None):
+        raise fail("give either a diary FILE or --client CODE")
+    if week_start is not None and week_start.lower() not in WEEKDAYS:
+        raise fail(f"invalid week start {week_start!r}: expected a weekday name")
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    if file is not None:
+        if start is not None or end is not None:
+            raise fail("--from and --to go with --client; a file is scored whole")
+        diary = read_diary_csv(file, items=items)
+        entries = diary.entries.drop(columns="line")
+        weeks = score_weeks(entries, items=diary.item_set, week_start=week_start or "monday")
+        weeks = weeks.assign(client=file.name)
+    else:
+        assert client is not None
+        with Store(database_url(db)) as store:
+            record = store.client(client)
+            entries = srm_entries(store, client, start, end, item_set=items)
+        ws = week_start or WEEKDAYS[record.week_start]
+        weeks = score_weeks(entries, items=items, week_start=ws)
+    rows = week_rows(weeks)
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        stdout.print("No diary entries to score.")
+        return
+    table = Table("week", "diary days", "qualifying", "hits", "SRM", "ALI", "not done", "note")
+    for row in rows:
+        table.add_row(
+            f"{row['week_start']} to {row['week_end']}",
+            str(row["diary_days"]),
+            str(row["qualifying"]),
+            str(row["hits"]),
+            _fmt(row["srm"], 2),
+            str(row["ali"]),
+            str(row["not_done"]),
+            (row["reason"] or "").replace("_", " "),
+        )
+    stdout.print(table)
+    overall = multiweek_mean(weeks)
+    mean = float(overall["srm_mean"].iloc[0]) if len(overall) == 1 else math.nan
+    if math.isfinite(mean):
+        scored = int(overall["weeks_scored"].iloc[0])
+        stdout.print(f"Mean of {scored} scored week(s): {mean:.2f} (SRM 0-7, {items}).")

@@ -1,0 +1,174 @@
+"""The alert runner on stored data: daily table from minute samples, idempotent upserts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import NOW
+
+from ipsrt.alerts.runner import DAILY_COLUMNS, WARMUP_DAYS, daily_table, run_alerts
+from ipsrt.srm.diary import read_diary_csv
+from ipsrt.store import Store
+from ipsrt.store.clinical import list_alerts, save_diary, save_scale_response
+
+TZ = "Europe/Berlin"  # UTC+2 in May/June 2026: no DST change in the data
+LAST_NIGHT = dt.date(2026, 5, 31)  # the short night (morning of 2026-06-01, NOW's date)
+FIRST_NIGHT = LAST_NIGHT - dt.timedelta(days=21)
+
+
+def night_minutes(device_id: int, short_night: dt.date | None = LAST_NIGHT) -> pd.DataFrame:
+    """22 nights of device labels: asleep 23:00-07:00 local, one night 23:00-04:00.
+
+    Minutes run from noon before the first night to 11:00 local on NOW's date;
+    awake minutes carry activity, sleep minutes none; heart rate throughout.
+    """
+    start = pd.Timestamp(f"{FIRST_NIGHT} 12:00", tz=TZ)
+    end = pd.Timestamp(f"{LAST_NIGHT + dt.timedelta(days=1)} 11:00", tz=TZ)
+    local = pd.date_range(start, end, freq="min", inclusive="left")
+    clock = local.hour * 60 + local.minute
+    night = (local - pd.Timedelta(hours=12)).date
+    wake_at = np.where(night == short_night, 4 * 60, 7 * 60)
+    asleep = (clock >= 23 * 60) | (clock < wake_at)
+    n = len(local)
+    rng = np.random.default_rng(4)
+    return pd.DataFrame(
+        {
+            "device_id": device_id,
+            "ts": local.tz_convert("UTC"),
+            "steps": np.where(asleep, 0, rng.integers(0, 40, n)),
+            "activity": np.where(asleep, 0.0, 50.0 + rng.random(n) * 100),
+            "heart_rate": np.where(asleep, 52, 75),
+            "state": np.where(asleep, np.where(clock % 90 < 30, "sleep_deep", "sleep_light"), "awake"),
+        }
+    )
+
+
+@pytest.fixture
+def client(store: Store) -> str:
+    store.add_client("C001", TZ, now=NOW)
+    return "C001"
+
+
+@pytest.fixture
+def device(store: Store, client: str) -> int:
+    dev = store.add_device(client, "huami", "C8:0F:10:00:00:01", now=NOW)
+    assert dev.id is not None
+    return dev.id
+
+
+def test_daily_table_from_stored_minutes(store, client, device):
+    store.upsert_minute_samples(night_minutes(device), now=NOW)
+    first, today = FIRST_NIGHT + dt.timedelta(days=1), NOW.date()
+    table = daily_table(store, client, start=first - dt.timedelta(days=2), end=today)
+    assert list(table.columns) == list(DAILY_COLUMNS)
+    assert table["date"].tolist() == [
+        first + dt.timedelta(days=i) for i in range(-2, (today - first).days + 1)
+    ]
+    by_date = table.set_index("date")
+    # No night before the first one; the first morning then 8 h each until the short night.
+    assert np.isnan(by_date.loc[first - dt.timedelta(days=2), "sleep_duration_min"])
+    assert by_date.loc[first:LAST_NIGHT, "sleep_duration_min"].tolist() == [480.0] * 21
+    assert by_date.loc[today, "sleep_duration_min"] == 300.0
+    assert by_date.loc[today, "out_of_bed_min"] == 4 * 60
+    assert by_date.loc[first:LAST_NIGHT, "out_of_bed_min"].eq(7 * 60).all()
+    assert by_date.loc[FIRST_NIGHT:LAST_NIGHT, "sleep_onset_min"].eq(23 * 60).all()
+    assert np.isnan(by_date.loc[today, "sleep_onset_min"])  # tonight has not happened
+    assert by_date["bedtime_min"].isna().all()  # diary anchors only without wearable nights
+    last = by_date["last_wearable_data_utc"].iloc[-1]
+    assert last == pd.Timestamp("2026-06-01 08:59", tz="UTC")
+
+
+def test_short_night_fires_sleep_change_on_that_night_only(store, client, device):
+    store.upsert_minute_samples(night_minutes(device), now=NOW)
+    summary = run_alerts(store, now=NOW)
+    assert (summary.clients, summary.new, summary.updated, summary.failed) == (1, 1, 0, {})
+    (alert,) = list_alerts(store)
+    assert (alert.rule, alert.window_start, alert.window_end) == (
+        "sleep_change",
+        NOW.date(),
+        NOW.date(),
+    )
+    assert alert.evidence["change_vs_previous_min"] == -180
+    assert alert.message == "Sleep was 3.0 h shorter than the night before; worth checking in"
+    # Same data, same now: nothing added, nothing changed.
+    again = run_alerts(store, now=NOW)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
+    assert len(list_alerts(store)) == 1
+
+
+def test_regular_nights_fire_nothing(store, client, device):
+    store.upsert_minute_samples(night_minutes(device, short_night=None), now=NOW)
+    assert run_alerts(store, now=NOW).evaluated == 0
+    assert list_alerts(store) == []
+
+
+def mood_diary(moods: dict[str, int]) -> str:
+    rows = "".join(f"{d},out_of_bed,07:00,0,{m}\n" for d, m in moods.items())
+    return "date,activity,time,people,mood\n" + rows
+
+
+def test_growing_run_updates_rather_than_duplicates(store, client):
+    store.add_user("dr", "a long enough password", "clinician", now=NOW)
+    days = {"2026-05-27": 0, "2026-05-28": 4, "2026-05-29": 4}
+    save_diary(store, client, read_diary_csv(io.StringIO(mood_diary(days))), now=NOW)
+    first = run_alerts(store, now=NOW)
+    assert (first.new, first.updated) == (1, 0)
+    (alert,) = list_alerts(store)
+    assert (alert.rule, alert.window_start, alert.window_end) == (
+        "mood_extreme",
+        dt.date(2026, 5, 28),
+        dt.date(2026, 5, 29),
+    )
+    from ipsrt.store.clinical import acknowledge_alert
+
+    acknowledge_alert(store, alert.id, by_login="dr", now=NOW)
+    later = NOW + dt.timedelta(days=1)
+    more = mood_diary({"2026-05-30": 5})
+    save_diary(store, client, read_diary_csv(io.StringIO(more)), now=later)
+    grown = run_alerts(store, now=later)
+    assert (grown.new, grown.updated) == (0, 1)
+    (alert,) = list_alerts(store)
+    assert alert.window_end == dt.date(2026, 5, 30)
+    assert alert.evidence["moods"] == [4.0, 4.0, 5.0]
+    assert alert.state == "acknowledged"  # a grown run never reopens an acknowledged alert
+
+
+def test_phq9_item9_and_data_gap(store, client, device):
+    save_scale_response(
+        store, client, "phq9", [0, 1, 0, 0, 0, 0, 0, 0, 1], answered_on=dt.date(2026, 5, 30), now=NOW
+    )
+    three_days_ago = pd.Timestamp(NOW) - pd.Timedelta(days=3)
+    frame = pd.DataFrame(
+        {
+            "device_id": device,
+            "ts": pd.date_range(three_days_ago, periods=10, freq="min"),
+            "steps": 5,
+            "heart_rate": 70,
+        }
+    )
+    store.upsert_minute_samples(frame, now=NOW)
+    summary = run_alerts(store, now=NOW, client_codes=[client])
+    assert summary.new == 2
+    urgent, gap = list_alerts(store)  # most urgent first
+    assert (urgent.rule, urgent.severity, urgent.window_start) == (
+        "phq9_item9",
+        "urgent",
+        dt.date(2026, 5, 30),
+    )
+    assert (gap.rule, gap.severity, gap.window_start) == ("data_gap", "info", dt.date(2026, 5, 29))
+    # An hour later the gap is longer: the same alert is updated, not duplicated.
+    later = run_alerts(store, now=NOW + dt.timedelta(hours=1))
+    assert (later.new, later.updated) == (0, 1)
+    assert list_alerts(store)[1].evidence["gap_hours"] == pytest.approx(73 - 9 / 60, abs=0.06)
+
+
+def test_lookback_keeps_only_recent_windows(store, client):
+    days = {"2026-04-01": 4, "2026-04-02": 4}
+    save_diary(store, client, read_diary_csv(io.StringIO(mood_diary(days))), now=NOW)
+    assert run_alerts(store, now=NOW).evaluated == 0  # ended 60 days ago: outside 14 days
+    assert run_alerts(store, now=NOW, lookback_days=70).new == 1
+    assert WARMUP_DAYS >= 35

@@ -1,0 +1,178 @@
+"""``ipsrt metrics`` on files and on stored data, and the stored-data adapter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import NOW
+
+from ipsrt.cli import main
+from ipsrt.rhythm import panel
+from ipsrt.rhythm_inputs import activity_counts, local_day_bounds
+from ipsrt.store import Store
+from tests.helpers.awd import synthetic_counts, write_awd
+
+START = dt.datetime(2026, 3, 2, 0, 0)
+
+
+@pytest.fixture
+def awd_file(tmp_path):
+    return write_awd(tmp_path / "subject.awd", synthetic_counts(7, seed=11), start=START)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_one_file_prints_one_json_object(capsys, awd_file) -> None:
+    code, out, err = run(capsys, "metrics", str(awd_file), "--json")
+    assert (code, err) == (0, "")
+    figures = json.loads(out)
+    for key in (
+        "IS",
+        "IV",
+        "RA",
+        "L5",
+        "M10",
+        "L5_onset",
+        "M10_onset",
+        "ISm",
+        "IVm",
+        "SRI",
+        "cosinor_mesor",
+        "cosinor_amplitude",
+        "cosinor_acrophase",
+        "valid_days",
+    ):
+        assert key in figures
+    assert figures["format"] == "awd"
+    assert figures["valid_days"] == pytest.approx(7)
+
+
+def test_compat_mode_matches_the_library_call(capsys, awd_file) -> None:
+    from devices.importers import read_actigraphy
+
+    code, out, _ = run(capsys, "metrics", str(awd_file), "--compat", "pyactigraphy", "--json")
+    assert code == 0
+    expected = panel(read_actigraphy(awd_file).counts, compat="pyactigraphy")
+    figures = json.loads(out)
+    for key in ("IS", "IV", "RA", "L5", "M10", "SRI"):
+        assert figures[key] == pytest.approx(expected[key], rel=1e-12)
+
+
+def test_several_files_print_a_list(capsys, tmp_path, awd_file) -> None:
+    second = write_awd(tmp_path / "b.awd", synthetic_counts(5, seed=12), start=START)
+    code, out, _ = run(capsys, "metrics", str(awd_file), str(second), "--json")
+    assert code == 0
+    assert [Path(r["file"]).name for r in json.loads(out)] == ["subject.awd", "b.awd"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"hello\nworld\n", "unknown actigraphy format"), (b"", "")],
+)
+def test_foreign_files_are_one_line_errors(capsys, tmp_path, content, message) -> None:
+    path = tmp_path / "foreign.awd"
+    path.write_bytes(content)
+    code, out, err = run(capsys, "metrics", str(path))
+    assert code == 1
+    assert out == ""
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+    assert message in err
+
+
+def test_truncated_awd_is_an_error(capsys, tmp_path, awd_file) -> None:
+    truncated = tmp_path / "cut.awd"
+    truncated.write_bytes(awd_file.read_bytes()[:40])
+    code, _, err = run(capsys, "metrics", str(truncated))
+    assert code == 1
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "give one or more files"),
+        (["--format", "xls", "x.awd"], "unknown format"),
+        (["--compat", "ggir", "x.awd"], "unknown compat"),
+        (["--client", "C001"], "--from DATE is needed"),
+        (["--client", "C001", "--from", "2026-13-01", "--to", "2026-01-02"], "invalid --from"),
+    ],
+)
+def test_bad_arguments(capsys, argv, message) -> None:
+    code, _, err = run(capsys, "metrics", *argv)
+    assert code == 1
+    assert message in err
+
+
+def test_stored_client_data(capsys, store: Store, database_url: str) -> None:
+    store.add_client("C001", "Europe/Berlin", now=NOW)
+    device = store.add_device("C001", "import", "subject.awd", now=NOW)
+    first = dt.date(2026, 5, 4)
+    start, end = local_day_bounds(first, first + dt.timedelta(days=6), "Europe/Berlin")
+    index = pd.date_range(start, end, freq="min", inclusive="left")
+    counts = synthetic_counts(7, seed=3)[: len(index)].astype(float)
+    frame = pd.DataFrame({"device_id": device.id, "ts": index, "activity": counts})
+    store.upsert_minute_samples(frame, now=NOW)
+
+    code, out, err = run(
+        capsys,
+        "metrics",
+        "--client",
+        "C001",
+        "--from",
+        "2026-05-04",
+        "--to",
+        "2026-05-10",
+        "--json",
+        "--db",
+        database_url,
+    )
+    assert (code, err) == (0, "")
+    figures = json.loads(out)
+    assert figures["minutes_with_data"] == 7 * 1440
+    local = pd.Series(counts, index=index.tz_convert("Europe/Berlin"))
+    assert figures["IS"] == pytest.approx(panel(local)["IS"], rel=1e-12)
+
+
+def test_activity_counts_masks_untrustworthy_minutes() -> None:
+    ts = pd.date_range("2026-05-04T00:00:00Z", periods=4, freq="min", name="ts")
+    samples = pd.DataFrame(
+        {
+            "device_id": [1, 1, 1, 1],
+            "steps": pd.array([5, 6, 7, 8], dtype="Int64"),
+            "activity": [np.nan, 60.0, 70.0, 80.0],
+            "heart_rate": pd.array([60, 60, 60, 60], dtype="Int64"),
+            "state": pd.Categorical(["awake", "awake", "not_worn", "awake"]),
+            "quality": [0, 0, 0, 2],
+        },
+        index=ts,
+    )
+    second = samples.iloc[[1]].assign(device_id=2, activity=99.0, state="sleep_light")
+    both = pd.concat([samples, second]).sort_index()
+    start, end = ts[0].to_pydatetime(), (ts[-1] + pd.Timedelta(minutes=2)).to_pydatetime()
+    counts, states = activity_counts(both, start, end, "UTC")
+    # minute 0: no activity -> steps; 1: max of two devices; 2: not worn; 3: quarantined;
+    # 4: nothing recorded.
+    assert counts.tolist()[:2] == [5.0, 99.0]
+    assert counts.isna().tolist() == [False, False, True, True, True]
+    assert states.iloc[1] == "awake"
+
+
+@pytest.mark.parametrize(
+    ("day", "minutes"), [("2026-03-29", 1380), ("2026-10-25", 1500), ("2026-06-01", 1440)]
+)
+def test_local_days_have_their_real_length(day: str, minutes: int) -> None:
+    date = dt.date.fromisoformat(day)
+    start, end = local_day_bounds(date, date, "Europe/Berlin")
+    counts, _ = activity_counts(pd.DataFrame(), start, end, "Europe/Berlin")
+    assert len(counts) == minutes
