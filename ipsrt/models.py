@@ -334,7 +334,7 @@ class ScaleResponse(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", ondelete="RESTRICT", index=True)
     instrument: str = Field(max_length=16)
-    version: str = Field(max_length=32)
+    version: str = Field(max_length=128)
     answered_on: dt.date
     item1: int
     item2: int

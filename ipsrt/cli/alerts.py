@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ipsrt.alerts.runner import DEFAULT_LOOKBACK_DAYS, run_alerts
 from ipsrt.cli.common import (
@@ -84,14 +83,14 @@ def alerts_list(
     if not alerts:
         stdout.print("No alerts.")
         return
-    table = Table("id", "client", "rule", "window", "severity", "state", "message")
+    # Two lines per alert (facts, then the message) read well at any terminal width.
     for a in alerts:
         window = str(a.window_start)
         if a.window_end != a.window_start:
-            window += f" to {a.window_end}"
-        state_text = a.state if a.acknowledged_by is None else f"{a.state} ({a.acknowledged_by})"
-        table.add_row(str(a.id), a.client, a.rule, window, a.severity, state_text, a.message)
-    stdout.print(table)
+            window += f"..{a.window_end}"
+        status = a.state if a.acknowledged_by is None else f"{a.state} by {a.acknowledged_by}"
+        stdout.print(f"#{a.id}  {a.client}  {a.severity}  {a.rule}  {window}  {status}")
+        stdout.print(f"    {a.message}")
 
 
 @alerts_app.command("ack")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich import box
 from rich.table import Table
 
 from ipsrt.cli.common import (
@@ -129,10 +130,12 @@ def srm_score(
     if not rows:
         stdout.print("No diary entries to score.")
         return
-    table = Table("week", "diary days", "qualifying", "hits", "SRM", "ALI", "not done", "note")
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in ("week start", "days", "activities", "hits", "SRM", "ALI", "not done", "note"):
+        table.add_column(name, no_wrap=name != "note")
     for row in rows:
         table.add_row(
-            f"{row['week_start']} to {row['week_end']}",
+            str(row["week_start"]),
             str(row["diary_days"]),
             str(row["qualifying"]),
             str(row["hits"]),

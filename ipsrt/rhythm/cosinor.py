@@ -17,9 +17,11 @@ in epochs; convert before comparing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from scipy import optimize
 
 from ipsrt.rhythm.epochs import FloatArray, Prepared, prepare
@@ -91,6 +93,48 @@ def cosinor_arrays(t_h: FloatArray, y: FloatArray, period_h: float = 24.0) -> Co
     minutes = float(peak_h * 60.0) % 1440.0
     deg = -360.0 * minutes / 1440.0
     return CosinorFit(float(m), amp, minutes, deg + 0.0, float(resid @ resid), n)
+
+
+def cosinor_profile(
+    sums: FloatArray, cnt: npt.NDArray[np.int64], epoch_s: int, first_s: int = 0
+) -> tuple[float, float, float, float]:
+    r"""Cosinor (mesor, amplitude, acrophase, Halberg degrees) from a time-of-day profile.
+
+    *sums* and *cnt* hold, for the time of day ``c * epoch_s + first_s``
+    seconds, the sum and number of the valid values there (see
+    :func:`ipsrt.rhythm.grid.profile`). As :math:`\cos\omega t` depends only
+    on the time of day, the normal equations of :func:`cosinor_arrays` are
+    sums over the profile: :math:`\sum_i \cos\omega t_i = \sum_c n_c
+    \cos\omega t_c`, :math:`\sum_i y_i\cos\omega t_i = \sum_c S_c \cos\omega
+    t_c`, and so on.
+    """
+    n = int(cnt.sum())
+    if n < 3:
+        return (np.nan, np.nan, np.nan, np.nan)
+    c, s = _unit_circle(int(cnt.size), epoch_s, first_s)
+    w = cnt.astype(np.float64)
+    wc, ws = w * c, w * s
+    sc, ss_ = wc.sum(), ws.sum()
+    X = np.array([[n, sc, ss_], [sc, wc @ c, wc @ s], [ss_, wc @ s, ws @ s]])
+    rhs = np.array([sums.sum(), sums @ c, sums @ s])
+    try:
+        m, b, g = np.linalg.solve(X, rhs)
+    except np.linalg.LinAlgError:
+        return (np.nan, np.nan, np.nan, np.nan)
+    w_ = 2 * np.pi / 24.0
+    peak_h = (np.arctan2(g, b) / w_) % 24.0
+    minutes = float(peak_h * 60.0) % 1440.0
+    return (float(m), float(np.hypot(b, g)), minutes, -360.0 * minutes / 1440.0 + 0.0)
+
+
+@functools.lru_cache(maxsize=16)
+def _unit_circle(per_day: int, epoch_s: int, first_s: int) -> tuple[FloatArray, FloatArray]:
+    t = (np.arange(per_day) * epoch_s + first_s) / 3600.0
+    ang = (2 * np.pi / 24.0) * t
+    c, s = np.cos(ang), np.sin(ang)
+    c.flags.writeable = False
+    s.flags.writeable = False
+    return c, s
 
 
 def cosinor(

@@ -46,6 +46,7 @@ from ipsrt.timeutil import zone
 __all__ = ["DAY_S", "Binned", "Prepared", "bin_clock", "bin_from_start", "prepare"]
 
 DAY_S = 86_400
+_UNITS_PER_S = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -133,9 +134,12 @@ def prepare(
         raise InvalidInputError("counts contain infinite values")
     if not allow_negative and (raw < 0).any():
         raise InvalidInputError("counts must not be negative")
-    # A tz-aware index stores UTC instants: no conversion needed.
-    utc_ns = (index if index.unit == "ns" else index.as_unit("ns")).asi8
-    steps = np.diff(utc_ns)
+    # A tz-aware index stores UTC instants (in its unit): no conversion needed.
+    per_s = _UNITS_PER_S.get(str(index.unit))
+    if per_s is None:  # pragma: no cover - pandas has only these units
+        index, per_s = index.as_unit("ns"), 1_000_000_000
+    utc_raw = index.asi8
+    steps = np.diff(utc_raw)
     step = int(steps[0])
     regular = step > 0 and not (steps != step).any()
     if not regular:
@@ -144,22 +148,21 @@ def prepare(
                 "timestamps must be strictly increasing (sorted, no duplicates)"
             )
         step = int(steps.min())
-    if step % 1_000_000_000:
+    if step % per_s:
         raise InvalidInputError("the epoch must be a whole number of seconds")
     if not regular and (steps % step).any():
         raise InvalidInputError("irregular timestamps: steps are not multiples of the epoch")
-    epoch_s = step // 1_000_000_000
-    first_s = int(utc_ns[0]) // 1_000_000_000
+    epoch_s = step // per_s
+    first_s = int(utc_raw[0]) // per_s
     if regular:
-        utc = first_s + np.arange(raw.size, dtype=np.int64) * epoch_s
+        utc = np.arange(first_s, first_s + raw.size * epoch_s, epoch_s, dtype=np.int64)
     else:
-        utc = (utc_ns - utc_ns[0]) // 1_000_000_000 + first_s
         # Fill gaps with NaN on the regular grid.
-        pos = (utc - utc[0]) // epoch_s
+        pos = (utc_raw - utc_raw[0]) // step
         full = np.full(int(pos[-1]) + 1, np.nan)
         full[pos] = raw
         raw = full
-        utc = utc[0] + np.arange(raw.size, dtype=np.int64) * epoch_s
+        utc = np.arange(first_s, first_s + raw.size * epoch_s, epoch_s, dtype=np.int64)
     if DAY_S % epoch_s:
         raise InvalidInputError(f"a {epoch_s} s epoch does not divide 24 h")
     if compat:

@@ -76,6 +76,82 @@ def _offset_in_window(x: FloatArray, n_succ: int) -> int | None:
     return int(np.flatnonzero(r == best)[0])
 
 
+def _centred_mean(values: FloatArray, w: int, wmin: int) -> FloatArray:
+    """pandas ``rolling(w, center=True, min_periods=wmin, closed="right").mean()``.
+
+    The window of epoch *i* is ``[i - w/2, i + w/2 - 1]`` (clipped), NaN
+    skipped, NaN with fewer than *wmin* values. With whole-number counts the
+    window sums are exact in float64 (below 2**53), so cumulative sums give
+    pandas' result bit for bit; other values go through pandas itself.
+    """
+    ok = ~np.isnan(values)
+    z = np.where(ok, values, 0.0)
+    if not (z == np.floor(z)).all() or float(z.sum()) >= 2.0**52:
+        return np.asarray(
+            pd.Series(values)
+            .rolling(w, center=True, min_periods=wmin, closed="right")
+            .mean()
+            .to_numpy(dtype=np.float64),
+            dtype=np.float64,
+        )
+    n = values.size
+    cs = np.concatenate(([0.0], np.cumsum(z)))
+    cn = np.concatenate(([0], np.cumsum(ok)))
+    i = np.arange(n)
+    lo = np.clip(i - w // 2, 0, n)
+    hi = np.clip(i + (w - w // 2), 0, n)
+    cnt = cn[hi] - cn[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (cs[hi] - cs[lo]) / cnt
+    out[cnt < max(wmin, 1)] = np.nan
+    return out
+
+
+def _window_max(a: FloatArray, w: int) -> FloatArray:
+    """Max of ``a[:, j : j + w]`` for every j (rows), by doubling windows (exact)."""
+    m, span = a, 1
+    while 2 * span <= w:
+        m = np.maximum(m[:, :-span], m[:, span:])
+        span *= 2
+    if span < w:
+        m = np.maximum(m[:, : m.shape[1] - (w - span)], m[:, w - span :])
+    return m
+
+
+def _offsets_for_seeds(
+    sw: FloatArray, seeds: npt.NDArray[np.intp], test_w: int, n_succ: int
+) -> list[int | None]:
+    """:func:`_offset_in_window` of the window after each seed, full windows in one batch."""
+    n = sw.size
+    out: list[int | None] = [None] * seeds.size
+    full = seeds + test_w <= n
+    idx = np.flatnonzero(full)
+    if idx.size and test_w >= n_succ + 1:
+        m = test_w
+        x = sliding_window_view(sw, m)[seeds[idx]]
+        mean = x.mean(axis=1, keepdims=True)
+        xm = x - mean
+        # np.dot row by row, as _offset_in_window, so that r is bitwise the same
+        norm = np.sqrt(np.array([np.dot(row, row) for row in xm]))[:, None]
+        k = np.arange(1, m + 1, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.cumsum(xm, axis=1) / (norm * np.sqrt(k * (m - k) / m))
+        r = np.clip(r, -1.0, 1.0)
+        span = m - n_succ
+        ahead = _window_max(r[:, 1:], n_succ)
+        head = r[:, :span]
+        cand = head > ahead
+        masked = np.where(cand, head, -np.inf)
+        best = masked.max(axis=1)
+        for row, i in enumerate(idx.tolist()):
+            if cand[row].any():
+                out[i] = int(np.flatnonzero(r[row] == best[row])[0])
+    for i in np.flatnonzero(~full).tolist():
+        seed = int(seeds[i])
+        out[i] = _offset_in_window(sw[seed : seed + test_w + 1][:test_w], n_succ)
+    return out
+
+
 def masda_array(
     values: FloatArray,
     epoch_s: int,
@@ -90,12 +166,7 @@ def masda_array(
     """MASDA on a plain array of counts at *epoch_s*; returns (rest, reason)."""
     w = int(trend_hours * 3600 // epoch_s)
     wmin = int(min_trend_hours * 3600 // epoch_s)
-    trend = (
-        pd.Series(values)
-        .rolling(w, center=True, min_periods=wmin, closed="right")
-        .mean()
-        .to_numpy(dtype=np.float64)
-    )
+    trend = _centred_mean(values, w, wmin)
     with np.errstate(invalid="ignore"):
         sw = (values <= threshold * trend).astype(np.float64)
     sw[np.isnan(trend)] = np.nan
@@ -105,15 +176,18 @@ def masda_array(
     sw[: seeds[0]][sw[: seeds[0]] == 1] = 0.0
     test_w = int(max_test_hours * 3600 // epoch_s)
     n_succ = int(r_consec_below_minutes * 60 // epoch_s) + 1
+    # Every window starts at a seed, and a bout only ever rewrites epochs
+    # before the next seed it lets through (the bout itself ends at or before
+    # that seed, whose epoch is already 1), so each seed's offset depends only
+    # on the potential-rest series as first computed: all offsets at once.
+    offsets = _offsets_for_seeds(sw, seeds, test_w, n_succ)
     last_off: int | None = None
-    for seed in seeds.tolist():
+    for seed, off in zip(seeds.tolist(), offsets, strict=True):
         if last_off is not None and seed < last_off:
             continue
         if last_off is not None:
             gap = sw[last_off + 1 : seed]
             gap[gap == 1] = 0.0
-        window = sw[seed : seed + test_w + 1][:test_w]
-        off = _offset_in_window(window, n_succ)
         if off is not None:
             sw[seed : seed + off + 1] = 1.0
             last_off = seed + off

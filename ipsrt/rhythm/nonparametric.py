@@ -163,27 +163,38 @@ def _lmx_core(
     values: FloatArray, wall: IntArray, epoch_s: int, hours: float, lowest: bool, prm: Params
 ) -> tuple[LMX, str | None]:
     per_day = DAY_S // epoch_s
-    w = round(hours * 3600 / epoch_s)
     ok = ~np.isnan(values)
-    if not ok.any():
-        return LMX(np.nan, np.nan), "no valid epochs"
     tod = ((wall[ok] % DAY_S) // epoch_s).astype(np.int64)
-    cnt = np.bincount(tod, minlength=per_day)
-    sums = np.bincount(tod, weights=values[ok], minlength=per_day)
+    cnt = np.bincount(tod, minlength=per_day).astype(np.int64)
+    sums = np.bincount(tod, weights=values[ok], minlength=per_day).astype(np.float64)
+    return _lmx_profile(sums, cnt, epoch_s, hours, lowest, prm)
+
+
+def _lmx_profile(
+    sums: FloatArray, cnt: IntArray, epoch_s: int, hours: float, lowest: bool, prm: Params
+) -> tuple[LMX, str | None]:
+    """L5/M10 from the per-time-of-day sums and counts of valid epochs (cyclic)."""
+    w = round(hours * 3600 / epoch_s)
+    if not cnt.any():
+        return LMX(np.nan, np.nan), "no valid epochs"
     with np.errstate(invalid="ignore", divide="ignore"):
         prof = sums / cnt
     missing = cnt == 0
     if missing.any() and not prm.compat:
         return LMX(np.nan, np.nan), "the average day has times of day without valid data"
     prof2 = np.concatenate((prof, prof[: w - 1]))
-    filled = np.where(np.isnan(prof2), 0.0, prof2)
+    nan2 = np.isnan(prof2)
+    filled = np.where(nan2, 0.0, prof2)
     cs = np.concatenate(([0.0], np.cumsum(filled)))
     win = cs[w:] - cs[:-w]
-    nvalid = np.concatenate(([0], np.cumsum(~np.isnan(prof2))))
-    win[(nvalid[w:] - nvalid[:-w]) == 0] = np.nan
-    if np.isnan(win).all():
-        return LMX(np.nan, np.nan), "no valid window"
-    best = np.nanmin(win) if lowest else np.nanmax(win)
+    if nan2.any():
+        nvalid = np.concatenate(([0], np.cumsum(~nan2)))
+        win[(nvalid[w:] - nvalid[:-w]) == 0] = np.nan
+        if np.isnan(win).all():
+            return LMX(np.nan, np.nan), "no valid window"
+        best = np.nanmin(win) if lowest else np.nanmax(win)
+    else:
+        best = win.min() if lowest else win.max()
     tol = 1e-9 * max(1.0, abs(best))
     hit = np.abs(win - best) <= tol
     i = int(np.flatnonzero(hit)[0])
@@ -191,78 +202,6 @@ def _lmx_core(
     if not prm.compat:
         value /= epoch_s / 60.0  # counts per minute
     return LMX(value, i * epoch_s / 60.0), None
-
-
-def _week_blocks(utc: IntArray, prm: Params, step_s: int) -> list[tuple[int, int]]:
-    """Index ranges ``[lo, hi)`` of consecutive 7-day blocks, last incomplete one dropped."""
-    t0 = int(utc[0])
-    if prm.compat:
-        nb = (int(utc[-1]) - t0) // _WEEK_S
-        edges = [(t0 + b * _WEEK_S, t0 + (b + 1) * _WEEK_S) for b in range(nb)]
-        return [
-            (int(np.searchsorted(utc, lo, "left")), int(np.searchsorted(utc, hi, "right")))
-            for lo, hi in edges
-        ]
-    nb = (int(utc[-1]) + step_s - t0) // _WEEK_S
-    return [
-        (
-            int(np.searchsorted(utc, t0 + b * _WEEK_S, "left")),
-            int(np.searchsorted(utc, t0 + (b + 1) * _WEEK_S, "left")),
-        )
-        for b in range(nb)
-    ]
-
-
-def summary(
-    p: Prepared, prm: Params, *, blocks: bool = True
-) -> tuple[dict[str, float | tuple[float, ...]], dict[str, str]]:
-    """All non-parametric figures of a prepared recording, and reasons for NaNs.
-
-    Keys: ``IS, IV, ISm, IVm, L5, M10, RA, L5_onset, M10_onset`` and, with
-    *blocks*, ``ISp, IVp, L5p, M10p, RAp`` (tuples, one value per 7-day block).
-    """
-    out: dict[str, float | tuple[float, ...]] = {}
-    why: dict[str, str] = {}
-    keys = ["IS", "IV", "ISm", "IVm", "L5", "M10", "RA", "L5_onset", "M10_onset"]
-    if p.valid_days < prm.min_days:
-        short = f"{p.valid_days:.2f} valid days, fewer than the minimum of {prm.min_days:g}"
-        for k in keys:
-            out[k], why[k] = np.nan, short
-        if blocks:
-            for k in ("ISp", "IVp", "L5p", "M10p", "RAp"):
-                out[k] = ()
-        return out, why
-    q = _binarized(p, prm)
-    hourly = _bins(q, prm, prm.bin_minutes)
-    for key, (val, reason) in (("IS", _is_core(hourly, prm)), ("IV", _iv_core(hourly, prm))):
-        out[key] = val
-        if reason:
-            why[key] = reason
-    ism: list[float] = []
-    ivm: list[float] = []
-    epoch_min = q.epoch_s / 60
-    for m in ISM_BIN_MINUTES:
-        if not prm.compat and (m % epoch_min):
-            continue
-        b = _bins(q, prm, m)
-        ism.append(_is_core(b, prm)[0])
-        ivm.append(_iv_core(b, prm)[0])
-    for key, vals in (("ISm", ism), ("IVm", ivm)):
-        out[key] = float(np.mean(vals)) if vals else np.nan
-        if np.isnan(out[key]):
-            why[key] = f"{key[:2]} is NaN at one or more bin sizes"
-    lo, lo_why = _lmx_core(q.values, q.wall, q.epoch_s, 5, True, prm)
-    hi, hi_why = _lmx_core(q.values, q.wall, q.epoch_s, 10, False, prm)
-    out.update(L5=lo.value, L5_onset=lo.onset, M10=hi.value, M10_onset=hi.onset)
-    for k, r in (("L5", lo_why), ("L5_onset", lo_why), ("M10", hi_why), ("M10_onset", hi_why)):
-        if r:
-            why[k] = r
-    out["RA"], ra_why = _ra(lo.value, hi.value)
-    if ra_why:
-        why["RA"] = ra_why
-    if blocks:
-        _block_figures(q, hourly, prm, out)
-    return out, why
 
 
 def _ra(l5v: float, m10v: float) -> tuple[float, str | None]:
@@ -273,21 +212,16 @@ def _ra(l5v: float, m10v: float) -> tuple[float, str | None]:
     return (m10v - l5v) / (m10v + l5v), None
 
 
-def _block_figures(
-    q: Prepared, hourly: Binned, prm: Params, out: dict[str, float | tuple[float, ...]]
-) -> None:
-    isp, ivp, l5p, m10p, rap = [], [], [], [], []
-    for lo, hi in _week_blocks(hourly.utc, prm, round(prm.bin_minutes * 60)):
-        b = Binned(hourly.values[lo:hi], hourly.tod[lo:hi], hourly.utc[lo:hi], hourly.per_day)
-        isp.append(_is_core(b, prm)[0])
-        ivp.append(_iv_core(b, prm)[0])
-    for lo, hi in _week_blocks(q.utc, prm, q.epoch_s):
-        a = _lmx_core(q.values[lo:hi], q.wall[lo:hi], q.epoch_s, 5, True, prm)[0].value
-        z = _lmx_core(q.values[lo:hi], q.wall[lo:hi], q.epoch_s, 10, False, prm)[0].value
-        l5p.append(a)
-        m10p.append(z)
-        rap.append(_ra(a, z)[0])
-    out.update(ISp=tuple(isp), IVp=tuple(ivp), L5p=tuple(l5p), M10p=tuple(m10p), RAp=tuple(rap))
+def summary(
+    p: Prepared, prm: Params, *, blocks: bool = True
+) -> tuple[dict[str, float | tuple[float, ...]], dict[str, str]]:
+    """All non-parametric figures of a prepared recording, and reasons for NaNs.
+
+    See :func:`ipsrt.rhythm.np_summary.summary`.
+    """
+    from ipsrt.rhythm.np_summary import summary as run
+
+    return run(p, prm, blocks=blocks)
 
 
 def _run(

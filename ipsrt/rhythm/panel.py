@@ -15,11 +15,16 @@ import numpy as np
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError
+from ipsrt.rhythm import grid
 from ipsrt.rhythm import nonparametric as npm
-from ipsrt.rhythm.cosinor import cosinor_arrays, extended_cosinor
+from ipsrt.rhythm import sleep_episodes as sleep_core
+from ipsrt.rhythm.cosinor import cosinor_arrays, cosinor_profile, extended_cosinor
 from ipsrt.rhythm.epochs import Prepared, prepare
 from ipsrt.rhythm.masda import masda_array
+from ipsrt.rhythm.sleep_scoring import cole_kripke_minutes
+from ipsrt.rhythm.sleep_timing import DEFAULT_MAX_GAP_MINUTES, DEFAULT_MIN_BOUT_MINUTES
 from ipsrt.rhythm.sri import sri_core, sri_pyactigraphy_core
+from ipsrt.timeutil import zone
 
 __all__ = ["PANEL_KEYS", "panel"]
 
@@ -170,11 +175,15 @@ def _add_cosinor(
             out[k] = np.nan
             reasons[k] = f"{p.valid_days:.2f} valid days, fewer than {prm.min_days:g}"
         return
-    t = (p.wall % (400 * 86_400)) / 3600.0
-    fit = cosinor_arrays(t, p.values)
-    for k, v in zip(
-        keys, (fit.mesor, fit.amplitude, fit.acrophase, fit.acrophase_deg), strict=True
-    ):
+    g = grid.build(p, compat=prm.compat is not None)
+    if g is not None:
+        sums, cnt = grid.profile(g)
+        values = cosinor_profile(sums, cnt, p.epoch_s, int(p.wall[0] % p.epoch_s))
+    else:
+        t = (p.wall % (400 * 86_400)) / 3600.0
+        fit = cosinor_arrays(t, p.values)
+        values = (fit.mesor, fit.amplitude, fit.acrophase, fit.acrophase_deg)
+    for k, v in zip(keys, values, strict=True):
         out[k] = v
         if np.isnan(v):
             reasons[k] = "too few valid epochs for a cosinor fit"
@@ -190,6 +199,9 @@ def _add_sleep(
     reasons: dict[str, str],
     with_summary: bool,
 ) -> None:
+    if prm.compat is None and sleep is None and p.epoch_s == 60:
+        _add_cole_kripke_sleep(counts, p, prm, tz, out, reasons, with_summary)
+        return
     states, source, why = _sleep_states(counts, sleep, default_scoring=prm.compat is None)
     out["sleep_source"] = source
     if prm.compat is not None:
@@ -218,7 +230,47 @@ def _add_sleep(
     summarise = _summariser() if with_summary else None
     if summarise is not None:
         summary = summarise(states, _zone_name(counts, tz))
-        note = summary.pop("sleep_reason", "")
-        out.update(summary)
-        if note:
-            reasons["sleep_summary"] = str(note)
+        _put_summary(summary, out, reasons)
+
+
+def _add_cole_kripke_sleep(
+    counts: pd.Series,
+    p: Prepared,
+    prm: npm.Params,
+    tz: str | dt.tzinfo | None,
+    out: dict[str, Any],
+    reasons: dict[str, str],
+    with_summary: bool,
+) -> None:
+    """Default mode: Cole-Kripke on the prepared minutes, SRI and the sleep summary.
+
+    The same figures as ``sleep_summary(sleep_timing(cole_kripke(counts), zone))``
+    without leaving NumPy: *p* already holds the 1-min totals, their UTC grid
+    and local clock.
+    """
+    states = cole_kripke_minutes(p.values)
+    out["sleep_source"] = "cole_kripke"
+    # As before this fast path: the scored series has a UTC index and *tz* is
+    # not passed on, so SRI pairs epochs 24 h of UTC apart (see docs/rhythm.md).
+    s = Prepared(states, 60, p.utc, p.utc, np.zeros(1, dtype=np.int64))
+    out["SRI"], r = sri_core(s, prm.min_days)
+    if r:
+        reasons["SRI"] = r
+    if with_summary:
+        zi = zone(_zone_name(counts, tz))
+        t = sleep_core.nights(
+            states,
+            int(p.utc[0]) * 1_000_000_000,
+            60_000_000_000,
+            zi,
+            min_bout=DEFAULT_MIN_BOUT_MINUTES,
+            max_gap=DEFAULT_MAX_GAP_MINUTES,
+        )
+        _put_summary(sleep_core.summary(t), out, reasons)
+
+
+def _put_summary(summary: dict[str, Any], out: dict[str, Any], reasons: dict[str, str]) -> None:
+    note = summary.pop("sleep_reason", "")
+    out.update(summary)
+    if note:
+        reasons["sleep_summary"] = str(note)

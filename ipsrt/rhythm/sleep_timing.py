@@ -22,13 +22,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError
+from ipsrt.rhythm import sleep_episodes as core
 from ipsrt.rhythm.nonwear import regular_series
 from ipsrt.timeutil import (
     MINUTES_PER_DAY,
     circular_mean_minutes,
     circular_sd_minutes,
-    minute_of_day,
-    nights_of,
     zone,
 )
 
@@ -132,46 +131,26 @@ def sleep_episodes(
     if not min_bout_minutes >= 0 or not max_gap_minutes >= 0:
         raise InvalidInputError("min_bout_minutes and max_gap_minutes must be >= 0")
     data, epoch_min = _sleep_values(sleep)
-    a = data.to_numpy()
-    is_sleep = a == 1.0
-    padded = np.diff(np.concatenate(([0], is_sleep.astype(np.int8), [0])))
-    starts = np.flatnonzero(padded == 1)
-    ends = np.flatnonzero(padded == -1)
-    keep = (ends - starts) * epoch_min >= max(min_bout_minutes, epoch_min)
-    starts, ends = starts[keep], ends[keep]
+    ep = core.episodes(data.to_numpy(), epoch_min, min_bout_minutes, max_gap_minutes)
     columns = ["onset", "offset", "duration_min", "sleep_min", "waso_min", "missing_min"]
-    if starts.size == 0:
+    if ep.start.size == 0:
         empty = {c: pd.Series(dtype=np.float64) for c in columns}
         empty["onset"] = empty["offset"] = pd.Series(dtype="datetime64[ns, UTC]")
         return pd.DataFrame(empty)
-    gaps = (starts[1:] - ends[:-1]) * epoch_min
-    first = np.concatenate(([True], gaps > max_gap_minutes))
-    ep_start = starts[first]
-    ep_end = np.concatenate((ends[np.flatnonzero(first)[1:] - 1], [ends[-1]]))
-    cum_sleep = np.concatenate(([0], np.cumsum(is_sleep)))
-    cum_wake = np.concatenate(([0], np.cumsum(a == 0.0)))
-    cum_missing = np.concatenate(([0], np.cumsum(np.isnan(a))))
     index = pd.DatetimeIndex(data.index)
     epoch = pd.Timedelta(minutes=epoch_min)
-    onset = index[ep_start]
-    offset = index[ep_end - 1] + epoch
+    onset = index[ep.start]
+    offset = index[ep.end - 1] + epoch
     return pd.DataFrame(
         {
             "onset": onset,
             "offset": offset,
             "duration_min": (offset - onset) / pd.Timedelta(minutes=1),
-            "sleep_min": (cum_sleep[ep_end] - cum_sleep[ep_start]) * epoch_min,
-            "waso_min": (cum_wake[ep_end] - cum_wake[ep_start]) * epoch_min,
-            "missing_min": (cum_missing[ep_end] - cum_missing[ep_start]) * epoch_min,
+            "sleep_min": ep.sleep_min,
+            "waso_min": ep.waso_min,
+            "missing_min": ep.missing_min,
         }
     )
-
-
-def _local_minutes(instants: pd.DatetimeIndex, tz: str) -> npt.NDArray[np.float64]:
-    """Local clock time in (fractional) minutes after midnight."""
-    whole = minute_of_day(instants, tz).astype(np.float64)
-    seconds = (instants - instants.floor("min")) / pd.Timedelta(minutes=1)
-    return whole + np.asarray(seconds, dtype=np.float64)
 
 
 def sleep_timing(
@@ -223,43 +202,51 @@ def sleep_timing(
     >>> float(n.loc[0, "duration_min"]), float(n.loc[0, "onset_local"]), str(n.loc[0, "night"])
     (420.0, 1380.0, '2024-03-30')
     """
-    zone(tz)  # refuse a bad zone even when there is no episode
-    episodes = sleep_episodes(
-        sleep, min_bout_minutes=min_bout_minutes, max_gap_minutes=max_gap_minutes
+    zi = zone(tz)  # refuse a bad zone even when there is no episode
+    if not min_bout_minutes >= 0 or not max_gap_minutes >= 0:
+        raise InvalidInputError("min_bout_minutes and max_gap_minutes must be >= 0")
+    data, epoch_min = _sleep_values(sleep)
+    index = pd.DatetimeIndex(data.index).as_unit("ns")
+    t = core.nights(
+        data.to_numpy(),
+        int(index.asi8[0]),
+        round(epoch_min * 60 * 1_000_000_000),
+        zi,
+        min_bout=min_bout_minutes,
+        max_gap=max_gap_minutes,
     )
-    if episodes.empty:
+    if len(t) == 0:
         return _empty_nights()
-    episodes["night"] = nights_of(pd.DatetimeIndex(episodes["onset"]), tz)
-    episodes["order"] = np.arange(len(episodes))
-    ranked = episodes.sort_values(["night", "duration_min", "order"], ascending=[True, False, True])
-    main = ranked.drop_duplicates("night", keep="first").sort_values("night")
-    grouped = episodes.groupby("night", sort=True)
-    counts = grouped.size()
-    total_sleep = grouped["sleep_min"].sum()
-    onset = pd.DatetimeIndex(main["onset"])
-    offset = pd.DatetimeIndex(main["offset"])
-    midpoint = onset + (offset - onset) / 2
-    nights = main["night"].to_numpy()
-    out = pd.DataFrame(
+    return nights_frame(t)
+
+
+def nights_frame(t: core.Nights) -> pd.DataFrame:
+    """The per-night table (:data:`NIGHT_COLUMNS`) of :class:`core.Nights`."""
+
+    def utc(ns: npt.NDArray[np.int64]) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(ns.astype("datetime64[ns]")).tz_localize("UTC")
+
+    dates = np.asarray(
+        [core.EPOCH_DATE + dt.timedelta(days=int(d)) for d in t.night.tolist()], dtype=object
+    )
+    return pd.DataFrame(
         {
-            "night": nights,
-            "onset_utc": onset,
-            "offset_utc": offset,
-            "midpoint_utc": midpoint,
-            "onset_local": _local_minutes(onset, tz),
-            "offset_local": _local_minutes(offset, tz),
-            "midpoint_local": _local_minutes(midpoint, tz),
-            "duration_min": main["duration_min"].to_numpy(),
-            "sleep_min": main["sleep_min"].to_numpy(),
-            "waso_min": main["waso_min"].to_numpy(),
-            "missing_min": main["missing_min"].to_numpy(),
-            "time_in_bed_min": main["duration_min"].to_numpy(),
-            "n_episodes": counts.reindex(nights).to_numpy(dtype=np.int64),
-            "other_sleep_min": total_sleep.reindex(nights).to_numpy()
-            - main["sleep_min"].to_numpy(),
+            "night": dates,
+            "onset_utc": utc(t.onset_ns),
+            "offset_utc": utc(t.offset_ns),
+            "midpoint_utc": utc(t.midpoint_ns),
+            "onset_local": t.onset_local,
+            "offset_local": t.offset_local,
+            "midpoint_local": t.midpoint_local,
+            "duration_min": t.duration_min,
+            "sleep_min": t.sleep_min,
+            "waso_min": t.waso_min,
+            "missing_min": t.missing_min,
+            "time_in_bed_min": t.duration_min,
+            "n_episodes": t.n_episodes,
+            "other_sleep_min": t.other_sleep_min,
         }
     )
-    return out.reset_index(drop=True)
 
 
 def _empty_nights() -> pd.DataFrame:
@@ -291,6 +278,11 @@ def midpoint_variability(nights: pd.DataFrame) -> float:
     return circular_sd_minutes(values) if values.size >= 2 else float("nan")
 
 
+def _check_weekdays(free_weekdays: Collection[int]) -> None:
+    if any(not isinstance(d, int) or not 0 <= d <= 6 for d in free_weekdays):
+        raise InvalidInputError("free_weekdays must be integers 0 (Monday) to 6 (Sunday)")
+
+
 def free_nights(
     nights: npt.ArrayLike,
     *,
@@ -305,8 +297,7 @@ def free_nights(
     free days Saturday and Sunday, the nights of Friday and Saturday are free
     and the night of Sunday (before Monday) is a work night, as in the MCTQ.
     """
-    if any(not isinstance(d, int) or not 0 <= d <= 6 for d in free_weekdays):
-        raise InvalidInputError("free_weekdays must be integers 0 (Monday) to 6 (Sunday)")
+    _check_weekdays(free_weekdays)
     holidays = set(free_dates)
     result = []
     for night in np.asarray(nights, dtype=object):
@@ -358,15 +349,7 @@ def mctq_chronotype(*, msw: float, msf: float, sd_w: float, sd_f: float) -> dict
     >>> round(r["sd_week"] / 60, 2), round(r["msf_sc"]), r["social_jetlag"] / 60
     (7.57, 287, 2.0)
     """
-    sd_week = (5 * sd_w + 2 * sd_f) / 7
-    msf_sc = msf - (sd_f - sd_week) / 2 if sd_f > sd_w else msf
-    signed = float(_wrap(msf - msw))
-    return {
-        "sd_week": float(sd_week),
-        "msf_sc": float(msf_sc % MINUTES_PER_DAY),
-        "social_jetlag": abs(signed),
-        "social_jetlag_signed": signed,
-    }
+    return core.mctq(msw=msw, msf=msf, sd_w=sd_w, sd_f=sd_f)
 
 
 def social_jetlag(
@@ -387,18 +370,7 @@ def social_jetlag(
     free = free_nights(nights["night"], free_weekdays=free_weekdays, free_dates=free_dates)
     mid = nights["midpoint_local"].to_numpy(dtype=np.float64)
     dur = nights["duration_min"].to_numpy(dtype=np.float64)
-    result = {"n_work": float((~free).sum()), "n_free": float(free.sum())}
-    nan = float("nan")
-    if not free.any() or free.all():
-        keys = ("msw", "msf", "sd_w", "sd_f", "sd_week", "msf_sc")
-        return (
-            result | dict.fromkeys(keys, nan) | {"social_jetlag": nan, "social_jetlag_signed": nan}
-        )
-    msw = circular_mean_minutes(mid[~free])
-    msf = circular_mean_minutes(mid[free])
-    sd_w, sd_f = float(np.nanmean(dur[~free])), float(np.nanmean(dur[free]))
-    base = {"msw": msw, "msf": msf, "sd_w": sd_w, "sd_f": sd_f}
-    return result | base | mctq_chronotype(msw=msw, msf=msf, sd_w=sd_w, sd_f=sd_f)
+    return core.social_jetlag_arrays(free, mid, dur)
 
 
 def composite_phase_deviation(
@@ -463,15 +435,16 @@ def composite_phase_deviation(
         ref = float(reference)
     if not np.isfinite(ref) or len(nights) < 2:
         return float("nan")
-    table = nights.sort_values("night")
-    dates = pd.to_datetime(pd.Series(table["night"].to_numpy())).to_numpy()
-    mid = table["midpoint_local"].to_numpy(dtype=np.float64)
-    consecutive = np.diff(dates) == np.timedelta64(1, "D")
-    irregularity = _wrap(np.diff(mid))
-    mistiming = _wrap(ref - mid[1:])
-    terms = np.hypot(mistiming, irregularity)[consecutive]
-    terms = terms[np.isfinite(terms)]
-    return float(terms.mean()) if terms.size else float("nan")
+    days = _day_numbers(nights["night"])
+    order = np.argsort(days, kind="stable")
+    mid = nights["midpoint_local"].to_numpy(dtype=np.float64)
+    return core.cpd_arrays(days[order], mid[order], ref)
+
+
+def _day_numbers(nights: pd.Series) -> npt.NDArray[np.int64]:
+    """Night dates as day numbers (days since 1970-01-01)."""
+    values = pd.to_datetime(pd.Series(np.asarray(nights, dtype=object))).to_numpy()
+    return np.asarray(values.astype("datetime64[D]").astype(np.int64), dtype=np.int64)
 
 
 def sleep_summary(
@@ -494,36 +467,26 @@ def sleep_summary(
     everything was computed).
     """
     _require_nights(nights, ["night", "onset_local", "offset_local", "midpoint_local"])
-    n = len(nights)
-    reasons: list[str] = []
-    nan = float("nan")
-    out: dict[str, float | str] = {"nights": float(n)}
-    for key, column in (
-        ("sleep_onset", "onset_local"),
-        ("sleep_offset", "offset_local"),
-        ("sleep_midpoint", "midpoint_local"),
-    ):
-        values = nights[column].to_numpy(dtype=np.float64)
-        out[f"{key}_mean"] = circular_mean_minutes(values) if n else nan
-        out[f"{key}_sd"] = circular_sd_minutes(values) if n >= 2 else nan
-    dur = nights["duration_min"].to_numpy(dtype=np.float64)
-    out["sleep_duration_mean"] = float(dur.mean()) if n else nan
-    out["sleep_duration_sd"] = float(dur.std(ddof=1)) if n >= 2 else nan
-    out["total_sleep_mean"] = float(nights["sleep_min"].mean()) if n else nan
-    out["waso_mean"] = float(nights["waso_min"].mean()) if n else nan
-    if n == 0:
-        reasons.append("all: no night with a sleep episode")
-    elif n < 2:
-        reasons.append("sleep_*_sd: fewer than 2 nights")
-    sjl = social_jetlag(nights, free_weekdays=free_weekdays, free_dates=free_dates)
-    for key in ("msw", "msf", "msf_sc", "social_jetlag", "social_jetlag_signed"):
-        out[key] = sjl[key]
-    if n and not np.isfinite(sjl["social_jetlag"]):
-        reasons.append("msw/msf/msf_sc/social_jetlag: need at least 1 work and 1 free night")
-    out["cpd"] = composite_phase_deviation(
-        nights, reference=cpd_reference, free_weekdays=free_weekdays, free_dates=free_dates
+    if isinstance(cpd_reference, str) and cpd_reference not in ("msf_sc", "mean"):
+        raise InvalidInputError(
+            f"unknown CPD reference {cpd_reference!r}: expected 'msf_sc', 'mean' or minutes"
+        )
+    _check_weekdays(free_weekdays)
+    days = _day_numbers(nights["night"]) if len(nights) else np.zeros(0, dtype=np.int64)
+    order = np.argsort(days, kind="stable")
+
+    def col(name: str) -> npt.NDArray[np.float64]:
+        return np.asarray(nights[name].to_numpy(dtype=np.float64)[order], dtype=np.float64)
+
+    return core.summary_arrays(
+        days[order],
+        col("onset_local"),
+        col("offset_local"),
+        col("midpoint_local"),
+        col("duration_min"),
+        col("sleep_min"),
+        col("waso_min"),
+        free_weekdays=free_weekdays,
+        free_dates=free_dates,
+        cpd_reference=cpd_reference,
     )
-    if n and not np.isfinite(out["cpd"]):
-        reasons.append("cpd: needs 2 consecutive nights and a finite reference")
-    out["sleep_reason"] = "; ".join(reasons)
-    return out

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -59,7 +58,6 @@ ENTRY_COLUMNS = ("client", "date", "activity", "minutes", "status", "people", "t
 MOOD_COLUMNS = ("client", "date", "mood", "energy", "irritability", "anxiety", "note")
 SCALE_COLUMNS = ("client", "date", "instrument", "version", "answers", "total", "item9")
 INSTRUMENTS = {"phq9": "phq9", "phq_9": "phq9", "asrm": "asrm"}
-_VERSION_WIDTH = 32  # scale_response.version is VARCHAR(32)
 _REPLACED_IN_AUDIT = 50
 
 
@@ -380,19 +378,6 @@ def mood_frame(
     )
 
 
-def stored_version(version: str) -> str:
-    """A scale version that fits the 32-character column: as is, or shortened with a hash.
-
-    ``ipsrt.mood`` versions are longer than the column (e.g. ``"PHQ-9 (Kroenke
-    2001); ipsrt scoring 1"``); the stored value keeps a readable prefix and
-    an 8-digit hash of the full string, so different versions never collide.
-    """
-    if len(version) <= _VERSION_WIDTH:
-        return version
-    digest = hashlib.sha256(version.encode()).hexdigest()[:8]
-    return f"{version[: _VERSION_WIDTH - 9]}#{digest}"
-
-
 def _instrument(name: str) -> str:
     key = name.strip().lower().replace("-", "_") if isinstance(name, str) else ""
     if key not in INSTRUMENTS:
@@ -433,7 +418,7 @@ def save_scale_response(
     response = ScaleResponse(
         client_id=client.id,
         instrument=kind,
-        version=stored_version(version),
+        version=version,
         answered_on=answered_on,
         recorded_at=now,
         **values,

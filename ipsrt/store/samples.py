@@ -130,10 +130,14 @@ def _state_codes(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
         codes = np.where(missing, 0.0, raw.to_numpy(dtype="float64", na_value=0.0))
         bad = ~np.isin(codes, np.arange(len(STATE_LABELS)))
     else:
-        text = raw.astype("string").str.lower()
-        codes = pd.Index(STATE_LABELS).get_indexer(text.fillna("")).astype(np.float64)
-        bad = (codes < 0) & ~missing
-        codes[missing] = 0
+        # Few distinct labels: look up each once, then spread by the factor codes.
+        factor, labels = pd.factorize(raw, use_na_sentinel=True)
+        lookup = {label: code for code, label in enumerate(STATE_LABELS)}
+        label_codes = np.array(
+            [lookup.get(str(label).lower(), -1) for label in labels] + [0], dtype=np.float64
+        )
+        codes = label_codes[factor]  # the sentinel -1 picks the trailing 0 (missing)
+        bad = codes < 0
     if bad.any():
         example = raw[bad].iloc[0]
         raise InvalidSampleFrameError(

@@ -42,7 +42,9 @@ def night_minutes(device_id: int, short_night: dt.date | None = LAST_NIGHT) -> p
             "steps": np.where(asleep, 0, rng.integers(0, 40, n)),
             "activity": np.where(asleep, 0.0, 50.0 + rng.random(n) * 100),
             "heart_rate": np.where(asleep, 52, 75),
-            "state": np.where(asleep, np.where(clock % 90 < 30, "sleep_deep", "sleep_light"), "awake"),
+            "state": np.where(
+                asleep, np.where(clock % 90 < 30, "sleep_deep", "sleep_light"), "awake"
+            ),
         }
     )
 
@@ -139,7 +141,12 @@ def test_growing_run_updates_rather_than_duplicates(store, client):
 
 def test_phq9_item9_and_data_gap(store, client, device):
     save_scale_response(
-        store, client, "phq9", [0, 1, 0, 0, 0, 0, 0, 0, 1], answered_on=dt.date(2026, 5, 30), now=NOW
+        store,
+        client,
+        "phq9",
+        [0, 1, 0, 0, 0, 0, 0, 0, 1],
+        answered_on=dt.date(2026, 5, 30),
+        now=NOW,
     )
     three_days_ago = pd.Timestamp(NOW) - pd.Timedelta(days=3)
     frame = pd.DataFrame(
@@ -172,3 +179,22 @@ def test_lookback_keeps_only_recent_windows(store, client):
     assert run_alerts(store, now=NOW).evaluated == 0  # ended 60 days ago: outside 14 days
     assert run_alerts(store, now=NOW, lookback_days=70).new == 1
     assert WARMUP_DAYS >= 35
+
+
+def test_diary_anchors_and_srm_without_a_wearable(store, client):
+    # Two complete weeks (Mon 2026-05-11 .. Sun 2026-05-24) of regular anchors, a third in progress.
+    rows = "".join(
+        f"{day},out_of_bed,07:00,0\n{day},bed,23:10,0\n"
+        for day in pd.date_range("2026-05-11", "2026-05-27").date
+    )
+    text = "date,activity,time,people\n" + rows
+    save_diary(store, client, read_diary_csv(io.StringIO(text)), now=NOW)
+    table = daily_table(store, client, start=dt.date(2026, 5, 11), end=dt.date(2026, 5, 27))
+    by_date = table.set_index("date")
+    assert by_date["bedtime_min"].eq(23 * 60 + 10).all()
+    assert by_date["out_of_bed_min"].eq(7 * 60).all()
+    assert by_date["sleep_duration_min"].isna().all()
+    # Complete weeks carry their score; the week still being written does not.
+    assert by_date.loc[dt.date(2026, 5, 11) : dt.date(2026, 5, 24), "srm_week"].eq(7.0).all()
+    assert by_date.loc[dt.date(2026, 5, 25) :, "srm_week"].isna().all()
+    assert by_date["last_wearable_data_utc"].isna().all()

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ipsrt.rhythm import PANEL_KEYS, panel
 from ipsrt.rhythm.epochs import prepare

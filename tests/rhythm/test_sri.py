@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ipsrt.errors import InvalidInputError
 from ipsrt.rhythm import sleep_regularity_index, sri_from_counts_pyactigraphy

@@ -164,7 +164,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("instrument", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("version", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("version", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("answered_on", sa.Date(), nullable=False),
         sa.Column("item1", sa.Integer(), nullable=False),
         sa.Column("item2", sa.Integer(), nullable=False),

@@ -1,0 +1,280 @@
+r"""One (days x epochs-of-day) matrix per recording, and every binning from it.
+
+The non-parametric metrics need the counts binned at 22 bin sizes (ISm/IVm),
+hourly (IS/IV), per time of day (the average day of L5/M10, cosinor) and per
+7-day block. Instead of resampling the series once per figure, :func:`build`
+lays the epochs of a prepared recording out once as a matrix ``G`` of *R*
+rows (days) by *M* columns (epochs of a day), NaN where there is no data,
+and every bin size *k* (epochs) that divides *M* is a reshaped sum of it:
+
+.. math::
+
+    G^{(k)}_{r,c} = \sum_{j=0}^{k-1} G_{r,\,ck+j}
+
+computed from the largest bin size already computed that divides *k*
+(2 from 1, 4 from 2, 6 from 3, ...), so that all 22 sizes cost about three
+passes over the data. A bin holding a NaN epoch is NaN because NaN
+propagates through the sums, which is exactly the rule of
+:func:`ipsrt.rhythm.epochs.bin_clock` and pyActigraphy's mask rule.
+
+All sizes are kept side by side in one ``R x C`` matrix (C = sum of the
+bins per day), so the sums behind IS and IV of every size come from a
+handful of NumPy reductions over that matrix: column sums give the
+time-of-day profile of each size, ``np.add.reduceat`` over column ranges
+gives per-size totals.
+
+Row layout:
+
+* default mode: column 0 is local midnight (only for recordings with one UTC
+  offset; the caller falls back to the per-segment code across DST changes);
+  cells before the first and after the last epoch are NaN, so a bin only
+  partly inside the recording is NaN;
+* compat mode (pyActigraphy's ``resample(origin='start')``): column 0 is the
+  first epoch; cells after the last epoch are 0 inside the last bin (which
+  pandas sums over the epochs it has) and bins wholly after the end are NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ipsrt.rhythm.epochs import DAY_S, Binned, FloatArray, IntArray, Prepared
+
+__all__ = ["DayGrid", "Levels", "binned", "build", "level_stats", "levels", "profile"]
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class DayGrid:
+    """A recording laid out as days x epochs of the day (see the module docstring)."""
+
+    values: FloatArray
+    """(R, M) epoch values, NaN = missing or outside the recording."""
+    first: int
+    """Flat index of the first epoch."""
+    n: int
+    """Number of epochs."""
+    rot: int
+    """Time of day (in epochs) of column 0: 0 in default mode."""
+    epoch_s: int
+    start_from_first: bool
+    """Compat layout (rows start at the first epoch)."""
+    utc0: int
+    """UTC second of the first epoch."""
+
+    @property
+    def per_day(self) -> int:
+        return int(self.values.shape[1])
+
+
+def build(p: Prepared, *, compat: bool) -> DayGrid | None:
+    """Lay *p* out as a :class:`DayGrid`; None when the layout does not apply.
+
+    Default mode needs a single UTC offset (no DST change inside the
+    recording).
+    """
+    per_day = DAY_S // p.epoch_s
+    if compat:
+        first = 0
+        rot = int((p.wall[0] % DAY_S) // p.epoch_s)
+    else:
+        if p.seg_starts.size != 1:
+            return None
+        first = int((p.wall[0] % DAY_S) // p.epoch_s)
+        rot = 0
+    rows = -(-(first + p.n) // per_day)
+    flat = np.empty(rows * per_day)
+    flat[:first] = np.nan
+    flat[first : first + p.n] = p.values
+    flat[first + p.n :] = 0.0 if compat else np.nan
+    return DayGrid(flat.reshape(rows, per_day), first, p.n, rot, p.epoch_s, compat, int(p.utc[0]))
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Bins of several sizes side by side: ``matrix[:, offsets[i] : offsets[i] + bins[i]]``."""
+
+    matrix: FloatArray
+    sizes: tuple[int, ...]
+    """Bin size of each level, in epochs."""
+    offsets: IntArray
+    bins: IntArray
+    """Bins per day of each level."""
+
+    def level(self, k: int) -> FloatArray:
+        i = self.sizes.index(k)
+        o = int(self.offsets[i])
+        return self.matrix[:, o : o + int(self.bins[i])]
+
+
+def levels(g: DayGrid, sizes: list[int]) -> Levels:
+    """Sum *g* into bins of every size in *sizes* (epochs; each divides the day)."""
+    ks = sorted(set(sizes))
+    per_day = g.per_day
+    bins = np.array([per_day // k for k in ks], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(bins)[:-1])).astype(np.int64)
+    rows = g.values.shape[0]
+    done: dict[int, FloatArray] = {1: g.values.reshape(-1)}
+    flats: list[FloatArray] = []
+    for k in ks:
+        if k not in done:
+            d = max(j for j in done if k % j == 0)
+            src, r = done[d], k // d
+            dest = src[0::r] + src[1::r]
+            for j in range(2, r):
+                dest += src[j::r]
+            done[k] = dest
+        flats.append(done[k].reshape(rows, -1))
+    out = np.concatenate(flats, axis=1) if len(flats) > 1 else flats[0].copy()
+    if g.start_from_first:
+        # pandas makes no bin after the one holding the last epoch
+        for k, o, nb in zip(ks, offsets.tolist(), bins.tolist(), strict=True):
+            r0, c0 = divmod(-(-g.n // k), nb)
+            if r0 < out.shape[0]:
+                out[r0, o + c0 : o + nb] = np.nan
+                out[r0 + 1 :, o : o + nb] = np.nan
+    return Levels(out, tuple(ks), offsets, bins)
+
+
+def _segment_sums(a: FloatArray, offsets: IntArray, widths: IntArray) -> FloatArray:
+    """Sums of ``a[o : o + w]`` for each (o, w) (w >= 1)."""
+    idx = np.empty(2 * offsets.size, dtype=np.int64)
+    idx[0::2] = offsets
+    idx[1::2] = offsets + widths
+    if idx[-1] >= a.size:
+        a = np.append(a, 0.0)
+    return np.add.reduceat(a, idx)[0::2]
+
+
+def level_stats(lv: Levels, ddof: int, compat: bool) -> tuple[FloatArray, FloatArray]:
+    r"""IS and IV of every level (NaN where undefined), as :func:`ipsrt.rhythm.nonparametric`.
+
+    Per level, with valid bins :math:`x_i` (n of them), time-of-day groups h
+    (:math:`n_h` valid bins, mean :math:`\bar x_h`, p groups with data):
+
+    * IS = [sum_h w_h (xbar_h - xbar)^2 / (p - ddof)] / [sum_i (x_i - xbar)^2 / (n - ddof)],
+      w_h = n_h p / n (default), or the profile taken about its own mean with
+      w_h = 1 (compat);
+    * IV = mean over valid successive pairs of (x_i - x_{i-1})^2 divided by
+      the same variance.
+    """
+    B = lv.matrix
+    rows = B.shape[0]
+    nan = np.isnan(B)
+    any_nan = bool(nan.any())
+    Bz = np.where(nan, 0.0, B) if any_nan else B
+    cnt_col = _valid_per_column(nan, rows, any_nan)
+    sum_col = Bz.sum(axis=0)
+    offs, nbin = lv.offsets, lv.bins
+    n = _segment_sums(cnt_col, offs, nbin)
+    tot = _segment_sums(sum_col, offs, nbin)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = tot / n
+        mean_col = np.repeat(mean, nbin)
+        dev = Bz - mean_col
+        dev *= dev
+        if any_nan:
+            dev[nan] = 0.0
+        ss = _segment_sums(dev.sum(axis=0), offs, nbin)
+        # profile per time of day
+        has = cnt_col > 0
+        prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
+        p = _segment_sums(has.astype(np.float64), offs, nbin)
+        if compat:
+            pmean = _segment_sums(prof, offs, nbin) / p
+            pd_ = np.where(has, prof - np.repeat(pmean, nbin), 0.0)
+            num = _segment_sums(pd_ * pd_, offs, nbin) / (p - ddof)
+        else:
+            w = cnt_col * np.repeat(p / n, nbin)
+            pd_ = np.where(has, prof - mean_col, 0.0)
+            num = _segment_sums(w * pd_ * pd_, offs, nbin) / (p - ddof)
+        var = ss / (n - ddof)
+        is_ = num / var
+        # successive differences: inside rows, then across row ends
+        D = B[:, 1:] - B[:, :-1]
+        dnan = np.isnan(D)
+        D = np.where(dnan, 0.0, D) if any_nan else D
+        D *= D
+        d2 = D.sum(axis=0)
+        dn = _valid_per_column(dnan, rows, any_nan)
+        widths = nbin - 1
+        sq = _zero_safe(d2, offs, widths)
+        pairs = _zero_safe(dn, offs, widths)
+        if rows > 1:
+            ends = offs + nbin - 1
+            E = B[1:, offs] - B[:-1, ends]
+            enan = np.isnan(E)
+            sq = sq + np.where(enan, 0.0, E * E).sum(axis=0)
+            pairs = pairs + (~enan).sum(axis=0)
+        iv = (sq / pairs) / var
+    bad = (n <= max(ddof, 1)) | (ss == 0.0)
+    is_[bad | (p <= ddof)] = np.nan
+    iv[bad | (pairs == 0)] = np.nan
+    return is_, iv
+
+
+def _valid_per_column(nan: BoolArray, rows: int, any_nan: bool) -> FloatArray:
+    if any_nan:
+        return np.asarray(rows - nan.sum(axis=0), dtype=np.float64)
+    return np.full(nan.shape[1], rows, dtype=np.float64)
+
+
+def _zero_safe(a: FloatArray, offsets: IntArray, widths: IntArray) -> FloatArray:
+    pos = widths > 0
+    if pos.all():
+        return _segment_sums(a, offsets, widths)
+    out = np.zeros(offsets.size)
+    if pos.any():
+        out[pos] = _segment_sums(a, offsets[pos], widths[pos])
+    return out
+
+
+def binned(g: DayGrid, lv: Levels, k: int) -> Binned:
+    """The bins of size *k* as :class:`Binned`, in time order, as the resamplers return them.
+
+    Default mode: the bins that overlap the recording (as
+    :func:`~ipsrt.rhythm.epochs.bin_clock`); compat mode: the bins from the
+    first epoch (as :func:`~ipsrt.rhythm.epochs.bin_from_start`).
+    """
+    flat = lv.level(k).reshape(-1)
+    per = g.per_day // k
+    bin_s = k * g.epoch_s
+    if g.start_from_first:
+        nb = -(-g.n // k)
+        j = np.arange(nb, dtype=np.int64)
+        tod = (g.rot * g.epoch_s // bin_s + j) % per
+        return Binned(flat[:nb].copy(), tod, g.utc0 + j * bin_s, per)
+    j0 = g.first // k
+    j1 = (g.first + g.n - 1) // k + 1
+    j = np.arange(j0, j1, dtype=np.int64)
+    lead = g.first - j0 * k
+    utc = g.utc0 - lead * g.epoch_s + (j - j0) * bin_s
+    return Binned(flat[j0:j1].copy(), j % per, utc, per)
+
+
+def profile(g: DayGrid, lo: int = 0, hi: int | None = None) -> tuple[FloatArray, IntArray]:
+    """Per time of day (in epochs, local midnight first): sum and count of valid epochs.
+
+    Over the epochs ``lo .. hi - 1`` of the recording (default: all). Sums
+    run over the days in time order, as ``np.bincount`` over the epochs does.
+    """
+    hi = g.n if hi is None else hi
+    per_day = g.per_day
+    a, b = g.first + lo, g.first + hi
+    r0, r1 = a // per_day, -(-b // per_day)
+    chunk = g.values[r0:r1]
+    if a != r0 * per_day or b != r1 * per_day or g.start_from_first:
+        flat = chunk.reshape(-1).copy()
+        flat[: a - r0 * per_day] = np.nan
+        flat[b - r0 * per_day :] = np.nan
+        chunk = flat.reshape(chunk.shape)
+    nan = np.isnan(chunk)
+    sums = np.where(nan, 0.0, chunk).sum(axis=0)
+    cnt = (chunk.shape[0] - nan.sum(axis=0)).astype(np.int64)
+    if g.rot:
+        sums, cnt = np.roll(sums, g.rot), np.roll(cnt, g.rot)
+    return sums, cnt
