@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from ipsrt import passwords
 from ipsrt.errors import (
@@ -191,6 +191,30 @@ class Store:
             )
         )
 
+    def _add_audited(
+        self,
+        record: SQLModel,
+        *,
+        now: dt.datetime,
+        actor: str,
+        action: str,
+        subject: str,
+        detail: Mapping[str, Any] | None = None,
+        exists: str,
+    ) -> None:
+        """Insert *record* and its audit event in one transaction.
+
+        A unique-key clash becomes :class:`AlreadyExistsError` with message *exists*.
+        """
+        try:
+            with self.write_session() as session:
+                session.add(record)
+                self._audit(
+                    session, now=now, actor=actor, action=action, subject=subject, detail=detail
+                )
+        except IntegrityError as exc:
+            raise AlreadyExistsError(exists) from exc
+
     def audit_events(self) -> list[AuditEvent]:
         """Every audit event, oldest first."""
         with self.session() as session:
@@ -222,12 +246,14 @@ class Store:
             week_start=week_start,
             created_at=require_utc(now),
         )
-        try:
-            with self.write_session() as session:
-                session.add(client)
-                self._audit(session, now=now, actor=actor, action="client.add", subject=code)
-        except IntegrityError as exc:
-            raise AlreadyExistsError(f"client {code!r} already exists") from exc
+        self._add_audited(
+            client,
+            now=now,
+            actor=actor,
+            action="client.add",
+            subject=code,
+            exists=f"client {code!r} already exists",
+        )
         return client
 
     def client(self, code: str) -> Client:
@@ -278,19 +304,15 @@ class Store:
             created_at=require_utc(now),
             password_changed_at=require_utc(now),
         )
-        try:
-            with self.write_session() as session:
-                session.add(user)
-                self._audit(
-                    session,
-                    now=now,
-                    actor=actor,
-                    action="user.add",
-                    subject=login,
-                    detail={"role": role.value},
-                )
-        except IntegrityError as exc:
-            raise AlreadyExistsError(f"user {login!r} already exists") from exc
+        self._add_audited(
+            user,
+            now=now,
+            actor=actor,
+            action="user.add",
+            subject=login,
+            detail={"role": role.value},
+            exists=f"user {login!r} already exists",
+        )
         return user
 
     def user(self, login: str) -> User:
@@ -334,21 +356,15 @@ class Store:
         assignment = CareAssignment(
             clinician_id=clinician.id, client_id=client.id, created_at=require_utc(now)
         )
-        try:
-            with self.write_session() as session:
-                session.add(assignment)
-                self._audit(
-                    session,
-                    now=now,
-                    actor=actor,
-                    action="care.assign",
-                    subject=client_code,
-                    detail={"clinician": clinician_login},
-                )
-        except IntegrityError as exc:
-            raise AlreadyExistsError(
-                f"client {client_code!r} is already assigned to {clinician_login!r}"
-            ) from exc
+        self._add_audited(
+            assignment,
+            now=now,
+            actor=actor,
+            action="care.assign",
+            subject=client_code,
+            detail={"clinician": clinician_login},
+            exists=f"client {client_code!r} is already assigned to {clinician_login!r}",
+        )
         return assignment
 
     def assigned_clients(self, clinician_login: str) -> list[Client]:
@@ -396,19 +412,15 @@ class Store:
             secret=secret,
             created_at=require_utc(now),
         )
-        try:
-            with self.write_session() as session:
-                session.add(device)
-                self._audit(
-                    session,
-                    now=now,
-                    actor=actor,
-                    action="device.add",
-                    subject=client_code,
-                    detail={"family": family.value},
-                )
-        except IntegrityError as exc:
-            raise AlreadyExistsError(f"{family.value} device {address!r} already exists") from exc
+        self._add_audited(
+            device,
+            now=now,
+            actor=actor,
+            action="device.add",
+            subject=client_code,
+            detail={"family": family.value},
+            exists=f"{family.value} device {address!r} already exists",
+        )
         return device
 
     def devices(self, client_code: str | None = None) -> list[Device]:
