@@ -34,14 +34,13 @@ import sqlalchemy as sa
 
 from ipsrt.alerts import DEFAULT_RULES, Alert, AnchorDriftRule, LowSrmRule, Rule, evaluate
 from ipsrt.errors import InvalidInputError, IpsrtError
-from ipsrt.models import Client, Quality
-from ipsrt.rhythm.sleep_scoring import sleep_wake
-from ipsrt.rhythm.sleep_timing import sleep_timing
+from ipsrt.models import Client
 from ipsrt.srm import score_weeks
 from ipsrt.store.alerts_store import upsert_alerts
 from ipsrt.store.clinical import mood_frame, scale_frame, srm_entries
 from ipsrt.store.store import Store
-from ipsrt.timeutil import local_clock_to_utc, require_utc, zone
+from ipsrt.store.wearable import local_midnight, main_sleeps
+from ipsrt.timeutil import require_utc, zone
 
 __all__ = [
     "DAILY_COLUMNS",
@@ -72,7 +71,6 @@ DAILY_COLUMNS = (
     "last_wearable_data_utc",
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_TIME_FLAGS = int(Quality.TIME_BEFORE_MINIMUM | Quality.TIME_IN_FUTURE)
 _DAY = dt.timedelta(days=1)
 
 
@@ -102,45 +100,10 @@ class RunSummary:
         return dataclasses.asdict(self) | {"unchanged": self.unchanged}
 
 
-def _local_midnight(date: dt.date, tz: str) -> dt.datetime:
-    return local_clock_to_utc(date, 0, tz, nonexistent="shift_forward")
-
-
-def _sleep_source(minutes: pd.DataFrame) -> pd.DataFrame:
-    """One row per minute without time flags; on overlap a labelled row, then the lower device."""
-    usable = minutes[(minutes["quality"].to_numpy() & _TIME_FLAGS) == 0]
-    if usable.index.has_duplicates:
-        unlabelled = (usable["state"] == "unknown").to_numpy()
-        order = np.lexsort((usable["device_id"].to_numpy(), unlabelled, usable.index.asi8))
-        usable = usable.iloc[order]
-        usable = usable[~usable.index.duplicated(keep="first")]
-    return usable
-
-
 def _nights(store: Store, client: Client, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Main sleep per night for nights ``start - 1 .. end`` (empty when no usable minutes)."""
-    tz = client.timezone
-    frame = store.minute_frame(
-        client.code, _local_midnight(start - 2 * _DAY, tz), _local_midnight(end + 3 * _DAY, tz)
-    )
-    if frame.empty:
-        return pd.DataFrame(columns=["night", "duration_min", "onset_local", "offset_local"])
-    usable = _sleep_source(frame)
-    if usable.empty:
-        return pd.DataFrame(columns=["night", "duration_min", "onset_local", "offset_local"])
-    counts = usable["activity"].astype("float64")
-    counts = counts.fillna(usable["steps"].astype("float64"))
-    heart = usable["heart_rate"].astype("float64")
-    heart[(usable["quality"].to_numpy() & int(Quality.HEART_RATE_IMPLAUSIBLE)) != 0] = np.nan
-    sleep = sleep_wake(
-        counts,
-        device_state=usable["state"].astype(object),
-        heart_rate=heart,
-        score_unknown=True,
-    )
-    nights = sleep_timing(sleep, tz)
-    keep = (nights["night"] >= start - _DAY) & (nights["night"] <= end)
-    return nights.loc[keep, ["night", "duration_min", "onset_local", "offset_local"]]
+    """Main sleep per night for nights ``start - 1 .. end`` (the columns the table needs)."""
+    nights = main_sleeps(store, client, start, end)
+    return nights[["night", "duration_min", "onset_local", "offset_local"]]
 
 
 def _by_date(dates: list[dt.date], values: pd.Series) -> np.ndarray:
@@ -206,7 +169,7 @@ def daily_table(store: Store, client_code: str, *, start: dt.date, end: dt.date)
     table["mood"] = _by_date(dates, pd.Series(moods["mood"].to_numpy(), moods["date"]))
     phq = scale_frame(store, client.code, start, end, instrument="phq9")
     table["phq9_item9"] = _by_date(dates, phq.groupby("date")["item9"].max())
-    last = _last_data(store, client, _local_midnight(end + _DAY, client.timezone))
+    last = _last_data(store, client, local_midnight(end + _DAY, client.timezone))
     table["last_wearable_data_utc"] = pd.Series([last] * len(dates), dtype="datetime64[ns, UTC]")
     return table[list(DAILY_COLUMNS)]
 

@@ -100,12 +100,25 @@ def srm_score(
     date_to: Annotated[
         str | None, typer.Option("--to", help="Last diary date (YYYY-MM-DD), with --client.")
     ] = None,
+    estimated: Annotated[
+        bool,
+        typer.Option(
+            "--estimated",
+            help="With --client: score anchors estimated from the wearable instead (labelled "
+            "estimated, never merged with the diary) and compare them with the diary.",
+        ),
+    ] = False,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Score an SRM diary per week: a CSV file, or a client's stored entries."""
     if (file is None) == (client is None):
         raise fail("give either a diary FILE or --client CODE")
+    if estimated:
+        if client is None:
+            raise fail("--estimated goes with --client")
+        _score_estimated(client, date_from, date_to, week_start, json_out, db)
+        return
     if week_start is not None and week_start.lower() not in WEEKDAYS:
         raise fail(f"invalid week start {week_start!r}: expected a weekday name")
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
@@ -150,3 +163,57 @@ def srm_score(
     if math.isfinite(mean):
         scored = int(overall["weeks_scored"].iloc[0])
         stdout.print(f"Mean of {scored} scored week(s): {mean:.2f} (SRM 0-7, {items}).")
+
+
+def _score_estimated(
+    client: str,
+    date_from: str | None,
+    date_to: str | None,
+    week_start: str | None,
+    json_out: bool,
+    db: str | None,
+) -> None:
+    """Estimated SRM-5 from the wearable and its agreement with the diary."""
+    from ipsrt.srm.estimated import anchor_agreement
+    from ipsrt.store.wearable import estimated_entries
+
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    if start is None or end is None:
+        raise fail("--estimated needs --from DATE and --to DATE")
+    with Store(database_url(db)) as store:
+        record = store.client(client)
+        estimated = estimated_entries(store, client, start, end)
+        diary = srm_entries(store, client, start, end, item_set="srm5")
+    ws = week_start or WEEKDAYS[record.week_start]
+    weeks = score_weeks(estimated, items="srm5", week_start=ws).assign(client=client)
+    agreement = anchor_agreement(diary, estimated)
+    rows = [row | {"source": "estimated"} for row in week_rows(weeks)]
+    pairs = [json_ready(r) for r in agreement.to_dict("records")]
+    if json_out:
+        print_json({"source": "estimated", "weeks": rows, "agreement": pairs})
+        return
+    table = Table(box=box.SIMPLE_HEAD, title="Estimated SRM (from the wearable, not the diary)")
+    for name in ("week start", "days", "activities", "hits", "SRM (estimated)", "note"):
+        table.add_column(name)
+    for row in rows:
+        table.add_row(
+            str(row["week_start"]),
+            str(row["diary_days"]),
+            str(row["qualifying"]),
+            str(row["hits"]),
+            _fmt(row["srm"], 2),
+            (row["reason"] or "").replace("_", " "),
+        )
+    stdout.print(table)
+    agree = Table(box=box.SIMPLE_HEAD, title="Diary vs estimated anchors")
+    for name in ("anchor", "pairs", "median |difference| (min)", "within 45 min"):
+        agree.add_column(name)
+    for pair in pairs:
+        share = pair.get("within_45_min")
+        agree.add_row(
+            str(pair["activity"]),
+            str(pair["n_pairs"]),
+            _fmt(pair["median_abs_diff_min"], 0),
+            "" if share is None else f"{100 * share:.0f}%",
+        )
+    stdout.print(agree)
