@@ -1,12 +1,14 @@
 """Rest-activity rhythm metrics: non-parametric (IS, IV, L5, M10, RA), SRI, MASDA, cosinor, sleep.
 
 The entry point is :func:`panel`, every figure of one recording as a flat
-dict; the metric functions, sleep/wake scoring, non-wear detection and sleep
+dict (:func:`panel_many`: the same for many aligned recordings at once, one
+row per subject); the metric functions, sleep/wake scoring, non-wear detection and sleep
 timing are importable one by one. See ``docs/rhythm.md`` and ``docs/sleep.md``.
 """
 
 from __future__ import annotations
 
+from ipsrt.rhythm.batch import panel_many
 from ipsrt.rhythm.cosinor import CosinorFit, ExtendedCosinorFit, cosinor, extended_cosinor
 from ipsrt.rhythm.masda import masda
 from ipsrt.rhythm.nonparametric import (
@@ -63,6 +65,7 @@ __all__ = [
     "midpoint_variability",
     "minute_counts",
     "panel",
+    "panel_many",
     "relative_amplitude",
     "sadeh",
     "sleep_episodes",

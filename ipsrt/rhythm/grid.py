@@ -43,7 +43,18 @@ import numpy.typing as npt
 
 from ipsrt.rhythm.epochs import DAY_S, Binned, FloatArray, IntArray, Prepared
 
-__all__ = ["DayGrid", "Levels", "binned", "build", "level_stats", "levels", "profile"]
+__all__ = [
+    "DayGrid",
+    "LevelStats",
+    "Levels",
+    "binned",
+    "build",
+    "level_stats",
+    "level_stats_full",
+    "levels",
+    "levels_array",
+    "profile",
+]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -108,46 +119,70 @@ class Levels:
     def level(self, k: int) -> FloatArray:
         i = self.sizes.index(k)
         o = int(self.offsets[i])
-        return self.matrix[:, o : o + int(self.bins[i])]
+        return self.matrix[..., o : o + int(self.bins[i])]
 
 
 def levels(g: DayGrid, sizes: list[int]) -> Levels:
     """Sum *g* into bins of every size in *sizes* (epochs; each divides the day)."""
+    return levels_array(g.values, sizes, g.n if g.start_from_first else None)
+
+
+def levels_array(values: FloatArray, sizes: list[int], compat_n: int | None = None) -> Levels:
+    """:func:`levels` of a ``(..., R, M)`` array of days (leading axes: e.g. subjects).
+
+    *compat_n*: the number of epochs of a compat-layout grid (rows from the
+    first epoch), whose bins after the one holding the last epoch are NaN.
+    """
     ks = sorted(set(sizes))
-    per_day = g.per_day
+    lead, (rows, per_day) = values.shape[:-2], values.shape[-2:]
     bins = np.array([per_day // k for k in ks], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(bins)[:-1])).astype(np.int64)
-    rows = g.values.shape[0]
-    done: dict[int, FloatArray] = {1: g.values.reshape(-1)}
+    done: dict[int, FloatArray] = {1: values.reshape(*lead, -1)}
     flats: list[FloatArray] = []
     for k in ks:
         if k not in done:
             d = max(j for j in done if k % j == 0)
             src, r = done[d], k // d
-            dest = src[0::r] + src[1::r]
+            dest = src[..., 0::r] + src[..., 1::r]
             for j in range(2, r):
-                dest += src[j::r]
+                dest += src[..., j::r]
             done[k] = dest
-        flats.append(done[k].reshape(rows, -1))
-    out = np.concatenate(flats, axis=1) if len(flats) > 1 else flats[0].copy()
-    if g.start_from_first:
+        flats.append(done[k].reshape(*lead, rows, -1))
+    out = np.concatenate(flats, axis=-1) if len(flats) > 1 else flats[0].copy()
+    if compat_n is not None:
         # pandas makes no bin after the one holding the last epoch
         for k, o, nb in zip(ks, offsets.tolist(), bins.tolist(), strict=True):
-            r0, c0 = divmod(-(-g.n // k), nb)
-            if r0 < out.shape[0]:
-                out[r0, o + c0 : o + nb] = np.nan
-                out[r0 + 1 :, o : o + nb] = np.nan
+            r0, c0 = divmod(-(-compat_n // k), nb)
+            if r0 < rows:
+                out[..., r0, o + c0 : o + nb] = np.nan
+                out[..., r0 + 1 :, o : o + nb] = np.nan
     return Levels(out, tuple(ks), offsets, bins)
 
 
 def _segment_sums(a: FloatArray, offsets: IntArray, widths: IntArray) -> FloatArray:
-    """Sums of ``a[o : o + w]`` for each (o, w) (w >= 1)."""
+    """Sums of ``a[..., o : o + w]`` for each (o, w) (w >= 1), along the last axis."""
     idx = np.empty(2 * offsets.size, dtype=np.int64)
     idx[0::2] = offsets
     idx[1::2] = offsets + widths
-    if idx[-1] >= a.size:
-        a = np.append(a, 0.0)
-    return np.add.reduceat(a, idx)[0::2]
+    if idx[-1] >= a.shape[-1]:
+        a = np.concatenate((a, np.zeros((*a.shape[:-1], 1))), axis=-1)
+    return np.add.reduceat(a, idx, axis=-1)[..., 0::2]
+
+
+@dataclass(frozen=True)
+class LevelStats:
+    """IS and IV of every level, with the counts behind them (for the reasons)."""
+
+    is_: FloatArray
+    iv: FloatArray
+    n: FloatArray
+    """Valid bins."""
+    ss: FloatArray
+    """Sum of squared deviations from the mean."""
+    p: FloatArray
+    """Times of day with data."""
+    pairs: FloatArray
+    """Valid successive pairs."""
 
 
 def level_stats(lv: Levels, ddof: int, compat: bool) -> tuple[FloatArray, FloatArray]:
@@ -161,75 +196,86 @@ def level_stats(lv: Levels, ddof: int, compat: bool) -> tuple[FloatArray, FloatA
       w_h = 1 (compat);
     * IV = mean over valid successive pairs of (x_i - x_{i-1})^2 divided by
       the same variance.
+
+    ``lv.matrix`` may carry leading axes (``(..., R, C)``, e.g. subjects x
+    days x bins): every reduction runs along the last two axes, so each
+    leading index gives what its own ``(R, C)`` matrix gives.
     """
+    st = level_stats_full(lv, ddof, compat)
+    return st.is_, st.iv
+
+
+def level_stats_full(lv: Levels, ddof: int, compat: bool) -> LevelStats:
+    """:func:`level_stats` with the counts behind each value."""
     B = lv.matrix
-    rows = B.shape[0]
+    rows = B.shape[-2]
     nan = np.isnan(B)
     any_nan = bool(nan.any())
     Bz = np.where(nan, 0.0, B) if any_nan else B
     cnt_col = _valid_per_column(nan, rows, any_nan)
-    sum_col = Bz.sum(axis=0)
+    sum_col = Bz.sum(axis=-2)
     offs, nbin = lv.offsets, lv.bins
     n = _segment_sums(cnt_col, offs, nbin)
     tot = _segment_sums(sum_col, offs, nbin)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = tot / n
-        mean_col = np.repeat(mean, nbin)
-        dev = Bz - mean_col
+        mean_col = np.repeat(mean, nbin, axis=-1)
+        dev = Bz - mean_col[..., None, :]
         dev *= dev
         if any_nan:
             dev[nan] = 0.0
-        ss = _segment_sums(dev.sum(axis=0), offs, nbin)
+        ss = _segment_sums(dev.sum(axis=-2), offs, nbin)
         # profile per time of day
         has = cnt_col > 0
         prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
         p = _segment_sums(has.astype(np.float64), offs, nbin)
         if compat:
             pmean = _segment_sums(prof, offs, nbin) / p
-            pd_ = np.where(has, prof - np.repeat(pmean, nbin), 0.0)
+            pd_ = np.where(has, prof - np.repeat(pmean, nbin, axis=-1), 0.0)
             num = _segment_sums(pd_ * pd_, offs, nbin) / (p - ddof)
         else:
-            w = cnt_col * np.repeat(p / n, nbin)
+            w = cnt_col * np.repeat(p / n, nbin, axis=-1)
             pd_ = np.where(has, prof - mean_col, 0.0)
             num = _segment_sums(w * pd_ * pd_, offs, nbin) / (p - ddof)
         var = ss / (n - ddof)
         is_ = num / var
         # successive differences: inside rows, then across row ends
-        D = B[:, 1:] - B[:, :-1]
+        D = B[..., 1:] - B[..., :-1]
         dnan = np.isnan(D)
         D = np.where(dnan, 0.0, D) if any_nan else D
         D *= D
-        d2 = D.sum(axis=0)
+        d2 = D.sum(axis=-2)
         dn = _valid_per_column(dnan, rows, any_nan)
         widths = nbin - 1
         sq = _zero_safe(d2, offs, widths)
         pairs = _zero_safe(dn, offs, widths)
         if rows > 1:
             ends = offs + nbin - 1
-            E = B[1:, offs] - B[:-1, ends]
+            E = B[..., 1:, offs] - B[..., :-1, ends]
             enan = np.isnan(E)
-            sq = sq + np.where(enan, 0.0, E * E).sum(axis=0)
-            pairs = pairs + (~enan).sum(axis=0)
+            sq = sq + np.where(enan, 0.0, E * E).sum(axis=-2)
+            pairs = pairs + (~enan).sum(axis=-2)
         iv = (sq / pairs) / var
     bad = (n <= max(ddof, 1)) | (ss == 0.0)
     is_[bad | (p <= ddof)] = np.nan
     iv[bad | (pairs == 0)] = np.nan
-    return is_, iv
+    return LevelStats(is_, iv, n, ss, p, pairs)
 
 
 def _valid_per_column(nan: BoolArray, rows: int, any_nan: bool) -> FloatArray:
     if any_nan:
-        return np.asarray(rows - nan.sum(axis=0), dtype=np.float64)
-    return np.full(nan.shape[1], rows, dtype=np.float64)
+        return np.asarray(rows - nan.sum(axis=-2), dtype=np.float64)
+    shape = (*nan.shape[:-2], nan.shape[-1])
+    return np.full(shape, rows, dtype=np.float64)
 
 
 def _zero_safe(a: FloatArray, offsets: IntArray, widths: IntArray) -> FloatArray:
     pos = widths > 0
     if pos.all():
         return _segment_sums(a, offsets, widths)
-    out = np.zeros(offsets.size)
+    out = np.zeros((*a.shape[:-1], offsets.size))
     if pos.any():
-        out[pos] = _segment_sums(a, offsets[pos], widths[pos])
+        out[..., pos] = _segment_sums(a, offsets[pos], widths[pos])
     return out
 
 

@@ -28,12 +28,19 @@ MINUTE = pd.Timedelta(seconds=60)
 DEFAULT_NONWEAR_MINUTES = 120
 
 
+_NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
 def regular_series(values: pd.Series, *, name: str = "counts") -> tuple[pd.Series, pd.Timedelta]:
     """Validate *values* and put them on a complete regular UTC grid.
 
     Returns the float Series (absent timestamps filled with NaN) and its epoch.
     Raises :class:`InvalidInputError` (one line) for naive or unsorted
     timestamps, duplicates, irregular spacing, non-numeric or negative values.
+
+    The checks run on the index's int64 instants and the values as one
+    float64 array (no pandas reductions): strictly increasing steps, every
+    step a whole multiple of the smallest one.
     """
     if not isinstance(values, pd.Series):
         raise InvalidInputError(f"{name} must be a pandas Series, got {type(values).__name__}")
@@ -44,23 +51,37 @@ def regular_series(values: pd.Series, *, name: str = "counts") -> tuple[pd.Serie
         raise InvalidTimeError(f"{name} has naive timestamps: the index must be timezone-aware")
     if len(values) < 2:
         raise InvalidInputError(f"{name} needs at least 2 epochs, got {len(values)}")
-    if not index.is_monotonic_increasing or not index.is_unique:
-        raise InvalidInputError(f"{name} timestamps must be unique and increasing")
-    try:
-        data = pd.to_numeric(values, errors="raise").astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{name} must be numeric") from exc
-    arr = data.to_numpy()
-    if np.isinf(arr).any() or (arr[~np.isnan(arr)] < 0).any():
+    scale = _NS_PER_UNIT.get(str(index.unit))
+    if scale is None:  # pragma: no cover - pandas has only these units
+        index, scale = index.as_unit("ns"), 1
+    steps = np.diff(index.asi8)
+    step = int(steps[0])
+    regular = step > 0 and not (steps != step).any()
+    if not regular:
+        if (steps <= 0).any():
+            raise InvalidInputError(f"{name} timestamps must be unique and increasing")
+        step = int(steps.min())
+        if (steps % step).any():
+            raise InvalidInputError(
+                f"{name} timestamps are irregular: spacing must be a whole epoch"
+            )
+    if values.dtype.kind in "biuf":
+        arr = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    else:
+        try:
+            arr = pd.to_numeric(values, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"{name} must be numeric") from exc
+    # fmin/fmax skip NaN: one pass each finds a negative or an infinite value
+    lo, hi = float(np.fmin.reduce(arr)), float(np.fmax.reduce(arr))
+    if lo < 0 or hi == np.inf:
         raise InvalidInputError(f"{name} must be finite and non-negative (NaN = missing)")
-    utc = index.tz_convert("UTC").as_unit("ns")
-    steps = np.diff(utc.asi8)
-    epoch_ns = int(steps.min())
-    if epoch_ns <= 0 or (steps % epoch_ns).any():
-        raise InvalidInputError(f"{name} timestamps are irregular: spacing must be a whole epoch")
-    epoch = pd.Timedelta(epoch_ns, unit="ns")
-    data.index = utc
-    if (steps != epoch_ns).any():
+    utc = index.tz_convert("UTC")
+    if scale != 1:
+        utc = utc.as_unit("ns")
+    epoch = pd.Timedelta(step * scale, unit="ns")
+    data = pd.Series(arr, index=utc, name=values.name, copy=False)
+    if not regular:
         data = data.reindex(pd.date_range(utc[0], utc[-1], freq=epoch))
     return data, epoch
 

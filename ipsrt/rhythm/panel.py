@@ -250,9 +250,8 @@ def _add_cole_kripke_sleep(
     """
     states = cole_kripke_minutes(p.values)
     out["sleep_source"] = "cole_kripke"
-    # As before this fast path: the scored series has a UTC index and *tz* is
-    # not passed on, so SRI pairs epochs 24 h of UTC apart (see docs/rhythm.md).
-    s = Prepared(states, 60, p.utc, p.utc, np.zeros(1, dtype=np.int64))
+    # Pairs one local clock day apart, as sleep_regularity_index(states, tz=zone).
+    s = Prepared(states, 60, p.utc, p.wall, p.seg_starts)
     out["SRI"], r = sri_core(s, prm.min_days)
     if r:
         reasons["SRI"] = r

@@ -134,6 +134,26 @@ def _window_dot(a: FloatArray, weights: npt.ArrayLike, before: int, after: int) 
     return out
 
 
+def window_dot(a: FloatArray, weights: npt.ArrayLike, before: int, after: int) -> FloatArray:
+    """:func:`_window_dot` along the last axis of *a* (any shape), by shifted slices.
+
+    ``sum_k w_k a[..., t + k]`` accumulated in the order k = -before..+after,
+    element by element, so a row of a 2-D array gives bit for bit what the
+    same row gives alone (the batch API relies on this).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    n = a.shape[-1]
+    width = before + after + 1
+    out = np.full(a.shape, np.nan)
+    if n >= width:
+        m = n - width + 1
+        acc = w[0] * a[..., 0:m]
+        for k in range(1, width):
+            acc += w[k] * a[..., k : k + m]
+        out[..., before : n - after] = acc
+    return out
+
+
 def _as_output(values: FloatArray, index: pd.DatetimeIndex, name: str) -> pd.Series:
     return pd.Series(values, index=index, name=name, dtype=np.float64)
 
@@ -262,7 +282,7 @@ def _ck_array(
         d = _pyact_ties(a, d, setting, threshold)
         score = (d < threshold).astype(np.float64)  # NaN compares False: wake
     else:
-        d = setting.scale * _window_dot(a / divisor, setting.weights, 4, 2)
+        d = setting.scale * window_dot(a / divisor, setting.weights, 4, 2)
         score = np.where(np.isnan(d), np.nan, (d < threshold).astype(np.float64))
     if rescoring:
         score = webster_rescore(score, compat=compat)

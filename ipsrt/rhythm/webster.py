@@ -30,8 +30,11 @@ def _check_compat(compat: str | None) -> bool:
 def _runs(code: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int64], ...]:
     """Run-length encoding: (starts, lengths, values) of *code*."""
     n = code.size
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(code)) + 1)).astype(np.int64)
-    lengths = np.diff(np.concatenate((starts, [n]))).astype(np.int64)
+    change = np.flatnonzero(code[1:] != code[:-1])
+    starts = np.empty(change.size + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = change + 1
+    lengths = np.diff(starts, append=n)
     return starts, lengths, code[starts].astype(np.int64)
 
 
@@ -94,7 +97,8 @@ def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArr
     if n == 0:
         return s
     missing = np.isnan(s)
-    code = np.where(missing, -1, s).astype(np.int8)
+    sleep = s == 1
+    code = sleep.view(np.int8) - missing.view(np.int8)  # 1 sleep, 0 wake, -1 missing
     starts, lengths, vals = _runs(code)
     prev_val = np.concatenate(([-2], vals[:-1]))
     prev_len = np.concatenate(([0], lengths[:-1]))
@@ -105,20 +109,24 @@ def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArr
         if is_compat:
             cond &= lengths >= n_sleep
         rescore_len = np.where(cond, np.maximum(rescore_len, n_sleep), rescore_len)
-    position = np.arange(n) - np.repeat(starts, lengths)
-    to_wake = position < np.repeat(rescore_len, lengths)
-
-    delta = np.zeros(n + 1, dtype=np.int64)
-    missing_cum = np.concatenate(([0], np.cumsum(missing)))
+    # Every rule marks stretches [begin, end) to turn to wake; one cumulative
+    # sum of +1 at each begin and -1 at each end marks them all.
+    hit = rescore_len > 0
+    begins = [starts[hit]]
+    ends = [starts[hit] + np.minimum(rescore_len[hit], lengths[hit])]
+    missing_at = np.flatnonzero(missing)
     for max_sleep, wake_around in _SURROUNDED_RULES:
         long_wake = np.flatnonzero((vals == 0) & (lengths >= wake_around))
         gap_start = starts[long_wake[:-1]] + lengths[long_wake[:-1]]
         gap_end = starts[long_wake[1:]]
         ok = (gap_end - gap_start) <= max_sleep
         if not is_compat:
-            ok &= missing_cum[gap_end] == missing_cum[gap_start]
-        np.add.at(delta, gap_start[ok], 1)
-        np.add.at(delta, gap_end[ok], -1)
-    to_wake |= np.cumsum(delta[:-1]) > 0
-    s[to_wake & (s == 1)] = 0.0
+            ok &= np.searchsorted(missing_at, gap_end) == np.searchsorted(missing_at, gap_start)
+        begins.append(gap_start[ok])
+        ends.append(gap_end[ok])
+    delta = np.bincount(np.concatenate(begins), minlength=n + 1) - np.bincount(
+        np.concatenate(ends), minlength=n + 1
+    )
+    to_wake = np.cumsum(delta[:-1]) > 0
+    s[to_wake & sleep] = 0.0
     return s

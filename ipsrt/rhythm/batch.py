@@ -1,0 +1,433 @@
+r"""The panel of many aligned recordings at once (:func:`panel_many`).
+
+Every figure of :func:`ipsrt.rhythm.panel` is computed with array operations
+across subjects: the cohort is one tensor ``X`` of shape (subjects, days,
+epochs of the day) and
+
+* IS/IV at all 22 bin sizes: :func:`ipsrt.rhythm.grid.levels_array` sums the
+  tensor into every bin size by strided slices of the last axis (2 from 1,
+  6 from 3, ...), and :func:`ipsrt.rhythm.grid.level_stats_full` reduces
+  along the day and bin axes for all subjects at once;
+* L5/M10: the average day of every subject (sum and count of valid epochs per
+  time of day), made cyclic, and window sums from one cumulative sum along
+  the profile axis, :math:`W_s = C_{s+w} - C_s`;
+* 7-day blocks: the same on the tensor reshaped to (subjects x blocks, 7,
+  ...);
+* cosinor: the 3x3 normal equations of :math:`Y = M + \beta\cos\omega t +
+  \gamma\sin\omega t` built from the profiles against the one shared design
+  (:math:`\cos\omega t_c, \sin\omega t_c` per time of day *c*) and solved for
+  all subjects in one batched ``np.linalg.solve``;
+* Cole-Kripke, SRI and the sleep summary: :mod:`ipsrt.rhythm.batch_sleep`.
+
+Preconditions (checked; when one fails for a reason other than bad values,
+each subject goes through :func:`ipsrt.rhythm.panel` instead, with the same
+result):
+
+* ``counts`` is a float array of shape (subjects, epochs) or (subjects, days,
+  epochs of the day), NaN = missing, no negative or infinite values;
+* all subjects share the start ``start`` (a **local midnight** in ``tz``),
+  the epoch ``epoch_s`` and the length;
+* default mode: 60-s epochs, or shorter epochs dividing 60 s (summed into
+  minutes, as :func:`ipsrt.rhythm.epochs.prepare`), and **no UTC-offset
+  change** from the start to the end of the recording;
+* compat mode: an epoch dividing 60 s (the wall clock runs on without DST
+  jumps, as in :func:`~ipsrt.rhythm.panel`, so DST does not matter).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ipsrt.errors import InvalidInputError
+from ipsrt.rhythm import batch_sleep, grid
+from ipsrt.rhythm import nonparametric as npm
+from ipsrt.rhythm.cosinor import _unit_circle
+from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray, _offsets
+from ipsrt.rhythm.panel import panel
+from ipsrt.timeutil import zone
+
+__all__ = ["panel_many"]
+
+#: working-set size per chunk of subjects (see :func:`panel_many`)
+CHUNK_BYTES = 4_000_000
+_BLOCK_KEYS = ("ISp", "IVp", "L5p", "M10p", "RAp")
+_COSINOR_KEYS = ("cosinor_mesor", "cosinor_amplitude", "cosinor_acrophase", "cosinor_acrophase_deg")
+
+
+def panel_many(
+    counts: np.ndarray,
+    *,
+    tz: str | dt.tzinfo,
+    start: dt.datetime | pd.Timestamp | str,
+    epoch_s: int = 60,
+    compat: Literal["pyactigraphy"] | None = None,
+    min_days: float | None = None,
+    blocks: bool = True,
+    sleep_summary: bool = True,
+) -> pd.DataFrame:
+    """:func:`ipsrt.rhythm.panel` of many aligned recordings, one row per subject.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        (subjects, epochs) or (subjects, days, epochs of the day); NaN =
+        missing. See the module docstring for the preconditions.
+    tz : str or tzinfo
+        Zone of the local clock, shared by all subjects.
+    start : datetime, Timestamp or str
+        The first epoch, a local midnight in *tz* (naive = local time).
+    epoch_s : int
+        Epoch length in seconds.
+    compat, min_days, blocks, sleep_summary
+        As for :func:`ipsrt.rhythm.panel` (Cole-Kripke states in default
+        mode, MASDA in compat mode; no ``sleep=``, no extended cosinor).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subject (index 0..S-1), columns the keys of ``panel``;
+        values equal ``panel`` of each subject's Series to rounding (1e-12
+        relative), integer and epoch outputs exactly.
+    """
+    x, start_ts, zi = _check(counts, tz, start, epoch_s)
+    prm = npm.params_for(compat, min_days=min_days)
+    fast = _fast_path_ok(x, start_ts, zi, epoch_s, prm.compat is not None)
+    if not fast:
+        return _per_subject(x, start_ts, epoch_s, prm.compat, min_days, blocks, sleep_summary)
+    if prm.compat is None and epoch_s < 60:
+        x, epoch_s = _to_minutes(x, epoch_s)
+    off = int(start_ts.utcoffset().total_seconds())  # type: ignore[union-attr]
+    utc0 = int(start_ts.timestamp())
+    rows: list[dict[str, Any]] = []
+    # Subjects go through in chunks of about CHUNK_BYTES of level matrices,
+    # so that the working arrays stay in cache and memory stays bounded.
+    per_subject = x.shape[1] * 8 * 4
+    step = max(1, CHUNK_BYTES // per_subject)
+    for a in range(0, x.shape[0], step):
+        xc = x[a : a + step]
+        part = _figures(xc, epoch_s, prm, blocks)
+        batch_sleep.add_sleep(xc, epoch_s, prm, part, utc0, off, zi, sleep_summary)
+        rows.extend(part)
+    for r in rows:
+        r["reasons"] = r.pop("_reasons")
+    return pd.DataFrame(rows)
+
+
+def _check(
+    counts: np.ndarray, tz: str | dt.tzinfo, start: object, epoch_s: int
+) -> tuple[FloatArray, pd.Timestamp, dt.tzinfo]:
+    x = np.asarray(counts, dtype=np.float64)
+    if x.ndim == 3:
+        if x.shape[2] * epoch_s != DAY_S:
+            raise InvalidInputError(
+                f"a 3-D array needs {DAY_S // max(epoch_s, 1)} epochs per day, got {x.shape[2]}"
+            )
+        x = x.reshape(x.shape[0], -1)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise InvalidInputError("counts must be a (subjects, epochs) or (subjects, days, epochs) array")
+    if x.shape[1] < 2:
+        raise InvalidInputError("counts must hold at least two epochs")
+    if epoch_s <= 0 or DAY_S % epoch_s:
+        raise InvalidInputError(f"a {epoch_s} s epoch does not divide 24 h")
+    lo, hi = float(np.fmin.reduce(x, axis=None)), float(np.fmax.reduce(x, axis=None))
+    if hi == np.inf or lo == -np.inf:
+        raise InvalidInputError("counts contain infinite values")
+    if lo < 0:
+        raise InvalidInputError("counts must not be negative")
+    zi = zone(tz) if isinstance(tz, str) else tz
+    ts = pd.Timestamp(start)
+    ts = ts.tz_localize(zi) if ts.tzinfo is None else ts.tz_convert(zi)
+    if ts != ts.normalize():
+        raise InvalidInputError(f"start {ts} is not a local midnight in {tz}")
+    return x, ts, zi
+
+
+def _fast_path_ok(
+    x: FloatArray, start: pd.Timestamp, zi: dt.tzinfo, epoch_s: int, compat: bool
+) -> bool:
+    if compat:
+        return 60 % epoch_s == 0
+    if epoch_s > 60 or 60 % epoch_s:
+        return False
+    t0 = int(start.timestamp())
+    t_end = t0 + x.shape[1] * epoch_s
+    probe = np.append(np.arange(t0, t_end, 12 * 3600, dtype=np.int64), t_end)
+    return bool((_offsets(probe, zi) == _offsets(probe[:1], zi)[0]).all())
+
+
+def _per_subject(
+    x: FloatArray,
+    start: pd.Timestamp,
+    epoch_s: int,
+    compat: npm.Compat,
+    min_days: float | None,
+    blocks: bool,
+    with_summary: bool,
+) -> pd.DataFrame:
+    idx = pd.date_range(start, periods=x.shape[1], freq=pd.Timedelta(seconds=epoch_s))
+    return pd.DataFrame(
+        [
+            panel(
+                pd.Series(row, idx),
+                compat=compat,
+                min_days=min_days,
+                blocks=blocks,
+                sleep_summary=with_summary,
+            )
+            for row in x
+        ]
+    )
+
+
+def _to_minutes(x: FloatArray, epoch_s: int) -> tuple[FloatArray, int]:
+    k = 60 // epoch_s
+    tail = (-x.shape[1]) % k
+    if tail:
+        x = np.concatenate((x, np.full((x.shape[0], tail), np.nan)), axis=1)
+    return x.reshape(x.shape[0], -1, k).sum(axis=2), 60
+
+
+def _days(x: FloatArray, per_day: int, fill: float) -> FloatArray:
+    """(S, n) -> (S, R, per_day), the last day padded with *fill*."""
+    s, n = x.shape
+    rows = -(-n // per_day)
+    if rows * per_day == n:
+        return x.reshape(s, rows, per_day)
+    out = np.full((s, rows * per_day), fill)
+    out[:, :n] = x
+    return out.reshape(s, rows, per_day)
+
+
+def _figures(x: FloatArray, epoch_s: int, prm: npm.Params, blocks: bool) -> list[dict[str, Any]]:
+    """Every non-parametric figure and the cosinor, one dict per subject."""
+    s, n = x.shape
+    per_day = DAY_S // epoch_s
+    compat = prm.compat is not None
+    valid_days = np.count_nonzero(~np.isnan(x), axis=1) * epoch_s / DAY_S
+    short = valid_days < prm.min_days
+    q = x
+    if prm.binarize:
+        q = np.where(x > prm.threshold, 1.0, 0.0)
+        q[np.isnan(x)] = np.nan
+    qg = _days(q, per_day, np.nan)
+    epoch_min = epoch_s / 60
+    sizes = [max(1, m * 60 // epoch_s) for m in npm.ISM_BIN_MINUTES if compat or not m % epoch_min]
+    main = round(prm.bin_minutes * 60) // epoch_s
+    if compat:
+        lv = grid.levels_array(_days(q, per_day, 0.0), [*sizes, main], n)
+    else:
+        lv = grid.levels_array(qg, [*sizes, main])
+    st = grid.level_stats_full(lv, prm.ddof, compat)
+    im = [lv.sizes.index(k) for k in sizes]
+    ism, ivm = st.is_[:, im].mean(axis=1), st.iv[:, im].mean(axis=1)
+    h = lv.sizes.index(main)
+    sums, cnt = _profile(qg, n, 0, n)
+    lo5 = _lmx(sums, cnt, epoch_s, 5, True, compat)
+    hi10 = _lmx(sums, cnt, epoch_s, 10, False, compat)
+    cos = _cosinor(*_profile(_days(x, per_day, np.nan), n, 0, n), epoch_s)
+    blk = _blocks(qg, lv.level(main), n, main, prm) if blocks else None
+    out: list[dict[str, Any]] = []
+    for i in range(s):
+        r: dict[str, Any] = {"compat": prm.compat, "epoch_s": epoch_s}
+        r["valid_days"] = float(valid_days[i])
+        why: dict[str, str] = {}
+        if short[i]:
+            msg = f"{valid_days[i]:.2f} valid days, fewer than the minimum of {prm.min_days:g}"
+            for k in ("IS", "IV", "ISm", "IVm", "L5", "M10", "RA", "L5_onset", "M10_onset"):
+                r[k], why[k] = np.nan, msg
+            for k in _BLOCK_KEYS:
+                r[k] = ()
+            cmsg = f"{valid_days[i]:.2f} valid days, fewer than {prm.min_days:g}"
+            for k in _COSINOR_KEYS:
+                r[k], why[k] = np.nan, cmsg
+            r["_reasons"] = why
+            out.append(r)
+            continue
+        _is_iv(r, why, st, i, h, prm.ddof)
+        for key, v in (("ISm", ism[i]), ("IVm", ivm[i])):
+            r[key] = float(v)
+            if np.isnan(v):
+                why[key] = f"{key[:2]} is NaN at one or more bin sizes"
+        for key, (val, onset, reason) in (("L5", lo5), ("M10", hi10)):
+            r[key], r[f"{key}_onset"] = float(val[i]), float(onset[i])
+            if reason[i]:
+                why[key] = why[f"{key}_onset"] = reason[i]
+        r["RA"], ra_why = npm._ra(r["L5"], r["M10"])
+        if ra_why:
+            why["RA"] = ra_why
+        for k in _BLOCK_KEYS:
+            r[k] = tuple(float(v) for v in blk[k][i]) if blk is not None else ()
+        for k, v in zip(_COSINOR_KEYS, cos[i], strict=True):
+            r[k] = float(v)
+            if np.isnan(v):
+                why[k] = "too few valid epochs for a cosinor fit"
+        r["_reasons"] = why
+        out.append(r)
+    return out
+
+
+def _is_iv(
+    r: dict[str, Any], why: dict[str, str], st: grid.LevelStats, i: int, h: int, ddof: int
+) -> None:
+    """Hourly IS/IV and the reasons of :func:`ipsrt.rhythm.nonparametric._is_core`/_iv_core."""
+    n, ss, p, pairs = st.n[i, h], st.ss[i, h], st.p[i, h], st.pairs[i, h]
+    r["IS"], r["IV"] = float(st.is_[i, h]), float(st.iv[i, h])
+    if n <= max(ddof, 1):
+        why["IS"] = "too few valid bins"
+    elif ss == 0.0:
+        why["IS"] = "activity has zero variance"
+    elif p <= ddof:
+        why["IS"] = "too few time-of-day bins"
+    if n <= max(ddof, 1) or pairs == 0:
+        why["IV"] = "too few valid consecutive bins"
+    elif ss == 0.0:
+        why["IV"] = "activity has zero variance"
+
+
+def _profile(g: FloatArray, n: int, lo: int, hi: int) -> tuple[FloatArray, IntArray]:
+    """Per subject and time of day: sum and count of valid epochs ``lo .. hi - 1``."""
+    per_day = g.shape[-1]
+    r0, r1 = lo // per_day, -(-hi // per_day)
+    chunk = g[:, r0:r1]
+    if lo != r0 * per_day or hi != r1 * per_day:
+        flat = chunk.reshape(g.shape[0], -1).copy()
+        flat[:, : lo - r0 * per_day] = np.nan
+        flat[:, hi - r0 * per_day :] = np.nan
+        chunk = flat.reshape(chunk.shape)
+    nan = np.isnan(chunk)
+    sums = np.where(nan, 0.0, chunk).sum(axis=1)
+    cnt = (chunk.shape[1] - nan.sum(axis=1)).astype(np.int64)
+    return sums, cnt
+
+
+def _lmx(
+    sums: FloatArray, cnt: IntArray, epoch_s: int, hours: float, lowest: bool, compat: bool
+) -> tuple[FloatArray, FloatArray, list[str]]:
+    """:func:`ipsrt.rhythm.nonparametric._lmx_profile` of every row: values, onsets, reasons."""
+    k = sums.shape[0]
+    w = round(hours * 3600 / epoch_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prof = sums / cnt
+    prof2 = np.concatenate((prof, prof[:, : w - 1]), axis=1)
+    nan2 = np.isnan(prof2)
+    filled = np.where(nan2, 0.0, prof2)
+    cs = np.concatenate((np.zeros((k, 1)), np.cumsum(filled, axis=1)), axis=1)
+    win = cs[:, w:] - cs[:, :-w]
+    if nan2.any():
+        nvalid = np.concatenate((np.zeros((k, 1), dtype=np.int64), np.cumsum(~nan2, axis=1)), 1)
+        win[(nvalid[:, w:] - nvalid[:, :-w]) == 0] = np.nan
+    reasons = [""] * k
+    none = ~cnt.any(axis=1)
+    gaps = (cnt == 0).any(axis=1) & (not compat)
+    all_nan = np.isnan(win).all(axis=1)
+    bad = none | gaps | all_nan
+    safe = np.where(bad[:, None], 0.0, win)
+    with np.errstate(invalid="ignore"):
+        best = np.nanmin(safe, axis=1) if lowest else np.nanmax(safe, axis=1)
+    tol = 1e-9 * np.maximum(1.0, np.abs(best))
+    hit = np.abs(safe - best[:, None]) <= tol[:, None]
+    i = hit.argmax(axis=1)
+    value = safe[np.arange(k), i] / w
+    if not compat:
+        value = value / (epoch_s / 60.0)
+    onset = i * epoch_s / 60.0
+    for j in np.flatnonzero(bad).tolist():
+        reasons[j] = (
+            "no valid epochs"
+            if none[j]
+            else "the average day has times of day without valid data"
+            if gaps[j]
+            else "no valid window"
+        )
+    value[bad] = np.nan
+    onset = np.where(bad, np.nan, onset)
+    return value, onset, reasons
+
+
+def _cosinor(sums: FloatArray, cnt: IntArray, epoch_s: int) -> FloatArray:
+    """:func:`ipsrt.rhythm.cosinor.cosinor_profile` of every row, one batched solve."""
+    k, per_day = sums.shape
+    c, s = _unit_circle(per_day, epoch_s, 0)
+    n = cnt.sum(axis=1)
+    w = cnt.astype(np.float64)
+    wc, ws = w * c, w * s
+    sc, ss_ = wc.sum(axis=1), ws.sum(axis=1)
+    X = np.empty((k, 3, 3))
+    X[:, 0, 0] = n
+    X[:, 0, 1] = X[:, 1, 0] = sc
+    X[:, 0, 2] = X[:, 2, 0] = ss_
+    X[:, 1, 1] = wc @ c
+    X[:, 1, 2] = X[:, 2, 1] = wc @ s
+    X[:, 2, 2] = ws @ s
+    rhs = np.stack((sums.sum(axis=1), sums @ c, sums @ s), axis=1)
+    out = np.full((k, 4), np.nan)
+    ok = n >= 3
+    ok &= np.abs(np.linalg.det(np.where(ok[:, None, None], X, np.eye(3)))) > 0
+    if ok.any():
+        sol = np.linalg.solve(X[ok], rhs[ok][..., None])[..., 0]
+        m, b, g = sol[:, 0], sol[:, 1], sol[:, 2]
+        w_ = 2 * np.pi / 24.0
+        peak_h = (np.arctan2(g, b) / w_) % 24.0
+        minutes = (peak_h * 60.0) % 1440.0
+        out[ok] = np.stack((m, np.hypot(b, g), minutes, -360.0 * minutes / 1440.0 + 0.0), axis=1)
+    return out
+
+
+def _blocks(
+    qg: FloatArray, hourly: FloatArray, n: int, main: int, prm: npm.Params
+) -> dict[str, FloatArray]:
+    """ISp/IVp/L5p/M10p/RAp for every subject: (S, blocks) arrays."""
+    s, rows, per_day = qg.shape
+    epoch_s = DAY_S // per_day
+    compat = prm.compat is not None
+    nbins = -(-n // main)
+    if compat:
+        nb_h = (nbins - 1) * main * epoch_s // (7 * DAY_S)
+        nb_e = (n - 1) * epoch_s // (7 * DAY_S)
+    else:
+        nb_h = nbins * main * epoch_s // (7 * DAY_S)
+        nb_e = n * epoch_s // (7 * DAY_S)
+    out: dict[str, FloatArray] = {}
+    bins_day = hourly.shape[-1]
+    if nb_h:
+        # rows 7b .. 7b+6 of the hourly bins; compat blocks also hold the
+        # first bin of the next block (a label slice including both ends)
+        extra = 1 if compat else 0
+        padded = np.full((s, 7 * nb_h + 1, bins_day), np.nan)
+        take = min(rows, 7 * nb_h + 1)
+        padded[:, :take] = hourly[:, :take]
+        idx = 7 * np.arange(nb_h)[:, None] + np.arange(7 + extra)
+        m = padded[:, idx]  # (S, nb, 7 + extra, bins)
+        if compat:
+            m[:, :, 7, 1:] = np.nan
+        lv = grid.Levels(
+            m.reshape(s * nb_h, 7 + extra, bins_day),
+            (main,),
+            np.zeros(1, dtype=np.int64),
+            np.array([bins_day], dtype=np.int64),
+        )
+        st = grid.level_stats_full(lv, prm.ddof, compat)
+        out["ISp"] = st.is_.reshape(s, nb_h)
+        out["IVp"] = st.iv.reshape(s, nb_h)
+    else:
+        out["ISp"] = out["IVp"] = np.zeros((s, 0))
+    if nb_e:
+        sums = np.empty((s, nb_e, per_day))
+        cnt = np.empty((s, nb_e, per_day), dtype=np.int64)
+        for b in range(nb_e):
+            hi = min((b + 1) * 7 * per_day + (1 if compat else 0), n)
+            sums[:, b], cnt[:, b] = _profile(qg, n, b * 7 * per_day, hi)
+        sums2, cnt2 = sums.reshape(-1, per_day), cnt.reshape(-1, per_day)
+        a = _lmx(sums2, cnt2, epoch_s, 5, True, compat)[0].reshape(s, nb_e)
+        z = _lmx(sums2, cnt2, epoch_s, 10, False, compat)[0].reshape(s, nb_e)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ra = (z - a) / (z + a)
+        ra[(z + a) == 0] = np.nan
+        out.update(L5p=a, M10p=z, RAp=ra)
+    else:
+        out["L5p"] = out["M10p"] = out["RAp"] = np.zeros((s, 0))
+    return out
