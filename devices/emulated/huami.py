@@ -14,7 +14,8 @@
   where count is in **bytes** (wearables.md §4.3) and start is the band-local
   time of the first sample. ``02`` streams the payload on 0005 as counter +
   ``chunk`` bytes (counter wrapping at 8 bits), through the fault plan, then
-  sends ``10 02 01 [crc32]`` on 0004.
+  sends ``10 02 01 [crc32]`` on 0004. Faults (drop, duplicate, reorder)
+  apply to 0005 only; control replies on 0009/0004 bypass them.
 - Ack semantics (§4.3 step 7; reliability.md §2.3): the served minutes are
   dropped from the band only on ``03`` or ``03 01``; ``03 09`` keeps them; a
   disconnect or a new ``01`` before the ack keeps them too.
@@ -215,7 +216,19 @@ class HuamiBand(Peripheral):
             self._reply_auth(AuthResponse(AuthOp.SEND_ENCRYPTED, status, b"", request.encrypted))
 
     def _reply_auth(self, response: AuthResponse) -> None:
-        self.spawn(self.notify(self.auth, bytes(response)))
+        self.spawn(self._notify_control(self.auth, bytes(response)))
+
+    async def _notify_control(
+        self, characteristic: gatt.Characteristic[bytes], value: bytes
+    ) -> None:
+        """Notify on a control channel (0009, 0004) without the fault plan.
+
+        Drops, duplicates and reorders apply to the data channel 0005 only,
+        the transfer the assembler must validate; a lost control reply is a
+        timeout, a different failure the collector handles separately.
+        """
+        if self.connection is not None:
+            await self.device.notify_subscribers(characteristic, value)
 
     # -- fetch (§4.3) ----------------------------------------------------------
     def stored_minutes(self) -> list[MinuteTruth]:
@@ -293,13 +306,13 @@ class HuamiBand(Peripheral):
             return
         checksum = crc32(payload) ^ (1 if self.corrupt_crc else 0)
         self._served_end = minutes[-1].ts + MINUTE
-        await self.notify(
+        await self._notify_control(
             self.fetch_control,
             bytes(FetchComplete(Status.SUCCESS, checksum if self.send_crc else None)),
         )
 
     def _reply_fetch(self, reply: FetchStartReply | FetchComplete | FetchResponse) -> None:
-        self.spawn(self.notify(self.fetch_control, bytes(reply)))
+        self.spawn(self._notify_control(self.fetch_control, bytes(reply)))
 
     # -- heart rate ------------------------------------------------------------
     def _on_hr_control(self, _connection: Connection, value: bytes) -> None:

@@ -53,7 +53,7 @@ from ipsrt.timeutil import zone
 __all__ = ["panel_many"]
 
 #: working-set size per chunk of subjects (see :func:`panel_many`)
-CHUNK_BYTES = 4_000_000
+CHUNK_BYTES = 16_000_000
 _BLOCK_KEYS = ("ISp", "IVp", "L5p", "M10p", "RAp")
 _COSINOR_KEYS = ("cosinor_mesor", "cosinor_amplitude", "cosinor_acrophase", "cosinor_acrophase_deg")
 
@@ -100,7 +100,8 @@ def panel_many(
         return _per_subject(x, start_ts, epoch_s, prm.compat, min_days, blocks, sleep_summary)
     if prm.compat is None and epoch_s < 60:
         x, epoch_s = _to_minutes(x, epoch_s)
-    off = int(start_ts.utcoffset().total_seconds())  # type: ignore[union-attr]
+    delta = start_ts.utcoffset()
+    off = int(delta.total_seconds()) if delta is not None else 0
     utc0 = int(start_ts.timestamp())
     rows: list[dict[str, Any]] = []
     # Subjects go through in chunks of about CHUNK_BYTES of level matrices,
@@ -128,7 +129,9 @@ def _check(
             )
         x = x.reshape(x.shape[0], -1)
     if x.ndim != 2 or x.shape[0] == 0:
-        raise InvalidInputError("counts must be a (subjects, epochs) or (subjects, days, epochs) array")
+        raise InvalidInputError(
+            "counts must be a (subjects, epochs) or (subjects, days, epochs) array"
+        )
     if x.shape[1] < 2:
         raise InvalidInputError("counts must hold at least two epochs")
     if epoch_s <= 0 or DAY_S % epoch_s:
@@ -321,8 +324,8 @@ def _lmx(
         nvalid = np.concatenate((np.zeros((k, 1), dtype=np.int64), np.cumsum(~nan2, axis=1)), 1)
         win[(nvalid[:, w:] - nvalid[:, :-w]) == 0] = np.nan
     reasons = [""] * k
-    none = ~cnt.any(axis=1)
-    gaps = (cnt == 0).any(axis=1) & (not compat)
+    none = np.asarray(~cnt.any(axis=1), dtype=bool)
+    gaps = np.asarray((cnt == 0).any(axis=1) & (not compat), dtype=bool)
     all_nan = np.isnan(win).all(axis=1)
     bad = none | gaps | all_nan
     safe = np.where(bad[:, None], 0.0, win)
@@ -355,15 +358,15 @@ def _cosinor(sums: FloatArray, cnt: IntArray, epoch_s: int) -> FloatArray:
     n = cnt.sum(axis=1)
     w = cnt.astype(np.float64)
     wc, ws = w * c, w * s
-    sc, ss_ = wc.sum(axis=1), ws.sum(axis=1)
     X = np.empty((k, 3, 3))
-    X[:, 0, 0] = n
-    X[:, 0, 1] = X[:, 1, 0] = sc
-    X[:, 0, 2] = X[:, 2, 0] = ss_
-    X[:, 1, 1] = wc @ c
-    X[:, 1, 2] = X[:, 2, 1] = wc @ s
-    X[:, 2, 2] = ws @ s
-    rhs = np.stack((sums.sum(axis=1), sums @ c, sums @ s), axis=1)
+    rhs = np.empty((k, 3))
+    # the dot products row by row, as cosinor_profile, so that ill-conditioned
+    # fits (no rhythm) round the same way; the solve is batched
+    for i in range(k):
+        a, b, y = wc[i], ws[i], sums[i]
+        sc, ss_ = a.sum(), b.sum()
+        X[i] = ((n[i], sc, ss_), (sc, a @ c, a @ s), (ss_, a @ s, b @ s))
+        rhs[i] = (y.sum(), y @ c, y @ s)
     out = np.full((k, 4), np.nan)
     ok = n >= 3
     ok &= np.abs(np.linalg.det(np.where(ok[:, None, None], X, np.eye(3)))) > 0

@@ -84,9 +84,7 @@ def add_sleep(
         r["sleep_source"] = "cole_kripke"
         if valid[i] < prm.min_days:
             r["SRI"] = np.nan
-            why["SRI"] = (
-                f"{valid[i]:.2f} valid days of sleep states, fewer than {prm.min_days:g}"
-            )
+            why["SRI"] = f"{valid[i]:.2f} valid days of sleep states, fewer than {prm.min_days:g}"
         elif pairs[i] == 0:
             r["SRI"] = np.nan
             why["SRI"] = "no pair of valid epochs 24 h apart"
@@ -106,9 +104,9 @@ def _add_masda_sri(x: FloatArray, epoch_s: int, rows: list[dict[str, Any]]) -> N
     whys: list[str | None] = [None] * s
     found = np.zeros(s, dtype=bool)
     for i in range(s):
-        r, whys[i] = masda_array(x[i], epoch_s)
-        if r is not None:
-            rest[i], found[i] = r, True
+        got, whys[i] = masda_array(x[i], epoch_s)
+        if got is not None:
+            rest[i], found[i] = got, True
     sri = np.full(s, np.nan)
     if n > per_day and n - per_day >= per_day:
         agree = 1.0 - np.abs(rest[:, per_day:] - rest[:, :-per_day])

@@ -220,11 +220,17 @@ def level_stats_full(lv: Levels, ddof: int, compat: bool) -> LevelStats:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = tot / n
         mean_col = np.repeat(mean, nbin, axis=-1)
-        dev = Bz - mean_col[..., None, :]
-        dev *= dev
         if any_nan:
+            dev = Bz - mean_col[..., None, :]
+            dev *= dev
             dev[nan] = 0.0
-        ss = _segment_sums(dev.sum(axis=-2), offs, nbin)
+            ss = _segment_sums(dev.sum(axis=-2), offs, nbin)
+        else:
+            # no missing bin: sum x^2 - mean * sum x, and the successive
+            # differences from sum x_c^2 + sum x_{c+1}^2 - 2 sum x_c x_{c+1}
+            # (exact for whole-number counts), one pass each
+            sq_col = np.einsum("...rc,...rc->...c", B, B)
+            ss = _segment_sums(sq_col, offs, nbin) - mean * tot
         # profile per time of day
         has = cnt_col > 0
         prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
@@ -240,12 +246,17 @@ def level_stats_full(lv: Levels, ddof: int, compat: bool) -> LevelStats:
         var = ss / (n - ddof)
         is_ = num / var
         # successive differences: inside rows, then across row ends
-        D = B[..., 1:] - B[..., :-1]
-        dnan = np.isnan(D)
-        D = np.where(dnan, 0.0, D) if any_nan else D
-        D *= D
-        d2 = D.sum(axis=-2)
-        dn = _valid_per_column(dnan, rows, any_nan)
+        if any_nan:
+            D = B[..., 1:] - B[..., :-1]
+            dnan = np.isnan(D)
+            D = np.where(dnan, 0.0, D)
+            D *= D
+            d2 = D.sum(axis=-2)
+            dn = _valid_per_column(dnan, rows, any_nan)
+        else:
+            cross = np.einsum("...rc,...rc->...c", B[..., 1:], B[..., :-1])
+            d2 = sq_col[..., 1:] + sq_col[..., :-1] - 2.0 * cross
+            dn = np.full(d2.shape, rows, dtype=np.float64)
         widths = nbin - 1
         sq = _zero_safe(d2, offs, widths)
         pairs = _zero_safe(dn, offs, widths)

@@ -1,24 +1,23 @@
-"""Benchmark of ipsrt.rhythm against pyActigraphy 1.2.2 (run: ``pytest tests/bench -s``).
+"""Benchmark of ipsrt.rhythm against pyActigraphy 1.2.2 (run: ``make bench``).
 
-What is timed (CPU time, ``time.process_time``, best of ``IPSRT_BENCH_REPEAT``
-passes over the whole cohort; per subject-day = time / (subjects x days)):
+Cohort: ``IPSRT_BENCH_SUBJECTS`` x ``IPSRT_BENCH_DAYS`` (200 x 14) synthetic
+subjects from midnight, Europe/Berlin, no DST change. Everything is CPU time
+(``time.process_time``), best of ``IPSRT_BENCH_REPEAT`` (3) passes, reported
+per subject-day = time / (subjects x days):
 
-* ``panel(s)``: the full default-mode panel of one recording at a time (the
-  per-recording API, pandas Series in): validation, IS/IV/ISm/IVm/L5/M10/RA,
-  7-day blocks, cosinor, Cole-Kripke, SRI and the sleep summary;
-* ``panel(s, sleep_summary=False)``;
-* the set pyActigraphy is timed on: IS+IV+RA+L5+M10 and SRI through MASDA in
-  compat mode (``prepare`` + ``summary(blocks=False)`` + ``masda_array`` +
-  ``sri_pyactigraphy_core``), plus ``cole_kripke(s)`` (CK, "mean" setting);
-* pyActigraphy 1.2.2 on the same synthetic subjects (a subset,
-  ``IPSRT_BENCH_PYACT_SUBJECTS``, default 20), in a subprocess of the
-  interpreter named by ``IPSRT_PYACT_PYTHON`` or ``/work/pyact-venv/bin/python``
-  (``tests/data/pyactigraphy/generate.py --bench``, wall-clock time), reported
-  per subject-day, and the ratio. Skipped when no such interpreter exists.
+* ``panel_many`` (batch API, one call on the whole cohort), full default panel;
+* ``panel(s)`` per recording (pandas Series in), full default panel;
+* the set pyActigraphy is timed on, ours batched: IS+IV+RA+L5+M10 and SRI
+  through MASDA (``panel_many(compat="pyactigraphy", blocks=False)``, which
+  also gives ISm/IVm and the cosinor) plus Cole-Kripke ("mean") on every
+  subject (``cole_kripke_many``); and the same per recording;
+* pyActigraphy 1.2.2 on the first ``IPSRT_BENCH_PYACT_SUBJECTS`` (20) subjects,
+  CPU time inside a subprocess of ``IPSRT_PYACT_PYTHON`` or
+  ``/work/pyact-venv/bin/python`` (its file reading is not timed), and both
+  ratios. Skipped when no such interpreter exists.
 
-Peak memory (tracemalloc) of one ``panel`` call is printed for 7, 28 and
-112 days. Nothing here asserts on time. ``IPSRT_BENCH_SUBJECTS`` /
-``IPSRT_BENCH_DAYS`` change the cohort (200 x 14).
+Peak memory (tracemalloc) of ``panel_many`` is printed at three cohort sizes.
+Nothing here asserts on time.
 """
 
 from __future__ import annotations
@@ -28,109 +27,137 @@ import os
 import subprocess
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ipsrt.rhythm import cole_kripke, panel
-from ipsrt.rhythm.epochs import prepare
-from ipsrt.rhythm.masda import masda_array
-from ipsrt.rhythm.nonparametric import params_for, summary
-from ipsrt.rhythm.sri import sri_pyactigraphy_core
+from ipsrt.rhythm import cole_kripke, panel, panel_many
+from ipsrt.rhythm.batch_sleep import cole_kripke_many
 from tests.helpers.awd import synthetic_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBJECTS = int(os.environ.get("IPSRT_BENCH_SUBJECTS", "200"))
-DAYS = float(os.environ.get("IPSRT_BENCH_DAYS", "14"))
+DAYS = int(os.environ.get("IPSRT_BENCH_DAYS", "14"))
 REPEAT = int(os.environ.get("IPSRT_BENCH_REPEAT", "3"))
+TZ, START = "Europe/Berlin", "2025-01-06"
+
+#: pyActigraphy side: the same subjects (seeds 1000 + i, from midnight), CPU time
+_PYACT = r"""
+import contextlib, json, sys, tempfile, time, warnings
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+warnings.filterwarnings("ignore")
+from tests.data.pyactigraphy.generate import _read, make_counts
+n, days = int(sys.argv[2]), float(sys.argv[3])
+with tempfile.TemporaryDirectory() as tmp:
+    raws = []
+    for i in range(n):
+        spec = {"days": days, "seed": 1000 + i, "start": "2025-01-06T00:00", "epoch_s": 60}
+        raws.append(_read(make_counts(spec), spec, Path(tmp), f"s{i}"))
+    raws[0].CK(settings="mean")
+    with contextlib.suppress(IndexError, ValueError):
+        raws[0].SleepRegularityIndex()
+    t0 = time.process_time()
+    for raw in raws:
+        raw.IS(); raw.IV(); raw.RA(); raw.L5(); raw.M10()
+        with contextlib.suppress(IndexError, ValueError):
+            raw.SleepRegularityIndex()
+    t1 = time.process_time()
+    for raw in raws:
+        raw.CK(settings="mean")
+    t2 = time.process_time()
+print(json.dumps({"metrics_s": t1 - t0, "ck_s": t2 - t1}))
+"""
 
 
-def _subjects(n: int, days: float) -> list[pd.Series]:
-    idx = pd.date_range("2025-01-06", periods=round(days * 1440), freq="min", tz="Europe/Berlin")
-    return [pd.Series(synthetic_counts(days, seed=1000 + i).astype(float), idx) for i in range(n)]
+def _cohort(n: int, days: int) -> np.ndarray:
+    return np.stack([synthetic_counts(days, seed=1000 + i).astype(float) for i in range(n)])
+
+
+def _series(x: np.ndarray) -> list[pd.Series]:
+    idx = pd.date_range(START, periods=x.shape[1], freq="min", tz=TZ)
+    return [pd.Series(row, idx) for row in x]
 
 
 def _pyact_python() -> str | None:
-    env = os.environ.get("IPSRT_PYACT_PYTHON")
-    for cand in (env, "/work/pyact-venv/bin/python"):
+    for cand in (os.environ.get("IPSRT_PYACT_PYTHON"), "/work/pyact-venv/bin/python"):
         if cand and Path(cand).exists():
             return cand
     return None
 
 
-def _cpu(fn: Callable[[pd.Series], object], items: Sequence[pd.Series]) -> float:
-    """Best CPU time of REPEAT passes of *fn* over *items*."""
+def _cpu(fn: Callable[[], object]) -> float:
+    """Best CPU time of REPEAT calls of *fn*."""
     best = float("inf")
     for _ in range(max(1, REPEAT)):
         t0 = time.process_time()
-        for x in items:
-            fn(x)
+        fn()
         best = min(best, time.process_time() - t0)
     return best
 
 
-def _pyact_like(s: pd.Series) -> None:
-    # IS+IV+RA+L5+M10 (no ISm/blocks) and SRI through MASDA, compat mode, + CK
-    p = prepare(s, compat=True)
-    summary(p, params_for("pyactigraphy"), blocks=False)
-    rest, _ = masda_array(p.values, p.epoch_s)
-    if rest is not None:
-        sri_pyactigraphy_core(rest, p.wall, p.epoch_s)
-    cole_kripke(s)
+def _set_batched(x: np.ndarray) -> None:
+    panel_many(x, tz=TZ, start=START, compat="pyactigraphy", blocks=False)
+    cole_kripke_many(x)
+
+
+def _set_per_recording(items: list[pd.Series]) -> None:
+    for s in items:
+        panel(s, compat="pyactigraphy", blocks=False)
+        cole_kripke(s)
 
 
 def test_panel_speed_and_ratio_to_pyactigraphy() -> None:
-    data = _subjects(SUBJECTS, DAYS)
+    x = _cohort(SUBJECTS, DAYS)
+    items = _series(x)
     sd = SUBJECTS * DAYS
-    panel(data[0])  # warm-up
-    _pyact_like(data[0])
-    t_full = _cpu(panel, data)
-    t_core = _cpu(lambda s: panel(s, sleep_summary=False), data)
-    t_set = _cpu(_pyact_like, data)
     us = 1e6 / sd
-    print(f"\n[bench_rhythm] {SUBJECTS} subjects x {DAYS:g} days = {sd:g} subject-days")
-    print(f"  ours, panel(s) full, per recording:       {t_full * us:8.1f} us per subject-day")
-    print(f"  ours, panel(s, sleep_summary=False):      {t_core * us:8.1f} us per subject-day")
-    print(f"  ours, IS+IV+RA+L5+M10+SRI(MASDA)+CK:      {t_set * us:8.1f} us per subject-day")
+    t_many = _cpu(lambda: panel_many(x, tz=TZ, start=START))
+    t_one = _cpu(lambda: [panel(s) for s in items])
+    t_set = _cpu(lambda: _set_batched(x))
+    t_set1 = _cpu(lambda: _set_per_recording(items))
+    print(f"\n[bench_rhythm] {SUBJECTS} subjects x {DAYS} days = {sd} subject-days (CPU time)")
+    print(f"  panel_many, full default panel:              {t_many * us:8.1f} us per subject-day")
+    print(f"  panel(s) per recording, full default panel:  {t_one * us:8.1f} us per subject-day")
+    print(f"  IS+IV+RA+L5+M10+SRI(MASDA)+CK, batched:      {t_set * us:8.1f} us per subject-day")
+    print(f"  IS+IV+RA+L5+M10+SRI(MASDA)+CK, per record:   {t_set1 * us:8.1f} us per subject-day")
     py = _pyact_python()
     if py is None:
-        print("  pyActigraphy: not found (set IPSRT_PYACT_PYTHON); comparison skipped")
+        print("  pyActigraphy: no interpreter (set IPSRT_PYACT_PYTHON); comparison skipped")
         return
     n_py = max(1, min(SUBJECTS, int(os.environ.get("IPSRT_BENCH_PYACT_SUBJECTS", "20"))))
     proc = subprocess.run(
-        [py, str(ROOT / "tests/data/pyactigraphy/generate.py"), "--bench", str(n_py), str(DAYS)],
-        capture_output=True, text=True, timeout=1800, check=False,
+        [py, "-c", _PYACT, str(ROOT), str(n_py), str(DAYS)],
+        capture_output=True, text=True, timeout=3600, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
         print(f"  pyActigraphy run failed: {proc.stderr.strip().splitlines()[-1:]}")
         return
     res = json.loads(proc.stdout.strip().splitlines()[-1])
-    py_sd = n_py * DAYS
-    per_metrics = res["metrics_s"] / py_sd
-    per_ck = res["ck_s"] / py_sd
-    per_py = per_metrics + per_ck
+    per_py = (res["metrics_s"] + res["ck_s"]) / (n_py * DAYS)
     print(
-        f"  pyActigraphy 1.2.2 ({n_py} subjects): IS+IV+RA+L5+M10+SRI {per_metrics * 1e6:9.1f} us"
-        f" + CK {per_ck * 1e6:8.1f} us = {per_py * 1e6:9.1f} us per subject-day"
+        f"  pyActigraphy 1.2.2 ({n_py} subjects): IS+IV+RA+L5+M10+SRI "
+        f"{res['metrics_s'] / (n_py * DAYS) * 1e6:9.1f} us + CK "
+        f"{res['ck_s'] / (n_py * DAYS) * 1e6:8.1f} us = {per_py * 1e6:9.1f} us per subject-day"
     )
-    print(f"  ratio pyActigraphy / ours (IS+IV+RA+L5+M10+SRI+CK): {per_py / (t_set / sd):7.1f}x")
-    print(f"  ratio pyActigraphy / ours full panel:               {per_py / (t_full / sd):7.1f}x")
+    print(f"  ratio pyActigraphy / ours, same set, batched:       {per_py / (t_set / sd):7.1f}x")
+    print(f"  ratio pyActigraphy / ours, same set, per recording: {per_py / (t_set1 / sd):7.1f}x")
+    print(f"  ratio pyActigraphy / ours, full panel_many:         {per_py / (t_many / sd):7.1f}x")
 
 
-def test_panel_memory_is_linear() -> None:
-    peaks = []
-    for days in (7.0, 28.0, 112.0):
-        s = _subjects(1, days)[0]
-        panel(s)
+def test_panel_many_memory_is_linear() -> None:
+    for n, days in ((25, 14), (50, 14), (50, 56)):
+        x = _cohort(n, days)
+        panel_many(x[:2], tz=TZ, start=START)
         tracemalloc.start()
-        panel(s)
+        panel_many(x, tz=TZ, start=START)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        peaks.append(peak)
         print(
-            f"\n[bench_rhythm] peak memory for {days:g} days: {peak / 1e6:.2f} MB "
-            f"({peak / days / 1e3:.0f} kB per day)"
+            f"\n[bench_rhythm] panel_many peak memory, {n} subjects x {days} days: "
+            f"{peak / 1e6:6.1f} MB ({peak / (n * days) / 1e3:5.1f} kB per subject-day; "
+            f"input {x.nbytes / 1e6:.1f} MB)"
         )
-    assert all(np.isfinite(peaks))
+        assert np.isfinite(peak)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipsrt.rhythm import PANEL_KEYS, panel
+from ipsrt.rhythm import PANEL_KEYS, cole_kripke, panel, sleep_regularity_index
 from ipsrt.rhythm.epochs import prepare
 from tests.helpers import pyact_reference, reference_series
 from tests.helpers.awd import synthetic_counts
@@ -95,3 +95,23 @@ def test_extended_cosinor_keys() -> None:
     out = panel(pd.Series(c, idx), extended=True, sleep_summary=False)
     assert np.isfinite(out["ext_f_pseudo"])
     assert -3 <= out["ext_acrotime"] <= 27
+
+
+def test_cole_kripke_sri_pairs_local_clock_days_across_dst() -> None:
+    # Sleep 23:00-07:00 local every night across the Berlin spring change
+    # (2025-03-30). Pairing epochs one local day apart, the states repeat
+    # exactly, so SRI = 100; pairing 24 h of UTC apart (the old behaviour)
+    # would compare the nights after the change with a 1-h shift.
+    idx = pd.date_range(
+        "2025-03-26", "2025-04-03", freq="min", tz="Europe/Berlin", inclusive="left"
+    )
+    m = idx.hour * 60 + idx.minute
+    night = (m >= 23 * 60) | (m < 7 * 60)
+    counts = pd.Series(np.where(night, 0.0, 400.0), idx)
+    out = panel(counts, sleep_summary=False)
+    assert out["sleep_source"] == "cole_kripke"
+    assert out["SRI"] == 100.0
+    states = cole_kripke(counts)
+    assert out["SRI"] == sleep_regularity_index(states, tz="Europe/Berlin")
+    utc_pairs = sleep_regularity_index(states.tz_convert("UTC"), tz="UTC")
+    assert utc_pairs < 99.0

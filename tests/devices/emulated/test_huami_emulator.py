@@ -68,7 +68,7 @@ class Link:
     async def fetch(
         self, since: dt.datetime, tz_quarters: int
     ) -> tuple[FetchStartReply, FetchAssembler, Any]:
-        """One round: start, stream, completion. Returns the reply, the assembler, the result or error."""
+        """One round: start, stream, completion; the result is the payload or the error."""
         request = FetchStartRequest(FetchDataType.ACTIVITY, since, tz_quarters)
         await self.client.write_gatt_char(FETCH_CONTROL, bytes(request))
         reply = parse_fetch_response(await self.next(FETCH_CONTROL))
@@ -101,7 +101,7 @@ async def _session(band: HuamiBand, world: World, body: Any) -> Any:
         return await body(link)
 
 
-def _expected(s: Scenario, n: int) -> list[tuple[int, int, int, str]]:
+def _expected(s: Scenario, n: int) -> list[tuple[int, int, int | None, str]]:
     rows = []
     for m in s.minutes[:n]:
         state = "sleep_light" if m.state is DeviceState.SLEEP_REM else m.state.value
@@ -119,13 +119,15 @@ async def test_auth_right_and_wrong_key(encrypted: bool) -> None:
 
         async def body(link: Link) -> None:
             wrong = await link.authenticate(bytes(16), encrypted=encrypted)
-            assert not wrong.ok and not band.authenticated
+            assert not wrong.ok
+            assert not band.authenticated
             # Fetch commands are refused before auth.
             await link.client.write_gatt_char(FETCH_CONTROL, bytes(FetchDataRequest()))
             refused = parse_fetch_response(await link.next(FETCH_CONTROL))
-            assert not refused.status == 1
+            assert refused.status != 1
             right = await link.authenticate(TEST_KEY, encrypted=encrypted)
-            assert right.ok and band.authenticated
+            assert right.ok
+            assert band.authenticated
 
         await _session(band, world, body)
 
@@ -165,7 +167,8 @@ async def test_fetch_delivers_scenario_minutes_and_ack_drops(send_crc: bool) -> 
     assert got == _expected(s, 16 * 60)
     # Start times: band-local (CET, tz byte 4) and consecutive minutes.
     first = rounds[0][0]
-    assert first.start == dt.datetime(2026, 3, 28) and first.tz_quarters == 4
+    assert first.start == dt.datetime(2026, 3, 28)
+    assert first.tz_quarters == 4
     utc = [
         t.replace(tzinfo=dt.timezone(first.tz_quarters * dt.timedelta(minutes=15)))
         for t in sample_minutes(first.start, 600)
@@ -186,19 +189,22 @@ async def test_keep_ack_and_disconnect_keep_data_then_resume() -> None:
         async def keep(link: Link) -> None:
             assert (await link.authenticate(TEST_KEY)).ok
             reply, _a, payload = await link.fetch(since, 4)
-            assert reply.count == 120 * 4 and len(payload) == 480
+            assert reply.count == 120 * 4
+            assert len(payload) == 480
             await link.client.write_gatt_char(FETCH_CONTROL, bytes(FetchAck(AckMode.KEEP)))
             reply, _a, payload = await link.fetch(since, 4)  # no ack: the link drops
             assert len(payload) == 480
 
         await _session(band, world, keep)
         await world.settle()
-        assert band.synced_until == s.start and len(band.stored_minutes()) == 120
+        assert band.synced_until == s.start
+        assert len(band.stored_minutes()) == 120
 
         async def resume(link: Link) -> None:
             assert (await link.authenticate(TEST_KEY)).ok
             reply, _a, payload = await link.fetch(since + 60 * MINUTE, 4)  # resume from `since`
-            assert reply.start == since + 60 * MINUTE and len(payload) == 60 * 4
+            assert reply.start == since + 60 * MINUTE
+            assert len(payload) == 60 * 4
             await link.client.write_gatt_char(FETCH_CONTROL, bytes(FetchAck()))  # legacy `03`
 
         await _session(band, world, resume)
@@ -219,12 +225,8 @@ async def test_keep_ack_and_disconnect_keep_data_then_resume() -> None:
 async def test_faults_make_the_assembler_reject(faults: FaultPlan, corrupt_crc: bool) -> None:
     s = scenario()
     async with World(clock=VirtualClock(s.start)) as world:
-        band = await world.add(HuamiBand(s, address=BAND, corrupt_crc=corrupt_crc))
+        band = await world.add(HuamiBand(s, address=BAND, faults=faults, corrupt_crc=corrupt_crc))
         await world.advance(dt.timedelta(hours=3))
-        band.faults = faults
-        from devices.emulated.faults import NotificationFaults
-
-        band._notification_faults = NotificationFaults(faults)
         since = s.start.astimezone(band.zone).replace(tzinfo=None)
 
         async def body(link: Link) -> Any:

@@ -1,0 +1,147 @@
+"""Profile of a PineTime running InfiniTime (wearables.md §2): live HR and steps.
+
+InfiniTime has no history on BLE (§2.2): the collector stays connected. On
+top of :class:`~devices.profiles.gatt_standard.GattStandardProfile` (heart
+rate, battery, clock), this profile subscribes to the Motion service's step
+count (``00030001-…``, steps **today**, reset at the watch's local midnight)
+and turns the cumulative count into per-minute deltas with
+:class:`devices.wire.infinitime.StepDeltaTracker` (midnight reset, restart,
+stale-count rules). The tracker needs the **watch's** wall-clock time; every
+round reads the watch clock after setting it, and observations are placed on
+the watch's clock with that offset.
+
+Minute rule: a delta revealed by a count received at ``t`` is stored in the
+minute containing ``t - 1 s`` (as for heart rate). Minutes after the
+connection's first count reading that saw no step change store ``steps = 0``.
+Steps the watch counted while nobody was connected land in the first minute
+after the reconnect (the rules never double-count or go negative). The steps
+of the minute that ends at the watch's midnight are lost: the watch resets
+before anyone can read them (InfiniTime behaviour, not a collector choice).
+
+The cursor is JSON: the last stored minute and the step baseline, committed
+with the samples, so a restarted collector continues the deltas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from bleak import BleakClient
+
+from devices.errors import ProtocolError
+from devices.profiles.base import (
+    MINUTE,
+    NotificationQueue,
+    SyncResult,
+    make_frame,
+    minute_before,
+    read_device_local,
+)
+from devices.profiles.gatt_standard import GattStandardProfile, LiveRows
+from devices.wire.gatt import CURRENT_TIME
+from devices.wire.infinitime import STEP_COUNT, StepBaseline, StepDeltaTracker, parse_step_count
+
+__all__ = ["InfiniTimeProfile"]
+
+log = logging.getLogger(__name__)
+
+
+class InfiniTimeProfile(GattStandardProfile):
+    """Live heart rate and step deltas of an InfiniTime watch."""
+
+    family = "infinitime"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._steps = NotificationQueue(self.clock)
+        self._tracker = StepDeltaTracker()
+        self._watch_offset = dt.timedelta(0)
+        self._steps_known_from: dt.datetime | None = None
+        self._step_minutes: dict[dt.datetime, int] = {}
+
+    def _watch_local(self, instant: dt.datetime) -> dt.datetime:
+        """The watch's wall-clock reading at host instant ``instant`` (naive)."""
+        return (instant.astimezone(dt.UTC) + self._watch_offset).replace(tzinfo=None)
+
+    async def _measure_watch_offset(self, client: BleakClient) -> None:
+        if not client.services.get_characteristic(CURRENT_TIME):
+            return
+        local, _ = await read_device_local(client)
+        if local is not None:
+            self._watch_offset = local - self.clock().replace(tzinfo=None, microsecond=0)
+
+    async def _attach(self, client: BleakClient) -> None:
+        if self._client is client:
+            return
+        await super()._attach(client)
+        await client.start_notify(STEP_COUNT, self._steps.callback)
+        now = self.clock()
+        count = parse_step_count(bytes(await client.read_gatt_char(STEP_COUNT))).steps
+        self._feed(now, count)
+        self._steps_known_from = now
+
+    def _feed(self, received: dt.datetime, count: int) -> None:
+        delta = self._tracker.feed(count, self._watch_local(received))
+        if delta is not None:
+            minute = minute_before(received)
+            self._step_minutes[minute] = self._step_minutes.get(minute, 0) + delta.steps
+
+    def _collect(self, now: dt.datetime) -> LiveRows:
+        for received, payload in self._steps.drain():
+            try:
+                count = parse_step_count(payload).steps
+            except ProtocolError as exc:
+                self.malformed += 1
+                log.warning(
+                    "device %s: malformed step count ignored: %s", self.device.device_id, exc
+                )
+                continue
+            self._feed(received, count)
+        rows = super()._collect(now)
+        for minute in [m for m in self._step_minutes if m + MINUTE <= now]:
+            rows.setdefault(minute, {})["steps"] = self._step_minutes.pop(minute)
+        known = self._steps_known_from
+        if known is not None:
+            for minute, row in rows.items():
+                if minute >= minute_before(known) + MINUTE or minute >= known:
+                    row.setdefault("steps", 0)
+        return rows
+
+    def _cursor(self, rows: LiveRows, previous: str | None) -> dict[str, Any]:
+        state = super()._cursor(rows, previous)
+        baseline = self._tracker.baseline
+        if baseline is not None:
+            state["steps"] = {"at": baseline.at.isoformat(), "count": baseline.count}
+        return state
+
+    def _restore(self, cursor: str | None) -> None:
+        if self._tracker.baseline is not None or not cursor:
+            return
+        try:
+            saved = json.loads(cursor).get("steps")
+            if saved:
+                self._tracker.baseline = StepBaseline(
+                    dt.datetime.fromisoformat(saved["at"]), int(saved["count"])
+                )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.warning("device %s: unreadable cursor ignored", self.device.device_id)
+
+    async def sync(self, client: BleakClient, cursor: str | None) -> SyncResult:
+        """Set the clock, read the watch offset, listen one window, return complete minutes."""
+        self._restore(cursor)
+        offset, battery = await self._clock_and_battery(client)
+        await self._measure_watch_offset(client)
+        await self._attach(client)
+        await self._listen(client)
+        rows = self._collect(self.clock())
+        state = self._cursor(rows, cursor)
+        return SyncResult(
+            frame=make_frame(self.device.device_id, rows),
+            data_type=self.data_type,
+            cursor=json.dumps(state, sort_keys=True) if state else cursor,
+            battery=battery,
+            clock_offset_s=offset,
+        )
