@@ -91,10 +91,13 @@ class GattStandardProfile(Profile):
         super().__init__(*args, **kwargs)
         self.window = window
         self.poll = poll
+        self.grace_polls = 3
         self._client: BleakClient | None = None
         self._heart_rate = NotificationQueue(self.clock)
         self._hr_minutes: dict[dt.datetime, _MinuteHeartRate] = {}
         self.malformed = 0
+        #: True while a round waits for notifications (tests drive the clock then).
+        self.listening = False
 
     # -- connection ------------------------------------------------------------
     async def _attach(self, client: BleakClient) -> None:
@@ -113,10 +116,16 @@ class GattStandardProfile(Profile):
     async def _listen(self, client: BleakClient) -> None:
         """Wait until the window has passed on the injected clock or the link drops."""
         deadline = self.clock() + self.window
-        while self.clock() < deadline:
-            if not client.is_connected:
-                raise BleakError(f"device {self.device.device_id}: link lost while listening")
-            await self.sleep(self.poll)
+        self.listening = True
+        try:
+            while self.clock() < deadline:
+                if not client.is_connected:
+                    raise BleakError(f"device {self.device.device_id}: link lost while listening")
+                await self.sleep(self.poll)
+            for _ in range(self.grace_polls):  # let values already on the air land
+                await self.sleep(self.poll)
+        finally:
+            self.listening = False
 
     # -- readings ----------------------------------------------------------------
     def _take_heart_rate(self) -> None:

@@ -16,6 +16,7 @@ import typer
 from ipsrt import __version__
 from ipsrt.cli import admin, metrics
 from ipsrt.cli.alerts import alerts_app
+from ipsrt.cli.devices import collect, devices_app
 from ipsrt.cli.imports import import_app
 from ipsrt.cli.srm import srm_app
 from ipsrt.store.engine import ENV_VAR
@@ -61,6 +62,8 @@ app.command("metrics")(metrics.metrics)
 app.add_typer(import_app, name="import")
 app.add_typer(srm_app, name="srm")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(devices_app, name="devices")
+app.command("collect")(collect)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,8 +52,10 @@ from ipsrt.timeutil import zone
 
 __all__ = ["panel_many"]
 
-#: working-set size per chunk of subjects (see :func:`panel_many`)
-CHUNK_BYTES = 16_000_000
+#: working-set size per chunk of subjects (see :func:`panel_many`): small
+#: enough that the temporaries of a chunk stay in cache and are reused from
+#: the heap, instead of being mapped afresh from the system chunk after chunk
+CHUNK_BYTES = 8_000_000
 _BLOCK_KEYS = ("ISp", "IVp", "L5p", "M10p", "RAp")
 _COSINOR_KEYS = ("cosinor_mesor", "cosinor_amplitude", "cosinor_acrophase", "cosinor_acrophase_deg")
 
@@ -224,14 +226,23 @@ def _figures(x: FloatArray, epoch_s: int, prm: npm.Params, blocks: bool) -> list
         lv = grid.levels_array(_days(q, per_day, 0.0), [*sizes, main], n)
     else:
         lv = grid.levels_array(qg, [*sizes, main])
-    st = grid.level_stats_full(lv, prm.ddof, compat)
+    # no NaN epoch and whole days: no NaN bin (compat: none after the end)
+    nan_free = n == qg.shape[1] * per_day and not bool(np.isnan(q).any())
+    st, sum_col, cnt_col = grid.level_stats_columns(lv, prm.ddof, compat, nan_free=nan_free)
     im = [lv.sizes.index(k) for k in sizes]
     ism, ivm = st.is_[:, im].mean(axis=1), st.iv[:, im].mean(axis=1)
     h = lv.sizes.index(main)
-    sums, cnt = _profile(qg, n, 0, n)
-    lo5 = _lmx(sums, cnt, epoch_s, 5, True, compat)
-    hi10 = _lmx(sums, cnt, epoch_s, 10, False, compat)
-    cos = _cosinor(*_profile(_days(x, per_day, np.nan), n, 0, n), epoch_s)
+    if lv.sizes[0] == 1:
+        # the bins of size 1 are the epochs, NaN outside the recording in
+        # both layouts: their column sums and counts are the average day
+        sums, cnt = sum_col[:, :per_day], cnt_col[:, :per_day].astype(np.int64)
+    else:
+        sums, cnt = _profile(qg, n, 0, n)
+    lo5, hi10 = _lmx_both(sums, cnt, epoch_s, compat)
+    if prm.binarize or lv.sizes[0] != 1:
+        cos = _cosinor(*_profile(_days(x, per_day, np.nan), n, 0, n), epoch_s)
+    else:
+        cos = _cosinor(sums, cnt, epoch_s)
     blk = _blocks(qg, lv.level(main), n, main, prm) if blocks else None
     out: list[dict[str, Any]] = []
     for i in range(s):
@@ -302,53 +313,81 @@ def _profile(g: FloatArray, n: int, lo: int, hi: int) -> tuple[FloatArray, IntAr
         flat[:, hi - r0 * per_day :] = np.nan
         chunk = flat.reshape(chunk.shape)
     nan = np.isnan(chunk)
+    if not nan.any():
+        cnt = np.full((chunk.shape[0], per_day), chunk.shape[1], dtype=np.int64)
+        return chunk.sum(axis=1), cnt
     sums = np.where(nan, 0.0, chunk).sum(axis=1)
     cnt = (chunk.shape[1] - nan.sum(axis=1)).astype(np.int64)
     return sums, cnt
 
 
-def _lmx(
-    sums: FloatArray, cnt: IntArray, epoch_s: int, hours: float, lowest: bool, compat: bool
-) -> tuple[FloatArray, FloatArray, list[str]]:
-    """:func:`ipsrt.rhythm.nonparametric._lmx_profile` of every row: values, onsets, reasons."""
-    k = sums.shape[0]
-    w = round(hours * 3600 / epoch_s)
+def _lmx_both(
+    sums: FloatArray,
+    cnt: IntArray,
+    epoch_s: int,
+    compat: bool,
+    which: tuple[tuple[float, bool], ...] = ((5, True), (10, False)),
+) -> list[tuple[FloatArray, FloatArray, list[str]]]:
+    """L5/M10 of every row, as :func:`ipsrt.rhythm.nonparametric._lmx_profile`.
+
+    For every (hours, lowest) of *which*: values, onsets and reasons, from
+    one cyclic cumulative sum of the average days *sums* / *cnt*.
+
+    The profile is extended by the longest window less one epoch; the sums
+    of a shorter window are the same prefix of that cumulative sum.
+    """
+    k, per_day = sums.shape
+    ws = [round(hours * 3600 / epoch_s) for hours, _ in which]
+    wmax = max(ws)
     with np.errstate(invalid="ignore", divide="ignore"):
         prof = sums / cnt
-    prof2 = np.concatenate((prof, prof[:, : w - 1]), axis=1)
+    prof2 = np.concatenate((prof, prof[:, : wmax - 1]), axis=1)
     nan2 = np.isnan(prof2)
-    filled = np.where(nan2, 0.0, prof2)
-    cs = np.concatenate((np.zeros((k, 1)), np.cumsum(filled, axis=1)), axis=1)
-    win = cs[:, w:] - cs[:, :-w]
-    if nan2.any():
+    any_nan = bool(nan2.any())
+    filled = np.where(nan2, 0.0, prof2) if any_nan else prof2
+    cs = np.empty((k, prof2.shape[1] + 1))
+    cs[:, 0] = 0.0
+    np.cumsum(filled, axis=1, out=cs[:, 1:])
+    nvalid = None
+    if any_nan:
         nvalid = np.concatenate((np.zeros((k, 1), dtype=np.int64), np.cumsum(~nan2, axis=1)), 1)
-        win[(nvalid[:, w:] - nvalid[:, :-w]) == 0] = np.nan
-    reasons = [""] * k
     none = np.asarray(~cnt.any(axis=1), dtype=bool)
     gaps = np.asarray((cnt == 0).any(axis=1) & (not compat), dtype=bool)
-    all_nan = np.isnan(win).all(axis=1)
-    bad = none | gaps | all_nan
-    safe = np.where(bad[:, None], 0.0, win)
-    with np.errstate(invalid="ignore"):
-        best = np.nanmin(safe, axis=1) if lowest else np.nanmax(safe, axis=1)
-    tol = 1e-9 * np.maximum(1.0, np.abs(best))
-    hit = np.abs(safe - best[:, None]) <= tol[:, None]
-    i = hit.argmax(axis=1)
-    value = safe[np.arange(k), i] / w
-    if not compat:
-        value = value / (epoch_s / 60.0)
-    onset = i * epoch_s / 60.0
-    for j in np.flatnonzero(bad).tolist():
-        reasons[j] = (
-            "no valid epochs"
-            if none[j]
-            else "the average day has times of day without valid data"
-            if gaps[j]
-            else "no valid window"
-        )
-    value[bad] = np.nan
-    onset = np.where(bad, np.nan, onset)
-    return value, onset, reasons
+    rows = np.arange(k)
+    out: list[tuple[FloatArray, FloatArray, list[str]]] = []
+    for (_, lowest), w in zip(which, ws, strict=True):
+        win = cs[:, w : w + per_day] - cs[:, :per_day]
+        if nvalid is not None:
+            win[(nvalid[:, w : w + per_day] - nvalid[:, :per_day]) == 0] = np.nan
+            all_nan = np.isnan(win).all(axis=1)
+        else:
+            all_nan = np.zeros(k, dtype=bool)
+        bad = none | gaps | all_nan
+        safe = np.where(bad[:, None], 0.0, win) if bad.any() else win
+        # fmin/fmax skip NaN as nanmin/nanmax (no row is all NaN here)
+        best = np.fmin.reduce(safe, axis=1) if lowest else np.fmax.reduce(safe, axis=1)
+        tol = 1e-9 * np.maximum(1.0, np.abs(best))
+        # |safe - best| without abs: safe >= best (L5) or safe <= best (M10)
+        gap = np.subtract(safe, best[:, None]) if lowest else np.subtract(best[:, None], safe)
+        hit = gap <= tol[:, None]
+        i = hit.argmax(axis=1)
+        value = safe[rows, i] / w
+        if not compat:
+            value = value / (epoch_s / 60.0)
+        onset = i * epoch_s / 60.0
+        reasons = [""] * k
+        for j in np.flatnonzero(bad).tolist():
+            reasons[j] = (
+                "no valid epochs"
+                if none[j]
+                else "the average day has times of day without valid data"
+                if gaps[j]
+                else "no valid window"
+            )
+        value[bad] = np.nan
+        onset = np.where(bad, np.nan, onset)
+        out.append((value, onset, reasons))
+    return out
 
 
 def _cosinor(sums: FloatArray, cnt: IntArray, epoch_s: int) -> FloatArray:
@@ -425,8 +464,8 @@ def _blocks(
             hi = min((b + 1) * 7 * per_day + (1 if compat else 0), n)
             sums[:, b], cnt[:, b] = _profile(qg, n, b * 7 * per_day, hi)
         sums2, cnt2 = sums.reshape(-1, per_day), cnt.reshape(-1, per_day)
-        a = _lmx(sums2, cnt2, epoch_s, 5, True, compat)[0].reshape(s, nb_e)
-        z = _lmx(sums2, cnt2, epoch_s, 10, False, compat)[0].reshape(s, nb_e)
+        both = _lmx_both(sums2, cnt2, epoch_s, compat)
+        a, z = both[0][0].reshape(s, nb_e), both[1][0].reshape(s, nb_e)
         with np.errstate(invalid="ignore", divide="ignore"):
             ra = (z - a) / (z + a)
         ra[(z + a) == 0] = np.nan

@@ -10,8 +10,10 @@ Default mode (1-min epochs, one UTC offset, see :mod:`ipsrt.rhythm.batch`):
   blocks rules (d)/(e), so no rule reaches across subjects;
 * **SRI**: pairs ``(t, t + 1440)`` (one local day: no offset change inside),
   counted per row;
-* **sleep summary**: runs of sleep found once on the joined rows (run-length
-  encoding), episodes joined only inside a subject, the main sleep of every
+* **sleep summary**: runs of sleep found once on the joined rows that
+  Webster's rules returned (run-length encoding), episodes joined only inside
+  a subject (their sleep minutes from the lengths of their runs, missing
+  minutes by position, the rest wake), the main sleep of every
   (subject, night) by one ``np.lexsort``, and every summary figure of
   :func:`ipsrt.rhythm.sleep_episodes.summary_arrays` as grouped sums
   (``np.bincount`` over subject ids).
@@ -46,14 +48,22 @@ BoolArray = npt.NDArray[np.bool_]
 
 def cole_kripke_many(a: FloatArray) -> FloatArray:
     """Default Cole-Kripke ("mean", rescored) of every row of 1-min totals *a* (S, n)."""
+    return _cole_kripke_joined(a)[:, : a.shape[1]]
+
+
+def _cole_kripke_joined(a: FloatArray) -> FloatArray:
+    """:func:`cole_kripke_many` as (S, n + 1), the last column NaN (the rows joined)."""
     st = CK_SETTINGS["mean"]
-    d = st.scale * window_dot(a / MEAN_DIVISOR, st.weights, 4, 2)
-    score = np.where(np.isnan(d), np.nan, (d < 1.0).astype(np.float64))
+    d = window_dot(a / MEAN_DIVISOR, st.weights, 4, 2)
+    d *= st.scale  # st.scale * d, in place
     s, n = a.shape
-    joined = np.full((s, n + 1), np.nan)
-    joined[:, :n] = score
-    out = webster_rescore(joined.reshape(-1)).reshape(s, n + 1)[:, :n]
-    out[np.isnan(a)] = np.nan
+    joined = np.empty((s, n + 1))
+    joined[:, n] = np.nan
+    score = joined[:, :n]
+    np.less(d, 1.0, out=score)
+    score[np.isnan(d)] = np.nan
+    out = webster_rescore(joined.reshape(-1)).reshape(s, n + 1)
+    out[:, :n][np.isnan(a)] = np.nan
     return out
 
 
@@ -71,14 +81,15 @@ def add_sleep(
     if prm.compat is not None:
         _add_masda_sri(x, epoch_s, rows)
         return
-    states = cole_kripke_many(x)
-    s, n = states.shape
-    valid = np.count_nonzero(~np.isnan(states), axis=1) * 60 / DAY_S
-    a, b = states[:, : max(n - 1440, 0)], states[:, 1440:]
-    ok = ~(np.isnan(a) | np.isnan(b))
-    pairs = ok.sum(axis=1)
-    same = (ok & (a == b)).sum(axis=1)
-    summ = summary_many(nights_many(states, utc0, off), s) if with_summary else None
+    joined = _cole_kripke_joined(x)
+    s, n = x.shape
+    states = joined[:, :n]
+    nan = np.isnan(states)
+    valid = (n - np.count_nonzero(nan, axis=1)) * 60 / DAY_S
+    m = max(n - 1440, 0)
+    pairs = m - np.count_nonzero(nan[:, :m] | nan[:, 1440:], axis=1)
+    same = np.count_nonzero(states[:, :m] == states[:, 1440:], axis=1)  # NaN == x is False
+    summ = summary_many(_nights_joined(joined, utc0, off), s) if with_summary else None
     for i, r in enumerate(rows):
         why = r["_reasons"]
         r["sleep_source"] = "cole_kripke"
@@ -134,16 +145,21 @@ def nights_many(states: FloatArray, utc0: int, off: int) -> dict[str, np.ndarray
     Returns columns sorted by (subject, night), with ``subject``.
     """
     s, n = states.shape
-    width = n + 1
-    joined = np.full((s, width), np.nan)
+    joined = np.full((s, n + 1), np.nan)
     joined[:, :n] = states
+    return _nights_joined(joined, utc0, off)
+
+
+def _nights_joined(joined: FloatArray, utc0: int, off: int) -> dict[str, np.ndarray]:
+    """:func:`nights_many` of the states *joined* (S, n + 1), the last column NaN."""
+    width = joined.shape[1]
     a = joined.reshape(-1)
     is_sleep = a == 1.0
-    edges = np.diff(np.concatenate(([0], is_sleep.view(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    keep = (ends - starts) >= max(DEFAULT_MIN_BOUT_MINUTES, 1.0)
-    starts, ends = starts[keep], ends[keep]
+    edges = np.diff(is_sleep.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    all_starts = np.flatnonzero(edges == 1)
+    all_ends = np.flatnonzero(edges == -1)
+    keep = (all_ends - all_starts) >= max(DEFAULT_MIN_BOUT_MINUTES, 1.0)
+    starts, ends = all_starts[keep], all_ends[keep]
     subj = starts // width
     first = np.ones(starts.size, dtype=bool)
     first[1:] = ((starts[1:] - ends[:-1]) > DEFAULT_MAX_GAP_MINUTES) | (subj[1:] != subj[:-1])
@@ -151,12 +167,18 @@ def nights_many(states: FloatArray, utc0: int, off: int) -> dict[str, np.ndarray
     last = np.concatenate((np.flatnonzero(first)[1:] - 1, [starts.size - 1])).astype(np.int64)
     ep_end = ends[last] if starts.size else ends
     sid = ep_start // width
-    cum_sleep = np.concatenate(([0], np.cumsum(is_sleep)))
-    cum_wake = np.concatenate(([0], np.cumsum(a == 0.0)))
-    cum_missing = np.concatenate(([0], np.cumsum(np.isnan(a))))
-    sleep_min = (cum_sleep[ep_end] - cum_sleep[ep_start]) * 1.0
-    waso_min = (cum_wake[ep_end] - cum_wake[ep_start]) * 1.0
-    missing_min = (cum_missing[ep_end] - cum_missing[ep_start]) * 1.0
+    # an episode starts and ends on runs of sleep: its sleep is the length of
+    # the runs inside; missing epochs by position, the rest is wake
+    run_cum = np.concatenate(([0], np.cumsum(all_ends - all_starts)))
+    sleep_n = (
+        run_cum[np.searchsorted(all_starts, ep_end)]
+        - run_cum[np.searchsorted(all_starts, ep_start)]
+    )
+    missing_at = np.flatnonzero(np.isnan(a))
+    missing_n = np.searchsorted(missing_at, ep_end) - np.searchsorted(missing_at, ep_start)
+    sleep_min = sleep_n * 1.0
+    missing_min = missing_n * 1.0
+    waso_min = (ep_end - ep_start - sleep_n - missing_n) * 1.0
     utc0_ns = utc0 * _NS
     onset = utc0_ns + (ep_start - sid * width) * 60 * _NS
     offset = utc0_ns + (ep_end - sid * width) * 60 * _NS

@@ -50,6 +50,7 @@ __all__ = [
     "binned",
     "build",
     "level_stats",
+    "level_stats_columns",
     "level_stats_full",
     "levels",
     "levels_array",
@@ -161,6 +162,10 @@ def levels_array(values: FloatArray, sizes: list[int], compat_n: int | None = No
 
 def _segment_sums(a: FloatArray, offsets: IntArray, widths: IntArray) -> FloatArray:
     """Sums of ``a[..., o : o + w]`` for each (o, w) (w >= 1), along the last axis."""
+    tiled = offsets[0] == 0 and offsets[-1] + widths[-1] == a.shape[-1]
+    if tiled and (offsets[1:] == offsets[:-1] + widths[:-1]).all():
+        # the segments tile the axis: one reduceat over their starts
+        return np.add.reduceat(a, offsets, axis=-1)
     idx = np.empty(2 * offsets.size, dtype=np.int64)
     idx[0::2] = offsets
     idx[1::2] = offsets + widths
@@ -207,12 +212,24 @@ def level_stats(lv: Levels, ddof: int, compat: bool) -> tuple[FloatArray, FloatA
 
 def level_stats_full(lv: Levels, ddof: int, compat: bool) -> LevelStats:
     """:func:`level_stats` with the counts behind each value."""
+    return level_stats_columns(lv, ddof, compat)[0]
+
+
+def level_stats_columns(
+    lv: Levels, ddof: int, compat: bool, *, nan_free: bool = False
+) -> tuple[LevelStats, FloatArray, FloatArray]:
+    """:func:`level_stats_full`, plus the sum and the number of valid bins of every column.
+
+    Both ``(..., C)``, over the rows (days): for the level of size 1 they are
+    the time-of-day profile of the epochs. *nan_free*: the caller knows that
+    ``lv.matrix`` holds no NaN (it is not searched).
+    """
     B = lv.matrix
     rows = B.shape[-2]
-    nan = np.isnan(B)
+    nan = np.zeros((), dtype=bool) if nan_free else np.isnan(B)
     any_nan = bool(nan.any())
     Bz = np.where(nan, 0.0, B) if any_nan else B
-    cnt_col = _valid_per_column(nan, rows, any_nan)
+    cnt_col = _valid_per_column(nan if any_nan else B, rows, any_nan)
     sum_col = Bz.sum(axis=-2)
     offs, nbin = lv.offsets, lv.bins
     n = _segment_sums(cnt_col, offs, nbin)
@@ -231,17 +248,25 @@ def level_stats_full(lv: Levels, ddof: int, compat: bool) -> LevelStats:
             # (exact for whole-number counts), one pass each
             sq_col = np.einsum("...rc,...rc->...c", B, B)
             ss = _segment_sums(sq_col, offs, nbin) - mean * tot
-        # profile per time of day
-        has = cnt_col > 0
-        prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
-        p = _segment_sums(has.astype(np.float64), offs, nbin)
+        # profile per time of day (without a NaN bin, every column has data)
+        if any_nan:
+            has = cnt_col > 0
+            prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
+            p = _segment_sums(has.astype(np.float64), offs, nbin)
+        else:
+            prof = sum_col / cnt_col
+            p = np.broadcast_to(nbin.astype(np.float64), n.shape).copy()
         if compat:
             pmean = _segment_sums(prof, offs, nbin) / p
-            pd_ = np.where(has, prof - np.repeat(pmean, nbin, axis=-1), 0.0)
+            pd_ = prof - np.repeat(pmean, nbin, axis=-1)
+        else:
+            pd_ = prof - mean_col
+        if any_nan:
+            pd_[~has] = 0.0
+        if compat:
             num = _segment_sums(pd_ * pd_, offs, nbin) / (p - ddof)
         else:
             w = cnt_col * np.repeat(p / n, nbin, axis=-1)
-            pd_ = np.where(has, prof - mean_col, 0.0)
             num = _segment_sums(w * pd_ * pd_, offs, nbin) / (p - ddof)
         var = ss / (n - ddof)
         is_ = num / var
@@ -257,9 +282,8 @@ def level_stats_full(lv: Levels, ddof: int, compat: bool) -> LevelStats:
             cross = np.einsum("...rc,...rc->...c", B[..., 1:], B[..., :-1])
             d2 = sq_col[..., 1:] + sq_col[..., :-1] - 2.0 * cross
             dn = np.full(d2.shape, rows, dtype=np.float64)
-        widths = nbin - 1
-        sq = _zero_safe(d2, offs, widths)
-        pairs = _zero_safe(dn, offs, widths)
+        sq = _within(d2, offs, nbin)
+        pairs = _within(dn, offs, nbin)
         if rows > 1:
             ends = offs + nbin - 1
             E = B[..., 1:, offs] - B[..., :-1, ends]
@@ -270,14 +294,28 @@ def level_stats_full(lv: Levels, ddof: int, compat: bool) -> LevelStats:
     bad = (n <= max(ddof, 1)) | (ss == 0.0)
     is_[bad | (p <= ddof)] = np.nan
     iv[bad | (pairs == 0)] = np.nan
-    return LevelStats(is_, iv, n, ss, p, pairs)
+    return LevelStats(is_, iv, n, ss, p, pairs), sum_col, cnt_col
 
 
-def _valid_per_column(nan: BoolArray, rows: int, any_nan: bool) -> FloatArray:
+def _valid_per_column(nan: npt.NDArray[np.generic], rows: int, any_nan: bool) -> FloatArray:
+    """Valid cells per column of the (..., rows, C) mask *nan* (any array of that shape if none)."""
     if any_nan:
         return np.asarray(rows - nan.sum(axis=-2), dtype=np.float64)
     shape = (*nan.shape[:-2], nan.shape[-1])
     return np.full(shape, rows, dtype=np.float64)
+
+
+def _within(d: FloatArray, offsets: IntArray, bins: IntArray) -> FloatArray:
+    """Per level, the sum of *d* (a function of successive columns, ``(..., C - 1)``) inside it.
+
+    Level i holds the pairs ``o .. o + b - 2``; *d* is overwritten with 0 at
+    the pairs across two levels, so that one ``reduceat`` over the starts
+    sums every level.
+    """
+    if (bins < 2).any():
+        return _zero_safe(d, offsets, bins - 1)
+    d[..., offsets[1:] - 1] = 0.0
+    return np.add.reduceat(d, offsets, axis=-1)
 
 
 def _zero_safe(a: FloatArray, offsets: IntArray, widths: IntArray) -> FloatArray:

@@ -143,9 +143,11 @@ def _offsets_for_seeds(
         cand = head > ahead
         masked = np.where(cand, head, -np.inf)
         best = masked.max(axis=1)
-        for row, i in enumerate(idx.tolist()):
-            if cand[row].any():
-                out[i] = int(np.flatnonzero(r[row] == best[row])[0])
+        # first epoch of each row equal to its best (as np.flatnonzero(...)[0])
+        found = cand.any(axis=1)
+        first = (r == best[:, None]).argmax(axis=1)
+        for i, f in zip(idx[found].tolist(), first[found].tolist(), strict=True):
+            out[i] = int(f)
     for i in np.flatnonzero(~full).tolist():
         seed = int(seeds[i])
         out[i] = _offset_in_window(sw[seed : seed + test_w + 1][:test_w], n_succ)

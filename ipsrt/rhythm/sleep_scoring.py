@@ -144,13 +144,19 @@ def window_dot(a: FloatArray, weights: npt.ArrayLike, before: int, after: int) -
     w = np.asarray(weights, dtype=np.float64)
     n = a.shape[-1]
     width = before + after + 1
-    out = np.full(a.shape, np.nan)
+    out = np.empty(a.shape)
+    out[..., : min(before, n)] = np.nan
+    out[..., max(n - after, min(before, n)) :] = np.nan
     if n >= width:
         m = n - width + 1
-        acc = w[0] * a[..., 0:m]
+        acc = out[..., before : n - after]
+        np.multiply(a[..., 0:m], w[0], out=acc)
+        tmp = np.empty_like(acc)
         for k in range(1, width):
-            acc += w[k] * a[..., k : k + m]
-        out[..., before : n - after] = acc
+            np.multiply(a[..., k : k + m], w[k], out=tmp)
+            acc += tmp
+    else:
+        out[...] = np.nan
     return out
 
 

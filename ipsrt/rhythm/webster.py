@@ -109,8 +109,9 @@ def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArr
         if is_compat:
             cond &= lengths >= n_sleep
         rescore_len = np.where(cond, np.maximum(rescore_len, n_sleep), rescore_len)
-    # Every rule marks stretches [begin, end) to turn to wake; one cumulative
-    # sum of +1 at each begin and -1 at each end marks them all.
+    # Every rule marks stretches [begin, end) to turn to wake (short: at most
+    # 4 min after a run of wake, 10 min between two); their epochs are listed
+    # directly, overlaps included, and the sleep epochs among them set to 0.
     hit = rescore_len > 0
     begins = [starts[hit]]
     ends = [starts[hit] + np.minimum(rescore_len[hit], lengths[hit])]
@@ -124,9 +125,12 @@ def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArr
             ok &= np.searchsorted(missing_at, gap_end) == np.searchsorted(missing_at, gap_start)
         begins.append(gap_start[ok])
         ends.append(gap_end[ok])
-    delta = np.bincount(np.concatenate(begins), minlength=n + 1) - np.bincount(
-        np.concatenate(ends), minlength=n + 1
-    )
-    to_wake = np.cumsum(delta[:-1]) > 0
-    s[to_wake & sleep] = 0.0
+    b = np.concatenate(begins)
+    width = np.concatenate(ends) - b
+    use = width > 0
+    b, width = b[use], width[use]
+    if b.size:
+        first = np.cumsum(width) - width  # where each stretch starts in the list
+        idx = np.arange(int(first[-1] + width[-1])) + np.repeat(b - first, width)
+        s[idx[sleep[idx]]] = 0.0
     return s

@@ -354,6 +354,8 @@ def _existing(conn: sa.Connection, rows: pd.DataFrame) -> pd.DataFrame:
             [int(device_id), int(group["ts"].min()), int(group["ts"].max())],
         )
         parts.append(pd.DataFrame(matrix, columns=["device_id", "ts", *VALUE_COLUMNS]))
+    if not parts:
+        return pd.DataFrame(columns=["device_id", "ts", *VALUE_COLUMNS])
     stored = pd.concat(parts, ignore_index=True)
     return stored.astype({"device_id": "int64", "ts": "int64"})
 

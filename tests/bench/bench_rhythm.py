@@ -17,7 +17,10 @@ per subject-day = time / (subjects x days):
   ratios. Skipped when no such interpreter exists.
 
 Peak memory (tracemalloc) of ``panel_many`` is printed at three cohort sizes.
-Nothing here asserts on time.
+The target of issue 3 (b), at most ``TARGET_US`` per subject-day, applies to
+``panel_many``'s full **default-mode** panel (compat mode runs MASDA subject
+by subject, which is intrinsically dearer); the line after the figures says
+whether this run met it. Nothing here asserts on time (the machine is shared).
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ SUBJECTS = int(os.environ.get("IPSRT_BENCH_SUBJECTS", "200"))
 DAYS = int(os.environ.get("IPSRT_BENCH_DAYS", "14"))
 REPEAT = int(os.environ.get("IPSRT_BENCH_REPEAT", "3"))
 TZ, START = "Europe/Berlin", "2025-01-06"
+#: issue 3 (b): panel_many, full default-mode panel, us per subject-day
+TARGET_US = 50.0
 
 #: pyActigraphy side: the same subjects (seeds 1000 + i, from midnight), CPU time
 _PYACT = r"""
@@ -123,6 +128,11 @@ def test_panel_speed_and_ratio_to_pyactigraphy() -> None:
     print(f"  panel(s) per recording, full default panel:  {t_one * us:8.1f} us per subject-day")
     print(f"  IS+IV+RA+L5+M10+SRI(MASDA)+CK, batched:      {t_set * us:8.1f} us per subject-day")
     print(f"  IS+IV+RA+L5+M10+SRI(MASDA)+CK, per record:   {t_set1 * us:8.1f} us per subject-day")
+    met = "met" if t_many * us <= TARGET_US else "NOT met"
+    print(
+        f"  target <= {TARGET_US:g} us per subject-day (panel_many, default mode; compat "
+        f"mode's MASDA runs per subject and is not covered): {met} in this run"
+    )
     py = _pyact_python()
     if py is None:
         print("  pyActigraphy: no interpreter (set IPSRT_PYACT_PYTHON); comparison skipped")

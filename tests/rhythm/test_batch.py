@@ -103,3 +103,12 @@ def test_preconditions_are_checked() -> None:
         panel_many(-x, tz=TZ, start="2025-01-06")
     with pytest.raises(InvalidInputError, match="epochs per day"):
         panel_many(x.reshape(10, 3, 1440)[:, :, :1000], tz=TZ, start="2025-01-06")
+
+
+@pytest.mark.parametrize("compat", [None, "pyactigraphy"])
+def test_nan_free_whole_days_equal_panel(compat: str | None) -> None:
+    # no NaN and whole days: the batch takes its NaN-free paths (levels,
+    # average day, L5/M10 without masks), which must give panel's values too
+    x = _cohort(14, 10)[[0, 4, 7, 9]]
+    assert not np.isnan(x).any()
+    _check(x, "2025-01-06", compat)

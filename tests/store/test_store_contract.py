@@ -221,6 +221,14 @@ def test_malformed_frames_write_nothing(store: Store, device_id: int, mutate, me
     assert row_count(store) == 0
 
 
+def test_empty_frame_writes_only_the_cursor(store: Store, device_id: int) -> None:
+    empty = minutes(device_id, 0)
+    result = store.upsert_minute_samples(empty, now=NOW, cursors={(device_id, "hr"): "x"})
+    assert result == UpsertResult()
+    assert store.cursor(device_id, "hr") == "x"
+    assert row_count(store) == 0
+
+
 def test_cursor_is_committed_with_the_samples(store: Store, device_id: int) -> None:
     frame = minutes(device_id, 10)
     store.upsert_minute_samples(frame, now=NOW, cursors={(device_id, "activity"): "t=600"})
