@@ -244,6 +244,8 @@ def _figures(x: FloatArray, epoch_s: int, prm: npm.Params, blocks: bool) -> list
     else:
         cos = _cosinor(sums, cnt, epoch_s)
     blk = _blocks(qg, lv.level(main), n, main, prm) if blocks else None
+    # Python floats once per array (tolist), not element by element
+    blk_rows = {k: v.tolist() for k, v in blk.items()} if blk is not None else None
     out: list[dict[str, Any]] = []
     for i in range(s):
         r: dict[str, Any] = {"compat": prm.compat, "epoch_s": epoch_s}
@@ -274,7 +276,7 @@ def _figures(x: FloatArray, epoch_s: int, prm: npm.Params, blocks: bool) -> list
         if ra_why:
             why["RA"] = ra_why
         for k in _BLOCK_KEYS:
-            r[k] = tuple(float(v) for v in blk[k][i]) if blk is not None else ()
+            r[k] = tuple(blk_rows[k][i]) if blk_rows is not None else ()
         for k, v in zip(_COSINOR_KEYS, cos[i], strict=True):
             r[k] = float(v)
             if np.isnan(v):

@@ -40,6 +40,7 @@ Algorithm for estimating sleep-wake patterns from activity recordings.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -97,13 +98,26 @@ def _centred_mean(values: FloatArray, w: int, wmin: int) -> FloatArray:
     n = values.size
     cs = np.concatenate(([0.0], np.cumsum(z)))
     cn = np.concatenate(([0], np.cumsum(ok)))
-    i = np.arange(n)
-    lo = np.clip(i - w // 2, 0, n)
-    hi = np.clip(i + (w - w // 2), 0, n)
-    cnt = cn[hi] - cn[lo]
+    # window of i: [max(i - w // 2, 0), min(i + w - w // 2, n)) as two shifted
+    # copies of the cumulative sums (no gather)
+    cnt = _shifted(cn, n, w - w // 2) - _shifted(cn, n, -(w // 2))
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = (cs[hi] - cs[lo]) / cnt
+        out = (_shifted(cs, n, w - w // 2) - _shifted(cs, n, -(w // 2))) / cnt
     out[cnt < max(wmin, 1)] = np.nan
+    return out
+
+
+def _shifted(c: npt.NDArray[Any], n: int, k: int) -> npt.NDArray[Any]:
+    """``c[clip(i + k, 0, n)]`` for i = 0 .. n - 1 (*c* has n + 1 entries)."""
+    out = np.empty(n, dtype=c.dtype)
+    if k >= 0:
+        m = max(min(n - k + 1, n), 0)  # i + k <= n
+        out[:m] = c[k : k + m]
+        out[m:] = c[n]
+    else:
+        m = min(-k, n)  # i + k < 0
+        out[:m] = c[0]
+        out[m:] = c[: n - m]
     return out
 
 
