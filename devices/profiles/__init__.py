@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from devices.profiles.bangle import BangleProfile
 from devices.profiles.base import Clock, DeviceContext, Profile, Sleep, SyncResult
 from devices.profiles.gatt_standard import GattStandardProfile
 from devices.profiles.huami import HuamiProfile
@@ -39,4 +40,5 @@ DEFAULT_PROFILES: Final[dict[str, ProfileFactory]] = {
     GattStandardProfile.family: _factory(GattStandardProfile),
     InfiniTimeProfile.family: _factory(InfiniTimeProfile),
     HuamiProfile.family: _factory(HuamiProfile),
+    BangleProfile.family: _factory(BangleProfile),
 }

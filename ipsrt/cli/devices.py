@@ -6,7 +6,8 @@ composition root; ``ipsrt`` never imports ``devices`` at module level).
 ``--emulated`` runs everything against an in-process world of emulated
 wearables (bumble, no radio): one per family with an emulator
 (``gatt-standard`` C0:00:00:00:00:01, ``infinitime`` C1:00:00:00:00:01,
-``huami`` C3:00:00:00:00:01 with the emulator's test key), each replaying a
+``huami`` C3:00:00:00:00:01 with the emulator's test key, ``banglejs``
+C2:00:00:00:00:01), each replaying a
 generated two-day scenario in the client's zone on a virtual clock. ``ipsrt
 collect --emulated --client CODE`` registers those demo devices for the
 client when they are missing, lets a day of history accumulate, then syncs.
@@ -48,6 +49,7 @@ EMULATED_DEVICES: dict[str, tuple[str, str]] = {
     "gatt-standard": ("C0:00:00:00:00:01", "IPSRT Band"),
     "infinitime": ("C1:00:00:00:00:01", "InfiniTime"),
     "huami": ("C3:00:00:00:00:01", "Mi Smart Band 4"),
+    "banglejs": ("C2:00:00:00:00:01", "Bangle.js 1a2b"),
 }
 
 
@@ -60,6 +62,7 @@ def _progress(message: str) -> None:
 
 async def _emulated_world(zone: str, start_date: dt.date) -> World:
     from devices.emulated import VirtualClock, World
+    from devices.emulated.bangle import BangleWatch
     from devices.emulated.gatt_standard import StandardBand
     from devices.emulated.huami import HuamiBand
     from devices.emulated.infinitime import InfiniTimeWatch
@@ -71,6 +74,7 @@ async def _emulated_world(zone: str, start_date: dt.date) -> World:
     await world.add(StandardBand(scenario, address=EMULATED_DEVICES["gatt-standard"][0]))
     await world.add(InfiniTimeWatch(scenario, address=EMULATED_DEVICES["infinitime"][0]))
     await world.add(HuamiBand(scenario, address=EMULATED_DEVICES["huami"][0]))
+    await world.add(BangleWatch(scenario, address=EMULATED_DEVICES["banglejs"][0]))
     return world
 
 

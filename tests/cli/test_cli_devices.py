@@ -112,7 +112,7 @@ def test_scan_emulated_finds_one_device_per_family(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "devices", "scan", "--emulated", "--timeout", "0.3", "--json")
     assert code == 0
     families = {row["family"] for row in json.loads(out)}
-    assert families == {"gatt-standard", "infinitime", "huami"}
+    assert families == {"gatt-standard", "infinitime", "huami", "banglejs"}
 
 
 def test_collect_emulated_once_stores_every_family(
@@ -123,7 +123,7 @@ def test_collect_emulated_once_stores_every_family(
     )
     assert code == 0, err
     reports = {r["family"]: r for r in json.loads(out)}
-    assert set(reports) == {"gatt-standard", "infinitime", "huami"}
+    assert set(reports) == {"gatt-standard", "infinitime", "huami", "banglejs"}
     assert all(r["inserted"] > 0 and r["errors"] == [] for r in reports.values())
     assert reports["huami"]["inserted"] >= 1440
     assert "registered emulated huami device" in err
