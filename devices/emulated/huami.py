@@ -7,8 +7,13 @@
   test replays exactly) and ``03``/``83`` with ``10 03 01`` when the
   ciphertext equals AES-128-ECB(key, random), ``10 03 04`` otherwise.
   Fetch commands before auth get ``10 01 04``.
+- Current Time 0x1805 (shared
+  :class:`~devices.emulated.gatt_standard.CurrentTimeServer`) over the band's
+  :class:`~devices.emulated.faults.DeviceClock` (fault plan offset, drift,
+  reset to 2000).
 - History (§4.3, §4.4): the band stores one sample per completed scenario
-  minute. ``01 01 <since>`` selects the stored minutes whose band time is at
+  minute, stamped with its own clock when recorded (:meth:`HuamiBand.band_time`).
+  ``01 01 <since>`` selects the stored minutes whose band time is at
   or after ``since`` (band-local, interpreted with the tz byte sent), at most
   ``minutes_per_round`` of them, and replies ``10 01 01 <count> <start> <tz>``
   where count is in **bytes** (wearables.md §4.3) and start is the band-local
@@ -37,6 +42,7 @@ from bumble import gatt
 from bumble.device import Connection
 
 from devices.emulated.faults import DeviceClock, FaultPlan
+from devices.emulated.gatt_standard import CurrentTimeServer
 from devices.emulated.scenario import MINUTE, DeviceState, MinuteTruth, Scenario
 from devices.emulated.world import Peripheral, make_characteristic
 from devices.errors import ProtocolError
@@ -141,10 +147,13 @@ class HuamiBand(Peripheral):
         self._authenticated = False
         self._pending: tuple[list[MinuteTruth], dt.datetime, int] | None = None
         self._served_end: dt.datetime | None = None
+        #: Band UTC at the start of each recorded minute (its own clock, faults included).
+        self.band_stamps: dict[dt.datetime, dt.datetime] = {}
+        self.cts = CurrentTimeServer(self._clock)
 
     # -- GATT ----------------------------------------------------------------
     def build_services(self) -> list[gatt.Service]:
-        """FEE1 (auth), FEE0 (fetch control + data) and HRS."""
+        """FEE1 (auth), FEE0 (fetch control + data), HRS and CTS."""
         self.auth = make_characteristic(
             AUTH, write=self._on_auth, write_without_response=True, notify=True
         )
@@ -158,6 +167,7 @@ class HuamiBand(Peripheral):
             gatt.Service("FEE1", [self.auth]),
             gatt.Service("FEE0", [self.fetch_control, self.fetch_data]),
             gatt.Service("180D", [self.hr_measurement, self.hr_control]),
+            self.cts.service(),
         ]
 
     def advertised_service_uuids(self) -> list[str]:
@@ -267,16 +277,15 @@ class HuamiBand(Peripheral):
             self._pending = None
             self._reply_fetch(FetchStartReply(Status.SUCCESS, 0))
             return
-        offset = self._clock().offset()
         since = request.since.replace(tzinfo=dt.timezone(request.tz_quarters * _QUARTER))
-        minutes = [m for m in self.stored_minutes() if m.ts + offset >= since]
+        minutes = [m for m in self.stored_minutes() if self.band_time(m) >= since]
         minutes = minutes[: self.minutes_per_round]
         self.fetches.append((since, len(minutes)))
         if not minutes:
             self._pending = None
             self._reply_fetch(FetchStartReply(Status.SUCCESS, 0))
             return
-        band_utc = minutes[0].ts + offset
+        band_utc = self.band_time(minutes[0]).replace(microsecond=0)
         tz = band_utc.astimezone(self._clock().zone).utcoffset() or dt.timedelta(0)
         start_local = (band_utc + tz).replace(tzinfo=None)
         quarters = int(tz / _QUARTER)
@@ -284,6 +293,18 @@ class HuamiBand(Peripheral):
         self._reply_fetch(
             FetchStartReply(Status.SUCCESS, len(minutes) * self.sample_size, start_local, quarters)
         )
+
+    def band_time(self, minute: MinuteTruth) -> dt.datetime:
+        """The band-clock UTC instant the band stamped ``minute`` with when recording it.
+
+        Recorded at each minute tick (:meth:`on_tick`) from the band's
+        :class:`~devices.emulated.faults.DeviceClock`, so a clock that was off,
+        drifting or reset while recording stamps the history wrongly, as a
+        real band's would. Minutes recorded without a tick (a world advanced
+        in steps longer than a minute) use the clock's current offset.
+        """
+        stamp = self.band_stamps.get(minute.ts)
+        return stamp if stamp is not None else minute.ts + self._clock().offset()
 
     def sample_for(self, minute: MinuteTruth) -> HuamiSample:
         """The raw sample the band stores for a scenario minute."""
@@ -320,7 +341,8 @@ class HuamiBand(Peripheral):
         self.realtime_hr = bool(value) and value[-1] == 1
 
     async def on_tick(self, now: dt.datetime) -> None:
-        """Notify the last minute's heart rate while real-time HR is on."""
+        """Stamp the minute that just ended; notify its heart rate while real-time HR is on."""
+        self.band_stamps.setdefault(now - MINUTE, self._clock().utc() - MINUTE)
         if not self.realtime_hr or self.connection is None:
             return
         try:

@@ -18,6 +18,15 @@ after the reconnect (the rules never double-count or go negative). The steps
 of the minute that ends at the watch's midnight are lost: the watch resets
 before anyone can read them (InfiniTime behaviour, not a collector choice).
 
+Activity: when the watch offers raw motion (``00030002-…``), the profile
+subscribes to it and stamps each sample with its receipt instant on the
+injected host clock; a sample belongs to the minute containing the instant
+one second before receipt (the heart-rate rule). The ``activity`` of a
+complete minute is :func:`devices.wire.infinitime.activity_counts` of that
+minute's samples (mean ENMO above a 50 mg dead band); minutes without a
+motion sample have no activity (NaN), samples of an incomplete minute wait
+for the next round (in memory, not in the cursor).
+
 The cursor is JSON: the last stored minute and the step baseline, committed
 with the samples, so a restarted collector continues the deltas.
 """
@@ -36,17 +45,31 @@ from devices.profiles.base import (
     MINUTE,
     NotificationQueue,
     SyncResult,
+    has_characteristic,
     make_frame,
     minute_before,
     read_device_local,
 )
 from devices.profiles.gatt_standard import GattStandardProfile, LiveRows
 from devices.wire.gatt import CURRENT_TIME
-from devices.wire.infinitime import STEP_COUNT, StepBaseline, StepDeltaTracker, parse_step_count
+from devices.wire.infinitime import (
+    RAW_MOTION,
+    STEP_COUNT,
+    MotionSample,
+    StepBaseline,
+    StepDeltaTracker,
+    activity_counts,
+    parse_raw_motion,
+    parse_step_count,
+)
 
 __all__ = ["InfiniTimeProfile"]
 
 log = logging.getLogger(__name__)
+
+
+def _floor(instant: dt.datetime) -> dt.datetime:
+    return instant.replace(second=0, microsecond=0)
 
 
 class InfiniTimeProfile(GattStandardProfile):
@@ -61,6 +84,8 @@ class InfiniTimeProfile(GattStandardProfile):
         self._watch_offset = dt.timedelta(0)
         self._steps_known_from: dt.datetime | None = None
         self._step_minutes: dict[dt.datetime, int] = {}
+        self._raw_motion = NotificationQueue(self.clock)
+        self._motion_samples: list[MotionSample] = []
 
     def _watch_local(self, instant: dt.datetime) -> dt.datetime:
         """The watch's wall-clock reading at host instant ``instant`` (naive)."""
@@ -78,6 +103,8 @@ class InfiniTimeProfile(GattStandardProfile):
             return
         await super()._attach(client)
         await client.start_notify(STEP_COUNT, self._steps.callback)
+        if has_characteristic(client, RAW_MOTION):
+            await client.start_notify(RAW_MOTION, self._raw_motion.callback)
         now = self.clock()
         count = parse_step_count(bytes(await client.read_gatt_char(STEP_COUNT))).steps
         self._feed(now, count)
@@ -89,7 +116,29 @@ class InfiniTimeProfile(GattStandardProfile):
             minute = minute_before(received)
             self._step_minutes[minute] = self._step_minutes.get(minute, 0) + delta.steps
 
+    def _take_motion(self) -> None:
+        for received, payload in self._raw_motion.drain():
+            try:
+                motion = parse_raw_motion(payload)
+            except ProtocolError as exc:
+                self.malformed += 1
+                log.warning(
+                    "device %s: malformed raw motion ignored: %s", self.device.device_id, exc
+                )
+                continue
+            # Stamped one second before receipt, so the sample lands in the
+            # minute of minute_before(received) (the heart-rate rule).
+            at = received.astimezone(dt.UTC) - dt.timedelta(seconds=1)
+            self._motion_samples.append(MotionSample(at, motion))
+
+    def _complete_activity(self, now: dt.datetime) -> dict[dt.datetime, int]:
+        """Activity counts of the minutes that ended by ``now``; later samples stay pending."""
+        done = [s for s in self._motion_samples if _floor(s.at) + MINUTE <= now]
+        self._motion_samples = [s for s in self._motion_samples if _floor(s.at) + MINUTE > now]
+        return {a.minute: a.count for a in activity_counts(done)}
+
     def _collect(self, now: dt.datetime) -> LiveRows:
+        self._take_motion()
         for received, payload in self._steps.drain():
             try:
                 count = parse_step_count(payload).steps
@@ -103,6 +152,8 @@ class InfiniTimeProfile(GattStandardProfile):
         rows = super()._collect(now)
         for minute in [m for m in self._step_minutes if m + MINUTE <= now]:
             rows.setdefault(minute, {})["steps"] = self._step_minutes.pop(minute)
+        for minute, count in self._complete_activity(now).items():
+            rows.setdefault(minute, {})["activity"] = count
         known = self._steps_known_from
         if known is not None:
             for minute, row in rows.items():

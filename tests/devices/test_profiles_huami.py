@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from devices.emulated import FaultPlan, VirtualClock, World
+from devices.emulated.faults import CLOCK_RESET_VALUE
 from devices.emulated.huami import HuamiBand
 from devices.emulated.scenario import DeviceState, MinuteTruth, Scenario
 from devices.profiles.huami import RoundGuard, next_round
@@ -151,3 +152,60 @@ def test_loop_guards() -> None:
     assert not next_round(since, since + dt.timedelta(seconds=30), 1, now, guard)  # < 1 min
     assert not next_round(since, since + dt.timedelta(days=1), 3, now, guard)  # N rounds
     assert not next_round(since, now + dt.timedelta(minutes=1), 1, now, guard)  # caught up
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        FaultPlan(clock_offset=dt.timedelta(hours=3)),
+        FaultPlan(clock_offset=-dt.timedelta(hours=3)),
+    ],
+    ids=["plus-3h", "minus-3h"],
+)
+@pytest.mark.asyncio
+async def test_wrong_band_clock_history_is_mapped_back_to_utc(
+    sqlite_store: Store, faults: FaultPlan
+) -> None:
+    # The band's clock was off by ±3 h the whole time it recorded: its fetch
+    # replies stamp the history on that clock. The profile reads Current Time
+    # before setting it and subtracts the measured offset.
+    s = scenario(days=1)
+    (device_id,) = setup_store(sqlite_store, [("huami", BAND, KEY_HEX)])
+    band = HuamiBand(s, address=BAND, faults=faults)
+    reports = await _sync(sqlite_store, band, s)
+    report = reports[device_id]
+    assert report.errors == []
+    first = s.minutes[0]
+    assert band.band_time(first) == first.ts + faults.clock_offset  # stamped wrongly
+    got = stored_rows(stored(sqlite_store, device_id, s.start, s.end), list(COLUMNS))
+    assert got == truth(s, s.end)
+    assert report.result.inserted == len(s.minutes)
+    assert report.result.quarantined == 0
+    assert band.synced_until == s.end
+    assert sqlite_store.devices()[0].last_clock_offset_s == faults.clock_offset.total_seconds()
+
+
+@pytest.mark.asyncio
+async def test_band_clock_reset_to_2000_before_recording_is_mapped_back(
+    sqlite_store: Store,
+) -> None:
+    # The band's clock fell back to 2000-01-01 00:00 UTC (battery ran flat)
+    # just before the day was recorded: the whole history is stamped in
+    # January 2000. The offset read over Current Time is constant since the
+    # reset, so subtracting it maps every minute back to true UTC: nothing is
+    # quarantined as "before 2000-01-02".
+    s = scenario(days=1)
+    (device_id,) = setup_store(sqlite_store, [("huami", BAND, KEY_HEX)])
+    band = HuamiBand(s, address=BAND, faults=FaultPlan(clock_reset_at=s.start))
+    reports = await _sync(sqlite_store, band, s)
+    report = reports[device_id]
+    assert report.errors == []
+    assert band.band_time(s.minutes[0]) == CLOCK_RESET_VALUE
+    got = stored_rows(stored(sqlite_store, device_id, s.start, s.end), list(COLUMNS))
+    assert got == truth(s, s.end)
+    assert report.result.inserted == len(s.minutes)
+    assert report.result.quarantined == 0
+    assert band.synced_until == s.end
+    # Measured at s.end: the band reads 2000-01-01 plus the day it ran since the reset.
+    expected_offset = (CLOCK_RESET_VALUE - s.start).total_seconds()
+    assert sqlite_store.devices()[0].last_clock_offset_s == expected_offset
