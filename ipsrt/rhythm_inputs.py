@@ -12,7 +12,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ipsrt.timeutil import local_clock_to_utc, zone
+from ipsrt.errors import InvalidInputError
+from ipsrt.timeutil import local_midnight, zone
 
 __all__ = ["activity_counts", "local_day_bounds"]
 
@@ -20,12 +21,8 @@ __all__ = ["activity_counts", "local_day_bounds"]
 def local_day_bounds(first: dt.date, last: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
     """UTC instants of local midnight starting *first* and ending *last* (inclusive days)."""
     if last < first:
-        from ipsrt.errors import InvalidInputError
-
         raise InvalidInputError(f"--to {last} is before --from {first}")
-    start = local_clock_to_utc(first, 0, tz, nonexistent="shift_forward")
-    end = local_clock_to_utc(last + dt.timedelta(days=1), 0, tz, nonexistent="shift_forward")
-    return start, end
+    return local_midnight(first, tz), local_midnight(last + dt.timedelta(days=1), tz)
 
 
 def activity_counts(

@@ -31,16 +31,20 @@ from scipy import stats
 from ipsrt.errors import InvalidTimeError, InvalidTimezoneError
 
 MINUTES_PER_DAY = 1440
+#: Weekday names, Monday first (index = ``date.weekday()``).
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NOON_MINUTE = 12 * 60
 UTC = dt.UTC
 
 __all__ = [
     "MINUTES_PER_DAY",
+    "WEEKDAYS",
     "circular_mean_minutes",
     "circular_sd_minutes",
     "diary_date",
     "elapsed_minutes",
     "local_clock_to_utc",
+    "local_midnight",
     "minute_of_day",
     "night_of",
     "nights_of",
@@ -183,6 +187,15 @@ def local_clock_to_utc(
             )
         return (first if ambiguous == "earlier" else second).astimezone(UTC)
     return first.astimezone(UTC)
+
+
+def local_midnight(date: dt.date, tz: str) -> dt.datetime:
+    """The UTC instant at which local *date* starts in *tz*.
+
+    In the rare zones whose DST change skips midnight, the day starts at the
+    first wall-clock time after the gap.
+    """
+    return local_clock_to_utc(date, 0, tz, nonexistent="shift_forward")
 
 
 def elapsed_minutes(start: dt.datetime, end: dt.datetime) -> float:

@@ -32,6 +32,7 @@ from ipsrt.alerts.model import (
     runs,
     trailing,
 )
+from ipsrt.timeutil import WEEKDAYS
 
 __all__ = [
     "DEFAULT_RULES",
@@ -45,7 +46,6 @@ __all__ = [
 ]
 
 _DAY = 1440.0
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _moods(values: np.ndarray) -> str:
@@ -163,7 +163,7 @@ class ShortSleepRunRule:
 
 
 def _week_starts(view: DailyView, week_start: str) -> np.ndarray:
-    ws = _WEEKDAYS.index(week_start)
+    ws = WEEKDAYS.index(week_start)
     return view.day - np.mod(view.day + 3 - ws, 7)
 
 
@@ -189,7 +189,7 @@ class AnchorDriftRule:
 
     def check(self, view: DailyView, now: dt.datetime) -> list[Alert]:
         """Alerts for one client."""
-        if self.week_start not in _WEEKDAYS:
+        if self.week_start not in WEEKDAYS:
             raise AlertInputError(f"invalid week start {self.week_start!r}")
         bed_col = "bedtime_min" if view.has("bedtime_min") else "sleep_onset_min"
         anchors = {"bedtime": view.col(bed_col), "out_of_bed": view.col("out_of_bed_min")}

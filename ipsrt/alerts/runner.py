@@ -39,8 +39,8 @@ from ipsrt.srm import score_weeks
 from ipsrt.store.alerts_store import upsert_alerts
 from ipsrt.store.clinical import mood_frame, scale_frame, srm_entries
 from ipsrt.store.store import Store
-from ipsrt.store.wearable import local_midnight, main_sleeps
-from ipsrt.timeutil import require_utc, zone
+from ipsrt.store.wearable import main_sleeps
+from ipsrt.timeutil import WEEKDAYS, local_midnight, require_utc, zone
 
 __all__ = [
     "DAILY_COLUMNS",
@@ -70,7 +70,6 @@ DAILY_COLUMNS = (
     "phq9_item9",
     "last_wearable_data_utc",
 )
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY = dt.timedelta(days=1)
 
 
@@ -124,7 +123,7 @@ def _last_data(store: Store, client: Client, before: dt.datetime) -> pd.Timestam
 
 def _srm_weeks(store: Store, client: Client, start: dt.date, end: dt.date) -> pd.Series:
     """SRM-5 score by date for the complete weeks between *start* and *end*."""
-    week_start = _WEEKDAYS[client.week_start]
+    week_start = WEEKDAYS[client.week_start]
     first = start - dt.timedelta(days=(start.weekday() - client.week_start) % 7)
     entries = srm_entries(store, client.code, first, end, item_set="srm5")
     if entries.empty:
@@ -176,7 +175,7 @@ def daily_table(store: Store, client_code: str, *, start: dt.date, end: dt.date)
 
 def client_rules(client: Client, rules: Sequence[Rule] = DEFAULT_RULES) -> list[Rule]:
     """*rules* with the weekly rules set to the client's week start."""
-    week_start = _WEEKDAYS[client.week_start]
+    week_start = WEEKDAYS[client.week_start]
     return [
         dataclasses.replace(rule, week_start=week_start)
         if isinstance(rule, AnchorDriftRule | LowSrmRule)

@@ -21,12 +21,11 @@ from ipsrt.cli.common import (
 from ipsrt.models import Role
 from ipsrt.store import Store
 from ipsrt.store import migrate as migrations
+from ipsrt.timeutil import WEEKDAYS
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 clients_app = typer.Typer(help="Clients (pseudonymous codes, time zones).", no_args_is_help=True)
 users_app = typer.Typer(help="Logins and roles.", no_args_is_help=True)
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @handle_errors

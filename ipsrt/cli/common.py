@@ -68,6 +68,16 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def parse_date(text: str | None, option: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` option value (None when not given), or a one-line error."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"invalid {option} {text!r}: expected YYYY-MM-DD") from None
+
+
 def print_json(data: Any) -> None:
     """Write *data* as JSON on stdout (dates and datetimes as ISO 8601)."""
 

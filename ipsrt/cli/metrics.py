@@ -11,7 +11,15 @@ import typer
 from rich.progress import track
 from rich.table import Table
 
-from ipsrt.cli.common import DbOption, JsonOption, database_url, fail, handle_errors, print_json
+from ipsrt.cli.common import (
+    DbOption,
+    JsonOption,
+    database_url,
+    fail,
+    handle_errors,
+    parse_date,
+    print_json,
+)
 from ipsrt.cli.common import stdout as console
 
 FORMATS = ("auto", "awd", "agd", "rpx", "csv")
@@ -126,13 +134,11 @@ def metrics(
         _print_table(result.get("file") or result.get("client", ""), result)
 
 
-def _parse_date(text: str | None, option: str) -> dt.date:
-    if text is None:
+def _required_date(text: str | None, option: str) -> dt.date:
+    date = parse_date(text, option)
+    if date is None:
         raise fail(f"{option} DATE is needed with --client")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"invalid {option} date {text!r}: expected YYYY-MM-DD") from None
+    return date
 
 
 def _panel_of_client(
@@ -142,7 +148,7 @@ def _panel_of_client(
     from ipsrt.rhythm_inputs import activity_counts, local_day_bounds
     from ipsrt.store import Store
 
-    first, last = _parse_date(date_from, "--from"), _parse_date(date_to, "--to")
+    first, last = _required_date(date_from, "--from"), _required_date(date_to, "--to")
     with Store(database_url(db)) as store:
         client = store.client(code)
         start, end = local_day_bounds(first, last, client.timezone)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +17,7 @@ from ipsrt.cli.common import (
     database_url,
     fail,
     handle_errors,
+    parse_date,
     print_json,
     stdout,
 )
@@ -26,10 +26,10 @@ from ipsrt.srm.diary import read_diary_csv
 from ipsrt.store import Store
 from ipsrt.store.alerts_store import json_ready
 from ipsrt.store.clinical import srm_entries
+from ipsrt.timeutil import WEEKDAYS
 
 srm_app = typer.Typer(help="Social Rhythm Metric (SRM) diaries.", no_args_is_help=True)
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 OUTPUT_COLUMNS = (
     "client",
     "week_start",
@@ -49,16 +49,6 @@ OUTPUT_COLUMNS = (
 ItemsOption = Annotated[
     str, typer.Option("--items", help="Item set: srm5 (the five IPSRT anchors) or srm17.")
 ]
-
-
-def parse_date(text: str | None, option: str) -> dt.date | None:
-    """A ``YYYY-MM-DD`` option value, or a one-line error."""
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"invalid {option} {text!r}: expected YYYY-MM-DD") from None
 
 
 def week_rows(weeks: pd.DataFrame) -> list[dict[str, Any]]:

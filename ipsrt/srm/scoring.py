@@ -52,6 +52,7 @@ import pandas as pd
 
 from ipsrt.errors import InvalidInputError
 from ipsrt.srm.items import ItemSet, UnknownActivityError, item_set
+from ipsrt.timeutil import WEEKDAYS
 
 __all__ = [
     "DEFAULT_CLIENT",
@@ -74,7 +75,6 @@ HIT_WINDOW_MIN = 45
 OUTLIER_SD = 1.5
 MIN_OCCURRENCES = 3
 MIN_DIARY_DAYS = 4
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY = 1440.0
 F64 = npt.NDArray[np.float64]
 

@@ -24,17 +24,12 @@ from ipsrt.rhythm.sleep_scoring import sleep_wake
 from ipsrt.rhythm.sleep_timing import NIGHT_COLUMNS, sleep_timing
 from ipsrt.srm.estimated import estimate_anchors
 from ipsrt.store.store import Store
-from ipsrt.timeutil import local_clock_to_utc
+from ipsrt.timeutil import local_midnight
 
-__all__ = ["estimated_entries", "local_midnight", "main_sleeps", "usable_minutes"]
+__all__ = ["estimated_entries", "main_sleeps", "usable_minutes"]
 
 _TIME_FLAGS = int(Quality.TIME_BEFORE_MINIMUM | Quality.TIME_IN_FUTURE)
 _DAY = dt.timedelta(days=1)
-
-
-def local_midnight(date: dt.date, tz: str) -> dt.datetime:
-    """The UTC instant of local midnight starting *date* (shifted forward in a DST gap)."""
-    return local_clock_to_utc(date, 0, tz, nonexistent="shift_forward")
 
 
 def usable_minutes(minutes: pd.DataFrame) -> pd.DataFrame:
