@@ -43,9 +43,9 @@ import numpy as np
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError
-from ipsrt.rhythm import batch_sleep, grid
+from ipsrt.rhythm import batch_sleep, grid, whole_days
 from ipsrt.rhythm import nonparametric as npm
-from ipsrt.rhythm.cosinor import _unit_circle
+from ipsrt.rhythm.cosinor import cosinor_profiles
 from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray, _offsets
 from ipsrt.rhythm.panel import panel
 from ipsrt.timeutil import zone
@@ -110,9 +110,10 @@ def panel_many(
     # so that the working arrays stay in cache and memory stays bounded.
     per_subject = x.shape[1] * 8 * 4
     step = max(1, CHUNK_BYTES // per_subject)
+    work = [np.empty(0)]  # reused by every chunk
     for a in range(0, x.shape[0], step):
         xc = x[a : a + step]
-        part = _figures(xc, epoch_s, prm, blocks)
+        part = _figures(xc, epoch_s, prm, blocks, work)
         batch_sleep.add_sleep(xc, epoch_s, prm, part, utc0, off, zi, sleep_summary)
         rows.extend(part)
     for r in rows:
@@ -207,43 +208,80 @@ def _days(x: FloatArray, per_day: int, fill: float) -> FloatArray:
     return out.reshape(s, rows, per_day)
 
 
-def _figures(x: FloatArray, epoch_s: int, prm: npm.Params, blocks: bool) -> list[dict[str, Any]]:
-    """Every non-parametric figure and the cosinor, one dict per subject."""
+def _figures(
+    x: FloatArray, epoch_s: int, prm: npm.Params, blocks: bool, work: list[FloatArray]
+) -> list[dict[str, Any]]:
+    """Every non-parametric figure and the cosinor, one dict per subject.
+
+    ``work[0]``: a float64 buffer the caller keeps from chunk to chunk
+    (replaced by a larger one here when needed) for
+    :func:`ipsrt.rhythm.whole_days.whole_day_levels`.
+    """
     s, n = x.shape
     per_day = DAY_S // epoch_s
     compat = prm.compat is not None
-    valid_days = np.count_nonzero(~np.isnan(x), axis=1) * epoch_s / DAY_S
+    nan_x = np.isnan(x)
+    n_valid = n - np.count_nonzero(nan_x, axis=1)
+    valid_days = n_valid * epoch_s / DAY_S
     short = valid_days < prm.min_days
     q = x
     if prm.binarize:
         q = np.where(x > prm.threshold, 1.0, 0.0)
-        q[np.isnan(x)] = np.nan
+        q[nan_x] = np.nan
     qg = _days(q, per_day, np.nan)
     epoch_min = epoch_s / 60
     sizes = [max(1, m * 60 // epoch_s) for m in npm.ISM_BIN_MINUTES if compat or not m % epoch_min]
     main = round(prm.bin_minutes * 60) // epoch_s
-    if compat:
-        lv = grid.levels_array(_days(q, per_day, 0.0), [*sizes, main], n)
-    else:
-        lv = grid.levels_array(qg, [*sizes, main])
     # no NaN epoch and whole days: no NaN bin (compat: none after the end)
-    nan_free = n == qg.shape[1] * per_day and not bool(np.isnan(q).any())
-    st, sum_col, cnt_col = grid.level_stats_columns(lv, prm.ddof, compat, nan_free=nan_free)
-    im = [lv.sizes.index(k) for k in sizes]
+    nan_free = n == qg.shape[1] * per_day and int(n_valid.sum()) == s * n
+    sums: FloatArray | None = None
+    if nan_free:
+        need = whole_days.workspace_size([*sizes, main], per_day, s, qg.shape[1])
+        if work[0].size < need:
+            work[0] = np.empty(need)
+        wd = whole_days.whole_day_levels(qg, [*sizes, main], prm.ddof, work[0][:need])
+        ks, st, hourly = wd.sizes, wd.stats, wd.binned[main]
+        sums, cnt = wd.profile, np.full(wd.profile.shape, qg.shape[1], dtype=np.int64)
+    else:
+        if compat:
+            lv = grid.levels_array(_days(q, per_day, 0.0), [*sizes, main], n)
+        else:
+            lv = grid.levels_array(qg, [*sizes, main])
+        st, sum_col, cnt_col = grid.level_stats_columns(lv, prm.ddof, compat)
+        ks, hourly = lv.sizes, lv.level(main)
+        if lv.sizes[0] == 1:
+            # the bins of size 1 are the epochs, NaN outside the recording in
+            # both layouts: their column sums and counts are the average day
+            sums, cnt = sum_col[:, :per_day], cnt_col[:, :per_day].astype(np.int64)
+    im = [ks.index(k) for k in sizes]
     ism, ivm = st.is_[:, im].mean(axis=1), st.iv[:, im].mean(axis=1)
-    h = lv.sizes.index(main)
-    if lv.sizes[0] == 1:
-        # the bins of size 1 are the epochs, NaN outside the recording in
-        # both layouts: their column sums and counts are the average day
-        sums, cnt = sum_col[:, :per_day], cnt_col[:, :per_day].astype(np.int64)
-    else:
+    h = ks.index(main)
+    if sums is None:
         sums, cnt = _profile(qg, n, 0, n)
-    lo5, hi10 = _lmx_both(sums, cnt, epoch_s, compat)
-    if prm.binarize or lv.sizes[0] != 1:
-        cos = _cosinor(*_profile(_days(x, per_day, np.nan), n, 0, n), epoch_s)
+    if prm.binarize:
+        cos = cosinor_profiles(*_profile(_days(x, per_day, np.nan), n, 0, n), epoch_s)
     else:
-        cos = _cosinor(sums, cnt, epoch_s)
-    blk = _blocks(qg, lv.level(main), n, main, prm) if blocks else None
+        cos = cosinor_profiles(sums, cnt, epoch_s)
+    blk: dict[str, FloatArray] | None = None
+    if blocks:
+        blk = _block_is_iv(qg, hourly, n, main, prm, nan_free)
+        b_sums, b_cnt = _block_profiles(qg, n, compat, nan_free)
+        # the average day and the block average days in one L5/M10 pass
+        lo5, hi10 = _lmx_both(
+            np.concatenate((sums, b_sums.reshape(-1, per_day))),
+            np.concatenate((cnt, b_cnt.reshape(-1, per_day))),
+            epoch_s,
+            compat,
+        )
+        a, z = lo5[0][s:].reshape(s, -1), hi10[0][s:].reshape(s, -1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ra = (z - a) / (z + a)
+        ra[(z + a) == 0] = np.nan
+        blk.update(L5p=a, M10p=z, RAp=ra)
+        lo5 = (lo5[0][:s], lo5[1][:s], lo5[2][:s])
+        hi10 = (hi10[0][:s], hi10[1][:s], hi10[2][:s])
+    else:
+        lo5, hi10 = _lmx_both(sums, cnt, epoch_s, compat)
     # Python floats once per array (tolist), not element by element
     blk_rows = {k: v.tolist() for k, v in blk.items()} if blk is not None else None
     out: list[dict[str, Any]] = []
@@ -335,35 +373,20 @@ def _lmx_both(
     For every (hours, lowest) of *which*: values, onsets and reasons, from
     one cyclic cumulative sum of the average days *sums* / *cnt*.
 
-    The profile is extended by the longest window less one epoch; the sums
-    of a shorter window are the same prefix of that cumulative sum.
+    The window sums come from :func:`ipsrt.rhythm.nonparametric.cyclic_window_sums`.
     """
-    k, per_day = sums.shape
+    k = sums.shape[0]
     ws = [round(hours * 3600 / epoch_s) for hours, _ in which]
-    wmax = max(ws)
     with np.errstate(invalid="ignore", divide="ignore"):
         prof = sums / cnt
-    prof2 = np.concatenate((prof, prof[:, : wmax - 1]), axis=1)
-    nan2 = np.isnan(prof2)
-    any_nan = bool(nan2.any())
-    filled = np.where(nan2, 0.0, prof2) if any_nan else prof2
-    cs = np.empty((k, prof2.shape[1] + 1))
-    cs[:, 0] = 0.0
-    np.cumsum(filled, axis=1, out=cs[:, 1:])
-    nvalid = None
-    if any_nan:
-        nvalid = np.concatenate((np.zeros((k, 1), dtype=np.int64), np.cumsum(~nan2, axis=1)), 1)
+    wins = npm.cyclic_window_sums(prof, *ws)
+    any_nan = bool((cnt == 0).any())
     none = np.asarray(~cnt.any(axis=1), dtype=bool)
     gaps = np.asarray((cnt == 0).any(axis=1) & (not compat), dtype=bool)
     rows = np.arange(k)
     out: list[tuple[FloatArray, FloatArray, list[str]]] = []
-    for (_, lowest), w in zip(which, ws, strict=True):
-        win = cs[:, w : w + per_day] - cs[:, :per_day]
-        if nvalid is not None:
-            win[(nvalid[:, w : w + per_day] - nvalid[:, :per_day]) == 0] = np.nan
-            all_nan = np.isnan(win).all(axis=1)
-        else:
-            all_nan = np.zeros(k, dtype=bool)
+    for (_, lowest), w, win in zip(which, ws, wins, strict=True):
+        all_nan = np.isnan(win).all(axis=1) if any_nan else np.zeros(k, dtype=bool)
         bad = none | gaps | all_nan
         safe = np.where(bad[:, None], 0.0, win) if bad.any() else win
         # fmin/fmax skip NaN as nanmin/nanmax (no row is all NaN here)
@@ -392,86 +415,55 @@ def _lmx_both(
     return out
 
 
-def _cosinor(sums: FloatArray, cnt: IntArray, epoch_s: int) -> FloatArray:
-    """:func:`ipsrt.rhythm.cosinor.cosinor_profile` of every row, one batched solve."""
-    k, per_day = sums.shape
-    c, s = _unit_circle(per_day, epoch_s, 0)
-    n = cnt.sum(axis=1)
-    w = cnt.astype(np.float64)
-    wc, ws = w * c, w * s
-    X = np.empty((k, 3, 3))
-    rhs = np.empty((k, 3))
-    # the dot products row by row, as cosinor_profile, so that ill-conditioned
-    # fits (no rhythm) round the same way; the solve is batched
-    for i in range(k):
-        a, b, y = wc[i], ws[i], sums[i]
-        sc, ss_ = a.sum(), b.sum()
-        X[i] = ((n[i], sc, ss_), (sc, a @ c, a @ s), (ss_, a @ s, b @ s))
-        rhs[i] = (y.sum(), y @ c, y @ s)
-    out = np.full((k, 4), np.nan)
-    ok = n >= 3
-    ok &= np.abs(np.linalg.det(np.where(ok[:, None, None], X, np.eye(3)))) > 0
-    if ok.any():
-        sol = np.linalg.solve(X[ok], rhs[ok][..., None])[..., 0]
-        m, b, g = sol[:, 0], sol[:, 1], sol[:, 2]
-        w_ = 2 * np.pi / 24.0
-        peak_h = (np.arctan2(g, b) / w_) % 24.0
-        minutes = (peak_h * 60.0) % 1440.0
-        out[ok] = np.stack((m, np.hypot(b, g), minutes, -360.0 * minutes / 1440.0 + 0.0), axis=1)
-    return out
-
-
-def _blocks(
-    qg: FloatArray, hourly: FloatArray, n: int, main: int, prm: npm.Params
-) -> dict[str, FloatArray]:
-    """ISp/IVp/L5p/M10p/RAp for every subject: (S, blocks) arrays."""
-    s, rows, per_day = qg.shape
-    epoch_s = DAY_S // per_day
-    compat = prm.compat is not None
+def _block_counts(n: int, main: int, epoch_s: int, compat: bool) -> tuple[int, int]:
+    """Whole 7-day blocks of the main bins and of the epochs (as ``np_summary._week_blocks``)."""
     nbins = -(-n // main)
     if compat:
-        nb_h = (nbins - 1) * main * epoch_s // (7 * DAY_S)
-        nb_e = (n - 1) * epoch_s // (7 * DAY_S)
-    else:
-        nb_h = nbins * main * epoch_s // (7 * DAY_S)
-        nb_e = n * epoch_s // (7 * DAY_S)
-    out: dict[str, FloatArray] = {}
+        return (nbins - 1) * main * epoch_s // (7 * DAY_S), (n - 1) * epoch_s // (7 * DAY_S)
+    return nbins * main * epoch_s // (7 * DAY_S), n * epoch_s // (7 * DAY_S)
+
+
+def _block_is_iv(
+    qg: FloatArray, hourly: FloatArray, n: int, main: int, prm: npm.Params, nan_free: bool
+) -> dict[str, FloatArray]:
+    """ISp/IVp of every subject: (S, blocks) arrays."""
+    s, rows, per_day = qg.shape
+    compat = prm.compat is not None
+    nb_h = _block_counts(n, main, DAY_S // per_day, compat)[0]
+    if not nb_h:
+        return {"ISp": np.zeros((s, 0)), "IVp": np.zeros((s, 0))}
     bins_day = hourly.shape[-1]
-    if nb_h:
-        # rows 7b .. 7b+6 of the hourly bins; compat blocks also hold the
-        # first bin of the next block (a label slice including both ends)
-        extra = 1 if compat else 0
+    if compat:
+        # rows 7b .. 7b+6 of the hourly bins and the first bin of the next
+        # block (pyActigraphy's label slice includes both ends)
         padded = np.full((s, 7 * nb_h + 1, bins_day), np.nan)
         take = min(rows, 7 * nb_h + 1)
         padded[:, :take] = hourly[:, :take]
-        idx = 7 * np.arange(nb_h)[:, None] + np.arange(7 + extra)
-        m = padded[:, idx]  # (S, nb, 7 + extra, bins)
-        if compat:
-            m[:, :, 7, 1:] = np.nan
-        lv = grid.Levels(
-            m.reshape(s * nb_h, 7 + extra, bins_day),
-            (main,),
-            np.zeros(1, dtype=np.int64),
-            np.array([bins_day], dtype=np.int64),
-        )
-        st = grid.level_stats_full(lv, prm.ddof, compat)
-        out["ISp"] = st.is_.reshape(s, nb_h)
-        out["IVp"] = st.iv.reshape(s, nb_h)
+        idx = 7 * np.arange(nb_h)[:, None] + np.arange(8)
+        m = padded[:, idx]  # (S, nb, 8, bins)
+        m[:, :, 7, 1:] = np.nan
+        m = m.reshape(s * nb_h, 8, bins_day)
     else:
-        out["ISp"] = out["IVp"] = np.zeros((s, 0))
-    if nb_e:
-        sums = np.empty((s, nb_e, per_day))
-        cnt = np.empty((s, nb_e, per_day), dtype=np.int64)
-        for b in range(nb_e):
-            hi = min((b + 1) * 7 * per_day + (1 if compat else 0), n)
-            sums[:, b], cnt[:, b] = _profile(qg, n, b * 7 * per_day, hi)
-        sums2, cnt2 = sums.reshape(-1, per_day), cnt.reshape(-1, per_day)
-        both = _lmx_both(sums2, cnt2, epoch_s, compat)
-        a, z = both[0][0].reshape(s, nb_e), both[1][0].reshape(s, nb_e)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ra = (z - a) / (z + a)
-        ra[(z + a) == 0] = np.nan
-        out.update(L5p=a, M10p=z, RAp=ra)
-    else:
-        out["L5p"] = out["M10p"] = out["RAp"] = np.zeros((s, 0))
-    return out
+        m = hourly[:, : 7 * nb_h].reshape(s * nb_h, 7, bins_day)
+    one = np.array([bins_day], dtype=np.int64)
+    lv = grid.Levels(m, (main,), np.zeros(1, dtype=np.int64), one)
+    st = grid.level_stats_columns(lv, prm.ddof, compat, nan_free=nan_free and not compat)[0]
+    return {"ISp": st.is_.reshape(s, nb_h), "IVp": st.iv.reshape(s, nb_h)}
+
+
+def _block_profiles(
+    qg: FloatArray, n: int, compat: bool, nan_free: bool
+) -> tuple[FloatArray, IntArray]:
+    """Sum and count per time of day of every 7-day block: (S, blocks, epochs of the day)."""
+    s, _, per_day = qg.shape
+    nb_e = _block_counts(n, 1, DAY_S // per_day, compat)[1]
+    if nan_free and not compat:
+        # whole days without a gap: each block is 7 rows, summed in order
+        sums = qg[:, : 7 * nb_e].reshape(s, nb_e, 7, per_day).sum(axis=2)
+        return sums, np.full((s, nb_e, per_day), 7, dtype=np.int64)
+    sums = np.empty((s, nb_e, per_day))
+    cnt = np.empty((s, nb_e, per_day), dtype=np.int64)
+    for b in range(nb_e):
+        hi = min((b + 1) * 7 * per_day + (1 if compat else 0), n)
+        sums[:, b], cnt[:, b] = _profile(qg, n, b * 7 * per_day, hi)
+    return sums, cnt

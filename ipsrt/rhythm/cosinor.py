@@ -26,7 +26,7 @@ from scipy import optimize
 
 from ipsrt.rhythm.epochs import FloatArray, Prepared, prepare
 
-__all__ = ["CosinorFit", "ExtendedCosinorFit", "cosinor", "extended_cosinor"]
+__all__ = ["CosinorFit", "ExtendedCosinorFit", "cosinor", "cosinor_profiles", "extended_cosinor"]
 
 import pandas as pd
 
@@ -106,25 +106,44 @@ def cosinor_profile(
     on the time of day, the normal equations of :func:`cosinor_arrays` are
     sums over the profile: :math:`\sum_i \cos\omega t_i = \sum_c n_c
     \cos\omega t_c`, :math:`\sum_i y_i\cos\omega t_i = \sum_c S_c \cos\omega
-    t_c`, and so on.
+    t_c`, and so on. One row of :func:`cosinor_profiles`.
     """
-    n = int(cnt.sum())
-    if n < 3:
-        return (np.nan, np.nan, np.nan, np.nan)
-    c, s = _unit_circle(int(cnt.size), epoch_s, first_s)
+    m, a, minutes, deg = cosinor_profiles(sums[None, :], cnt[None, :], epoch_s, first_s)[0]
+    return (float(m), float(a), float(minutes), float(deg))
+
+
+def cosinor_profiles(
+    sums: FloatArray, cnt: npt.NDArray[np.int64], epoch_s: int, first_s: int = 0
+) -> FloatArray:
+    r""":func:`cosinor_profile` of every row of (K, P) profiles, as (K, 4) rows.
+
+    The sums of the normal equations are taken row by row along the
+    contiguous last axis (``np.sum``'s pairwise summation), so a row gives
+    bit for bit the same fit alone or among others; the 3x3 systems are
+    solved in one batched :func:`numpy.linalg.solve`. A row with fewer than 3
+    values or a singular system is NaN.
+    """
+    sums = np.asarray(sums, dtype=np.float64)
+    k, per_day = sums.shape
+    c, s = _unit_circle(per_day, epoch_s, first_s)
     w = cnt.astype(np.float64)
     wc, ws = w * c, w * s
-    sc, ss_ = wc.sum(), ws.sum()
-    X = np.array([[n, sc, ss_], [sc, wc @ c, wc @ s], [ss_, wc @ s, ws @ s]])
-    rhs = np.array([sums.sum(), sums @ c, sums @ s])
-    try:
-        m, b, g = np.linalg.solve(X, rhs)
-    except np.linalg.LinAlgError:
-        return (np.nan, np.nan, np.nan, np.nan)
-    w_ = 2 * np.pi / 24.0
-    peak_h = (np.arctan2(g, b) / w_) % 24.0
-    minutes = float(peak_h * 60.0) % 1440.0
-    return (float(m), float(np.hypot(b, g)), minutes, -360.0 * minutes / 1440.0 + 0.0)
+    n = w.sum(axis=1)
+    sc, ss_ = wc.sum(axis=1), ws.sum(axis=1)
+    cc, cs_, s2 = (wc * c).sum(axis=1), (wc * s).sum(axis=1), (ws * s).sum(axis=1)
+    X = np.stack((n, sc, ss_, sc, cc, cs_, ss_, cs_, s2), axis=1).reshape(k, 3, 3)
+    rhs = np.stack((sums.sum(axis=1), (sums * c).sum(axis=1), (sums * s).sum(axis=1)), axis=1)
+    out = np.full((k, 4), np.nan)
+    ok = n >= 3
+    ok &= np.abs(np.linalg.det(np.where(ok[:, None, None], X, np.eye(3)))) > 0
+    if ok.any():
+        sol = np.linalg.solve(X[ok], rhs[ok][..., None])[..., 0]
+        m, b, g = sol[:, 0], sol[:, 1], sol[:, 2]
+        w_ = 2 * np.pi / 24.0
+        peak_h = (np.arctan2(g, b) / w_) % 24.0
+        minutes = (peak_h * 60.0) % 1440.0
+        out[ok] = np.stack((m, np.hypot(b, g), minutes, -360.0 * minutes / 1440.0 + 0.0), axis=1)
+    return out
 
 
 @functools.lru_cache(maxsize=16)

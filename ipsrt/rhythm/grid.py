@@ -230,6 +230,9 @@ def level_stats_columns(
     any_nan = bool(nan.any())
     Bz = np.where(nan, 0.0, B) if any_nan else B
     cnt_col = _valid_per_column(nan if any_nan else B, rows, any_nan)
+    if not any_nan and bool((lv.bins >= 2).all()):
+        sum_col = B.sum(axis=-2)
+        return _stats_without_gaps(lv, ddof, sum_col), sum_col, cnt_col
     sum_col = Bz.sum(axis=-2)
     offs, nbin = lv.offsets, lv.bins
     n = _segment_sums(cnt_col, offs, nbin)
@@ -295,6 +298,59 @@ def level_stats_columns(
     is_[bad | (p <= ddof)] = np.nan
     iv[bad | (pairs == 0)] = np.nan
     return LevelStats(is_, iv, n, ss, p, pairs), sum_col, cnt_col
+
+
+def _stats_without_gaps(lv: Levels, ddof: int, sum_col: FloatArray) -> LevelStats:
+    r""":func:`level_stats_full` of a level matrix without a missing bin (every level >= 2 bins).
+
+    With *R* rows and :math:`b` bins per row in a level, every column holds
+    *R* values, so :math:`n = Rb`, *p* = *b*, the weights :math:`w_h` are 1
+    and the profile's own mean is the grand mean (both modes agree). Per
+    level, from the column sums :math:`S_c`, the column sums of squares
+    :math:`Q_c = \sum_r x_{rc}^2` and the products :math:`P_c = \sum_r
+    x_{rc} x_{r,c+1}`:
+
+    .. math::
+
+        SS = \sum_c Q_c - \bar x \sum_c S_c, \quad
+        IS = \frac{\sum_c (S_c/R - \bar x)^2 / (b - ddof)}{SS / (n - ddof)},
+
+        \sum (x_{i+1} - x_i)^2 = 2\sum_c Q_c - Q_{first} - Q_{last}
+        - 2\sum_{c < last} P_c + \sum_{r} (x_{r+1,first} - x_{r,last})^2
+
+    over the :math:`R(b-1) + R - 1` successive pairs (inside rows, then
+    across row ends), exact for whole-number values.
+    """
+    B = lv.matrix
+    rows = B.shape[-2]
+    offs, nbin = lv.offsets, lv.bins
+    ends = offs + nbin - 1
+    tot = np.add.reduceat(sum_col, offs, axis=-1)
+    lead = tot.shape
+    n = np.broadcast_to((rows * nbin).astype(np.float64), lead)
+    p = np.broadcast_to(nbin.astype(np.float64), lead)
+    sq_col = np.einsum("...rc,...rc->...c", B, B)
+    sq = np.add.reduceat(sq_col, offs, axis=-1)
+    cross = np.einsum("...rc,...rc->...c", B[..., 1:], B[..., :-1])
+    cross[..., offs[1:] - 1] = 0.0  # pairs across two levels
+    d2 = 2.0 * (sq - np.add.reduceat(cross, offs, axis=-1)) - sq_col[..., offs] - sq_col[..., ends]
+    pairs = np.broadcast_to((rows * (nbin - 1) + rows - 1).astype(np.float64), lead)
+    if rows > 1:
+        e = B[..., 1:, offs] - B[..., :-1, ends]
+        d2 += np.einsum("...rc,...rc->...c", e, e)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = tot / n
+        ss = sq - mean * tot
+        dev = sum_col / rows - np.repeat(mean, nbin, axis=-1)
+        dev *= dev
+        num = np.add.reduceat(dev, offs, axis=-1) / (p - ddof)
+        var = ss / (n - ddof)
+        is_ = num / var
+        iv = (d2 / pairs) / var
+    bad = (n <= max(ddof, 1)) | (ss == 0.0)
+    is_[bad | (p <= ddof)] = np.nan
+    iv[bad | (pairs == 0)] = np.nan
+    return LevelStats(is_, iv, n.copy(), ss, p.copy(), pairs.copy())
 
 
 def _valid_per_column(nan: npt.NDArray[np.generic], rows: int, any_nan: bool) -> FloatArray:

@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError
@@ -182,14 +183,8 @@ def _lmx_profile(
     missing = cnt == 0
     if missing.any() and not prm.compat:
         return LMX(np.nan, np.nan), "the average day has times of day without valid data"
-    prof2 = np.concatenate((prof, prof[: w - 1]))
-    nan2 = np.isnan(prof2)
-    filled = np.where(nan2, 0.0, prof2)
-    cs = np.concatenate(([0.0], np.cumsum(filled)))
-    win = cs[w:] - cs[:-w]
-    if nan2.any():
-        nvalid = np.concatenate(([0], np.cumsum(~nan2)))
-        win[(nvalid[w:] - nvalid[:-w]) == 0] = np.nan
+    win = cyclic_window_sums(prof[None, :], w)[0][0]
+    if np.isnan(prof).any():
         if np.isnan(win).all():
             return LMX(np.nan, np.nan), "no valid window"
         best = np.nanmin(win) if lowest else np.nanmax(win)
@@ -202,6 +197,44 @@ def _lmx_profile(
     if not prm.compat:
         value /= epoch_s / 60.0  # counts per minute
     return LMX(value, i * epoch_s / 60.0), None
+
+
+def cyclic_window_sums(prof: FloatArray, *ws: int) -> list[FloatArray]:
+    r"""Cyclic sums of *w* successive values of every row of *prof* (K, P), per *w* of *ws*.
+
+    .. math:: W_{k,s} = \sum_{j=0}^{w-1} p_{k,(s+j) \bmod P}, \quad s = 0 .. P-1
+
+    from one cumulative sum :math:`C` along each row (:math:`C_0 = 0`):
+    :math:`W_s = C_{s+w} - C_s` when the window does not wrap, else
+    :math:`(C_P - C_s) + C_{s+w-P}`. NaN values count as 0, and a window
+    without any valid value is NaN. ``1 <= w <= P``. One cumulative sum
+    serves every *w*.
+    """
+    k, per_day = prof.shape
+    nan = np.isnan(prof)
+    any_nan = bool(nan.any())
+    cs = np.empty((k, per_day + 1))
+    cs[:, 0] = 0.0
+    np.cumsum(np.where(nan, 0.0, prof) if any_nan else prof, axis=1, out=cs[:, 1:])
+    wins = [_wrap_windows(cs, w) for w in ws]
+    if any_nan:
+        nv = np.zeros((k, per_day + 1), dtype=np.int64)
+        np.cumsum(~nan, axis=1, out=nv[:, 1:])
+        for w, win in zip(ws, wins, strict=True):
+            win[_wrap_windows(nv, w) == 0] = np.nan
+    return wins
+
+
+def _wrap_windows(cs: npt.NDArray[Any], w: int) -> npt.NDArray[Any]:
+    per_day = cs.shape[1] - 1
+    split = per_day - w + 1
+    win = np.empty((cs.shape[0], per_day), dtype=cs.dtype)
+    np.subtract(cs[:, w:], cs[:, :split], out=win[:, :split])
+    if split < per_day:
+        tail = win[:, split:]
+        np.subtract(cs[:, per_day:], cs[:, split:per_day], out=tail)
+        tail += cs[:, 1:w]
+    return win
 
 
 def _ra(l5v: float, m10v: float) -> tuple[float, str | None]:
