@@ -2,18 +2,21 @@ r"""Sleep figures of :func:`ipsrt.rhythm.batch.panel_many`, across subjects at o
 
 Default mode (1-min epochs, one UTC offset, see :mod:`ipsrt.rhythm.batch`):
 
-* **Cole-Kripke**: :math:`D_t = P\sum_k W_k A_{t+k}/30` by
-  :func:`ipsrt.rhythm.sleep_scoring.window_dot` along the time axis of the
-  (subjects, epochs) array, then Webster's rules on all subjects in one call
-  of :func:`~ipsrt.rhythm.webster.webster_rescore`: the rows are joined with
-  one missing epoch between them, and a missing epoch ends every run and
-  blocks rules (d)/(e), so no rule reaches across subjects;
+* **Cole-Kripke**: :math:`D_t = P\sum_k W_k A_{t+k}/30` of every row by
+  :func:`ipsrt.rhythm.ck_codes.ck_codes_joined` (one ``np.correlate`` over
+  the rows laid end to end, the windows near :math:`D_t = 1` again in the
+  per-recording arithmetic, so the states are those of
+  :func:`ipsrt.rhythm.sleep_scoring.cole_kripke_minutes` epoch for epoch),
+  then Webster's rules on all subjects at once, as int8 codes (1 sleep,
+  0 wake, -1 missing): the rows are joined with one missing epoch between
+  them, and a missing epoch ends every run and blocks rules (d)/(e), so no
+  rule reaches across subjects;
 * **SRI**: pairs ``(t, t + 1440)`` (one local day: no offset change inside),
-  counted per row;
-* **sleep summary**: runs of sleep found once on the joined rows that
-  Webster's rules returned (run-length encoding), episodes joined only inside
-  a subject (their sleep minutes from the lengths of their runs, missing
-  minutes by position, the rest wake), the main sleep of every
+  counted per row on the codes;
+* **sleep summary**: runs of equal codes found once on the joined rows that
+  Webster's rules returned (run-length encoding), episodes of sleep runs
+  joined only inside a subject (their sleep and missing minutes from the
+  lengths of their runs, the rest wake), the main sleep of every
   (subject, night) by one ``np.lexsort``, and every summary figure of
   :func:`ipsrt.rhythm.sleep_episodes.summary_arrays` as grouped sums
   (``np.bincount`` over subject ids).
@@ -25,6 +28,7 @@ pyActigraphy's SRI on all subjects at once.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import numpy as np
@@ -32,11 +36,10 @@ import numpy.typing as npt
 
 from ipsrt.rhythm import nonparametric as npm
 from ipsrt.rhythm import sleep_episodes as core
+from ipsrt.rhythm.ck_codes import Int8Array, ck_codes_joined, codes_to_states
 from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray
 from ipsrt.rhythm.masda import masda_array
-from ipsrt.rhythm.sleep_scoring import CK_SETTINGS, MEAN_DIVISOR, window_dot
 from ipsrt.rhythm.sleep_timing import DEFAULT_MAX_GAP_MINUTES, DEFAULT_MIN_BOUT_MINUTES
-from ipsrt.rhythm.webster import webster_rescore
 from ipsrt.timeutil import MINUTES_PER_DAY
 
 __all__ = ["add_sleep", "cole_kripke_many", "nights_many", "summary_many"]
@@ -48,23 +51,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 def cole_kripke_many(a: FloatArray) -> FloatArray:
     """Default Cole-Kripke ("mean", rescored) of every row of 1-min totals *a* (S, n)."""
-    return _cole_kripke_joined(a)[:, : a.shape[1]]
-
-
-def _cole_kripke_joined(a: FloatArray) -> FloatArray:
-    """:func:`cole_kripke_many` as (S, n + 1), the last column NaN (the rows joined)."""
-    st = CK_SETTINGS["mean"]
-    d = window_dot(a / MEAN_DIVISOR, st.weights, 4, 2)
-    d *= st.scale  # st.scale * d, in place
-    s, n = a.shape
-    joined = np.empty((s, n + 1))
-    joined[:, n] = np.nan
-    score = joined[:, :n]
-    np.less(d, 1.0, out=score)
-    score[np.isnan(d)] = np.nan
-    out = webster_rescore(joined.reshape(-1)).reshape(s, n + 1)
-    out[:, :n][np.isnan(a)] = np.nan
-    return out
+    return codes_to_states(ck_codes_joined(a)[:, : a.shape[1]])
 
 
 def add_sleep(
@@ -81,15 +68,17 @@ def add_sleep(
     if prm.compat is not None:
         _add_masda_sri(x, epoch_s, rows)
         return
-    joined = _cole_kripke_joined(x)
+    code = ck_codes_joined(x)
     s, n = x.shape
-    states = joined[:, :n]
-    nan = np.isnan(states)
-    valid = (n - np.count_nonzero(nan, axis=1)) * 60 / DAY_S
+    states = code[:, :n]
+    nan = states < 0
+    valid = (n - _row_counts(nan)) * 60 / DAY_S
     m = max(n - 1440, 0)
-    pairs = m - np.count_nonzero(nan[:, :m] | nan[:, 1440:], axis=1)
-    same = np.count_nonzero(states[:, :m] == states[:, 1440:], axis=1)  # NaN == x is False
-    summ = summary_many(_nights_joined(joined, utc0, off), s) if with_summary else None
+    one, two = nan[:, :m], nan[:, 1440:]
+    pairs = m - _row_counts(one | two)
+    # equal codes of two valid epochs (both missing: equal codes, not a pair)
+    same = _row_counts(states[:, :m] == states[:, 1440:]) - _row_counts(one & two)
+    summ = summary_many(_nights_joined(code, utc0, off), s) if with_summary else None
     for i, r in enumerate(rows):
         why = r["_reasons"]
         r["sleep_source"] = "cole_kripke"
@@ -106,6 +95,11 @@ def add_sleep(
             r.update(summ[i])
             if note:
                 why["sleep_summary"] = str(note)
+
+
+def _row_counts(mask: BoolArray) -> IntArray:
+    """True values per row of the 2-D *mask*."""
+    return np.array([np.count_nonzero(row) for row in mask], dtype=np.int64)
 
 
 def _add_masda_sri(x: FloatArray, epoch_s: int, rows: list[dict[str, Any]]) -> None:
@@ -145,37 +139,45 @@ def nights_many(states: FloatArray, utc0: int, off: int) -> dict[str, np.ndarray
     Returns columns sorted by (subject, night), with ``subject``.
     """
     s, n = states.shape
-    joined = np.full((s, n + 1), np.nan)
-    joined[:, :n] = states
-    return _nights_joined(joined, utc0, off)
+    code = np.full((s, n + 1), -1, dtype=np.int8)
+    code[:, :n] = (states == 1.0).view(np.int8) - np.isnan(states).view(np.int8)
+    return _nights_joined(code, utc0, off)
 
 
-def _nights_joined(joined: FloatArray, utc0: int, off: int) -> dict[str, np.ndarray]:
-    """:func:`nights_many` of the states *joined* (S, n + 1), the last column NaN."""
-    width = joined.shape[1]
-    a = joined.reshape(-1)
-    is_sleep = a == 1.0
-    edges = np.diff(is_sleep.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    all_starts = np.flatnonzero(edges == 1)
-    all_ends = np.flatnonzero(edges == -1)
-    keep = (all_ends - all_starts) >= max(DEFAULT_MIN_BOUT_MINUTES, 1.0)
-    starts, ends = all_starts[keep], all_ends[keep]
+def _nights_joined(code: Int8Array, utc0: int, off: int) -> dict[str, np.ndarray]:
+    """:func:`nights_many` of the state codes *code* (S, n + 1), the last column -1.
+
+    Codes: 1 sleep, -1 missing, anything else wake.
+    """
+    width = code.shape[1]
+    c = code.reshape(-1)
+    # runs of equal codes; the last run is missing (the joined column)
+    run_start = np.concatenate(([0], np.flatnonzero(c[1:] != c[:-1]) + 1))
+    run_len = np.empty_like(run_start)
+    run_len[:-1] = run_start[1:] - run_start[:-1]
+    run_len[-1] = c.size - run_start[-1]
+    run_val = c[run_start]
+    sleep_runs = np.flatnonzero(run_val == 1)
+    kept = sleep_runs[run_len[sleep_runs] >= max(DEFAULT_MIN_BOUT_MINUTES, 1.0)]
+    starts = run_start[kept]
+    ends = starts + run_len[kept]
     subj = starts // width
     first = np.ones(starts.size, dtype=bool)
     first[1:] = ((starts[1:] - ends[:-1]) > DEFAULT_MAX_GAP_MINUTES) | (subj[1:] != subj[:-1])
-    ep_start = starts[first]
-    last = np.concatenate((np.flatnonzero(first)[1:] - 1, [starts.size - 1])).astype(np.int64)
-    ep_end = ends[last] if starts.size else ends
+    heads = np.flatnonzero(first)
+    last = np.empty(heads.size, dtype=np.int64)
+    last[:-1] = heads[1:] - 1
+    last[-1:] = kept.size - 1
+    # an episode is the runs from its first sleep run to the run after its last
+    r0, r1 = kept[heads], kept[last] + 1
+    ep_start, ep_end = run_start[r0], run_start[r1]
     sid = ep_start // width
-    # an episode starts and ends on runs of sleep: its sleep is the length of
-    # the runs inside; missing epochs by position, the rest is wake
-    run_cum = np.concatenate(([0], np.cumsum(all_ends - all_starts)))
-    sleep_n = (
-        run_cum[np.searchsorted(all_starts, ep_end)]
-        - run_cum[np.searchsorted(all_starts, ep_start)]
-    )
-    missing_at = np.flatnonzero(np.isnan(a))
-    missing_n = np.searchsorted(missing_at, ep_end) - np.searchsorted(missing_at, ep_start)
+    # sleep and missing epochs before each run: an episode's are the differences
+    before = np.zeros((2, run_start.size + 1), dtype=np.int64)
+    np.cumsum(np.where(run_val == 1, run_len, 0), out=before[0, 1:])
+    np.cumsum(np.where(run_val == -1, run_len, 0), out=before[1, 1:])
+    sleep_n = before[0, r1] - before[0, r0]
+    missing_n = before[1, r1] - before[1, r0]
     sleep_min = sleep_n * 1.0
     missing_min = missing_n * 1.0
     waso_min = (ep_end - ep_start - sleep_n - missing_n) * 1.0
@@ -193,14 +195,15 @@ def _nights_joined(joined: FloatArray, utc0: int, off: int) -> dict[str, np.ndar
     n_ep = np.bincount(group)
     total_sleep = np.bincount(group, weights=sleep_min[order])
     mon, moff = onset[main], offset[main]
-    mid = mon + (moff - mon) // 2
-    offs = np.full(main.size, off, dtype=np.int64)
+    k = main.size
+    at = np.concatenate((mon, moff, mon + (moff - mon) // 2))
+    local = core._local_minutes(at, np.full(at.size, off, dtype=np.int64))
     return {
         "subject": sid[main],
         "night": night[main],
-        "onset_local": core._local_minutes(mon, offs),
-        "offset_local": core._local_minutes(moff, offs),
-        "midpoint_local": core._local_minutes(mid, offs),
+        "onset_local": local[:k],
+        "offset_local": local[k : 2 * k],
+        "midpoint_local": local[2 * k :],
         "duration_min": duration[main],
         "sleep_min": sleep_min[main],
         "waso_min": waso_min[main],
@@ -211,15 +214,13 @@ def _nights_joined(joined: FloatArray, utc0: int, off: int) -> dict[str, np.ndar
 
 
 def _circ(
-    g: IntArray, values: FloatArray, s: int, mask: BoolArray | None = None
+    bins: IntArray, values: FloatArray, nbins: int
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per group: circular mean and SD (as :func:`core.circ_mean`/``circ_sd``) and count."""
-    if mask is not None:
-        g, values = g[mask], values[mask]
+    """Per bin: circular mean and SD (as :func:`core.circ_mean`/``circ_sd``) and count."""
     theta = values * (_TWO_PI / MINUTES_PER_DAY)
-    sn = np.bincount(g, weights=np.sin(theta), minlength=s)
-    cs = np.bincount(g, weights=np.cos(theta), minlength=s)
-    cnt = np.bincount(g, minlength=s).astype(np.float64)
+    sn = np.bincount(bins, weights=np.sin(theta), minlength=nbins)
+    cs = np.bincount(bins, weights=np.cos(theta), minlength=nbins)
+    cnt = np.bincount(bins, minlength=nbins).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         res = np.arctan2(sn, cs)
         mean = (res * (MINUTES_PER_DAY / _TWO_PI)) % MINUTES_PER_DAY
@@ -231,70 +232,73 @@ def _circ(
     return mean, sd, cnt
 
 
+_SUMMARY_KEYS = (
+    "nights",
+    *(f"sleep_{k}_{m}" for k in ("onset", "offset", "midpoint") for m in ("mean", "sd")),
+    "sleep_duration_mean",
+    "sleep_duration_sd",
+    "total_sleep_mean",
+    "waso_mean",
+    "msw",
+    "msf",
+    "msf_sc",
+    "social_jetlag",
+    "social_jetlag_signed",
+    "cpd",
+)
+
+
 def summary_many(t: dict[str, np.ndarray], s: int) -> list[dict[str, Any]]:
     """:func:`ipsrt.rhythm.sleep_episodes.summary_arrays` of every subject (default options)."""
     g = t["subject"]
     night, mid, dur = t["night"], t["midpoint_local"], t["duration_min"]
     cnt = np.bincount(g, minlength=s)
     nan = np.nan
+    free = core.free_mask(night, (5, 6), ())
+    # five groups of bins, each summed in the order of the nights: onset,
+    # offset, midpoint, midpoint of work nights, of free nights
+    bins = np.concatenate((g, g + s, g + 2 * s, g + (3 + free) * s))
+    circ = _circ(bins, np.concatenate((t["onset_local"], t["offset_local"], mid, mid)), 5 * s)
+    cmean, csd = circ[0].reshape(5, s), np.where(cnt >= 2, circ[1].reshape(5, s), nan)
     cols: dict[str, FloatArray] = {"nights": cnt.astype(np.float64)}
-    for key in ("onset", "offset", "midpoint"):
-        m, sd, _ = _circ(g, t[f"{key}_local"], s)
-        cols[f"sleep_{key}_mean"] = m
-        cols[f"sleep_{key}_sd"] = np.where(cnt >= 2, sd, nan)
+    for j, key in enumerate(("onset", "offset", "midpoint")):
+        cols[f"sleep_{key}_mean"] = cmean[j]
+        cols[f"sleep_{key}_sd"] = csd[j]
+    sums = np.bincount(
+        bins, weights=np.concatenate((dur, t["sleep_min"], t["waso_min"], dur)), minlength=5 * s
+    ).reshape(5, s)
+    n_free = circ[2][4 * s :]
     with np.errstate(invalid="ignore", divide="ignore"):
-        dmean = np.bincount(g, weights=dur, minlength=s) / cnt
+        dmean = sums[0] / cnt
         dev = dur - dmean[g]
         dsd = np.sqrt(np.bincount(g, weights=dev * dev, minlength=s) / (cnt - 1))
         cols["sleep_duration_mean"] = dmean
         cols["sleep_duration_sd"] = np.where(cnt >= 2, dsd, nan)
-        cols["total_sleep_mean"] = np.bincount(g, weights=t["sleep_min"], minlength=s) / cnt
-        cols["waso_mean"] = np.bincount(g, weights=t["waso_min"], minlength=s) / cnt
-    free = core.free_mask(night, (5, 6), ())
-    n_free = np.bincount(g, weights=free, minlength=s)
+        cols["total_sleep_mean"] = sums[1] / cnt
+        cols["waso_mean"] = sums[2] / cnt
+        sd_w = sums[3] / (cnt - n_free)
+        sd_f = sums[4] / n_free
     both = (n_free > 0) & (n_free < cnt)
-    msw = _circ(g, mid, s, ~free)[0]
-    msf = _circ(g, mid, s, free)[0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd_w = np.bincount(g[~free], weights=dur[~free], minlength=s) / (cnt - n_free)
-        sd_f = np.bincount(g[free], weights=dur[free], minlength=s) / n_free
+    msw, msf = cmean[3], cmean[4]
     sd_week = (5 * sd_w + 2 * sd_f) / 7
     msf_sc = np.where(sd_f > sd_w, msf - (sd_f - sd_week) / 2, msf) % MINUTES_PER_DAY
     signed = core.wrap(msf - msw)
-    for key, v in (
-        ("msw", msw),
-        ("msf", msf),
-        ("msf_sc", msf_sc),
-        ("social_jetlag", np.abs(signed)),
-        ("social_jetlag_signed", signed),
-    ):
-        cols[key] = np.where(both, v, nan)
+    mctq = np.where(both, np.stack((msw, msf, msf_sc, np.abs(signed), signed)), nan)
+    for j, key in enumerate(("msw", "msf", "msf_sc", "social_jetlag", "social_jetlag_signed")):
+        cols[key] = mctq[j]
     cols["cpd"] = _cpd(g, night, mid, cols["msf_sc"], cnt, s)
-    keys = [
-        "nights",
-        *(f"sleep_{k}_{m}" for k in ("onset", "offset", "midpoint") for m in ("mean", "sd")),
-        "sleep_duration_mean",
-        "sleep_duration_sd",
-        "total_sleep_mean",
-        "waso_mean",
-        "msw",
-        "msf",
-        "msf_sc",
-        "social_jetlag",
-        "social_jetlag_signed",
-        "cpd",
-    ]
+    table = [cols[k].tolist() for k in _SUMMARY_KEYS]
     out: list[dict[str, Any]] = []
-    for i in range(s):
-        d: dict[str, Any] = {k: float(cols[k][i]) for k in keys}
+    for n_i, row in zip(cnt.tolist(), zip(*table, strict=True), strict=True):
+        d: dict[str, Any] = dict(zip(_SUMMARY_KEYS, row, strict=True))
         reasons: list[str] = []
-        if cnt[i] == 0:
+        if n_i == 0:
             reasons.append("all: no night with a sleep episode")
-        elif cnt[i] < 2:
+        elif n_i < 2:
             reasons.append("sleep_*_sd: fewer than 2 nights")
-        if cnt[i] and not np.isfinite(d["social_jetlag"]):
+        if n_i and not math.isfinite(d["social_jetlag"]):
             reasons.append("msw/msf/msf_sc/social_jetlag: need at least 1 work and 1 free night")
-        if cnt[i] and not np.isfinite(d["cpd"]):
+        if n_i and not math.isfinite(d["cpd"]):
             reasons.append("cpd: needs 2 consecutive nights and a finite reference")
         d["sleep_reason"] = "; ".join(reasons)
         out.append(d)

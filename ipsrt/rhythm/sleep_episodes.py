@@ -218,7 +218,13 @@ def free_mask(
     """True for each night (day number) whose next day is a free day."""
     after = night + 1
     weekday = (after + 3) % 7  # 1970-01-01 was a Thursday (weekday 3)
-    free = np.isin(weekday, list(free_weekdays))
+    days = list(free_weekdays)
+    if weekday.dtype.kind == "i" and all(type(d) is int and 0 <= d < 7 for d in days):
+        table = np.zeros(7, dtype=bool)  # np.isin by a look-up table
+        table[days] = True
+        free = table[weekday]
+    else:
+        free = np.isin(weekday, days)
     if free_dates:
         holidays = [(d - EPOCH_DATE).days for d in free_dates]
         free |= np.isin(after, holidays)

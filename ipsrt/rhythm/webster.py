@@ -13,10 +13,11 @@ import numpy.typing as npt
 
 from ipsrt.errors import InvalidInputError
 
-__all__ = ["Compat", "webster_rescore"]
+__all__ = ["Compat", "rescore_positions", "webster_rescore"]
 
 Compat = Literal["pyactigraphy"] | None
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 def _check_compat(compat: str | None) -> bool:
@@ -34,7 +35,9 @@ def _runs(code: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int64], ...]:
     starts = np.empty(change.size + 1, dtype=np.int64)
     starts[0] = 0
     starts[1:] = change + 1
-    lengths = np.diff(starts, append=n)
+    lengths = np.empty_like(starts)
+    lengths[:-1] = starts[1:] - starts[:-1]
+    lengths[-1] = n - starts[-1]
     return starts, lengths, code[starts].astype(np.int64)
 
 
@@ -91,14 +94,27 @@ def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArr
     >>> webster_rescore([0, 0, 0, 0, 1, 1, 1]).tolist()
     [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0]
     """
-    is_compat = _check_compat(compat)
+    _check_compat(compat)
     s = np.asarray(scores, dtype=np.float64).copy()
-    n = s.size
-    if n == 0:
+    if s.size == 0:
         return s
-    missing = np.isnan(s)
     sleep = s == 1
-    code = sleep.view(np.int8) - missing.view(np.int8)  # 1 sleep, 0 wake, -1 missing
+    code = sleep.view(np.int8) - np.isnan(s).view(np.int8)  # 1 sleep, 0 wake, -1 missing
+    idx = rescore_positions(code, compat=compat)
+    s[idx[sleep[idx]]] = 0.0
+    return s
+
+
+def rescore_positions(code: npt.NDArray[np.int8], *, compat: Compat = None) -> IntArray:
+    """The epochs that Webster's rules turn to wake, of 1-D state codes *code*.
+
+    *code*: 1 sleep, 0 wake, -1 missing. The sleep epochs among the positions
+    returned (which may repeat, and include wake ones) are what
+    :func:`webster_rescore` sets to 0; see there for the rules.
+    """
+    is_compat = _check_compat(compat)
+    if code.size == 0:
+        return np.zeros(0, dtype=np.int64)
     starts, lengths, vals = _runs(code)
     prev_val = np.concatenate(([-2], vals[:-1]))
     prev_len = np.concatenate(([0], lengths[:-1]))
@@ -111,26 +127,27 @@ def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArr
         rescore_len = np.where(cond, np.maximum(rescore_len, n_sleep), rescore_len)
     # Every rule marks stretches [begin, end) to turn to wake (short: at most
     # 4 min after a run of wake, 10 min between two); their epochs are listed
-    # directly, overlaps included, and the sleep epochs among them set to 0.
+    # directly, overlaps included.
     hit = rescore_len > 0
     begins = [starts[hit]]
     ends = [starts[hit] + np.minimum(rescore_len[hit], lengths[hit])]
-    missing_at = np.flatnonzero(missing)
+    # missing runs up to each run: a stretch between two wake runs holds a
+    # missing epoch when one of the runs between them is missing
+    missing_runs = np.cumsum(vals == -1)
     for max_sleep, wake_around in _SURROUNDED_RULES:
         long_wake = np.flatnonzero((vals == 0) & (lengths >= wake_around))
         gap_start = starts[long_wake[:-1]] + lengths[long_wake[:-1]]
         gap_end = starts[long_wake[1:]]
         ok = (gap_end - gap_start) <= max_sleep
         if not is_compat:
-            ok &= np.searchsorted(missing_at, gap_end) == np.searchsorted(missing_at, gap_start)
+            ok &= missing_runs[long_wake[1:]] == missing_runs[long_wake[:-1]]
         begins.append(gap_start[ok])
         ends.append(gap_end[ok])
     b = np.concatenate(begins)
     width = np.concatenate(ends) - b
     use = width > 0
     b, width = b[use], width[use]
-    if b.size:
-        first = np.cumsum(width) - width  # where each stretch starts in the list
-        idx = np.arange(int(first[-1] + width[-1])) + np.repeat(b - first, width)
-        s[idx[sleep[idx]]] = 0.0
-    return s
+    if not b.size:
+        return b
+    first = np.cumsum(width) - width  # where each stretch starts in the list
+    return np.arange(int(first[-1] + width[-1])) + np.repeat(b - first, width)
