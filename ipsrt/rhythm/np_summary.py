@@ -4,8 +4,7 @@ The figures and their formulas are those of :mod:`ipsrt.rhythm.nonparametric`;
 this module computes them together. A recording with one UTC offset (and
 every compat-mode recording) goes through one :class:`ipsrt.rhythm.grid.DayGrid`:
 every bin size, the hourly bins, the average day and the 7-day blocks come
-from that one matrix (whole days without a gap: from the per-level totals of
-:mod:`ipsrt.rhythm.whole_days`). A recording across a DST change is binned per segment,
+from that one matrix. A recording across a DST change is binned per segment,
 once per bin size (:func:`ipsrt.rhythm.epochs.bin_clock`).
 """
 
@@ -28,7 +27,6 @@ from ipsrt.rhythm.nonparametric import (
     _lmx_profile,
     _ra,
 )
-from ipsrt.rhythm.whole_days import whole_day_levels
 
 __all__ = ["summary"]
 
@@ -136,19 +134,10 @@ def _grid_figures(
     main = _bin_epochs(prm, q.epoch_s, prm.bin_minutes)
     assert main is not None
     sizes = [k for k in ks if k is not None]
-    whole = g.first == 0 and g.values.size == g.n and not bool(np.isnan(g.values).any())
-    if whole:
-        # whole days without a gap: per-level totals (same figures, less work)
-        wd = whole_day_levels(g.values[None], [*sizes, main], prm.ddof)
-        hourly = wd.binned[main][0]
-        lv = grid.Levels(hourly, (main,), np.zeros(1, dtype=np.int64), np.array([hourly.shape[1]]))
-        all_sizes, is_all, iv_all = wd.sizes, wd.stats.is_[0], wd.stats.iv[0]
-    else:
-        lv = grid.levels(g, [*sizes, main])
-        is_all, iv_all = grid.level_stats(lv, prm.ddof, prm.compat is not None)
-        all_sizes = lv.sizes
+    lv = grid.levels(g, [*sizes, main])
+    is_all, iv_all = grid.level_stats(lv, prm.ddof, prm.compat is not None)
     for k in sizes:
-        i = all_sizes.index(k)
+        i = lv.sizes.index(k)
         ism.append(float(is_all[i]))
         ivm.append(float(iv_all[i]))
     return grid.binned(g, lv, main), lambda lo, hi: grid.profile(g, lo, hi)
