@@ -34,8 +34,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from ipsrt.rhythm.ck_core import CK_SETTINGS, MEAN_DIVISOR, window_dot
 from ipsrt.rhythm.epochs import FloatArray, IntArray
-from ipsrt.rhythm.sleep_scoring import CK_SETTINGS, MEAN_DIVISOR, window_dot
 from ipsrt.rhythm.webster import rescore_positions
 
 __all__ = ["Int8Array", "ck_codes_joined", "codes_to_states"]

@@ -34,6 +34,10 @@ def _same_as_per_recording(x: np.ndarray) -> None:
     assert (code[:, -1] == -1).all()
     assert np.array_equal(codes_to_states(code)[:, : x.shape[1]], got, equal_nan=True)
     for i in range(x.shape[0]):
+        # the per-recording arithmetic (window_dot, then Webster's rules)
+        ref = webster_rescore(cole_kripke_minutes(x[i], rescoring=False))
+        ref[np.isnan(x[i])] = np.nan
+        assert np.array_equal(got[i], ref, equal_nan=True), i
         assert np.array_equal(got[i], cole_kripke_minutes(x[i]), equal_nan=True), i
 
 
