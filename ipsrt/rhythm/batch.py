@@ -110,10 +110,10 @@ def panel_many(
     # so that the working arrays stay in cache and memory stays bounded.
     per_subject = x.shape[1] * 8 * 4
     step = max(1, CHUNK_BYTES // per_subject)
-    work = [np.empty(0)]  # reused by every chunk
+    ws = grid.Workspace()  # the large temporaries, reused by every chunk
     for a in range(0, x.shape[0], step):
         xc = x[a : a + step]
-        part = _figures(xc, epoch_s, prm, blocks, work)
+        part = _figures(xc, epoch_s, prm, blocks, ws)
         batch_sleep.add_sleep(xc, epoch_s, prm, part, utc0, off, zi, sleep_summary)
         rows.extend(part)
     for r in rows:
@@ -209,13 +209,12 @@ def _days(x: FloatArray, per_day: int, fill: float) -> FloatArray:
 
 
 def _figures(
-    x: FloatArray, epoch_s: int, prm: npm.Params, blocks: bool, work: list[FloatArray]
+    x: FloatArray, epoch_s: int, prm: npm.Params, blocks: bool, ws: grid.Workspace
 ) -> list[dict[str, Any]]:
     """Every non-parametric figure and the cosinor, one dict per subject.
 
-    ``work[0]``: a float64 buffer the caller keeps from chunk to chunk
-    (replaced by a larger one here when needed) for
-    :func:`ipsrt.rhythm.whole_days.whole_day_levels`.
+    *ws*: the caller's workspace, kept from chunk to chunk (see
+    :class:`ipsrt.rhythm.grid.Workspace`).
     """
     s, n = x.shape
     per_day = DAY_S // epoch_s
@@ -237,17 +236,16 @@ def _figures(
     sums: FloatArray | None = None
     if nan_free:
         need = whole_days.workspace_size([*sizes, main], per_day, s, qg.shape[1])
-        if work[0].size < need:
-            work[0] = np.empty(need)
-        wd = whole_days.whole_day_levels(qg, [*sizes, main], prm.ddof, work[0][:need])
+        work = ws.array("whole_days", (need,))
+        wd = whole_days.whole_day_levels(qg, [*sizes, main], prm.ddof, work)
         ks, st, hourly = wd.sizes, wd.stats, wd.binned[main]
         sums, cnt = wd.profile, np.full(wd.profile.shape, qg.shape[1], dtype=np.int64)
     else:
         if compat:
-            lv = grid.levels_array(_days(q, per_day, 0.0), [*sizes, main], n)
+            lv = grid.levels_array(_days(q, per_day, 0.0), [*sizes, main], n, ws)
         else:
-            lv = grid.levels_array(qg, [*sizes, main])
-        st, sum_col, cnt_col = grid.level_stats_columns(lv, prm.ddof, compat)
+            lv = grid.levels_array(qg, [*sizes, main], ws=ws)
+        st, sum_col, cnt_col = grid.level_stats_columns(lv, prm.ddof, compat, ws=ws)
         ks, hourly = lv.sizes, lv.level(main)
         if lv.sizes[0] == 1:
             # the bins of size 1 are the epochs, NaN outside the recording in

@@ -47,6 +47,7 @@ __all__ = [
     "DayGrid",
     "LevelStats",
     "Levels",
+    "Workspace",
     "binned",
     "build",
     "level_stats",
@@ -58,6 +59,32 @@ __all__ = [
 ]
 
 BoolArray = npt.NDArray[np.bool_]
+
+
+class Workspace:
+    """Scratch arrays kept from one call to the next, by name (grown when too small).
+
+    A caller that runs the same computation on batch after batch passes one
+    workspace to every call, so that the large temporaries are written into
+    memory already mapped instead of being mapped (and faulted in) afresh
+    each time. What a function returns may be a view of the workspace: it is
+    valid until the next call that uses the same workspace.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, FloatArray] = {}
+
+    def array(self, name: str, shape: tuple[int, ...]) -> FloatArray:
+        """An uninitialised float64 array of *shape* in the buffer called *name*."""
+        size = int(np.prod(shape))
+        buf = self._buffers.get(name)
+        if buf is None or buf.size < size:
+            buf = self._buffers[name] = np.empty(size)
+        return buf[:size].reshape(shape)
+
+
+def _scratch(ws: Workspace | None, name: str, shape: tuple[int, ...]) -> FloatArray:
+    return np.empty(shape) if ws is None else ws.array(name, shape)
 
 
 @dataclass(frozen=True)
@@ -128,11 +155,17 @@ def levels(g: DayGrid, sizes: list[int]) -> Levels:
     return levels_array(g.values, sizes, g.n if g.start_from_first else None)
 
 
-def levels_array(values: FloatArray, sizes: list[int], compat_n: int | None = None) -> Levels:
+def levels_array(
+    values: FloatArray,
+    sizes: list[int],
+    compat_n: int | None = None,
+    ws: Workspace | None = None,
+) -> Levels:
     """:func:`levels` of a ``(..., R, M)`` array of days (leading axes: e.g. subjects).
 
     *compat_n*: the number of epochs of a compat-layout grid (rows from the
     first epoch), whose bins after the one holding the last epoch are NaN.
+    *ws*: the matrix is written into its buffer ``"levels"``.
     """
     ks = sorted(set(sizes))
     lead, (rows, per_day) = values.shape[:-2], values.shape[-2:]
@@ -149,7 +182,8 @@ def levels_array(values: FloatArray, sizes: list[int], compat_n: int | None = No
                 dest += src[..., j::r]
             done[k] = dest
         flats.append(done[k].reshape(*lead, rows, -1))
-    out = np.concatenate(flats, axis=-1) if len(flats) > 1 else flats[0].copy()
+    out = _scratch(ws, "levels", (*lead, rows, int(bins.sum())))
+    np.concatenate(flats, axis=-1, out=out)
     if compat_n is not None:
         # pandas makes no bin after the one holding the last epoch
         for k, o, nb in zip(ks, offsets.tolist(), bins.tolist(), strict=True):
@@ -216,77 +250,62 @@ def level_stats_full(lv: Levels, ddof: int, compat: bool) -> LevelStats:
 
 
 def level_stats_columns(
-    lv: Levels, ddof: int, compat: bool, *, nan_free: bool = False
+    lv: Levels, ddof: int, compat: bool, *, nan_free: bool = False, ws: Workspace | None = None
 ) -> tuple[LevelStats, FloatArray, FloatArray]:
     """:func:`level_stats_full`, plus the sum and the number of valid bins of every column.
 
     Both ``(..., C)``, over the rows (days): for the level of size 1 they are
     the time-of-day profile of the epochs. *nan_free*: the caller knows that
-    ``lv.matrix`` holds no NaN (it is not searched).
+    ``lv.matrix`` holds no NaN (it is not searched). *ws*: where the two
+    temporaries of the matrix's size go (buffers ``"zeroed"``, ``"diffs"``).
     """
     B = lv.matrix
     rows = B.shape[-2]
-    nan = np.zeros((), dtype=bool) if nan_free else np.isnan(B)
-    any_nan = bool(nan.any())
-    Bz = np.where(nan, 0.0, B) if any_nan else B
-    cnt_col = _valid_per_column(nan if any_nan else B, rows, any_nan)
-    if not any_nan and bool((lv.bins >= 2).all()):
+    nan = None if nan_free else np.isnan(B)
+    if nan is None or not nan.any():
         sum_col = B.sum(axis=-2)
-        return _stats_without_gaps(lv, ddof, sum_col), sum_col, cnt_col
-    sum_col = Bz.sum(axis=-2)
+        cnt_col = np.full(sum_col.shape, rows, dtype=np.float64)
+        if bool((lv.bins >= 2).all()):
+            return _stats_without_gaps(lv, ddof, sum_col), sum_col, cnt_col
+        nan = np.zeros(B.shape, dtype=bool)  # a level of one bin per row: below
+    # Missing bins count as 0 in the sums (Bz) and are left out of every
+    # count; the sums of squares about the mean come from sum x^2 - mean *
+    # sum x over the valid bins, the successive differences from the pairs
+    # of valid bins, so only two arrays of the matrix's size are made.
+    Bz = _scratch(ws, "zeroed", B.shape)
+    np.copyto(Bz, B)
+    Bz[nan] = 0.0
     offs, nbin = lv.offsets, lv.bins
+    cnt_col = _valid_per_column(nan, rows, True)
+    sum_col = Bz.sum(axis=-2)
     n = _segment_sums(cnt_col, offs, nbin)
     tot = _segment_sums(sum_col, offs, nbin)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = tot / n
-        mean_col = np.repeat(mean, nbin, axis=-1)
-        if any_nan:
-            dev = Bz - mean_col[..., None, :]
-            dev *= dev
-            dev[nan] = 0.0
-            ss = _segment_sums(dev.sum(axis=-2), offs, nbin)
-        else:
-            # no missing bin: sum x^2 - mean * sum x, and the successive
-            # differences from sum x_c^2 + sum x_{c+1}^2 - 2 sum x_c x_{c+1}
-            # (exact for whole-number counts), one pass each
-            sq_col = np.einsum("...rc,...rc->...c", B, B)
-            ss = _segment_sums(sq_col, offs, nbin) - mean * tot
-        # profile per time of day (without a NaN bin, every column has data)
-        if any_nan:
-            has = cnt_col > 0
-            prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
-            p = _segment_sums(has.astype(np.float64), offs, nbin)
-        else:
-            prof = sum_col / cnt_col
-            p = np.broadcast_to(nbin.astype(np.float64), n.shape).copy()
+        ss = _segment_sums(np.einsum("...rc,...rc->...c", Bz, Bz), offs, nbin) - mean * tot
+        has = cnt_col > 0
+        prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
+        p = _segment_sums(has.astype(np.float64), offs, nbin)
         if compat:
-            pmean = _segment_sums(prof, offs, nbin) / p
-            pd_ = prof - np.repeat(pmean, nbin, axis=-1)
-        else:
-            pd_ = prof - mean_col
-        if any_nan:
+            # pyActigraphy: the profile about its own mean, every time of day alike
+            pd_ = prof - np.repeat(_segment_sums(prof, offs, nbin) / p, nbin, axis=-1)
             pd_[~has] = 0.0
-        if compat:
             num = _segment_sums(pd_ * pd_, offs, nbin) / (p - ddof)
         else:
+            pd_ = prof - np.repeat(mean, nbin, axis=-1)
+            pd_[~has] = 0.0
             w = cnt_col * np.repeat(p / n, nbin, axis=-1)
             num = _segment_sums(w * pd_ * pd_, offs, nbin) / (p - ddof)
         var = ss / (n - ddof)
         is_ = num / var
-        # successive differences: inside rows, then across row ends
-        if any_nan:
-            D = B[..., 1:] - B[..., :-1]
-            dnan = np.isnan(D)
-            D = np.where(dnan, 0.0, D)
-            D *= D
-            d2 = D.sum(axis=-2)
-            dn = _valid_per_column(dnan, rows, any_nan)
-        else:
-            cross = np.einsum("...rc,...rc->...c", B[..., 1:], B[..., :-1])
-            d2 = sq_col[..., 1:] + sq_col[..., :-1] - 2.0 * cross
-            dn = np.full(d2.shape, rows, dtype=np.float64)
-        sq = _within(d2, offs, nbin)
-        pairs = _within(dn, offs, nbin)
+        # successive differences: pairs of valid bins inside rows, then
+        # across row ends
+        pair_nan = nan[..., 1:] | nan[..., :-1]
+        D = _scratch(ws, "diffs", pair_nan.shape)
+        np.subtract(Bz[..., 1:], Bz[..., :-1], out=D)
+        D[pair_nan] = 0.0
+        sq = _within(np.einsum("...rc,...rc->...c", D, D), offs, nbin)
+        pairs = _within(_valid_per_column(pair_nan, rows, True), offs, nbin)
         if rows > 1:
             ends = offs + nbin - 1
             E = B[..., 1:, offs] - B[..., :-1, ends]
@@ -356,7 +375,10 @@ def _stats_without_gaps(lv: Levels, ddof: int, sum_col: FloatArray) -> LevelStat
 def _valid_per_column(nan: npt.NDArray[np.generic], rows: int, any_nan: bool) -> FloatArray:
     """Valid cells per column of the (..., rows, C) mask *nan* (any array of that shape if none)."""
     if any_nan:
-        return np.asarray(rows - nan.sum(axis=-2), dtype=np.float64)
+        # count in the narrowest integer that holds *rows* (bool sums run in int64)
+        acc = np.uint8 if rows < 2**8 else np.uint16 if rows < 2**16 else np.int64
+        missing = np.add.reduce(nan.view(np.uint8), axis=-2, dtype=acc)
+        return rows - missing.astype(np.float64)
     shape = (*nan.shape[:-2], nan.shape[-1])
     return np.full(shape, rows, dtype=np.float64)
 

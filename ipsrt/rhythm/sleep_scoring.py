@@ -227,7 +227,7 @@ def _ck_array(
         d = setting.scale * _window_dot(a, (*setting.weights, 0.0, 0.0), 4, 4)
         d = _pyact_ties(a, d, setting, threshold)
         score = (d < threshold).astype(np.float64)  # NaN compares False: wake
-    elif rescoring and setting == CK_SETTINGS["mean"] and divisor == MEAN_DIVISOR and threshold == 1:
+    elif rescoring and (setting, divisor, threshold) == (CK_SETTINGS["mean"], MEAN_DIVISOR, 1):
         # the default: the batch codes, epoch for epoch the arithmetic below
         return codes_to_states(ck_codes_joined(a[None, :])[0, : a.size])
     else:
