@@ -36,6 +36,7 @@ Row layout:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,7 +77,7 @@ class Workspace:
 
     def array(self, name: str, shape: tuple[int, ...]) -> FloatArray:
         """An uninitialised float64 array of *shape* in the buffer called *name*."""
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         buf = self._buffers.get(name)
         if buf is None or buf.size < size:
             buf = self._buffers[name] = np.empty(size)
@@ -283,19 +284,7 @@ def level_stats_columns(
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = tot / n
         ss = _segment_sums(np.einsum("...rc,...rc->...c", Bz, Bz), offs, nbin) - mean * tot
-        has = cnt_col > 0
-        prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
-        p = _segment_sums(has.astype(np.float64), offs, nbin)
-        if compat:
-            # pyActigraphy: the profile about its own mean, every time of day alike
-            pd_ = prof - np.repeat(_segment_sums(prof, offs, nbin) / p, nbin, axis=-1)
-            pd_[~has] = 0.0
-            num = _segment_sums(pd_ * pd_, offs, nbin) / (p - ddof)
-        else:
-            pd_ = prof - np.repeat(mean, nbin, axis=-1)
-            pd_[~has] = 0.0
-            w = cnt_col * np.repeat(p / n, nbin, axis=-1)
-            num = _segment_sums(w * pd_ * pd_, offs, nbin) / (p - ddof)
+        num, p = is_numerator(sum_col, cnt_col, mean, n, offs, nbin, ddof, compat)
         var = ss / (n - ddof)
         is_ = num / var
         # successive differences: pairs of valid bins inside rows, then
@@ -317,6 +306,40 @@ def level_stats_columns(
     is_[bad | (p <= ddof)] = np.nan
     iv[bad | (pairs == 0)] = np.nan
     return LevelStats(is_, iv, n, ss, p, pairs), sum_col, cnt_col
+
+
+def is_numerator(
+    sum_col: FloatArray,
+    cnt_col: FloatArray,
+    mean: FloatArray,
+    n: FloatArray,
+    offs: IntArray,
+    nbin: IntArray,
+    ddof: int,
+    compat: bool,
+) -> tuple[FloatArray, FloatArray]:
+    r"""Numerator of IS per level, and *p*, from the columns' sums and valid counts.
+
+    With the profile :math:`\bar x_h = S_h / n_h` over the *p* times of day
+    with data: :math:`\sum_h w_h (\bar x_h - \bar x)^2 / (p - ddof)`,
+    :math:`w_h = n_h p / n` (default), or :math:`\sum_h (\bar x_h - \bar{\bar x})^2
+    / (p - ddof)` about the profile's own mean (compat). Columns as
+    :func:`level_stats_columns` (``(..., C)``, levels side by side);
+    *mean* and *n* per level. Call under ``np.errstate(invalid="ignore",
+    divide="ignore")``.
+    """
+    has = cnt_col > 0
+    prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
+    p = _segment_sums(has.astype(np.float64), offs, nbin)
+    if compat:
+        # pyActigraphy: the profile about its own mean, every time of day alike
+        pd_ = prof - np.repeat(_segment_sums(prof, offs, nbin) / p, nbin, axis=-1)
+        pd_[~has] = 0.0
+        return _segment_sums(pd_ * pd_, offs, nbin) / (p - ddof), p
+    pd_ = prof - np.repeat(mean, nbin, axis=-1)
+    pd_[~has] = 0.0
+    w = cnt_col * np.repeat(p / n, nbin, axis=-1)
+    return _segment_sums(w * pd_ * pd_, offs, nbin) / (p - ddof), p
 
 
 def _stats_without_gaps(lv: Levels, ddof: int, sum_col: FloatArray) -> LevelStats:
