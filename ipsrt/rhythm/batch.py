@@ -6,7 +6,7 @@ epochs of the day) and
 
 * IS/IV at all 22 bin sizes: :func:`ipsrt.rhythm.grid.levels_array` sums the
   tensor into every bin size by strided slices of the last axis (2 from 1,
-  6 from 3, ...), and :func:`ipsrt.rhythm.grid.level_stats_full` reduces
+  6 from 3, ...), and :func:`ipsrt.rhythm.level_stats.level_stats_full` reduces
   along the day and bin axes for all subjects at once;
 * L5/M10: the average day of every subject (sum and count of valid epochs per
   time of day), made cyclic, and window sums from one cumulative sum along
@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError
-from ipsrt.rhythm import batch_sleep, grid, whole_days
+from ipsrt.rhythm import batch_sleep, grid, level_stats, whole_days
 from ipsrt.rhythm import nonparametric as npm
 from ipsrt.rhythm.cosinor import cosinor_profiles
 from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray, _offsets
@@ -245,8 +245,10 @@ def _figures(
             lv = grid.levels_array(_days(q, per_day, 0.0), [*sizes, main], n, ws)
         else:
             lv = grid.levels_array(qg, [*sizes, main], ws=ws)
-        st, sum_col, cnt_col = grid.level_stats_columns(lv, prm.ddof, compat, ws=ws)
-        ks, hourly = lv.sizes, lv.level(main)
+        # the hourly bins with their NaN (the blocks need them), then the
+        # stats, which may zero the missing bins of the matrix in place
+        ks, hourly = lv.sizes, lv.level(main).copy()
+        st, sum_col, cnt_col = level_stats.level_stats_columns(lv, prm.ddof, compat, overwrite=True)
         if lv.sizes[0] == 1:
             # the bins of size 1 are the epochs, NaN outside the recording in
             # both layouts: their column sums and counts are the average day
@@ -323,7 +325,7 @@ def _figures(
 
 
 def _is_iv(
-    r: dict[str, Any], why: dict[str, str], st: grid.LevelStats, i: int, h: int, ddof: int
+    r: dict[str, Any], why: dict[str, str], st: level_stats.LevelStats, i: int, h: int, ddof: int
 ) -> None:
     """Hourly IS/IV and the reasons of :func:`ipsrt.rhythm.nonparametric._is_core`/_iv_core."""
     n, ss, p, pairs = st.n[i, h], st.ss[i, h], st.p[i, h], st.pairs[i, h]
@@ -445,7 +447,7 @@ def _block_is_iv(
         m = hourly[:, : 7 * nb_h].reshape(s * nb_h, 7, bins_day)
     one = np.array([bins_day], dtype=np.int64)
     lv = grid.Levels(m, (main,), np.zeros(1, dtype=np.int64), one)
-    st = grid.level_stats_columns(lv, prm.ddof, compat, nan_free=nan_free and not compat)[0]
+    st = level_stats.level_stats_columns(lv, prm.ddof, compat, nan_free=nan_free and not compat)[0]
     return {"ISp": st.is_.reshape(s, nb_h), "IVp": st.iv.reshape(s, nb_h)}
 
 

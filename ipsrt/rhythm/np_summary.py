@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ipsrt.rhythm import grid
+from ipsrt.rhythm import grid, level_stats
 from ipsrt.rhythm.epochs import DAY_S, Binned, FloatArray, IntArray, Prepared
 from ipsrt.rhythm.nonparametric import (
     _WEEK_S,
@@ -135,7 +135,7 @@ def _grid_figures(
     assert main is not None
     sizes = [k for k in ks if k is not None]
     lv = grid.levels(g, [*sizes, main])
-    is_all, iv_all = grid.level_stats(lv, prm.ddof, prm.compat is not None)
+    is_all, iv_all = level_stats.level_stats(lv, prm.ddof, prm.compat is not None)
     for k in sizes:
         i = lv.sizes.index(k)
         ism.append(float(is_all[i]))

@@ -1,6 +1,6 @@
 r"""IS and IV at every bin size for recordings of whole days without a gap.
 
-:func:`ipsrt.rhythm.grid.level_stats_columns` works on all bin sizes side
+:func:`ipsrt.rhythm.level_stats.level_stats_columns` works on all bin sizes side
 by side in one (days x bins) matrix, which handles missing bins and both row
 layouts. When every subject of a batch has whole local days and no missing
 epoch (the common case of a clean cohort), the same figures need far less:
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipsrt.rhythm.epochs import FloatArray, IntArray
-from ipsrt.rhythm.grid import LevelStats
+from ipsrt.rhythm.level_stats import LevelStats
 
 __all__ = ["WholeDayLevels", "whole_day_levels"]
 
@@ -117,7 +117,7 @@ def whole_day_levels(
     Returns
     -------
     WholeDayLevels
-        The stats equal :func:`ipsrt.rhythm.grid.level_stats_full` of the
+        The stats equal :func:`ipsrt.rhythm.level_stats.level_stats_full` of the
         same data (to rounding; exactly for whole numbers).
     """
     s, rows, per_day = values.shape

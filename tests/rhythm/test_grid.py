@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ipsrt.rhythm import grid
+from ipsrt.rhythm import grid, level_stats
 from ipsrt.rhythm.masda import _offsets_for_seeds, _runs_of_ones, masda_array
 from tests.helpers.awd import synthetic_counts
 
@@ -54,20 +54,42 @@ def test_level_stats_match_loop_reference(with_nan: bool) -> None:
     if not with_nan:
         g = np.nan_to_num(g, nan=3.0)
     lv = grid.levels_array(g, SIZES)
-    is_all, iv_all = grid.level_stats(lv, 0, False)
+    is_all, iv_all = level_stats.level_stats(lv, 0, False)
     for i, k in enumerate(lv.sizes):
         want_is, want_iv = _ref_is_iv(lv.level(k), 1440 // k)
         assert is_all[i] == pytest.approx(want_is, rel=1e-11), k
         assert iv_all[i] == pytest.approx(want_iv, rel=1e-11), k
 
 
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_scattered_gaps_match_loop_reference(overwrite: bool) -> None:
+    # missing bins next to each other, at the ends of days, a whole missing
+    # day, and fractional values: every case of the sparse corrections
+    rng = np.random.default_rng(12)
+    cohort = rng.gamma(0.8, 60.0, size=(2, 4, 1440))
+    cohort[rng.random(cohort.shape) < 0.02] = np.nan
+    cohort[0, 1, 1430:] = np.nan
+    cohort[0, 2, :7] = np.nan
+    cohort[1, 2] = np.nan
+    lv = grid.levels_array(cohort, SIZES)
+    levels = {k: lv.level(k).copy() for k in lv.sizes}
+    st = level_stats.level_stats_columns(lv, 0, False, overwrite=overwrite)[0]
+    for s in range(2):
+        for i, k in enumerate(lv.sizes):
+            want_is, want_iv = _ref_is_iv(levels[k][s], 1440 // k)
+            assert st.is_[s, i] == pytest.approx(want_is, rel=1e-10), (s, k)
+            assert st.iv[s, i] == pytest.approx(want_iv, rel=1e-10), (s, k)
+    if not overwrite:
+        assert np.array_equal(lv.matrix, np.concatenate(list(levels.values()), -1), equal_nan=True)
+
+
 def test_leading_axes_give_each_subject_its_own_result() -> None:
     cohort = np.stack([_days_with_nan(3, seed=s) for s in (7, 8, 9)])
     cohort[1] = np.nan_to_num(cohort[1])
     lv = grid.levels_array(cohort, SIZES)
-    both = grid.level_stats(lv, 1, True)
+    both = level_stats.level_stats(lv, 1, True)
     for s in range(3):
-        one = grid.level_stats(grid.levels_array(cohort[s], SIZES), 1, True)
+        one = level_stats.level_stats(grid.levels_array(cohort[s], SIZES), 1, True)
         for a, b in zip(both, one, strict=True):
             assert np.allclose(a[s], b, rtol=1e-12, atol=0, equal_nan=True)
 

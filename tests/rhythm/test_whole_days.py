@@ -1,6 +1,6 @@
 """whole_day_levels: the IS/IV of every bin size without a gap, against the matrix path.
 
-Source of the expected values: :func:`ipsrt.rhythm.grid.level_stats_full`
+Source of the expected values: :func:`ipsrt.rhythm.level_stats.level_stats_full`
 on :func:`ipsrt.rhythm.grid.levels_array` of the same days (the general
 path, itself checked against pyActigraphy and the metrics.md worked
 examples in test_grid.py / test_nonparametric.py).
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ipsrt.rhythm import grid
+from ipsrt.rhythm import grid, level_stats
 from ipsrt.rhythm.nonparametric import ISM_BIN_MINUTES
 from ipsrt.rhythm.whole_days import whole_day_levels, workspace_size
 from tests.helpers.awd import synthetic_counts
@@ -24,8 +24,8 @@ def _cohort(days: int, subjects: int = 4) -> np.ndarray:
     return x.reshape(subjects, days, 1440)
 
 
-def _reference(x: np.ndarray, ddof: int, compat: bool) -> grid.LevelStats:
-    return grid.level_stats_full(grid.levels_array(x, SIZES), ddof, compat)
+def _reference(x: np.ndarray, ddof: int, compat: bool) -> level_stats.LevelStats:
+    return level_stats.level_stats_full(grid.levels_array(x, SIZES), ddof, compat)
 
 
 @pytest.mark.parametrize("ddof", [0, 1])
