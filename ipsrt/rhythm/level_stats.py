@@ -221,17 +221,18 @@ def is_numerator(
     divide="ignore")``.
     """
     has = cnt_col > 0
-    prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
     p = _segment_sums(has.astype(np.float64), offs, nbin)
     if compat:
         # pyActigraphy: the profile about its own mean, every time of day alike
+        prof = np.where(has, sum_col / np.where(has, cnt_col, 1.0), 0.0)
         pd_ = prof - np.repeat(_segment_sums(prof, offs, nbin) / p, nbin, axis=-1)
         pd_[~has] = 0.0
         return _segment_sums(pd_ * pd_, offs, nbin) / (p - ddof), p
-    pd_ = prof - np.repeat(mean, nbin, axis=-1)
-    pd_[~has] = 0.0
-    w = cnt_col * np.repeat(p / n, nbin, axis=-1)
-    return _segment_sums(w * pd_ * pd_, offs, nbin) / (p - ddof), p
+    # n_h (xbar_h - xbar)^2 = (S_h - n_h xbar)^2 / n_h, 0 where n_h = 0
+    dev = sum_col - cnt_col * np.repeat(mean, nbin, axis=-1)
+    dev *= dev
+    np.divide(dev, cnt_col, out=dev, where=has)
+    return _segment_sums(dev, offs, nbin) * (p / n) / (p - ddof), p
 
 
 def _stats_without_gaps(lv: Levels, ddof: int, sum_col: FloatArray) -> LevelStats:

@@ -6,6 +6,8 @@ subjects from midnight, Europe/Berlin, no DST change. Everything is CPU time
 per subject-day = time / (subjects x days):
 
 * ``panel_many`` (batch API, one call on the whole cohort), full default panel;
+  and the same on the cohort with three missing stretches of 30-240 min per
+  subject (the path for recordings with gaps; informational);
 * ``panel(s)`` per recording (pandas Series in), full default panel;
 * the set pyActigraphy is timed on, ours batched: IS+IV+RA+L5+M10 and SRI
   through MASDA (``panel_many(compat="pyactigraphy", blocks=False)``, which
@@ -81,6 +83,17 @@ def _cohort(n: int, days: int) -> np.ndarray:
     return np.stack([synthetic_counts(days, seed=1000 + i).astype(float) for i in range(n)])
 
 
+def _with_gaps(x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """*x* with three missing stretches of 30-240 min per subject (non-wear, lost syncs)."""
+    g = x.copy()
+    rng = np.random.default_rng(seed)
+    for row in g:
+        for _ in range(3):
+            a = int(rng.integers(0, row.size - 240))
+            row[a : a + int(rng.integers(30, 241))] = np.nan
+    return g
+
+
 def _series(x: np.ndarray) -> list[pd.Series]:
     idx = pd.date_range(START, periods=x.shape[1], freq="min", tz=TZ)
     return [pd.Series(row, idx) for row in x]
@@ -120,11 +133,14 @@ def test_panel_speed_and_ratio_to_pyactigraphy() -> None:
     sd = SUBJECTS * DAYS
     us = 1e6 / sd
     t_many = _cpu(lambda: panel_many(x, tz=TZ, start=START))
+    gaps = _with_gaps(x)
+    t_gaps = _cpu(lambda: panel_many(gaps, tz=TZ, start=START))
     t_one = _cpu(lambda: [panel(s) for s in items])
     t_set = _cpu(lambda: _set_batched(x))
     t_set1 = _cpu(lambda: _set_per_recording(items))
     print(f"\n[bench_rhythm] {SUBJECTS} subjects x {DAYS} days = {sd} subject-days (CPU time)")
     print(f"  panel_many, full default panel:              {t_many * us:8.1f} us per subject-day")
+    print(f"  panel_many, the same with 3 gaps per subject: {t_gaps * us:8.1f} us per subject-day")
     print(f"  panel(s) per recording, full default panel:  {t_one * us:8.1f} us per subject-day")
     print(f"  IS+IV+RA+L5+M10+SRI(MASDA)+CK, batched:      {t_set * us:8.1f} us per subject-day")
     print(f"  IS+IV+RA+L5+M10+SRI(MASDA)+CK, per record:   {t_set1 * us:8.1f} us per subject-day")
