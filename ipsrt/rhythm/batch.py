@@ -235,12 +235,14 @@ def _figures(
     # no NaN epoch and whole days: no NaN bin (compat: none after the end)
     nan_free = n == qg.shape[1] * per_day and int(n_valid.sum()) == s * n
     sums: FloatArray | None = None
-    if nan_free:
+    if nan_free or not compat:
+        # local days from midnight: per-level totals (compat mode with gaps
+        # keeps the level matrix, for the layout of pyActigraphy's resampling)
         need = whole_days.workspace_size([*sizes, main], per_day, s, qg.shape[1])
         work = ws.array("whole_days", (need,))
-        wd = whole_days.whole_day_levels(qg, [*sizes, main], prm.ddof, work)
+        wd = whole_days.whole_day_levels(qg, [*sizes, main], prm.ddof, work, ws, keep=(main,))
         ks, st, hourly = wd.sizes, wd.stats, wd.binned[main]
-        sums, cnt = wd.profile, np.full(wd.profile.shape, qg.shape[1], dtype=np.int64)
+        sums, cnt = wd.profile, wd.counts
     else:
         if compat:
             lv = grid.levels_array(_days(q, per_day, 0.0), [*sizes, main], n, ws)

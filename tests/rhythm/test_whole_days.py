@@ -84,6 +84,37 @@ def test_flat_and_single_day_cases_are_nan_with_the_matrix_path() -> None:
     np.testing.assert_allclose(got1.stats.iv, ref1.iv, rtol=1e-13)
 
 
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_gaps_equal_the_matrix_path(ddof: int) -> None:
+    # scattered and adjacent missing epochs, missing first and last bins, a
+    # whole missing day, a subject without any data, fractional values
+    rng = np.random.default_rng(21)
+    x = rng.gamma(0.8, 60.0, size=(4, 5, 1440))
+    x[rng.random(x.shape) < 0.01] = np.nan
+    x[0, 0, :3] = np.nan
+    x[0, -1, -5:] = np.nan
+    x[1, 2] = np.nan
+    x[2, 1, 100:400] = np.nan
+    x[3] = np.nan
+    before = x.copy()
+    got = whole_day_levels(x, SIZES, ddof)
+    ref = _reference(x, ddof, False)
+    np.testing.assert_array_equal(x, before)  # the input is left alone
+    np.testing.assert_array_equal(got.stats.n, ref.n)
+    np.testing.assert_array_equal(got.stats.p, ref.p)
+    np.testing.assert_array_equal(got.stats.pairs, ref.pairs)
+    np.testing.assert_allclose(got.stats.is_, ref.is_, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(got.stats.iv, ref.iv, rtol=1e-10, atol=0)
+    assert np.isnan(got.stats.is_[3]).all()
+    # the average day: sums and counts of the valid epochs
+    miss = np.isnan(x)
+    np.testing.assert_allclose(got.profile, np.where(miss, 0.0, x).sum(axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(got.counts, 5 - miss.sum(axis=1))
+    # the bins handed back keep their missing values
+    hourly = x.reshape(4, 5, 24, 60).sum(axis=-1)
+    np.testing.assert_allclose(got.binned[60], hourly, rtol=1e-12, equal_nan=True)
+
+
 def test_a_size_that_does_not_divide_the_day_is_refused() -> None:
     with pytest.raises(ValueError, match="does not divide"):
         whole_day_levels(_cohort(2, subjects=1), [7], 1)
