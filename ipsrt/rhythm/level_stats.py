@@ -28,6 +28,7 @@ from ipsrt.rhythm.grid import Levels, Workspace, _scratch
 
 __all__ = [
     "LevelStats",
+    "figures",
     "is_numerator",
     "level_stats",
     "level_stats_columns",
@@ -186,18 +187,36 @@ def _stats_with_gaps(
         mean = tot / n
         ss = _segment_sums(sq_col, offs, nbin) - mean * tot
         num, p = is_numerator(sum_col, cnt_col, mean, n, offs, nbin, ddof, compat)
-        var = ss / (n - ddof)
-        is_ = num / var
         sq = _within(d2, offs, nbin)
         pairs = _within((rows - bad_pairs).astype(np.float64), offs, nbin)
         if rows > 1:
             sq = sq + end_sq
             pairs = pairs + end_pairs
-        iv = (sq / pairs) / var
+    return figures(num, ss, n, p, sq, pairs, ddof), sum_col, cnt_col
+
+
+def figures(
+    num: FloatArray,
+    ss: FloatArray,
+    n: FloatArray,
+    p: FloatArray,
+    d2: FloatArray,
+    pairs: FloatArray,
+    ddof: int,
+) -> LevelStats:
+    """IS = num / (ss / (n - ddof)), IV = (d2 / pairs) / (ss / (n - ddof)), NaN where undefined.
+
+    Undefined: at most ``max(ddof, 1)`` valid bins or no variance (both),
+    at most *ddof* times of day with data (IS), no pair of valid bins (IV).
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = ss / (n - ddof)
+        is_ = num / var
+        iv = (d2 / pairs) / var
     bad = (n <= max(ddof, 1)) | (ss == 0.0)
     is_[bad | (p <= ddof)] = np.nan
     iv[bad | (pairs == 0)] = np.nan
-    return LevelStats(is_, iv, n, ss, p, pairs), sum_col, cnt_col
+    return LevelStats(is_, iv, n, ss, p, pairs)
 
 
 def is_numerator(
@@ -279,13 +298,7 @@ def _stats_without_gaps(lv: Levels, ddof: int, sum_col: FloatArray) -> LevelStat
         dev = sum_col / rows - np.repeat(mean, nbin, axis=-1)
         dev *= dev
         num = np.add.reduceat(dev, offs, axis=-1) / (p - ddof)
-        var = ss / (n - ddof)
-        is_ = num / var
-        iv = (d2 / pairs) / var
-    bad = (n <= max(ddof, 1)) | (ss == 0.0)
-    is_[bad | (p <= ddof)] = np.nan
-    iv[bad | (pairs == 0)] = np.nan
-    return LevelStats(is_, iv, n.copy(), ss, p.copy(), pairs.copy())
+    return figures(num, ss, n.copy(), p.copy(), d2, pairs.copy(), ddof)
 
 
 def _valid_per_column(nan: npt.NDArray[np.generic], rows: int, any_nan: bool) -> FloatArray:

@@ -57,7 +57,7 @@ import numpy as np
 
 from ipsrt.rhythm.epochs import FloatArray, IntArray
 from ipsrt.rhythm.grid import Workspace
-from ipsrt.rhythm.level_stats import LevelStats, is_numerator
+from ipsrt.rhythm.level_stats import LevelStats, figures, is_numerator
 
 __all__ = ["WholeDayLevels", "whole_day_levels"]
 
@@ -198,13 +198,7 @@ def whole_day_levels(
         mean = tot / n
         ss = sq - mean * tot
         num, b = is_numerator(profiles, counts, mean, n, offs, nb, ddof, not gaps)
-        var = ss / (n - ddof)
-        is_ = num / var
-        iv = (d2 / pairs) / var
-    bad = (n <= max(ddof, 1)) | (ss == 0.0)
-    is_[bad | (b <= ddof)] = np.nan
-    iv[bad | (pairs == 0)] = np.nan
-    stats = LevelStats(is_, iv, n, ss, b, pairs)
+    stats = figures(num, ss, n, b, d2, pairs, ddof)
     if 1 in ks:
         one = slice(int(offs[ks.index(1)]), int(offs[ks.index(1)] + nb[ks.index(1)]))
         profile, cnt = profiles[:, one].copy(), counts[:, one].astype(np.int64)
