@@ -50,9 +50,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ipsrt.errors import InvalidInputError
-from ipsrt.srm.items import ItemSet, UnknownActivityError, item_set
-from ipsrt.timeutil import WEEKDAYS
+from ipsrt.srm.entries import (
+    DEFAULT_CLIENT,
+    EntriesError,
+    days_to_dates,
+    prepare_entries,
+    week_start_index,
+)
+from ipsrt.srm.items import ItemSet, item_set
 
 __all__ = [
     "DEFAULT_CLIENT",
@@ -70,7 +75,6 @@ __all__ = [
     "score_weeks",
 ]
 
-DEFAULT_CLIENT = "default"
 HIT_WINDOW_MIN = 45
 OUTLIER_SD = 1.5
 MIN_OCCURRENCES = 3
@@ -79,118 +83,12 @@ _DAY = 1440.0
 F64 = npt.NDArray[np.float64]
 
 
-class EntriesError(InvalidInputError):
-    """An entries frame given to the scoring functions is malformed."""
-
-
 @dataclass(frozen=True)
 class SrmScores:
     """Both scoring tables of one call: per week and per activity-week."""
 
     weeks: pd.DataFrame
     activities: pd.DataFrame
-
-
-def _week_start_index(week_start: str | int) -> int:
-    if isinstance(week_start, int) and 0 <= week_start <= 6:
-        return week_start
-    if isinstance(week_start, str) and week_start.strip().lower() in WEEKDAYS:
-        return WEEKDAYS.index(week_start.strip().lower())
-    raise EntriesError(
-        f"invalid week start {week_start!r}; expected a weekday name such as 'monday'"
-    )
-
-
-def _to_days(dates: pd.Series) -> npt.NDArray[np.int64]:
-    try:
-        parsed = pd.to_datetime(dates, errors="raise")
-    except (ValueError, TypeError) as exc:
-        raise EntriesError(f"entries: invalid date ({exc})") from exc
-    if parsed.isna().any():
-        raise EntriesError("entries: missing date")
-    if getattr(parsed.dt, "tz", None) is not None:
-        raise EntriesError("entries: dates must be plain diary dates, not instants")
-    return np.asarray(parsed.to_numpy().astype("datetime64[D]").astype(np.int64))
-
-
-def _days_to_dates(days: npt.ArrayLike) -> npt.NDArray[np.object_]:
-    """``datetime.date`` objects for integer days since 1970-01-01."""
-    return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype(object)
-
-
-def _prepare(entries: pd.DataFrame, items: ItemSet) -> pd.DataFrame:
-    """Validate *entries* and return a normalised frame with integer ``day``."""
-    for col in ("date", "activity"):
-        if col not in entries.columns:
-            raise EntriesError(f"entries: missing column {col!r}")
-    if "minutes" not in entries.columns:
-        raise EntriesError("entries: missing column 'minutes'")
-    n = len(entries)
-    minutes = pd.to_numeric(entries["minutes"], errors="coerce").to_numpy(dtype=np.float64)
-    if "status" in entries.columns:
-        status = entries["status"].astype(str).to_numpy()
-        bad = ~np.isin(status, ["done", "not_done"])
-        if bad.any():
-            raise EntriesError(
-                f"entries row {int(np.argmax(bad))}: status {status[bad][0]!r} "
-                "is not 'done' or 'not_done'"
-            )
-        done = status == "done"
-    else:
-        done = np.isfinite(minutes)
-    bad_t = done & ~((minutes >= 0) & (minutes < _DAY))
-    if bad_t.any():
-        i = int(np.argmax(bad_t))
-        raise EntriesError(f"entries row {i}: minutes {minutes[i]!r} outside 0..1439")
-    activity = entries["activity"].astype(str).to_numpy()
-    known = np.isin(activity, list(items.keys))
-    if not known.all():
-        i = int(np.argmax(~known))
-        raise UnknownActivityError(
-            f"entries row {i}: unknown activity {activity[i]!r} for {items.label}"
-        )
-    if "source" in entries.columns and entries["source"].nunique(dropna=False) > 1:
-        raise EntriesError("entries mix sources; score diary and estimated anchors separately")
-
-    def optional(col: str) -> npt.NDArray[np.float64]:
-        if col not in entries.columns:
-            return np.full(n, np.nan)
-        return pd.to_numeric(entries[col], errors="coerce").to_numpy(dtype=np.float64)
-
-    people = optional("people")
-    bad_p = np.isfinite(people) & ~np.isin(people, [0.0, 1.0, 2.0, 3.0])
-    if bad_p.any():
-        i = int(np.argmax(bad_p))
-        raise EntriesError(f"entries row {i}: people code {people[i]!r} outside 0..3")
-    target = optional("target")
-    bad_g = np.isfinite(target) & ~((target >= 0) & (target < _DAY))
-    if bad_g.any():
-        i = int(np.argmax(bad_g))
-        raise EntriesError(f"entries row {i}: target {target[i]!r} outside 0..1439")
-    client = (
-        entries["client"].astype(str).to_numpy()
-        if "client" in entries.columns
-        else np.full(n, DEFAULT_CLIENT, dtype=object)
-    )
-    frame = pd.DataFrame(
-        {
-            "client": client,
-            "day": _to_days(entries["date"]) if n else np.zeros(0, dtype=np.int64),
-            "activity": activity,
-            "done": done,
-            "minutes": np.where(done, minutes, np.nan),
-            "people": np.where(done, people, np.nan),
-            "target": target,
-        }
-    )
-    dup = frame.duplicated(["client", "day", "activity"])
-    if dup.any():
-        i = int(np.argmax(dup.to_numpy()))
-        raise EntriesError(
-            f"entries row {i}: second entry for {_days_to_dates([frame['day'].iat[i]])[0]} "
-            f"{frame['activity'].iat[i]!r}"
-        )
-    return frame
 
 
 def _week_of(frame: pd.DataFrame, ws: int) -> npt.NDArray[np.int64]:
@@ -322,11 +220,11 @@ def _finish(scores: SrmScores, *, start_col: str, span: int, source: object) -> 
         df = df.copy()
         grp = df.pop("grp").to_numpy(dtype=np.int64)
         if start_col == "week_start":
-            df.insert(1, "week_start", _days_to_dates(grp))
-            df.insert(2, "week_end", _days_to_dates(grp + span))
+            df.insert(1, "week_start", days_to_dates(grp))
+            df.insert(2, "week_end", days_to_dates(grp + span))
         else:
-            df.insert(1, "window_start", _days_to_dates(grp - span))
-            df.insert(2, "date", _days_to_dates(grp))
+            df.insert(1, "window_start", days_to_dates(grp - span))
+            df.insert(2, "date", days_to_dates(grp))
         if source is not None:
             df["source"] = source
         out.append(df.reset_index(drop=True))
@@ -360,8 +258,8 @@ def score(
         returned by :func:`score_activities`.
     """
     items_ = item_set(items)
-    ws = _week_start_index(week_start)
-    frame = _prepare(entries, items_)
+    ws = week_start_index(week_start)
+    frame = prepare_entries(entries, items_)
     return _finish(
         _score_grouped(frame, _week_of(frame, ws), items_),
         start_col="week_start",
@@ -445,7 +343,7 @@ def rolling_scores(
     items_ = item_set(items)
     if not isinstance(window, int) or window < 1:
         raise EntriesError(f"invalid rolling window {window!r}; expected a positive day count")
-    frame = _prepare(entries, items_)
+    frame = prepare_entries(entries, items_)
     day = frame["day"].to_numpy(dtype=np.int64)
     last = frame.groupby("client")["day"].transform("max").to_numpy(dtype=np.int64)
     ends = np.concatenate([day + k for k in range(window)])
@@ -488,8 +386,8 @@ def mark_hits(
     :mod:`ipsrt.linkage`.
     """
     items_ = item_set(items)
-    frame = _prepare(entries, items_)
-    grp = _week_of(frame, _week_start_index(week_start))
+    frame = prepare_entries(entries, items_)
+    grp = _week_of(frame, week_start_index(week_start))
     done = frame["done"].to_numpy(dtype=bool)
     keys = pd.MultiIndex.from_arrays([frame["client"], grp, frame["activity"]])[done]
     gid = pd.factorize(keys)[0].astype(np.int64)
@@ -497,8 +395,8 @@ def mark_hits(
     return pd.DataFrame(
         {
             "client": frame["client"].to_numpy()[done],
-            "date": _days_to_dates(frame["day"].to_numpy()[done]),
-            "week_start": _days_to_dates(grp[done]),
+            "date": days_to_dates(frame["day"].to_numpy()[done]),
+            "week_start": days_to_dates(grp[done]),
             "activity": frame["activity"].to_numpy()[done],
             "minutes": frame["minutes"].to_numpy()[done],
             "hit": hit,

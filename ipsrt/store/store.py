@@ -40,6 +40,7 @@ from ipsrt.models import (
     User,
 )
 from ipsrt.store import migrate
+from ipsrt.store.cursors import save_cursor
 from ipsrt.store.engine import WRITE_OPTION, make_engine, parse_url, safe_url, sqlite_path
 from ipsrt.store.samples import (
     QualityRules,
@@ -467,34 +468,8 @@ class Store:
             for (device_id, data_type), position in (cursors or {}).items():
                 if device_id not in device_clients:
                     raise InvalidInputError(f"cursor for unknown device id {device_id}")
-                self._save_cursor(conn, device_id, data_type, position, now)
+                save_cursor(conn, device_id, data_type, position, now)
         return result
-
-    @staticmethod
-    def _save_cursor(
-        conn: sa.Connection, device_id: int, data_type: str, position: str, now: dt.datetime
-    ) -> None:
-        params = {
-            "d": device_id,
-            "t": data_type,
-            "p": position,
-            "u": require_utc(now).replace(tzinfo=None),
-        }
-        updated = conn.execute(
-            sa.text(
-                "UPDATE device_cursor SET position = :p, updated_at = :u "
-                "WHERE device_id = :d AND data_type = :t"
-            ),
-            params,
-        )
-        if updated.rowcount == 0:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO device_cursor (device_id, data_type, position, updated_at) "
-                    "VALUES (:d, :t, :p, :u)"
-                ),
-                params,
-            )
 
     def minute_frame(
         self,
