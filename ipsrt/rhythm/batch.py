@@ -7,12 +7,10 @@ epochs of the day) and
 * IS/IV at all 22 bin sizes: every bin size is summed from a smaller one by
   strided slices of the last axis (2 from 1, 6 from 3, ...); in default mode,
   and in compat mode for whole days without a missing epoch, the rows are
-  local days and a
-  few totals per size and subject give IS and IV
+  local days and a few totals per size and subject give IS and IV
   (:func:`ipsrt.rhythm.whole_days.whole_day_levels`; missing bins corrected
-  from their sparse list); compat mode otherwise reduces the level
-  matrix of pyActigraphy's layout
-  (:func:`ipsrt.rhythm.level_stats.level_stats_columns`);
+  from their sparse list); compat mode otherwise reduces the level matrix of
+  pyActigraphy's layout (:func:`ipsrt.rhythm.level_stats.level_stats_columns`);
 * L5/M10: the average day of every subject (sum and count of valid epochs per
   time of day), made cyclic, and window sums from one cumulative sum along
   the profile axis, :math:`W_s = C_{s+w} - C_s`;
