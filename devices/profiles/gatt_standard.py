@@ -26,7 +26,8 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from bleak import BleakClient
 from bleak.exc import BleakError
@@ -47,6 +48,7 @@ from devices.wire.gatt import CURRENT_TIME, HEART_RATE_MEASUREMENT, SensorContac
 
 __all__ = ["GattStandardProfile", "LiveRows"]
 
+_T = TypeVar("_T")
 log = logging.getLogger(__name__)
 
 LiveRows = dict[dt.datetime, dict[str, Any]]
@@ -128,16 +130,21 @@ class GattStandardProfile(Profile):
             self.listening = False
 
     # -- readings ----------------------------------------------------------------
-    def _take_heart_rate(self) -> None:
-        for received, payload in self._heart_rate.drain():
+    def _parsed(
+        self, queue: NotificationQueue, parse: Callable[[bytes], _T], what: str
+    ) -> Iterator[tuple[dt.datetime, _T]]:
+        """The notifications received so far, parsed; malformed ones counted, logged, skipped."""
+        for received, payload in queue.drain():
             try:
-                measurement = parse_heart_rate(payload)
+                value = parse(payload)
             except ProtocolError as exc:
                 self.malformed += 1
-                log.warning(
-                    "device %s: malformed heart rate ignored: %s", self.device.device_id, exc
-                )
+                log.warning("device %s: malformed %s ignored: %s", self.device.device_id, what, exc)
                 continue
+            yield received, value
+
+    def _take_heart_rate(self) -> None:
+        for received, measurement in self._parsed(self._heart_rate, parse_heart_rate, "heart rate"):
             if (
                 measurement.heart_rate == 0
                 or measurement.sensor_contact == SensorContact.NO_CONTACT

@@ -40,7 +40,6 @@ from typing import Any
 
 from bleak import BleakClient
 
-from devices.errors import ProtocolError
 from devices.profiles.base import (
     MINUTE,
     NotificationQueue,
@@ -117,15 +116,7 @@ class InfiniTimeProfile(GattStandardProfile):
             self._step_minutes[minute] = self._step_minutes.get(minute, 0) + delta.steps
 
     def _take_motion(self) -> None:
-        for received, payload in self._raw_motion.drain():
-            try:
-                motion = parse_raw_motion(payload)
-            except ProtocolError as exc:
-                self.malformed += 1
-                log.warning(
-                    "device %s: malformed raw motion ignored: %s", self.device.device_id, exc
-                )
-                continue
+        for received, motion in self._parsed(self._raw_motion, parse_raw_motion, "raw motion"):
             # Stamped one second before receipt, so the sample lands in the
             # minute of minute_before(received) (the heart-rate rule).
             at = received.astimezone(dt.UTC) - dt.timedelta(seconds=1)
@@ -139,16 +130,8 @@ class InfiniTimeProfile(GattStandardProfile):
 
     def _collect(self, now: dt.datetime) -> LiveRows:
         self._take_motion()
-        for received, payload in self._steps.drain():
-            try:
-                count = parse_step_count(payload).steps
-            except ProtocolError as exc:
-                self.malformed += 1
-                log.warning(
-                    "device %s: malformed step count ignored: %s", self.device.device_id, exc
-                )
-                continue
-            self._feed(received, count)
+        for received, reading in self._parsed(self._steps, parse_step_count, "step count"):
+            self._feed(received, reading.steps)
         rows = super()._collect(now)
         for minute in [m for m in self._step_minutes if m + MINUTE <= now]:
             rows.setdefault(minute, {})["steps"] = self._step_minutes.pop(minute)
