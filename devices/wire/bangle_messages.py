@@ -176,30 +176,10 @@ class ActRecord(_Message):
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Self:
-        if obj.get("t") != "act":
-            raise ProtocolError("not an act message")
-        act = obj.get("act")
-        if act is not None and not isinstance(act, str):
-            raise ProtocolError("'act' must be a string")
-        return cls(
-            ts=_get_int(obj, "ts", BLOCK_MS, _MAX_TS_MS),
-            steps=_get_int(obj, "stp", 0, _MAX_COUNT),
-            heart_rate=_get_int(obj, "hrm", 0, 255),
-            movement=_get_int(obj, "mov", 0, _MAX_COUNT),
-            activity=act,
-        )
+        return cls(ts=_get_int(obj, "ts", BLOCK_MS, _MAX_TS_MS), **_activity_fields(obj))
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "t": "act",
-            "ts": self.ts,
-            "stp": self.steps,
-            "hrm": self.heart_rate,
-            "mov": self.movement,
-        }
-        if self.activity is not None:
-            out["act"] = self.activity
-        return out
+        return _activity_json(self, ts=self.ts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,28 +198,39 @@ class ActLive(_Message):
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Self:
-        if obj.get("t") != "act":
-            raise ProtocolError("not an act message")
-        act = obj.get("act")
-        if act is not None and not isinstance(act, str):
-            raise ProtocolError("'act' must be a string")
-        return cls(
-            steps=_get_int(obj, "stp", 0, _MAX_COUNT),
-            heart_rate=_get_int(obj, "hrm", 0, 255),
-            movement=_get_int(obj, "mov", 0, _MAX_COUNT),
-            activity=act,
-        )
+        return cls(**_activity_fields(obj))
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "t": "act",
-            "stp": self.steps,
-            "hrm": self.heart_rate,
-            "mov": self.movement,
-        }
-        if self.activity is not None:
-            out["act"] = self.activity
-        return out
+        return _activity_json(self)
+
+
+def _activity_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """``stp``, ``hrm``, ``mov`` and ``act`` of a 10-minute ``act`` message, checked."""
+    if obj.get("t") != "act":
+        raise ProtocolError("not an act message")
+    act = obj.get("act")
+    if act is not None and not isinstance(act, str):
+        raise ProtocolError("'act' must be a string")
+    return {
+        "steps": _get_int(obj, "stp", 0, _MAX_COUNT),
+        "heart_rate": _get_int(obj, "hrm", 0, 255),
+        "movement": _get_int(obj, "mov", 0, _MAX_COUNT),
+        "activity": act,
+    }
+
+
+def _activity_json(msg: ActRecord | ActLive, **extra: int) -> dict[str, Any]:
+    """The wire form of a 10-minute ``act`` message (``act`` only when known)."""
+    out: dict[str, Any] = {
+        "t": "act",
+        **extra,
+        "stp": msg.steps,
+        "hrm": msg.heart_rate,
+        "mov": msg.movement,
+    }
+    if msg.activity is not None:
+        out["act"] = msg.activity
+    return out
 
 
 @dataclass(frozen=True, slots=True)
