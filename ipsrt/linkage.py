@@ -30,9 +30,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from ipsrt.circular import mean_minutes
 from ipsrt.errors import InvalidInputError
 from ipsrt.srm.scoring import DEFAULT_CLIENT
-from ipsrt.timeutil import circular_mean_minutes
 
 __all__ = ["DAILY_FEATURES", "lagged_spearman", "midpoint_deviation", "mixed_model"]
 
@@ -101,7 +101,7 @@ def midpoint_deviation(
     for i in range(len(values)):
         past = values[max(0, i - window) : i]
         if np.isfinite(past).sum() >= min_days:
-            habitual[i] = circular_mean_minutes(past)
+            habitual[i] = mean_minutes(past)
     dev = np.mod(values - habitual + 720.0, 1440.0) - 720.0
     return pd.Series(dev, index=full.index, name="midpoint_deviation_min").reindex(s.index)
 

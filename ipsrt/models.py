@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from ipsrt.enums import AlertState, DeviceFamily, Role, SleepSource
+
 # Explicit constraint names keep Alembic migrations and both backends in step.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -45,66 +47,6 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
 def _utc_column(nullable: bool = False, **kw: Any) -> Any:
     return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable, **kw))
-
-
-class Role(enum.StrEnum):
-    """What a user may do; enforced by the access rules, stored as text."""
-
-    CLIENT = "client"
-    CLINICIAN = "clinician"
-    RESEARCHER = "researcher"
-    ADMIN = "admin"
-
-
-class DeviceFamily(enum.StrEnum):
-    """Device families the collector and importers know."""
-
-    GATT_STANDARD = "gatt-standard"
-    INFINITIME = "infinitime"
-    BANGLEJS = "banglejs"
-    HUAMI = "huami"
-    IMPORT = "import"
-
-
-class DeviceState(enum.IntEnum):
-    """What the device said the wearer was doing in a minute (stored as a small int)."""
-
-    UNKNOWN = 0
-    AWAKE = 1
-    SLEEP_LIGHT = 2
-    SLEEP_DEEP = 3
-    SLEEP_REM = 4
-    NOT_WORN = 5
-
-    @property
-    def label(self) -> str:
-        """The state's name as used in data frames and exports (``sleep_light``)."""
-        return self.name.lower()
-
-
-class Quality(enum.IntFlag):
-    """Quality flags of a minute sample; 0 means the sample passed every check."""
-
-    OK = 0
-    HEART_RATE_IMPLAUSIBLE = 1
-    STEPS_IMPLAUSIBLE = 2
-    TIME_BEFORE_MINIMUM = 4
-    TIME_IN_FUTURE = 8
-
-
-class SleepSource(enum.StrEnum):
-    """Where a sleep episode came from."""
-
-    DEVICE = "device"
-    DETECTED = "detected"
-    DIARY = "diary"
-
-
-class AlertState(enum.StrEnum):
-    """Life cycle of an alert."""
-
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
 
 
 def _in(column: str, values: type[enum.Enum]) -> str:

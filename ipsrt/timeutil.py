@@ -7,9 +7,8 @@ Conventions (see ``docs/architecture.md``, "Time"):
 * A sleep episode belongs to the *night* that starts on the local date of its
   onset when the onset is at or after 12:00 local time, otherwise to the
   previous date (noon-to-noon nights).
-* Clock times are circular quantities on a 1440-minute circle. They are
-  averaged with the circular mean and spread with the circular standard
-  deviation, or unwrapped around their circular mean before any arithmetic.
+* Clock times are circular quantities on a 1440-minute circle; their
+  statistics live in :mod:`ipsrt.circular`.
 * Durations are always computed between UTC instants, so a 23:00-07:00 night
   lasts 7 h across a spring-forward change and 9 h across a fall-back one.
 
@@ -26,11 +25,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
+from ipsrt.circular import MINUTES_PER_DAY
 from ipsrt.errors import InvalidTimeError, InvalidTimezoneError
 
-MINUTES_PER_DAY = 1440
 #: Weekday names, Monday first (index = ``date.weekday()``).
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NOON_MINUTE = 12 * 60
@@ -39,8 +37,6 @@ UTC = dt.UTC
 __all__ = [
     "MINUTES_PER_DAY",
     "WEEKDAYS",
-    "circular_mean_minutes",
-    "circular_sd_minutes",
     "diary_date",
     "elapsed_minutes",
     "local_clock_to_utc",
@@ -50,7 +46,6 @@ __all__ = [
     "nights_of",
     "parse_clock",
     "require_utc",
-    "unwrap_minutes",
     "zone",
 ]
 
@@ -206,75 +201,3 @@ def elapsed_minutes(start: dt.datetime, end: dt.datetime) -> float:
     540 on a fall-back night in Europe/Berlin.
     """
     return (require_utc(end) - require_utc(start)).total_seconds() / 60.0
-
-
-def _finite(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    arr = np.asarray(values, dtype=np.float64).ravel()
-    return arr[np.isfinite(arr)]
-
-
-def circular_mean_minutes(values: npt.ArrayLike) -> float:
-    r"""Circular mean of clock times given in minutes after midnight.
-
-    .. math::
-
-        \bar t = \frac{1440}{2\pi}\,\operatorname{atan2}\Big(\sum\sin\theta_i,
-        \sum\cos\theta_i\Big) \bmod 1440,\qquad \theta_i = 2\pi t_i/1440
-
-    NaNs are ignored; an empty input, or one whose mean resultant length is
-    zero (times spread evenly round the clock), gives NaN.
-
-    References
-    ----------
-    Fisher, N. I. (1993). *Statistical Analysis of Circular Data*. Cambridge
-    University Press, section 2.3.
-    """
-    arr = _finite(values)
-    if arr.size == 0:
-        return float("nan")
-    theta = arr * (2 * np.pi / MINUTES_PER_DAY)
-    s, c = np.sin(theta).sum(), np.cos(theta).sum()
-    if np.hypot(s, c) < 1e-9 * arr.size:
-        return float("nan")
-    mean = float(stats.circmean(arr, high=MINUTES_PER_DAY, low=0)) % MINUTES_PER_DAY
-    # Rounding can land a hair below 1440 for a mean of midnight: report 0.
-    return 0.0 if MINUTES_PER_DAY - mean < 1e-9 else mean
-
-
-def circular_sd_minutes(values: npt.ArrayLike) -> float:
-    r"""Circular standard deviation of clock times, in minutes.
-
-    .. math::
-
-        s = \frac{1440}{2\pi}\sqrt{-2\ln \bar R},\qquad
-        \bar R = \frac{1}{n}\Big|\sum e^{i\theta_i}\Big|
-
-    For tightly clustered times this equals the ordinary (population) standard
-    deviation of the unwrapped times to first order. NaNs are ignored; an empty
-    input gives NaN.
-
-    References
-    ----------
-    Fisher, N. I. (1993). *Statistical Analysis of Circular Data*, eq. 2.12.
-    """
-    arr = _finite(values)
-    if arr.size == 0:
-        return float("nan")
-    return float(stats.circstd(arr, high=MINUTES_PER_DAY, low=0))
-
-
-def unwrap_minutes(values: npt.ArrayLike, centre: float | None = None) -> npt.NDArray[np.float64]:
-    """Map clock times onto a line around *centre* (default: their circular mean).
-
-    Each time ``t`` becomes the representative of ``t + 1440 k`` that lies in
-    ``[centre - 720, centre + 720)``, so ordinary arithmetic (mean, SD,
-    differences) is valid for times that straddle midnight: 23:50 and 00:10
-    around a centre of 0 become -10 and 10. NaNs stay NaN.
-    """
-    arr = np.asarray(values, dtype=np.float64)
-    if centre is None:
-        centre = circular_mean_minutes(arr)
-    if not np.isfinite(centre):
-        return np.full(arr.shape, np.nan)
-    half = MINUTES_PER_DAY / 2
-    return np.asarray(((arr - centre + half) % MINUTES_PER_DAY) - half + centre, dtype=np.float64)

@@ -1,20 +1,15 @@
-"""The time model: local dates and clock minutes, nights, DST, circular statistics."""
+"""The time model: local dates and clock minutes, nights, DST."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from ipsrt.errors import InvalidTimeError, InvalidTimezoneError
 from ipsrt.timeutil import (
-    circular_mean_minutes,
-    circular_sd_minutes,
     diary_date,
     elapsed_minutes,
     local_clock_to_utc,
@@ -22,7 +17,6 @@ from ipsrt.timeutil import (
     night_of,
     nights_of,
     parse_clock,
-    unwrap_minutes,
     zone,
 )
 
@@ -145,61 +139,3 @@ def test_parse_clock() -> None:
     assert parse_clock("07:05") == 425
     assert parse_clock("0:00") == 0
     assert parse_clock("23:59") == 1439
-
-
-# -- circular statistics --------------------------------------------------------------
-
-METRICS_MD_BEDTIMES = ["23:30", "23:45", "00:15", "23:50", "00:30", "23:40", "01:10"]
-
-
-def test_circular_mean_of_bedtimes_from_metrics_md() -> None:
-    # reference/metrics.md "Time conventions": arithmetic mean 13:49 (nonsense), circular 00:06.
-    minutes = [hm(t) for t in METRICS_MD_BEDTIMES]
-    assert round(np.mean(minutes)) == hm("13:49")
-    assert round(circular_mean_minutes(minutes)) == 6
-
-
-def test_unwrap_around_midnight() -> None:
-    # metrics.md §1.5 rule 6: 23:50 and 00:10 average to 00:00.
-    unwrapped = unwrap_minutes([hm("23:50"), hm("00:10")])
-    assert sorted(unwrapped.tolist()) == pytest.approx([-10.0, 10.0], abs=1e-9)
-    assert np.mean(unwrapped) == pytest.approx(0.0, abs=1e-9)
-    assert unwrap_minutes([10.0, 1430.0], centre=720.0).tolist() == [10.0, 1430.0]
-
-
-def test_circular_sd_matches_linear_sd_for_tight_cluster() -> None:
-    # Analytic: for small spread, sqrt(-2 ln R) ~ population SD of the unwrapped angles.
-    minutes = np.array([hm("23:55"), hm("00:05"), hm("00:00"), hm("23:58"), hm("00:02")])
-    linear = np.std(unwrap_minutes(minutes))
-    assert circular_sd_minutes(minutes) == pytest.approx(linear, rel=1e-3)
-
-
-def test_circular_statistics_of_empty_and_uniform_input() -> None:
-    assert np.isnan(circular_mean_minutes([]))
-    assert np.isnan(circular_sd_minutes([np.nan]))
-    assert np.isnan(circular_mean_minutes([0, 360, 720, 1080]))
-
-
-@given(
-    st.lists(st.integers(0, 1439), min_size=1, max_size=30),
-    st.integers(-1440, 1440),
-)
-def test_circular_mean_moves_with_a_shift(values: list[int], shift: int) -> None:
-    base = circular_mean_minutes(values)
-    moved = circular_mean_minutes([(v + shift) % 1440 for v in values])
-    if np.isnan(base):
-        return
-    difference = (moved - base - shift) % 1440
-    assert min(difference, 1440 - difference) == pytest.approx(0.0, abs=1e-6)
-
-
-@given(st.lists(st.integers(0, 1439), min_size=1, max_size=30))
-def test_unwrapped_values_stay_within_half_a_day_of_centre(values: list[int]) -> None:
-    centre = circular_mean_minutes(values)
-    unwrapped = unwrap_minutes(values, centre)
-    if np.isnan(centre):
-        assert np.isnan(unwrapped).all()
-        return
-    assert (np.abs(unwrapped - centre) <= 720 + 1e-9).all()
-    gap = (unwrapped - np.asarray(values)) % 1440
-    assert np.allclose(np.minimum(gap, 1440 - gap), 0.0, atol=1e-6)

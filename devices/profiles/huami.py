@@ -72,7 +72,7 @@ from devices.wire.huami import (
     parse_fetch_response,
 )
 from devices.wire.huami_fetch import FetchAssembler, device_states, parse_samples, sample_minutes
-from ipsrt.models import DeviceState
+from ipsrt.enums import DeviceState
 
 __all__ = ["HuamiAuthError", "HuamiProfile", "RoundGuard", "next_round"]
 

@@ -24,7 +24,7 @@ from typing import Any, Final, Self
 
 from devices.errors import ProtocolError
 from devices.wire._common import check_range
-from ipsrt.models import DeviceState
+from ipsrt.enums import DeviceState
 
 __all__ = [
     "ACT_STATES",

@@ -30,7 +30,7 @@ from typing import Final, Self
 from devices.errors import ProtocolError
 from devices.wire._common import check_range, expect_length
 from devices.wire.huami import FetchComplete, Status
-from ipsrt.models import DeviceState
+from ipsrt.enums import DeviceState
 
 __all__ = [
     "RAW_KIND_STATES",

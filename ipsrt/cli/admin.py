@@ -18,7 +18,7 @@ from ipsrt.cli.common import (
     stdout,
     utc_now,
 )
-from ipsrt.models import Role
+from ipsrt.enums import Role
 from ipsrt.store import Store
 from ipsrt.store import migrate as migrations
 from ipsrt.timeutil import WEEKDAYS

@@ -17,7 +17,7 @@ from ipsrt.cli.common import (
     stdout,
     utc_now,
 )
-from ipsrt.models import AlertState
+from ipsrt.enums import AlertState
 from ipsrt.store import Store
 from ipsrt.store.alerts_store import acknowledge_alert, json_ready, list_alerts
 

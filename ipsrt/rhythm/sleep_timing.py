@@ -21,13 +21,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ipsrt import circular
 from ipsrt.errors import InvalidInputError
 from ipsrt.rhythm import sleep_episodes as core
 from ipsrt.rhythm.nonwear import regular_series
 from ipsrt.timeutil import (
     MINUTES_PER_DAY,
-    circular_mean_minutes,
-    circular_sd_minutes,
     zone,
 )
 
@@ -271,11 +270,11 @@ def midpoint_variability(nights: pd.DataFrame) -> float:
 
     .. math:: s = \frac{1440}{2\pi}\sqrt{-2\ln\bar R}
 
-    See :func:`ipsrt.timeutil.circular_sd_minutes` (Fisher 1993).
+    See :func:`ipsrt.circular.sd_minutes` (Fisher 1993).
     """
     _require_nights(nights, ["midpoint_local"])
     values = nights["midpoint_local"].dropna().to_numpy(dtype=np.float64)
-    return circular_sd_minutes(values) if values.size >= 2 else float("nan")
+    return circular.sd_minutes(values) if values.size >= 2 else float("nan")
 
 
 def _check_weekdays(free_weekdays: Collection[int]) -> None:
@@ -426,7 +425,7 @@ def composite_phase_deviation(
                 "msf_sc"
             ]
         elif reference == "mean":
-            ref = circular_mean_minutes(nights["midpoint_local"].to_numpy(dtype=np.float64))
+            ref = circular.mean_minutes(nights["midpoint_local"].to_numpy(dtype=np.float64))
         else:
             raise InvalidInputError(
                 f"unknown CPD reference {reference!r}: expected 'msf_sc', 'mean' or minutes"

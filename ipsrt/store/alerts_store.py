@@ -27,8 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from ipsrt.alerts import Alert as RuleAlert
+from ipsrt.enums import AlertState, Role
 from ipsrt.errors import InvalidInputError, NotFoundError
-from ipsrt.models import Alert, AlertState, AuditEvent, Client, Role, User
+from ipsrt.models import Alert, AuditEvent, Client, User
 from ipsrt.store.store import Store
 from ipsrt.timeutil import require_utc
 

@@ -31,8 +31,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
+from ipsrt.enums import DeviceState, Quality
 from ipsrt.errors import InvalidInputError
-from ipsrt.models import DeviceState, Quality
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def prepare_samples(
     frame
         Columns ``device_id`` and ``ts`` (timezone-aware, whole UTC minutes),
         and any of ``steps``, ``activity``, ``heart_rate``, ``state`` (labels
-        such as ``"sleep_deep"`` or :class:`~ipsrt.models.DeviceState` codes).
+        such as ``"sleep_deep"`` or :class:`~ipsrt.enums.DeviceState` codes).
         A ``client_id`` column, when present, must match each device's client.
     device_clients
         The client of every known device, by device id.

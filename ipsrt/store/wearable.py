@@ -19,7 +19,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ipsrt.models import Client, Quality
+from ipsrt.enums import Quality
+from ipsrt.models import Client
 from ipsrt.rhythm.sleep_scoring import sleep_wake
 from ipsrt.rhythm.sleep_timing import NIGHT_COLUMNS, sleep_timing
 from ipsrt.srm.estimated import estimate_anchors

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from conftest import NOW
 
+from ipsrt.enums import Quality
 from ipsrt.errors import AlreadyExistsError, InvalidInputError, NotFoundError
-from ipsrt.models import Quality
 from ipsrt.store import InvalidSampleFrameError, Store, UpsertResult
 
 START = pd.Timestamp("2026-05-01T00:00:00Z")

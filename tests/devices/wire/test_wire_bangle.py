@@ -34,7 +34,7 @@ from devices.wire.bangle_messages import (
     encode_watch_line,
     parse_watch_message,
 )
-from ipsrt.models import DeviceState
+from ipsrt.enums import DeviceState
 
 counts = st.integers(0, 2**31 - 1)
 acts = st.none() | st.sampled_from(

@@ -46,7 +46,7 @@ from devices.wire.huami_fetch import (
     parse_samples,
     sample_minutes,
 )
-from ipsrt.models import DeviceState
+from ipsrt.enums import DeviceState
 
 KEY = bytes(range(16))
 flags = st.sampled_from([0x00, 0x08]) | st.integers(0, 255)
