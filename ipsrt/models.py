@@ -125,6 +125,10 @@ class Device(SQLModel, table=True):
     battery: int | None = None
     last_seen: dt.datetime | None = _utc_column(nullable=True)
     created_at: dt.datetime = _utc_column()
+    #: An emulated wearable (demo or test); its minutes never count in a clinic database.
+    emulated: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
 
 
 class DeviceCursor(SQLModel, table=True):
@@ -331,3 +335,12 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     subject: str | None = Field(default=None, max_length=128)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON))
+
+
+class StoreSetting(SQLModel, table=True):
+    """Facts about the database itself, e.g. ``purpose`` = ``clinic`` (default) or ``demo``."""
+
+    __tablename__ = "store_setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)

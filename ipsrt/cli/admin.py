@@ -19,6 +19,7 @@ from ipsrt.cli.common import (
     utc_now,
 )
 from ipsrt.enums import Role
+from ipsrt.reports import accounts
 from ipsrt.store import Store
 from ipsrt.store import migrate as migrations
 from ipsrt.timeutil import WEEKDAYS
@@ -144,7 +145,7 @@ def users_add(
     with Store(database_url(db)) as store:
         store.client(client) if client is not None else None
         password = _read_password(password_stdin)
-        user = store.add_user(login, password, role, now=utc_now(), client_code=client)
+        user = accounts.add_user(store, login, password, role, now=utc_now(), client_code=client)
         stdout.print(f"Added {user.role} {user.login}.")
 
 
@@ -162,7 +163,7 @@ def users_list(json_out: JsonOption = False, db: DbOption = None) -> None:
                 "active": u.active,
                 "created_at": u.created_at,
             }
-            for u in store.users()
+            for u in store.accounts.users()
         ]
     if json_out:
         print_json(rows)
@@ -188,8 +189,8 @@ def users_set_password(
 ) -> None:
     """Replace a user's password (prompted, never an argument)."""
     with Store(database_url(db)) as store:
-        store.user(login)
-        store.set_password(login, _read_password(password_stdin), now=utc_now())
+        store.accounts.user(login)
+        accounts.set_password(store, login, _read_password(password_stdin), now=utc_now())
         stdout.print(f"Password changed for {login}.")
 
 
@@ -201,5 +202,5 @@ def assign(
 ) -> None:
     """Put a client in a clinician's care."""
     with Store(database_url(db)) as store:
-        store.assign(clinician, client, now=utc_now())
+        store.accounts.assign(clinician, client, now=utc_now())
         stdout.print(f"{client} is now in the care of {clinician}.")

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ipsrt.alerts.runner import DEFAULT_LOOKBACK_DAYS, run_alerts
 from ipsrt.cli.common import (
     DbOption,
     JsonOption,
@@ -18,8 +17,9 @@ from ipsrt.cli.common import (
     utc_now,
 )
 from ipsrt.enums import AlertState
+from ipsrt.plain import json_ready
+from ipsrt.reports.alerts import DEFAULT_LOOKBACK_DAYS, acknowledge, run_alerts
 from ipsrt.store import Store
-from ipsrt.store.alerts_store import acknowledge_alert, json_ready, list_alerts
 
 alerts_app = typer.Typer(
     help="Alerts: prompts for a conversation, not diagnoses.", no_args_is_help=True
@@ -74,9 +74,7 @@ def alerts_list(
 ) -> None:
     """List stored alerts, most urgent first."""
     with Store(database_url(db)) as store:
-        alerts = list_alerts(
-            store, client_code=client, state=None if state is None else state.value
-        )
+        alerts = store.alerts.find(client_code=client, state=None if state is None else state.value)
     if json_out:
         print_json([json_ready(a.as_dict()) for a in alerts])
         return
@@ -102,5 +100,5 @@ def alerts_ack(
 ) -> None:
     """Acknowledge an alert (audited; an acknowledged alert cannot be acknowledged again)."""
     with Store(database_url(db)) as store:
-        alert = acknowledge_alert(store, alert_id, by_login=by, now=utc_now())
+        alert = acknowledge(store, alert_id, by_login=by, now=utc_now())
     stdout.print(f"Alert {alert.id} ({alert.rule}, {alert.client}) acknowledged by {by}.")

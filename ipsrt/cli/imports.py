@@ -16,9 +16,9 @@ from ipsrt.cli.common import (
     stdout,
     utc_now,
 )
+from ipsrt.reports.diary import import_diary as save_diary_rows
 from ipsrt.srm.diary import read_diary_csv
 from ipsrt.store import Store
-from ipsrt.store.clinical import save_diary
 
 import_app = typer.Typer(help="Import files (SRM diaries).", no_args_is_help=True)
 
@@ -44,7 +44,9 @@ def import_diary(
     with Store(database_url(db)) as store:
         store.client(client)
         diary = read_diary_csv(file, items=items, confirm_replace=confirm_replace)
-        counts = save_diary(store, client, diary, now=utc_now(), confirm_replace=confirm_replace)
+        counts = save_diary_rows(
+            store, client, diary, now=utc_now(), confirm_replace=confirm_replace
+        )
     if json_out:
         print_json({"client": client, "item_set": diary.item_set, **counts.as_dict()})
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +20,7 @@ from ipsrt.cli.common import (
     print_json,
 )
 from ipsrt.cli.common import stdout as console
+from ipsrt.plain import json_ready
 
 FORMATS = ("auto", "awd", "agd", "rpx", "csv")
 CLOCK_KEYS = frozenset({"L5_onset", "M10_onset", "cosinor_acrophase"})
@@ -40,21 +40,6 @@ SUMMARY_KEYS = (
     "cosinor_acrophase",
     "valid_days",
 )
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready value: NaN and infinities become null, tuples lists."""
-    if isinstance(value, float):
-        return None if not math.isfinite(value) else value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # NumPy scalars
-        return _plain(value.item())
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return value
 
 
 def _print_table(title: str, figures: dict[str, Any]) -> None:
@@ -85,7 +70,7 @@ def _panel_of_file(path: Path, fmt: str, compat: str | None, tz: str | None) -> 
     except OSError as exc:
         raise fail(f"{path}: {exc.strerror or exc}") from None
     figures = panel(recording.counts, compat="pyactigraphy" if compat else None)
-    return {"file": str(path), "format": recording.format, **_plain(figures)}
+    return {"file": str(path), "format": recording.format, **json_ready(figures)}
 
 
 @handle_errors
@@ -144,21 +129,10 @@ def _required_date(text: str | None, option: str) -> dt.date:
 def _panel_of_client(
     code: str, date_from: str | None, date_to: str | None, compat: str | None, db: str | None
 ) -> dict[str, Any]:
-    from ipsrt.rhythm import panel
-    from ipsrt.rhythm_inputs import activity_counts, local_day_bounds
+    from ipsrt.reports.metrics import client_panel
     from ipsrt.store import Store
 
     first, last = _required_date(date_from, "--from"), _required_date(date_to, "--to")
     with Store(database_url(db)) as store:
-        client = store.client(code)
-        start, end = local_day_bounds(first, last, client.timezone)
-        samples = store.minute_frame(code, start, end)
-    counts, _states = activity_counts(samples, start, end, client.timezone)
-    figures = panel(counts, compat="pyactigraphy" if compat else None)
-    return {
-        "client": code,
-        "from": first.isoformat(),
-        "to": last.isoformat(),
-        "minutes_with_data": int(counts.notna().sum()),
-        **_plain(figures),
-    }
+        figures = client_panel(store, code, first, last, compat="pyactigraphy" if compat else None)
+    return json_ready(figures)

@@ -21,11 +21,10 @@ from ipsrt.cli.common import (
     print_json,
     stdout,
 )
+from ipsrt.plain import json_ready
 from ipsrt.srm import multiweek_mean, score_weeks
 from ipsrt.srm.diary import read_diary_csv
 from ipsrt.store import Store
-from ipsrt.store.alerts_store import json_ready
-from ipsrt.store.clinical import srm_entries
 from ipsrt.timeutil import WEEKDAYS
 
 srm_app = typer.Typer(help="Social Rhythm Metric (SRM) diaries.", no_args_is_help=True)
@@ -121,11 +120,10 @@ def srm_score(
         weeks = weeks.assign(client=file.name)
     else:
         assert client is not None
+        from ipsrt.reports.srm import client_weeks
+
         with Store(database_url(db)) as store:
-            record = store.client(client)
-            entries = srm_entries(store, client, start, end, item_set=items)
-        ws = week_start or WEEKDAYS[record.week_start]
-        weeks = score_weeks(entries, items=items, week_start=ws)
+            weeks = client_weeks(store, client, start, end, items=items, week_start=week_start)
     rows = week_rows(weeks)
     if json_out:
         print_json(rows)
@@ -164,19 +162,13 @@ def _score_estimated(
     db: str | None,
 ) -> None:
     """Estimated SRM-5 from the wearable and its agreement with the diary."""
-    from ipsrt.srm.estimated import anchor_agreement
-    from ipsrt.store.wearable import estimated_entries
-
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     if start is None or end is None:
         raise fail("--estimated needs --from DATE and --to DATE")
+    from ipsrt.reports.srm import estimated_weeks
+
     with Store(database_url(db)) as store:
-        record = store.client(client)
-        estimated = estimated_entries(store, client, start, end)
-        diary = srm_entries(store, client, start, end, item_set="srm5")
-    ws = week_start or WEEKDAYS[record.week_start]
-    weeks = score_weeks(estimated, items="srm5", week_start=ws).assign(client=client)
-    agreement = anchor_agreement(diary, estimated)
+        weeks, agreement = estimated_weeks(store, client, start, end, week_start=week_start)
     rows = [row | {"source": "estimated"} for row in week_rows(weeks)]
     pairs = [json_ready(r) for r in agreement.to_dict("records")]
     if json_out:

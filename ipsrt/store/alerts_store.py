@@ -1,16 +1,19 @@
-"""Alert persistence on a :class:`~ipsrt.store.Store`: idempotent upsert, listing, acknowledgement.
+"""Alert persistence on a :class:`~ipsrt.store.Store` (``store.alerts``): idempotent upsert,
+listing, acknowledgement.
 
 An alert is identified by (client, rule, window start), the unique key of the
 ``alert`` table and the :attr:`ipsrt.alerts.Alert.dedup_key` of the rules.
 
-* :func:`upsert_alerts` inserts new alerts (state ``open``) and updates the
+* :meth:`AlertRecords.upsert` inserts new alerts (state ``open``) and updates the
   window end, severity, message and evidence of stored ones when a run grows;
   it never changes an alert's state, so an acknowledged alert stays
   acknowledged. Equal alerts are left alone: re-running the rules on the same
   data changes nothing.
-* :func:`acknowledge_alert` is audited (``alert.acknowledge``). Acknowledging
+* :meth:`AlertRecords.acknowledge` is audited (``alert.acknowledge``). Acknowledging
   an alert that is already acknowledged is an error
-  (:class:`AlertStateError`) and keeps the first acknowledgement.
+  (:class:`AlertStateError`) and keeps the first acknowledgement. Who may
+  acknowledge is decided by the application service
+  (:func:`ipsrt.reports.alerts.acknowledge`), not here.
 """
 
 from __future__ import annotations
@@ -18,38 +21,47 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from ipsrt.alerts import Alert as RuleAlert
-from ipsrt.enums import AlertState, Role
+from ipsrt.enums import AlertState
 from ipsrt.errors import InvalidInputError, NotFoundError
 from ipsrt.models import Alert, AuditEvent, Client, User
-from ipsrt.store.store import Store
+from ipsrt.plain import json_ready
 from ipsrt.timeutil import require_utc
 
-__all__ = [
-    "ACK_ROLES",
-    "AlertStateError",
-    "StoredAlert",
-    "acknowledge_alert",
-    "json_ready",
-    "list_alerts",
-    "upsert_alerts",
-]
+if TYPE_CHECKING:
+    from ipsrt.store.store import Store
 
-#: Roles allowed to acknowledge an alert.
-ACK_ROLES = frozenset({Role.CLINICIAN.value, Role.ADMIN.value})
+__all__ = ["AlertRecord", "AlertRecords", "AlertStateError", "StoredAlert"]
+
 _SEVERITY_RANK = {"urgent": 0, "warning": 1, "info": 2}
 
 
 class AlertStateError(InvalidInputError):
     """The alert is not in a state that allows the change (e.g. already acknowledged)."""
+
+
+class AlertRecord(Protocol):
+    """What the store needs of an alert the rules raised (:class:`ipsrt.alerts.Alert` fits)."""
+
+    @property
+    def client(self) -> str: ...
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def window_start(self) -> dt.date: ...
+    @property
+    def window_end(self) -> dt.date: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def evidence(self) -> Mapping[str, Any]: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,21 +86,6 @@ class StoredAlert:
         return dataclasses.asdict(self)
 
 
-def json_ready(value: Any) -> Any:
-    """*value* with NaN/inf as None, numpy scalars as Python numbers, dates as ISO text."""
-    if isinstance(value, Mapping):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
 def _normalised(evidence: Mapping[str, Any]) -> dict[str, Any]:
     # The JSON round trip gives what the database returns, so comparisons are exact.
     out: dict[str, Any] = json.loads(json.dumps(json_ready(evidence), allow_nan=False))
@@ -107,7 +104,7 @@ def _client_ids(session: Any, codes: set[str]) -> dict[str, int]:
     return found
 
 
-def _upsert_once(store: Store, alerts: list[RuleAlert], now: dt.datetime) -> tuple[int, int]:
+def _upsert_once(store: Store, alerts: list[AlertRecord], now: dt.datetime) -> tuple[int, int]:
     new = updated = 0
     with store.write_session() as session:
         ids = _client_ids(session, {a.client for a in alerts})
@@ -144,32 +141,6 @@ def _upsert_once(store: Store, alerts: list[RuleAlert], now: dt.datetime) -> tup
     return new, updated
 
 
-def upsert_alerts(
-    store: Store, alerts: Iterable[RuleAlert], *, now: dt.datetime
-) -> tuple[int, int]:
-    """Store the rules' alerts idempotently in one transaction; return (new, updated).
-
-    Keyed by (client, rule, window start). A stored alert gets the new window
-    end, severity, message and evidence when they differ (a run that grew);
-    its state is never touched. Alerts naming an unknown client raise
-    :class:`~ipsrt.errors.NotFoundError` and nothing is stored.
-    """
-    now = require_utc(now)
-    latest: dict[tuple[str, str, dt.date], RuleAlert] = {}
-    for alert in alerts:
-        key = (alert.client, alert.rule_id, alert.window_start)
-        if key not in latest or alert.window_end >= latest[key].window_end:
-            latest[key] = alert
-    if not latest:
-        return 0, 0
-    batch = list(latest.values())
-    try:
-        return _upsert_once(store, batch, now)
-    except IntegrityError:
-        # A concurrent run inserted some of the same alerts first (PostgreSQL): once more.
-        return _upsert_once(store, batch, now)
-
-
 def _stored(row: Alert, code: str, login: str | None) -> StoredAlert:
     assert row.id is not None
     return StoredAlert(
@@ -188,79 +159,103 @@ def _stored(row: Alert, code: str, login: str | None) -> StoredAlert:
     )
 
 
-def list_alerts(
-    store: Store, *, client_code: str | None = None, state: str | None = None
-) -> list[StoredAlert]:
-    """Stored alerts, of one client or all, optionally in one state (``open``/``acknowledged``).
+class AlertRecords:
+    """The alerts of the clients of one Store."""
 
-    Ordered most urgent first, then by window end (latest first), then id.
-    """
-    if state is not None:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def upsert(self, alerts: Iterable[AlertRecord], *, now: dt.datetime) -> tuple[int, int]:
+        """Store the rules' alerts idempotently in one transaction; return (new, updated).
+
+        Keyed by (client, rule, window start). A stored alert gets the new window
+        end, severity, message and evidence when they differ (a run that grew);
+        its state is never touched. Alerts naming an unknown client raise
+        :class:`~ipsrt.errors.NotFoundError` and nothing is stored.
+        """
+        now = require_utc(now)
+        latest: dict[tuple[str, str, dt.date], AlertRecord] = {}
+        for alert in alerts:
+            key = (alert.client, alert.rule_id, alert.window_start)
+            if key not in latest or alert.window_end >= latest[key].window_end:
+                latest[key] = alert
+        if not latest:
+            return 0, 0
+        batch = list(latest.values())
         try:
-            state = AlertState(state).value
-        except ValueError:
-            raise InvalidInputError(
-                f"unknown alert state {state!r}: expected 'open' or 'acknowledged'"
-            ) from None
-    query = select(Alert, Client.code, User.login).join(Client, col(Client.id) == Alert.client_id)
-    query = query.outerjoin(User, col(User.id) == Alert.acknowledged_by)
-    if client_code is not None:
-        query = query.where(Alert.client_id == store.client(client_code).id)
-    if state is not None:
-        query = query.where(Alert.state == state)
-    with store.session() as session:
-        rows = [_stored(alert, code, login) for alert, code, login in session.exec(query)]
-    rows.sort(key=lambda a: (_SEVERITY_RANK.get(a.severity, 9), -a.window_end.toordinal(), a.id))
-    return rows
+            return _upsert_once(self._store, batch, now)
+        except IntegrityError:
+            # A concurrent run inserted some of the same alerts first (PostgreSQL): once more.
+            return _upsert_once(self._store, batch, now)
 
+    def find(
+        self, *, client_code: str | None = None, state: str | None = None
+    ) -> list[StoredAlert]:
+        """Stored alerts, of one client or all, optionally in one state (``open``/``acknowledged``).
 
-def acknowledge_alert(
-    store: Store, alert_id: int, *, by_login: str, now: dt.datetime
-) -> StoredAlert:
-    """Mark an open alert acknowledged by a clinician or admin; audited as ``alert.acknowledge``.
-
-    Raises
-    ------
-    NotFoundError
-        For an unknown alert id or login.
-    InvalidInputError
-        When the login is inactive or neither a clinician nor an admin.
-    AlertStateError
-        When the alert is already acknowledged (the first acknowledgement is kept).
-    """
-    now = require_utc(now)
-    user = store.user(by_login)
-    if not user.active:
-        raise InvalidInputError(f"user {by_login!r} is inactive")
-    if user.role not in ACK_ROLES:
-        raise InvalidInputError(
-            f"user {by_login!r} is a {user.role}; only clinicians and admins acknowledge alerts"
+        Ordered most urgent first, then by window end (latest first), then id.
+        """
+        if state is not None:
+            try:
+                state = AlertState(state).value
+            except ValueError:
+                raise InvalidInputError(
+                    f"unknown alert state {state!r}: expected 'open' or 'acknowledged'"
+                ) from None
+        query = select(Alert, Client.code, User.login).join(
+            Client, col(Client.id) == Alert.client_id
         )
-    with store.write_session() as session:
-        row = session.exec(select(Alert).where(Alert.id == alert_id).with_for_update()).first()
-        if row is None:
-            raise NotFoundError(f"unknown alert {alert_id}")
-        client = session.get(Client, row.client_id)
-        assert client is not None
-        if row.state == AlertState.ACKNOWLEDGED.value:
-            first = session.get(User, row.acknowledged_by) if row.acknowledged_by else None
-            when = f"{row.acknowledged_at:%Y-%m-%d %H:%M} UTC" if row.acknowledged_at else "?"
-            who = first.login if first is not None else "a deleted user"
-            raise AlertStateError(f"alert {alert_id} was already acknowledged by {who} at {when}")
-        row.state = AlertState.ACKNOWLEDGED.value
-        row.acknowledged_by = user.id
-        row.acknowledged_at = now
-        session.add(
-            AuditEvent(
-                at=now,
-                actor=by_login,
-                action="alert.acknowledge",
-                subject=client.code,
-                detail={
-                    "alert_id": alert_id,
-                    "rule": row.rule,
-                    "window_start": row.window_start.isoformat(),
-                },
+        query = query.outerjoin(User, col(User.id) == Alert.acknowledged_by)
+        if client_code is not None:
+            query = query.where(Alert.client_id == self._store.client(client_code).id)
+        if state is not None:
+            query = query.where(Alert.state == state)
+        with self._store.session() as session:
+            rows = [_stored(alert, code, login) for alert, code, login in session.exec(query)]
+        rows.sort(
+            key=lambda a: (_SEVERITY_RANK.get(a.severity, 9), -a.window_end.toordinal(), a.id)
+        )
+        return rows
+
+    def acknowledge(self, alert_id: int, *, by_login: str, now: dt.datetime) -> StoredAlert:
+        """Mark an open alert acknowledged by *by_login*; audited as ``alert.acknowledge``.
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown alert id or login.
+        AlertStateError
+            When the alert is already acknowledged (the first acknowledgement is kept).
+        """
+        now = require_utc(now)
+        user = self._store.accounts.user(by_login)
+        with self._store.write_session() as session:
+            row = session.exec(select(Alert).where(Alert.id == alert_id).with_for_update()).first()
+            if row is None:
+                raise NotFoundError(f"unknown alert {alert_id}")
+            client = session.get(Client, row.client_id)
+            assert client is not None
+            if row.state == AlertState.ACKNOWLEDGED.value:
+                first = session.get(User, row.acknowledged_by) if row.acknowledged_by else None
+                when = f"{row.acknowledged_at:%Y-%m-%d %H:%M} UTC" if row.acknowledged_at else "?"
+                who = first.login if first is not None else "a deleted user"
+                raise AlertStateError(
+                    f"alert {alert_id} was already acknowledged by {who} at {when}"
+                )
+            row.state = AlertState.ACKNOWLEDGED.value
+            row.acknowledged_by = user.id
+            row.acknowledged_at = now
+            session.add(
+                AuditEvent(
+                    at=now,
+                    actor=by_login,
+                    action="alert.acknowledge",
+                    subject=client.code,
+                    detail={
+                        "alert_id": alert_id,
+                        "rule": row.rule,
+                        "window_start": row.window_start.isoformat(),
+                    },
+                )
             )
-        )
-        return _stored(row, client.code, by_login)
+            return _stored(row, client.code, by_login)

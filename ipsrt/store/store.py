@@ -21,7 +21,6 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, select
 
-from ipsrt import passwords
 from ipsrt.errors import (
     AlreadyExistsError,
     DatabaseError,
@@ -31,15 +30,16 @@ from ipsrt.errors import (
 )
 from ipsrt.models import (
     AuditEvent,
-    CareAssignment,
     Client,
     Device,
     DeviceCursor,
     DeviceFamily,
-    Role,
-    User,
+    StoreSetting,
 )
 from ipsrt.store import migrate
+from ipsrt.store.accounts import AccountRecords
+from ipsrt.store.alerts_store import AlertRecords
+from ipsrt.store.clinical import ClinicalRecords
 from ipsrt.store.cursors import save_cursor
 from ipsrt.store.engine import WRITE_OPTION, make_engine, parse_url, safe_url, sqlite_path
 from ipsrt.store.samples import (
@@ -52,7 +52,6 @@ from ipsrt.store.samples import (
 from ipsrt.timeutil import require_utc, zone
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-LOGIN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}")
 
 __all__ = ["Store"]
 
@@ -63,14 +62,6 @@ def _check_code(code: str) -> str:
             f"invalid client code {code!r}: use 1-64 letters, digits, '.', '_' or '-'"
         )
     return code
-
-
-def _check_login(login: str) -> str:
-    if not isinstance(login, str) or not LOGIN_PATTERN.fullmatch(login):
-        raise InvalidInputError(
-            f"invalid login {login!r}: use 1-128 letters, digits, '.', '_', '@', '+' or '-'"
-        )
-    return login
 
 
 def _to_seconds(instant: dt.datetime, name: str) -> int:
@@ -116,6 +107,12 @@ class Store:
         self.quality = quality or QualityRules()
         self.engine: Engine = make_engine(parsed)
         self._writer = self.engine.execution_options(**{WRITE_OPTION: True})
+        #: Logins and care assignments.
+        self.accounts = AccountRecords(self)
+        #: SRM diary entries, daily moods and rating-scale responses.
+        self.clinical = ClinicalRecords(self)
+        #: Alerts the rules raised, and their acknowledgement.
+        self.alerts = AlertRecords(self)
         try:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
@@ -173,7 +170,7 @@ class Store:
     # -- audit ------------------------------------------------------------------------
 
     @staticmethod
-    def _audit(
+    def audit(
         session: Session,
         *,
         now: dt.datetime,
@@ -192,7 +189,7 @@ class Store:
             )
         )
 
-    def _add_audited(
+    def add_audited(
         self,
         record: SQLModel,
         *,
@@ -210,7 +207,7 @@ class Store:
         try:
             with self.write_session() as session:
                 session.add(record)
-                self._audit(
+                self.audit(
                     session, now=now, actor=actor, action=action, subject=subject, detail=detail
                 )
         except IntegrityError as exc:
@@ -220,6 +217,22 @@ class Store:
         """Every audit event, oldest first."""
         with self.session() as session:
             return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)))  # type: ignore[arg-type]
+
+    # -- the database itself --------------------------------------------------------
+
+    @property
+    def purpose(self) -> str:
+        """``clinic`` (real clients; the default) or ``demo`` (a throwaway database)."""
+        with self.session() as session:
+            row = session.get(StoreSetting, "purpose")
+        return "clinic" if row is None else row.value
+
+    def mark_demo(self, *, now: dt.datetime, actor: str = "cli") -> None:
+        """Record that this database holds demo data only (emulated devices count here)."""
+        with self.write_session() as session:
+            if session.get(StoreSetting, "purpose") is None:
+                session.add(StoreSetting(key="purpose", value="demo"))
+                self.audit(session, now=now, actor=actor, action="store.mark_demo")
 
     # -- clients ----------------------------------------------------------------------
 
@@ -247,7 +260,7 @@ class Store:
             week_start=week_start,
             created_at=require_utc(now),
         )
-        self._add_audited(
+        self.add_audited(
             client,
             now=now,
             actor=actor,
@@ -273,113 +286,6 @@ class Store:
         with self.session() as session:
             return list(session.exec(query))
 
-    # -- users and care assignments -------------------------------------------------
-
-    def add_user(
-        self,
-        login: str,
-        password: str,
-        role: Role | str,
-        *,
-        now: dt.datetime,
-        client_code: str | None = None,
-        actor: str = "cli",
-    ) -> User:
-        """Create a login; a user with role ``client`` is linked to *client_code*."""
-        _check_login(login)
-        try:
-            role = Role(role)
-        except ValueError as exc:
-            raise InvalidInputError(
-                f"unknown role {role!r}: expected one of {', '.join(r.value for r in Role)}"
-            ) from exc
-        if (role is Role.CLIENT) != (client_code is not None):
-            raise InvalidInputError("a user with role 'client' needs --client, other roles none")
-        client_id = self.client(client_code).id if client_code is not None else None
-        password_hash = passwords.hash_password(password)
-        user = User(
-            login=login,
-            password_hash=password_hash,
-            role=role.value,
-            client_id=client_id,
-            created_at=require_utc(now),
-            password_changed_at=require_utc(now),
-        )
-        self._add_audited(
-            user,
-            now=now,
-            actor=actor,
-            action="user.add",
-            subject=login,
-            detail={"role": role.value},
-            exists=f"user {login!r} already exists",
-        )
-        return user
-
-    def user(self, login: str) -> User:
-        """The user with *login*, or :class:`NotFoundError`."""
-        with self.session() as session:
-            found = session.exec(select(User).where(User.login == login)).first()
-        if found is None:
-            raise NotFoundError(f"unknown user {login!r}")
-        return found
-
-    def users(self) -> list[User]:
-        """All users ordered by login."""
-        with self.session() as session:
-            return list(session.exec(select(User).order_by(User.login)))
-
-    def set_password(
-        self, login: str, password: str, *, now: dt.datetime, actor: str = "cli"
-    ) -> None:
-        """Replace a user's password hash."""
-        password_hash = passwords.hash_password(password)
-        with self.write_session() as session:
-            user = session.exec(select(User).where(User.login == login)).first()
-            if user is None:
-                raise NotFoundError(f"unknown user {login!r}")
-            user.password_hash = password_hash
-            user.password_changed_at = require_utc(now)
-            self._audit(session, now=now, actor=actor, action="user.set_password", subject=login)
-
-    def assign(
-        self, clinician_login: str, client_code: str, *, now: dt.datetime, actor: str = "cli"
-    ) -> CareAssignment:
-        """Put *client_code* in the care of the clinician *clinician_login*."""
-        clinician = self.user(clinician_login)
-        if clinician.role != Role.CLINICIAN:
-            raise InvalidInputError(
-                f"user {clinician_login!r} is a {clinician.role}, not a clinician"
-            )
-        client = self.client(client_code)
-        assert clinician.id is not None
-        assert client.id is not None
-        assignment = CareAssignment(
-            clinician_id=clinician.id, client_id=client.id, created_at=require_utc(now)
-        )
-        self._add_audited(
-            assignment,
-            now=now,
-            actor=actor,
-            action="care.assign",
-            subject=client_code,
-            detail={"clinician": clinician_login},
-            exists=f"client {client_code!r} is already assigned to {clinician_login!r}",
-        )
-        return assignment
-
-    def assigned_clients(self, clinician_login: str) -> list[Client]:
-        """Clients in the care of a clinician, ordered by code."""
-        clinician = self.user(clinician_login)
-        query = (
-            select(Client)
-            .join(CareAssignment, CareAssignment.client_id == Client.id)  # type: ignore[arg-type]
-            .where(CareAssignment.clinician_id == clinician.id)
-            .order_by(Client.code)
-        )
-        with self.session() as session:
-            return list(session.exec(query))
-
     # -- devices --------------------------------------------------------------------
 
     def add_device(
@@ -391,9 +297,14 @@ class Store:
         now: dt.datetime,
         name: str | None = None,
         secret: str | None = None,
+        emulated: bool = False,
         actor: str = "cli",
     ) -> Device:
-        """Register a device for a client (the secret is stored, never logged)."""
+        """Register a device for a client (the secret is stored, never logged).
+
+        ``emulated=True`` marks an emulated wearable: its minutes are stored
+        but never count in a clinic database (:mod:`ipsrt.minutes`).
+        """
         try:
             family = DeviceFamily(family)
         except ValueError as exc:
@@ -411,15 +322,16 @@ class Store:
             address=address,
             name=name,
             secret=secret,
+            emulated=emulated,
             created_at=require_utc(now),
         )
-        self._add_audited(
+        self.add_audited(
             device,
             now=now,
             actor=actor,
             action="device.add",
             subject=client_code,
-            detail={"family": family.value},
+            detail={"family": family.value, "address": address, "emulated": emulated},
             exists=f"{family.value} device {address!r} already exists",
         )
         return device
@@ -501,3 +413,19 @@ class Store:
                     raise NotFoundError(f"client {client_code!r} has no device {device_id}")
                 owned = [device_id]
             return read_minute_frame(conn, owned, start_s, end_s)
+
+    def last_minute(self, device_ids: list[int], before: dt.datetime) -> pd.Timestamp | None:
+        """The latest stored minute of any of *device_ids* strictly before *before* (UTC)."""
+        if not device_ids:
+            return None
+        before_s = _to_seconds(before, "before")
+        with self.engine.connect() as conn:
+            latest = [
+                conn.execute(
+                    sa.text("SELECT max(ts) FROM minute_sample WHERE device_id = :d AND ts < :t"),
+                    {"d": device, "t": before_s},
+                ).scalar()
+                for device in device_ids
+            ]
+        found = [int(v) for v in latest if v is not None]
+        return pd.Timestamp(max(found), unit="s", tz="UTC") if found else None

@@ -117,7 +117,9 @@ def test_setup_flow(db: str, capsys, monkeypatch) -> None:
     with Store(db) as store:
         from ipsrt.passwords import verify_password
 
-        assert verify_password(store.user("dr.lee").password_hash, "another private passphrase")
+        assert verify_password(
+            store.accounts.user("dr.lee").password_hash, "another private passphrase"
+        )
         assert PASSWORD not in json.dumps([e.detail for e in store.audit_events()])
 
 

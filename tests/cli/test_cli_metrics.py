@@ -6,14 +6,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import NOW
 
 from ipsrt.cli import main
+from ipsrt.reports.metrics import local_day_bounds
 from ipsrt.rhythm import panel
-from ipsrt.rhythm_inputs import activity_counts, local_day_bounds
 from ipsrt.store import Store
 from tests.helpers.awd import synthetic_counts, write_awd
 
@@ -142,37 +141,3 @@ def test_stored_client_data(capsys, store: Store, database_url: str) -> None:
     assert figures["minutes_with_data"] == 7 * 1440
     local = pd.Series(counts, index=index.tz_convert("Europe/Berlin"))
     assert figures["IS"] == pytest.approx(panel(local)["IS"], rel=1e-12)
-
-
-def test_activity_counts_masks_untrustworthy_minutes() -> None:
-    ts = pd.date_range("2026-05-04T00:00:00Z", periods=4, freq="min", name="ts")
-    samples = pd.DataFrame(
-        {
-            "device_id": [1, 1, 1, 1],
-            "steps": pd.array([5, 6, 7, 8], dtype="Int64"),
-            "activity": [np.nan, 60.0, 70.0, 80.0],
-            "heart_rate": pd.array([60, 60, 60, 60], dtype="Int64"),
-            "state": pd.Categorical(["awake", "awake", "not_worn", "awake"]),
-            "quality": [0, 0, 0, 2],
-        },
-        index=ts,
-    )
-    second = samples.iloc[[1]].assign(device_id=2, activity=99.0, state="sleep_light")
-    both = pd.concat([samples, second]).sort_index()
-    start, end = ts[0].to_pydatetime(), (ts[-1] + pd.Timedelta(minutes=2)).to_pydatetime()
-    counts, states = activity_counts(both, start, end, "UTC")
-    # minute 0: no activity -> steps; 1: max of two devices; 2: not worn; 3: quarantined;
-    # 4: nothing recorded.
-    assert counts.tolist()[:2] == [5.0, 99.0]
-    assert counts.isna().tolist() == [False, False, True, True, True]
-    assert states.iloc[1] == "awake"
-
-
-@pytest.mark.parametrize(
-    ("day", "minutes"), [("2026-03-29", 1380), ("2026-10-25", 1500), ("2026-06-01", 1440)]
-)
-def test_local_days_have_their_real_length(day: str, minutes: int) -> None:
-    date = dt.date.fromisoformat(day)
-    start, end = local_day_bounds(date, date, "Europe/Berlin")
-    counts, _ = activity_counts(pd.DataFrame(), start, end, "Europe/Berlin")
-    assert len(counts) == minutes

@@ -11,8 +11,9 @@ from conftest import NOW
 import ipsrt.cli.alerts
 import ipsrt.cli.imports
 from ipsrt.cli import main
+from ipsrt.reports.accounts import add_user
+from ipsrt.reports.diary import srm_entries
 from ipsrt.store import Store
-from ipsrt.store.clinical import list_alerts, srm_entries
 
 HEADER = "date,activity,time,people,mood\n"
 # Week of Monday 2026-05-04: out_of_bed 07:00 +-10 min on six days, one 09:00 (a miss).
@@ -158,7 +159,7 @@ def test_import_bad_file_and_unknown_client(capsys, db, tmp_path, diary_file):
 
 def test_alerts_run_list_ack(capsys, db, diary_file, tmp_path):
     with Store(db) as store:
-        store.add_user("dr", "a long enough password", "clinician", now=NOW)
+        add_user(store, "dr", "a long enough password", "clinician", now=NOW)
     recent = tmp_path / "recent.csv"
     recent.write_text(HEADER + "2026-05-28,out_of_bed,07:00,0,-4\n2026-05-29,bed,23:00,0,-3\n")
     run(capsys, "--db", db, "import", "diary", str(recent), "--client", "C001")
@@ -210,4 +211,4 @@ def test_alerts_run_list_ack(capsys, db, diary_file, tmp_path):
     assert (code, err) == (1, "error: unknown client 'NOPE'\n")
     with Store(db) as store:
         assert [e.action for e in store.audit_events()][-1] == "alert.acknowledge"
-        assert list_alerts(store)[0].state == "acknowledged"
+        assert store.alerts.find()[0].state == "acknowledged"

@@ -13,6 +13,7 @@ from conftest import NOW
 
 from ipsrt.enums import Quality
 from ipsrt.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+from ipsrt.reports.accounts import add_user
 from ipsrt.store import InvalidSampleFrameError, Store, UpsertResult
 
 START = pd.Timestamp("2026-05-01T00:00:00Z")
@@ -248,19 +249,19 @@ def test_cursor_is_committed_with_the_samples(store: Store, device_id: int) -> N
 
 def test_clients_users_and_assignments(store: Store) -> None:
     store.add_client("C001", "Europe/Berlin", now=NOW, display_name="Alex")
-    store.add_user("dr.lee", "correct horse battery", "clinician", now=NOW)
-    store.add_user("alex", "another long passphrase", "client", now=NOW, client_code="C001")
-    store.assign("dr.lee", "C001", now=NOW)
-    assert [c.code for c in store.assigned_clients("dr.lee")] == ["C001"]
-    assert store.user("dr.lee").password_hash.startswith("$argon2id$")
+    add_user(store, "dr.lee", "correct horse battery", "clinician", now=NOW)
+    add_user(store, "alex", "another long passphrase", "client", now=NOW, client_code="C001")
+    store.accounts.assign("dr.lee", "C001", now=NOW)
+    assert [c.code for c in store.accounts.assigned_clients("dr.lee")] == ["C001"]
+    assert store.accounts.user("dr.lee").password_hash.startswith("$argon2id$")
     with pytest.raises(AlreadyExistsError):
         store.add_client("C001", "Europe/Paris", now=NOW)
     with pytest.raises(AlreadyExistsError):
-        store.assign("dr.lee", "C001", now=NOW)
+        store.accounts.assign("dr.lee", "C001", now=NOW)
     with pytest.raises(InvalidInputError, match="not a clinician"):
-        store.assign("alex", "C001", now=NOW)
+        store.accounts.assign("alex", "C001", now=NOW)
     with pytest.raises(InvalidInputError, match="needs --client"):
-        store.add_user("pat", "long enough passphrase", "client", now=NOW)
+        add_user(store, "pat", "long enough passphrase", "client", now=NOW)
     actions = [event.action for event in store.audit_events()]
     assert actions == ["client.add", "user.add", "user.add", "care.assign"]
 

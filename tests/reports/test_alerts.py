@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from conftest import NOW
 
-from ipsrt.alerts.runner import DAILY_COLUMNS, WARMUP_DAYS, daily_table, run_alerts
+from ipsrt.reports.accounts import add_user
+from ipsrt.reports.alerts import DAILY_COLUMNS, WARMUP_DAYS, daily_table, run_alerts
+from ipsrt.reports.diary import import_diary, record_scale
 from ipsrt.srm.diary import read_diary_csv
 from ipsrt.store import Store
-from ipsrt.store.clinical import list_alerts, save_diary, save_scale_response
 
 TZ = "Europe/Berlin"  # UTC+2 in May/June 2026: no DST change in the data
 LAST_NIGHT = dt.date(2026, 5, 31)  # the short night (morning of 2026-06-01, NOW's date)
@@ -88,7 +89,7 @@ def test_short_night_fires_sleep_change_on_that_night_only(store, client, device
     store.upsert_minute_samples(night_minutes(device), now=NOW)
     summary = run_alerts(store, now=NOW)
     assert (summary.clients, summary.new, summary.updated, summary.failed) == (1, 1, 0, {})
-    (alert,) = list_alerts(store)
+    (alert,) = store.alerts.find()
     assert (alert.rule, alert.window_start, alert.window_end) == (
         "sleep_change",
         NOW.date(),
@@ -99,13 +100,13 @@ def test_short_night_fires_sleep_change_on_that_night_only(store, client, device
     # Same data, same now: nothing added, nothing changed.
     again = run_alerts(store, now=NOW)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
-    assert len(list_alerts(store)) == 1
+    assert len(store.alerts.find()) == 1
 
 
 def test_regular_nights_fire_nothing(store, client, device):
     store.upsert_minute_samples(night_minutes(device, short_night=None), now=NOW)
     assert run_alerts(store, now=NOW).evaluated == 0
-    assert list_alerts(store) == []
+    assert store.alerts.find() == []
 
 
 def mood_diary(moods: dict[str, int]) -> str:
@@ -114,33 +115,33 @@ def mood_diary(moods: dict[str, int]) -> str:
 
 
 def test_growing_run_updates_rather_than_duplicates(store, client):
-    store.add_user("dr", "a long enough password", "clinician", now=NOW)
+    add_user(store, "dr", "a long enough password", "clinician", now=NOW)
     days = {"2026-05-27": 0, "2026-05-28": 4, "2026-05-29": 4}
-    save_diary(store, client, read_diary_csv(io.StringIO(mood_diary(days))), now=NOW)
+    import_diary(store, client, read_diary_csv(io.StringIO(mood_diary(days))), now=NOW)
     first = run_alerts(store, now=NOW)
     assert (first.new, first.updated) == (1, 0)
-    (alert,) = list_alerts(store)
+    (alert,) = store.alerts.find()
     assert (alert.rule, alert.window_start, alert.window_end) == (
         "mood_extreme",
         dt.date(2026, 5, 28),
         dt.date(2026, 5, 29),
     )
-    from ipsrt.store.clinical import acknowledge_alert
+    from ipsrt.reports.alerts import acknowledge
 
-    acknowledge_alert(store, alert.id, by_login="dr", now=NOW)
+    acknowledge(store, alert.id, by_login="dr", now=NOW)
     later = NOW + dt.timedelta(days=1)
     more = mood_diary({"2026-05-30": 5})
-    save_diary(store, client, read_diary_csv(io.StringIO(more)), now=later)
+    import_diary(store, client, read_diary_csv(io.StringIO(more)), now=later)
     grown = run_alerts(store, now=later)
     assert (grown.new, grown.updated) == (0, 1)
-    (alert,) = list_alerts(store)
+    (alert,) = store.alerts.find()
     assert alert.window_end == dt.date(2026, 5, 30)
     assert alert.evidence["moods"] == [4.0, 4.0, 5.0]
     assert alert.state == "acknowledged"  # a grown run never reopens an acknowledged alert
 
 
 def test_phq9_item9_and_data_gap(store, client, device):
-    save_scale_response(
+    record_scale(
         store,
         client,
         "phq9",
@@ -160,7 +161,7 @@ def test_phq9_item9_and_data_gap(store, client, device):
     store.upsert_minute_samples(frame, now=NOW)
     summary = run_alerts(store, now=NOW, client_codes=[client])
     assert summary.new == 2
-    urgent, gap = list_alerts(store)  # most urgent first
+    urgent, gap = store.alerts.find()  # most urgent first
     assert (urgent.rule, urgent.severity, urgent.window_start) == (
         "phq9_item9",
         "urgent",
@@ -170,12 +171,12 @@ def test_phq9_item9_and_data_gap(store, client, device):
     # An hour later the gap is longer: the same alert is updated, not duplicated.
     later = run_alerts(store, now=NOW + dt.timedelta(hours=1))
     assert (later.new, later.updated) == (0, 1)
-    assert list_alerts(store)[1].evidence["gap_hours"] == pytest.approx(73 - 9 / 60, abs=0.06)
+    assert store.alerts.find()[1].evidence["gap_hours"] == pytest.approx(73 - 9 / 60, abs=0.06)
 
 
 def test_lookback_keeps_only_recent_windows(store, client):
     days = {"2026-04-01": 4, "2026-04-02": 4}
-    save_diary(store, client, read_diary_csv(io.StringIO(mood_diary(days))), now=NOW)
+    import_diary(store, client, read_diary_csv(io.StringIO(mood_diary(days))), now=NOW)
     assert run_alerts(store, now=NOW).evaluated == 0  # ended 60 days ago: outside 14 days
     assert run_alerts(store, now=NOW, lookback_days=70).new == 1
     assert WARMUP_DAYS >= 35
@@ -188,7 +189,7 @@ def test_diary_anchors_and_srm_without_a_wearable(store, client):
         for day in pd.date_range("2026-05-11", "2026-05-27").date
     )
     text = "date,activity,time,people\n" + rows
-    save_diary(store, client, read_diary_csv(io.StringIO(text)), now=NOW)
+    import_diary(store, client, read_diary_csv(io.StringIO(text)), now=NOW)
     table = daily_table(store, client, start=dt.date(2026, 5, 11), end=dt.date(2026, 5, 27))
     by_date = table.set_index("date")
     assert by_date["bedtime_min"].eq(23 * 60 + 10).all()

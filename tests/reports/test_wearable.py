@@ -10,11 +10,11 @@ import pytest
 from conftest import NOW
 
 from ipsrt.cli import main
+from ipsrt.reports.diary import import_diary
+from ipsrt.reports.wearable import estimated_entries, main_sleeps
 from ipsrt.srm.diary import read_diary_csv
 from ipsrt.store import Store
-from ipsrt.store.clinical import save_diary
-from ipsrt.store.wearable import estimated_entries, main_sleeps
-from tests.alerts.test_runner import TZ, night_minutes
+from tests.reports.test_alerts import TZ, night_minutes
 
 FIRST = dt.date(2026, 5, 18)  # a Monday
 LAST = dt.date(2026, 5, 31)  # a Sunday: two whole weeks
@@ -29,7 +29,7 @@ def stored(store: Store) -> Store:
 
 
 def test_main_sleeps_follow_the_device_labels(stored: Store) -> None:
-    nights = main_sleeps(stored, stored.client("C001"), FIRST, LAST)
+    nights = main_sleeps(stored, "C001", FIRST, LAST)
     # The labels say asleep from 23:00 to 07:00 local every night: 480 minutes.
     assert list(nights["night"]) == [
         FIRST - dt.timedelta(days=1) + dt.timedelta(days=i) for i in range(15)
@@ -59,7 +59,7 @@ def test_cli_scores_estimated_srm_apart_from_the_diary(
     for i in range(14):
         day = FIRST + dt.timedelta(days=i)
         lines += [f"{day},out_of_bed,07:10,0", f"{day},bed,22:30,0"]
-    save_diary(stored, "C001", read_diary_csv(io.StringIO("\n".join(lines) + "\n")), now=NOW)
+    import_diary(stored, "C001", read_diary_csv(io.StringIO("\n".join(lines) + "\n")), now=NOW)
     capsys.readouterr()
     code = main(
         [

@@ -14,22 +14,14 @@ from conftest import NOW
 from ipsrt.alerts import Alert, Severity
 from ipsrt.errors import InvalidInputError, NotFoundError
 from ipsrt.mood import PHQ9_VERSION, MoodError
+from ipsrt.reports.accounts import add_user
+from ipsrt.reports.alerts import acknowledge
+from ipsrt.reports.diary import import_diary, record_scale, scale_responses, srm_entries
 from ipsrt.srm import score_weeks
 from ipsrt.srm.diary import Diary, DiaryError, read_diary_csv
 from ipsrt.store import Store
 from ipsrt.store.alerts_store import AlertStateError
-from ipsrt.store.clinical import (
-    DiaryConflictError,
-    DiaryCounts,
-    acknowledge_alert,
-    list_alerts,
-    mood_frame,
-    save_diary,
-    save_scale_response,
-    scale_frame,
-    srm_entries,
-    upsert_alerts,
-)
+from ipsrt.store.clinical import DiaryConflictError, DiaryCounts
 
 LATER = NOW + dt.timedelta(hours=1)
 HEADER = "date,activity,time,people,mood,target\n"
@@ -64,7 +56,7 @@ def client(store: Store) -> str:
 
 
 def test_import_stores_entries_and_moods_and_reads_back_for_scoring(store, client):
-    counts = save_diary(store, client, diary(WEEK), now=NOW)
+    counts = import_diary(store, client, diary(WEEK), now=NOW)
     assert counts == DiaryCounts(entries_new=15, moods_new=7)
     entries = srm_entries(store, client)
     assert list(entries.columns) == [
@@ -86,8 +78,8 @@ def test_import_stores_entries_and_moods_and_reads_back_for_scoring(store, clien
     assert got["client"].tolist() == ["C001"]
     # Date filters are inclusive.
     assert len(srm_entries(store, client, dt.date(2026, 5, 5), dt.date(2026, 5, 5))) == 3
-    assert srm_entries(store, client, item_set="srm17").empty
-    moods = mood_frame(store, client)
+    assert srm_entries(store, client, items="srm17").empty
+    moods = store.clinical.mood_frame(client)
     assert moods["mood"].tolist() == [0.0, 1.0, 1.0, 0.0, -1.0, 0.0, 2.0]
     assert np.isnan(moods["energy"]).all()
     (event,) = audits(store, "diary.import")
@@ -97,8 +89,8 @@ def test_import_stores_entries_and_moods_and_reads_back_for_scoring(store, clien
 
 
 def test_reimport_is_idempotent(store, client):
-    save_diary(store, client, diary(WEEK), now=NOW)
-    again = save_diary(store, client, diary(WEEK), now=LATER)
+    import_diary(store, client, diary(WEEK), now=NOW)
+    again = import_diary(store, client, diary(WEEK), now=LATER)
     assert again == DiaryCounts(entries_unchanged=15, moods_unchanged=7)
     assert not again.changed
     assert count(store, "srm_entry") == 15
@@ -113,7 +105,7 @@ def test_bad_line_in_the_middle_stores_nothing(store, client):
     lines = WEEK.splitlines()
     lines.insert(6, "2026-05-06,first_contact,25:00,0,,")
     with pytest.raises(DiaryError, match=r"^line 7: invalid time '25:00': expected HH:MM"):
-        save_diary(store, client, diary("\n".join(lines) + "\n"), now=NOW)
+        import_diary(store, client, diary("\n".join(lines) + "\n"), now=NOW)
     assert count(store, "srm_entry") == 0
     assert count(store, "mood_entry") == 0
     # A Diary built in code with a bad row is refused before anything is written.
@@ -121,11 +113,11 @@ def test_bad_line_in_the_middle_stores_nothing(store, client):
     bad = good.entries.copy()
     bad.loc[5, "minutes"] = 1500.0
     with pytest.raises(InvalidInputError, match=r"line 7: .* outside 00:00-23:59"):
-        save_diary(store, client, Diary(bad, good.mood, (), "srm5"), now=NOW)
+        import_diary(store, client, Diary(bad, good.mood, (), "srm5"), now=NOW)
     moods = good.mood.copy()
     moods.loc[3, "mood"] = 7
     with pytest.raises(MoodError, match=r"mood 7 outside -5\.\.5"):
-        save_diary(store, client, Diary(good.entries, moods, (), "srm5"), now=NOW)
+        import_diary(store, client, Diary(good.entries, moods, (), "srm5"), now=NOW)
     assert count(store, "srm_entry") == 0
     assert count(store, "mood_entry") == 0
     assert audits(store, "diary.import") == []
@@ -148,12 +140,12 @@ def test_bad_values_name_the_line(row, message):
 
 
 def test_conflict_is_an_error_unless_confirmed(store, client):
-    save_diary(store, client, diary(WEEK), now=NOW)
+    import_diary(store, client, diary(WEEK), now=NOW)
     changed = WEEK.replace("2026-05-06,out_of_bed,07:06", "2026-05-06,out_of_bed,09:15")
     changed = changed.replace("2026-05-09,out_of_bed,07:09,0,0", "2026-05-09,out_of_bed,07:09,0,-3")
     changed += "2026-05-11,out_of_bed,07:00,0,,\n"  # new: must not be stored on conflict
     with pytest.raises(DiaryConflictError) as info:
-        save_diary(store, client, diary(changed), now=LATER)
+        import_diary(store, client, diary(changed), now=LATER)
     message = str(info.value)
     assert "2026-05-06 out_of_bed (stored 07:06 -> 09:15) and 1 more" in message
     assert "nothing was imported" in message
@@ -161,15 +153,15 @@ def test_conflict_is_an_error_unless_confirmed(store, client):
     assert srm_entries(store, client, dt.date(2026, 5, 6), dt.date(2026, 5, 6))[
         "minutes"
     ].tolist() == [426.0, 1416.0]
-    counts = save_diary(store, client, diary(changed), now=LATER, confirm_replace=True)
+    counts = import_diary(store, client, diary(changed), now=LATER, confirm_replace=True)
     assert counts == DiaryCounts(
         entries_new=1, entries_unchanged=14, entries_replaced=1, moods_unchanged=6, moods_replaced=1
     )
     day = srm_entries(store, client, dt.date(2026, 5, 6), dt.date(2026, 5, 6))
     assert day["minutes"].tolist() == [555.0, 1416.0]
-    assert mood_frame(store, client, dt.date(2026, 5, 9), dt.date(2026, 5, 9))["mood"].tolist() == [
-        -3.0
-    ]
+    assert store.clinical.mood_frame(client, dt.date(2026, 5, 9), dt.date(2026, 5, 9))[
+        "mood"
+    ].tolist() == [-3.0]
     last = audits(store, "diary.import")[-1]
     assert last.at == LATER
     assert last.detail["entries_replaced"] == 1
@@ -182,26 +174,26 @@ def test_duplicate_rows_in_one_file(store, client):
     text = HEADER + "2026-05-04,out_of_bed,07:00,0,,\n2026-05-04,get up,07:30,0,,\n"
     with pytest.raises(DiaryError, match="line 3: second entry for 2026-05-04 out_of_bed"):
         diary(text)
-    counts = save_diary(store, client, diary(text, confirm_replace=True), now=NOW)
+    counts = import_diary(store, client, diary(text, confirm_replace=True), now=NOW)
     assert counts.entries_new == 1
     assert srm_entries(store, client)["minutes"].tolist() == [450.0]
 
 
 def test_item_sets_are_kept_apart_and_unknown_client_refused(store, client):
     srm17 = HEADER + "2026-05-04,breakfast,07:30,1,,\n2026-05-04,out_of_bed,06:00,0,,\n"
-    save_diary(store, client, diary(WEEK), now=NOW)
-    counts = save_diary(store, client, diary(srm17, items="srm17"), now=NOW)
+    import_diary(store, client, diary(WEEK), now=NOW)
+    counts = import_diary(store, client, diary(srm17, items="srm17"), now=NOW)
     assert counts.entries_new == 2  # out_of_bed of SRM-17 does not collide with SRM-5
-    assert srm_entries(store, client, item_set="srm17")["activity"].tolist() == [
+    assert srm_entries(store, client, items="srm17")["activity"].tolist() == [
         "out_of_bed",
         "breakfast",
     ]
     with pytest.raises(NotFoundError, match="unknown client 'NOPE'"):
-        save_diary(store, "NOPE", diary(WEEK), now=NOW)
+        import_diary(store, "NOPE", diary(WEEK), now=NOW)
 
 
 def test_scale_responses(store, client):
-    phq = save_scale_response(
+    phq = record_scale(
         store,
         client,
         "PHQ-9",
@@ -210,11 +202,9 @@ def test_scale_responses(store, client):
         now=NOW,
     )
     assert phq.version == PHQ9_VERSION
-    save_scale_response(
-        store, client, "asrm", [1, 1, 2, 0, 3], answered_on=dt.date(2026, 5, 21), now=NOW
-    )
+    record_scale(store, client, "asrm", [1, 1, 2, 0, 3], answered_on=dt.date(2026, 5, 21), now=NOW)
     with pytest.raises(MoodError, match=r"PHQ-9 item 3 4 outside 0\.\.3"):
-        save_scale_response(
+        record_scale(
             store,
             client,
             "phq9",
@@ -223,15 +213,13 @@ def test_scale_responses(store, client):
             now=NOW,
         )
     with pytest.raises(InvalidInputError, match="unknown instrument 'gad7'"):
-        save_scale_response(
-            store, client, "gad7", [0] * 7, answered_on=dt.date(2026, 5, 22), now=NOW
-        )
-    frame = scale_frame(store, client)
+        record_scale(store, client, "gad7", [0] * 7, answered_on=dt.date(2026, 5, 22), now=NOW)
+    frame = scale_responses(store, client)
     assert frame["instrument"].tolist() == ["phq9", "asrm"]
     assert frame["total"].tolist() == [7, 7]
     assert frame["item9"].iloc[0] == 2.0
     assert np.isnan(frame["item9"].iloc[1])
-    assert len(scale_frame(store, client, instrument="asrm")) == 1
+    assert len(scale_responses(store, client, instrument="asrm")) == 1
     assert len(audits(store, "scale.record")) == 2
 
 
@@ -249,48 +237,48 @@ def _alert(day: int, end: int | None = None, **kw) -> Alert:
 
 
 def test_upsert_is_idempotent_and_grows_without_reopening(store, client):
-    store.add_user("dr", "a long enough password", "clinician", now=NOW)
-    assert upsert_alerts(store, [_alert(10, 11), _alert(12, rule_id="phq9_item9")], now=NOW) == (
+    add_user(store, "dr", "a long enough password", "clinician", now=NOW)
+    assert store.alerts.upsert([_alert(10, 11), _alert(12, rule_id="phq9_item9")], now=NOW) == (
         2,
         0,
     )
-    assert upsert_alerts(store, [_alert(10, 11), _alert(12, rule_id="phq9_item9")], now=LATER) == (
+    assert store.alerts.upsert([_alert(10, 11), _alert(12, rule_id="phq9_item9")], now=LATER) == (
         0,
         0,
     )
-    (mood,) = list_alerts(store, client_code=client, state="open")[:1]
+    (mood,) = store.alerts.find(client_code=client, state="open")[:1]
     assert mood.rule in {"mood_extreme", "phq9_item9"}
-    mood = next(a for a in list_alerts(store) if a.rule == "mood_extreme")
+    mood = next(a for a in store.alerts.find() if a.rule == "mood_extreme")
     assert mood.evidence == {"moods": [4.0, 4.0], "baseline": None}
-    acked = acknowledge_alert(store, mood.id, by_login="dr", now=LATER)
+    acked = acknowledge(store, mood.id, by_login="dr", now=LATER)
     assert acked.state == "acknowledged"
     assert acked.acknowledged_by == "dr"
     grown = _alert(10, 12, evidence={"moods": [4.0, 4.0, 5.0]}, message="3 days")
-    assert upsert_alerts(store, [grown], now=LATER) == (0, 1)
-    (row,) = [a for a in list_alerts(store) if a.rule == "mood_extreme"]
+    assert store.alerts.upsert([grown], now=LATER) == (0, 1)
+    (row,) = [a for a in store.alerts.find() if a.rule == "mood_extreme"]
     assert row.window_end == dt.date(2026, 5, 12)
     assert row.message == "3 days"
     assert row.state == "acknowledged"
     assert row.acknowledged_at == LATER
     assert count(store, "alert") == 2
-    assert [a.rule for a in list_alerts(store, state="acknowledged")] == ["mood_extreme"]
+    assert [a.rule for a in store.alerts.find(state="acknowledged")] == ["mood_extreme"]
     with pytest.raises(NotFoundError, match="unknown client 'C999'"):
-        upsert_alerts(store, [_alert(10), _alert(10, client="C999")], now=NOW)
+        store.alerts.upsert([_alert(10), _alert(10, client="C999")], now=NOW)
     assert count(store, "alert") == 2
     with pytest.raises(InvalidInputError, match="unknown alert state 'closed'"):
-        list_alerts(store, state="closed")
+        store.alerts.find(state="closed")
 
 
 def test_acknowledge_is_audited_and_only_once(store, client):
-    store.add_user("dr", "a long enough password", "clinician", now=NOW)
-    store.add_user("res", "a long enough password", "researcher", now=NOW)
-    upsert_alerts(store, [_alert(10)], now=NOW)
-    (alert,) = list_alerts(store)
+    add_user(store, "dr", "a long enough password", "clinician", now=NOW)
+    add_user(store, "res", "a long enough password", "researcher", now=NOW)
+    store.alerts.upsert([_alert(10)], now=NOW)
+    (alert,) = store.alerts.find()
     with pytest.raises(InvalidInputError, match="'res' is a researcher"):
-        acknowledge_alert(store, alert.id, by_login="res", now=LATER)
+        acknowledge(store, alert.id, by_login="res", now=LATER)
     with pytest.raises(NotFoundError, match="unknown alert 999"):
-        acknowledge_alert(store, 999, by_login="dr", now=LATER)
-    acknowledge_alert(store, alert.id, by_login="dr", now=LATER)
+        acknowledge(store, 999, by_login="dr", now=LATER)
+    acknowledge(store, alert.id, by_login="dr", now=LATER)
     (event,) = audits(store, "alert.acknowledge")
     assert (event.actor, event.subject, event.at) == ("dr", client, LATER)
     assert event.detail == {
@@ -299,6 +287,6 @@ def test_acknowledge_is_audited_and_only_once(store, client):
         "window_start": "2026-05-10",
     }
     with pytest.raises(AlertStateError, match="already acknowledged by dr at 2026-06-01 13:00 UTC"):
-        acknowledge_alert(store, alert.id, by_login="dr", now=LATER + dt.timedelta(hours=1))
+        acknowledge(store, alert.id, by_login="dr", now=LATER + dt.timedelta(hours=1))
     assert len(audits(store, "alert.acknowledge")) == 1
-    assert list_alerts(store)[0].acknowledged_at == LATER
+    assert store.alerts.find()[0].acknowledged_at == LATER

@@ -1,13 +1,13 @@
-"""Store side of the alert rules: build each client's daily table, evaluate, upsert.
+"""Alert runs: build each client's daily table, evaluate the rules, store the alerts.
 
 :func:`daily_table` assembles one client's daily table in the columns that
 :func:`ipsrt.alerts.evaluate` reads (see :mod:`ipsrt.alerts.rules`):
 
 * ``sleep_duration_min``, ``out_of_bed_min`` (date D: the main sleep of night
   D-1, which ends on the morning of D) and ``sleep_onset_min`` (date D: the
-  onset of the main sleep of night D), from the stored minute samples scored
-  by :func:`ipsrt.rhythm.sleep_scoring.sleep_wake` (device labels, else
-  Cole-Kripke) and :func:`ipsrt.rhythm.sleep_timing.sleep_timing`. When a
+  onset of the main sleep of night D), from the minutes that count
+  (:func:`ipsrt.reports.wearable.main_sleeps`: device labels, else
+  Cole-Kripke, then :func:`ipsrt.rhythm.sleep_timing.sleep_timing`). When a
   client has no wearable night in the window, ``bedtime_min`` and
   ``out_of_bed_min`` come from the SRM diary's ``bed`` and ``out_of_bed``
   anchors instead (one source per table, never mixed);
@@ -15,11 +15,11 @@
   weeks whose seven days have all passed by the table's end;
 * ``mood`` (daily rating), ``phq9_item9`` (the highest item-9 answer of the
   date's PHQ-9 responses) and ``last_wearable_data_utc`` (the latest stored
-  minute up to the end of the window, on every row).
+  minute of a counted device up to the end of the window, on every row).
 
 :func:`run_alerts` evaluates every client as of ``now`` and stores the alerts
-with :func:`ipsrt.store.alerts_store.upsert_alerts`. Domain code never reads
-the clock: ``now`` is an argument.
+(:meth:`ipsrt.store.alerts_store.AlertRecords.upsert`); :func:`acknowledge`
+decides who may acknowledge one. ``now`` is always an argument.
 """
 
 from __future__ import annotations
@@ -30,23 +30,25 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from ipsrt.alerts import DEFAULT_RULES, Alert, AnchorDriftRule, LowSrmRule, Rule, evaluate
+from ipsrt.enums import Role
 from ipsrt.errors import InvalidInputError, IpsrtError
 from ipsrt.models import Client
+from ipsrt.reports.diary import scale_responses, srm_entries
+from ipsrt.reports.wearable import last_data, main_sleeps
 from ipsrt.srm import score_weeks
-from ipsrt.store.alerts_store import upsert_alerts
-from ipsrt.store.clinical import mood_frame, scale_frame, srm_entries
-from ipsrt.store.store import Store
-from ipsrt.store.wearable import main_sleeps
+from ipsrt.store import Store
+from ipsrt.store.alerts_store import StoredAlert
 from ipsrt.timeutil import WEEKDAYS, local_midnight, require_utc, zone
 
 __all__ = [
+    "ACK_ROLES",
     "DAILY_COLUMNS",
     "DEFAULT_LOOKBACK_DAYS",
     "WARMUP_DAYS",
     "RunSummary",
+    "acknowledge",
     "client_rules",
     "daily_table",
     "run_alerts",
@@ -71,6 +73,8 @@ DAILY_COLUMNS = (
     "last_wearable_data_utc",
 )
 _DAY = dt.timedelta(days=1)
+#: Roles allowed to acknowledge an alert.
+ACK_ROLES = frozenset({Role.CLINICIAN.value, Role.ADMIN.value})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,7 +105,7 @@ class RunSummary:
 
 def _nights(store: Store, client: Client, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Main sleep per night for nights ``start - 1 .. end`` (the columns the table needs)."""
-    nights = main_sleeps(store, client, start, end)
+    nights = main_sleeps(store, client.code, start, end)
     return nights[["night", "duration_min", "onset_local", "offset_local"]]
 
 
@@ -109,23 +113,11 @@ def _by_date(dates: list[dt.date], values: pd.Series) -> np.ndarray:
     return values.reindex(dates).to_numpy(dtype=np.float64)
 
 
-def _last_data(store: Store, client: Client, before: dt.datetime) -> pd.Timestamp | None:
-    with store.engine.connect() as conn:
-        value = conn.execute(
-            sa.text(
-                "SELECT max(s.ts) FROM minute_sample s JOIN device d ON d.id = s.device_id "
-                "WHERE d.client_id = :c AND s.ts < :end"
-            ),
-            {"c": client.id, "end": int(require_utc(before).timestamp())},
-        ).scalar()
-    return None if value is None else pd.Timestamp(int(value), unit="s", tz="UTC")
-
-
 def _srm_weeks(store: Store, client: Client, start: dt.date, end: dt.date) -> pd.Series:
     """SRM-5 score by date for the complete weeks between *start* and *end*."""
     week_start = WEEKDAYS[client.week_start]
     first = start - dt.timedelta(days=(start.weekday() - client.week_start) % 7)
-    entries = srm_entries(store, client.code, first, end, item_set="srm5")
+    entries = srm_entries(store, client.code, first, end, items="srm5")
     if entries.empty:
         return pd.Series(dtype=np.float64)
     weeks = score_weeks(entries, items="srm5", week_start=week_start)
@@ -158,17 +150,17 @@ def daily_table(store: Store, client_code: str, *, start: dt.date, end: dt.date)
     table["out_of_bed_min"] = _by_date(before, nights["offset_local"])
     table["bedtime_min"] = np.nan
     if nights.empty:
-        diary = srm_entries(store, client.code, start, end, item_set="srm5")
+        diary = srm_entries(store, client.code, start, end, items="srm5")
         done = diary[diary["status"] == "done"]
         for column, activity in (("bedtime_min", "bed"), ("out_of_bed_min", "out_of_bed")):
             rows = done[done["activity"] == activity]
             table[column] = _by_date(dates, pd.Series(rows["minutes"].to_numpy(), rows["date"]))
     table["srm_week"] = _by_date(dates, _srm_weeks(store, client, start, end))
-    moods = mood_frame(store, client.code, start, end)
+    moods = store.clinical.mood_frame(client.code, start, end)
     table["mood"] = _by_date(dates, pd.Series(moods["mood"].to_numpy(), moods["date"]))
-    phq = scale_frame(store, client.code, start, end, instrument="phq9")
+    phq = scale_responses(store, client.code, start, end, instrument="phq9")
     table["phq9_item9"] = _by_date(dates, phq.groupby("date")["item9"].max())
-    last = _last_data(store, client, local_midnight(end + _DAY, client.timezone))
+    last = last_data(store, client.code, local_midnight(end + _DAY, client.timezone))
     table["last_wearable_data_utc"] = pd.Series([last] * len(dates), dtype="datetime64[ns, UTC]")
     return table[list(DAILY_COLUMNS)]
 
@@ -221,7 +213,29 @@ def run_alerts(
             failed[client.code] = str(exc)
             continue
         alerts.extend(a for a in found if a.window_end >= first_kept)
-    new, updated = upsert_alerts(store, alerts, now=now)
+    new, updated = store.alerts.upsert(alerts, now=now)
     return RunSummary(
         clients=len(clients), evaluated=len(alerts), new=new, updated=updated, failed=failed
     )
+
+
+def acknowledge(store: Store, alert_id: int, *, by_login: str, now: dt.datetime) -> StoredAlert:
+    """Acknowledge an open alert as *by_login*, an active clinician or admin (audited).
+
+    Raises
+    ------
+    NotFoundError
+        For an unknown alert id or login.
+    InvalidInputError
+        When the login is inactive or neither a clinician nor an admin.
+    AlertStateError
+        When the alert is already acknowledged (the first acknowledgement is kept).
+    """
+    user = store.accounts.user(by_login)
+    if not user.active:
+        raise InvalidInputError(f"user {by_login!r} is inactive")
+    if user.role not in ACK_ROLES:
+        raise InvalidInputError(
+            f"user {by_login!r} is a {user.role}; only clinicians and admins acknowledge alerts"
+        )
+    return store.alerts.acknowledge(alert_id, by_login=by_login, now=now)
