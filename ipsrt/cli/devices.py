@@ -4,13 +4,11 @@ The ``devices`` package is imported inside the commands only (the CLI is the
 composition root; ``ipsrt`` never imports ``devices`` at module level).
 
 ``--emulated`` runs everything against an in-process world of emulated
-wearables (bumble, no radio): one per family with an emulator
-(``gatt-standard`` C0:00:00:00:00:01, ``infinitime`` C1:00:00:00:00:01,
-``huami`` C3:00:00:00:00:01 with the emulator's test key, ``banglejs``
-C2:00:00:00:00:01), each replaying a
-generated two-day scenario in the client's zone on a virtual clock. ``ipsrt
-collect --emulated --client CODE`` registers those demo devices for the
-client when they are missing, lets a day of history accumulate, then syncs.
+wearables (bumble, no radio; :mod:`devices.emulated.session`). Emulated data
+never mixes with real data: ``ipsrt collect --emulated`` writes into a new
+throwaway demo database unless ``--db`` names one on the command line, and in
+a clinic database emulated devices are marked and their minutes never count
+in metrics, alerts or exports.
 """
 
 from __future__ import annotations
@@ -20,6 +18,7 @@ import contextlib
 import datetime as dt
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,45 +36,16 @@ from ipsrt.cli.common import (
     utc_now,
 )
 from ipsrt.store import Store
+from ipsrt.store.engine import ENV_VAR
 
 if TYPE_CHECKING:
     from devices.collector import DeviceReport
-    from devices.emulated import World
 
 devices_app = typer.Typer(help="Wearables: find, register and list them.", no_args_is_help=True)
-
-#: Emulated demo devices: family → (address, display name).
-EMULATED_DEVICES: dict[str, tuple[str, str]] = {
-    "gatt-standard": ("C0:00:00:00:00:01", "IPSRT Band"),
-    "infinitime": ("C1:00:00:00:00:01", "InfiniTime"),
-    "huami": ("C3:00:00:00:00:01", "Mi Smart Band 4"),
-    "banglejs": ("C2:00:00:00:00:01", "Bangle.js 1a2b"),
-}
 
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-# -- emulated world ---------------------------------------------------------------
-
-
-async def _emulated_world(zone: str, start_date: dt.date) -> World:
-    from devices.emulated import VirtualClock, World
-    from devices.emulated.bangle import BangleWatch
-    from devices.emulated.gatt_standard import StandardBand
-    from devices.emulated.huami import HuamiBand
-    from devices.emulated.infinitime import InfiniTimeWatch
-    from devices.emulated.scenario import Scenario
-
-    scenario = Scenario.generate(seed=1, days=2, zone=zone, start_date=start_date)
-    world = World(clock=VirtualClock(scenario.start))
-    await world.__aenter__()
-    await world.add(StandardBand(scenario, address=EMULATED_DEVICES["gatt-standard"][0]))
-    await world.add(InfiniTimeWatch(scenario, address=EMULATED_DEVICES["infinitime"][0]))
-    await world.add(HuamiBand(scenario, address=EMULATED_DEVICES["huami"][0]))
-    await world.add(BangleWatch(scenario, address=EMULATED_DEVICES["banglejs"][0]))
-    return world
 
 
 def _guess_family(name: str | None, uuids: list[str]) -> str | None:
@@ -98,8 +68,9 @@ async def _scan(emulated: bool, seconds: float) -> list[dict[str, Any]]:
     kwargs: dict[str, Any] = {}
     if emulated:
         from devices.emulated import EmulatedScannerBackend
+        from devices.emulated.session import emulated_addresses, emulated_world
 
-        world = await _emulated_world("UTC", dt.date(2026, 1, 5))
+        world = await emulated_world("UTC", dt.date(2026, 1, 5), emulated_addresses(1))
         kwargs["backend"] = EmulatedScannerBackend
     try:
         found = await BleakScanner.discover(timeout=seconds, return_adv=True, **kwargs)
@@ -226,30 +197,6 @@ def list_devices(json_output: JsonOption = False, db: DbOption = None) -> None:
 # -- collect ------------------------------------------------------------------------
 
 
-def _ensure_emulated_devices(store: Store, client_code: str) -> list[int]:
-    from devices.emulated.huami import TEST_KEY
-
-    store.client(client_code)
-    existing = {(d.family, d.address): d for d in store.devices()}
-    ids = []
-    for family, (address, name) in EMULATED_DEVICES.items():
-        device = existing.get((family, address))
-        if device is None:
-            secret = TEST_KEY.hex() if family == "huami" else None
-            device = store.add_device(
-                client_code, family, address, now=utc_now(), name=name, secret=secret
-            )
-            _progress(f"registered emulated {family} device {address} for {client_code}")
-        assert device.id is not None
-        ids.append(device.id)
-    return ids
-
-
-async def _demo_sleep(seconds: float) -> None:
-    """Backoff in the emulated demo: the virtual world does not need real waits."""
-    await asyncio.sleep(min(seconds, 0.05))
-
-
 async def _cancel_on_signals(task: asyncio.Task[Any]) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -260,58 +207,17 @@ async def _cancel_on_signals(task: asyncio.Task[Any]) -> None:
 async def _collect_emulated(
     store: Store, client_code: str, *, once: bool, window: dt.timedelta
 ) -> dict[int, DeviceReport]:
-    from devices.collector import Collector
-    from devices.emulated import EmulatedClientBackend, EmulatedScannerBackend
-    from devices.profiles import DEFAULT_PROFILES
-    from devices.profiles.base import Clock, DeviceContext, Profile, Sleep
-    from devices.profiles.gatt_standard import GattStandardProfile
-    from devices.profiles.infinitime import InfiniTimeProfile
+    from devices.emulated.session import collect_emulated
 
-    ids = _ensure_emulated_devices(store, client_code)
-    zone = store.client(client_code).timezone
-    world = await _emulated_world(zone, utc_now().date() - dt.timedelta(days=2))
-    try:
-        await world.advance(dt.timedelta(days=1))
-
-        def live(cls: type[GattStandardProfile]) -> Any:
-            def make(device: DeviceContext, clock: Clock, sleep: Sleep) -> Profile:
-                return cls(device, clock=clock, sleep=sleep, window=window)
-
-            return make
-
-        profiles = dict(DEFAULT_PROFILES)
-        profiles["gatt-standard"] = live(GattStandardProfile)
-        profiles["infinitime"] = live(InfiniTimeProfile)
-        collector = Collector(
-            store,
-            backend_client_cls=EmulatedClientBackend,
-            scanner_cls=EmulatedScannerBackend,
-            clock=world.clock.now,
-            profiles=profiles,
-            sleep=_demo_sleep,
-            connect_attempts=1,
-            history_interval=1.0,
-            devices=ids,
-            on_progress=_progress,
-        )
-        run = collector.run_once() if once else collector.run_forever()
-        task: asyncio.Task[dict[int, DeviceReport]] = asyncio.create_task(run)
-        await _cancel_on_signals(task)
-        # Drive the virtual clock a minute at a time: with --once until every
-        # device has synced (a live device listens one window), otherwise for
-        # the rest of the scenario (or until Ctrl-C).
-        end = world.clock.now() + dt.timedelta(days=1) - dt.timedelta(minutes=1)
-        while not task.done() and world.clock.now() < end:
-            await world.advance(dt.timedelta(minutes=1))
-            await asyncio.sleep(0.002)
-        if not task.done():
-            task.cancel()
-        try:
-            return await task
-        except asyncio.CancelledError:
-            return {}
-    finally:
-        await world.__aexit__(None, None, None)
+    return await collect_emulated(
+        store,
+        client_code,
+        now=utc_now(),
+        once=once,
+        window=window,
+        progress=_progress,
+        on_task=_cancel_on_signals,
+    )
 
 
 async def _collect_real(store: Store, *, once: bool) -> dict[int, DeviceReport]:
@@ -347,6 +253,33 @@ def _summary(reports: dict[int, DeviceReport], json_output: bool) -> None:
     stdout.print(table)
 
 
+#: Client code and zone of the throwaway demo database of ``collect --emulated``.
+DEMO_CLIENT, DEMO_ZONE = "DEMO", "UTC"
+
+
+def _throwaway_store(client_code: str) -> Store:
+    """A new demo database in a temporary folder, with one client (kept for inspection)."""
+    folder = Path(tempfile.mkdtemp(prefix="ipsrt-emulated-"))
+    store = Store.initialise(f"sqlite:///{folder / 'demo.sqlite3'}")
+    store.mark_demo(now=utc_now())
+    store.add_client(client_code, DEMO_ZONE, now=utc_now())
+    _progress(
+        f"emulated data goes to a throwaway demo database: {store.url} "
+        "(your tracker database is not touched; pass --db to choose one)"
+    )
+    return store
+
+
+ExplicitDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL. With --emulated only a URL given here is used (not "
+        f"{ENV_VAR}); without it a throwaway demo database is made.",
+    ),
+]
+
+
 @handle_errors
 def collect(
     emulated: Annotated[
@@ -357,22 +290,39 @@ def collect(
     ] = False,
     client: Annotated[
         str | None,
-        typer.Option("--client", help="With --emulated: the client the demo devices belong to."),
+        typer.Option(
+            "--client",
+            help="With --emulated: the client the emulated devices belong to "
+            f"(default {DEMO_CLIENT} in the throwaway database).",
+        ),
     ] = None,
     window: Annotated[
         int, typer.Option("--window", min=1, help="Minutes a live device is listened to per round.")
     ] = 15,
     json_output: JsonOption = False,
-    db: DbOption = None,
+    db: ExplicitDbOption = None,
 ) -> None:
     """Sync registered wearables into the database (Ctrl-C stops cleanly)."""
-    if emulated and client is None:
-        raise fail("--emulated needs --client CODE (the demo devices are registered for it)")
-    with Store(database_url(db)) as store:
-        if emulated:
-            assert client is not None
-            coro = _collect_emulated(store, client, once=once, window=dt.timedelta(minutes=window))
-        else:
-            coro = _collect_real(store, once=once)
-        reports = asyncio.run(coro)
+    if not emulated:
+        with Store(database_url(db)) as store:
+            reports = asyncio.run(_collect_real(store, once=once))
+        _summary(reports, json_output)
+        return
+    if db is None:
+        store = _throwaway_store(client or DEMO_CLIENT)
+    else:
+        if client is None:
+            raise fail("--emulated --db URL needs --client CODE (the emulated devices' owner)")
+        store = Store(database_url(db))
+        if store.purpose != "demo":
+            _progress(
+                "note: this is a clinic database; the emulated devices are marked and never "
+                "count in metrics, alerts or exports"
+            )
+    with store:
+        reports = asyncio.run(
+            _collect_emulated(
+                store, client or DEMO_CLIENT, once=once, window=dt.timedelta(minutes=window)
+            )
+        )
     _summary(reports, json_output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import subprocess
@@ -11,6 +12,10 @@ from pathlib import Path
 import pytest
 
 from ipsrt.cli import main
+from ipsrt.cli.common import utc_now
+from ipsrt.reports.metrics import client_panel
+from ipsrt.reports.wearable import counted_devices, last_data
+from ipsrt.store import Store
 
 KEY = "0123456789abcdef0123456789abcdef"
 
@@ -139,10 +144,65 @@ def test_collect_emulated_once_stores_every_family(
     assert all(row["last_seen"] for row in json.loads(out))
 
 
-def test_collect_emulated_needs_a_client(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_collect_emulated_into_a_named_database_needs_a_client(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(capsys, "collect", "--emulated", "--db", db)
     assert code == 1
     assert "--client" in err
+
+
+def test_collect_emulated_without_db_never_touches_the_tracker_database(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IPSRT_DATABASE_URL", db)
+    code, out, err = run(capsys, "collect", "--emulated", "--once", "--json")
+    assert code == 0, err
+    assert "throwaway demo database" in err
+    assert all(r["inserted"] > 0 for r in json.loads(out))
+    with Store(db) as store:
+        assert store.devices() == []
+        assert store.purpose == "clinic"
+    throwaway = err.split("throwaway demo database: ")[1].split(" ")[0]
+    with Store(throwaway) as demo:
+        assert demo.purpose == "demo"
+        (client,) = demo.clients()
+        counted, excluded = counted_devices(demo, client.code)
+        assert len(counted) == 4
+        assert excluded == frozenset()
+        assert last_data(demo, client.code, utc_now()) is not None
+
+
+def test_emulated_minutes_never_count_in_a_clinic_database(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["clients", "add", "--code", "c2", "--tz", "UTC", "--db", db]) == 0
+    for code in ("c1", "c2"):
+        status, _, err = run(
+            capsys, "collect", "--emulated", "--client", code, "--once", "--json", "--db", db
+        )
+        assert status == 0, err
+    assert "never count" in err
+    with Store(db) as store:
+        for code in ("c1", "c2"):
+            devices = store.devices(code)
+            # Each client has its own four emulated devices (none collected into another's).
+            assert len(devices) == 4
+            assert all(d.emulated for d in devices)
+            assert counted_devices(store, code)[0] == []
+            assert last_data(store, code, utc_now()) is None
+            today = utc_now().date()
+            figures = client_panel(store, code, today - dt.timedelta(days=3), today)
+            assert figures["minutes_with_data"] == 0
+        assert {d.address for d in store.devices("c1")}.isdisjoint(
+            d.address for d in store.devices("c2")
+        )
+        stored = store.minute_frame("c1", utc_now() - dt.timedelta(days=4), utc_now())
+        assert len(stored) > 1440  # stored, just not counted
+        store.mark_demo(now=utc_now())
+        today = utc_now().date()
+        figures = client_panel(store, "c1", today - dt.timedelta(days=3), today)
+        assert figures["minutes_with_data"] > 1440
 
 
 def test_sigterm_stops_collect_cleanly(db: str) -> None:

@@ -1,0 +1,161 @@
+"""A collection session against emulated wearables: the world, the devices, the collector.
+
+:func:`collect_emulated` registers one emulated device of each family for a
+client (marked ``emulated`` in the store, so that a clinic database never
+counts their minutes), builds an in-process world of emulated wearables
+(bumble, no radio) replaying a generated two-day scenario in the client's
+zone on a virtual clock, lets a day of history accumulate, then runs the real
+collector against it through the bleak backend of :mod:`devices.emulated`.
+
+Each client gets its own addresses (the last two bytes are the client's id),
+so two clients' emulated devices are never confused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from devices.collector import Collector, DeviceReport
+from devices.emulated.backend import EmulatedClientBackend, EmulatedScannerBackend
+from devices.emulated.bangle import BangleWatch
+from devices.emulated.gatt_standard import StandardBand
+from devices.emulated.huami import TEST_KEY, HuamiBand
+from devices.emulated.infinitime import InfiniTimeWatch
+from devices.emulated.scenario import Scenario
+from devices.emulated.world import VirtualClock, World
+from devices.profiles import DEFAULT_PROFILES
+from devices.profiles.base import Clock, DeviceContext, Profile, Sleep
+from devices.profiles.gatt_standard import GattStandardProfile
+from devices.profiles.infinitime import InfiniTimeProfile
+from ipsrt.store import Store
+
+__all__ = ["EMULATED_FAMILIES", "collect_emulated", "emulated_addresses", "emulated_world"]
+
+#: Family -> (first address byte, display name) of the emulated demo devices.
+EMULATED_FAMILIES: dict[str, tuple[int, str]] = {
+    "gatt-standard": (0xC0, "IPSRT Band"),
+    "infinitime": (0xC1, "InfiniTime"),
+    "huami": (0xC3, "Mi Smart Band 4"),
+    "banglejs": (0xC2, "Bangle.js 1a2b"),
+}
+
+Progress = Callable[[str], None]
+
+
+def emulated_addresses(client_id: int) -> dict[str, str]:
+    """Family -> Bluetooth address of a client's emulated devices (unique per client)."""
+    hi, lo = divmod(client_id % 65536, 256)
+    return {
+        family: f"{first:02X}:00:00:00:{hi:02X}:{lo:02X}"
+        for family, (first, _name) in EMULATED_FAMILIES.items()
+    }
+
+
+async def emulated_world(zone: str, start_date: dt.date, addresses: dict[str, str]) -> World:
+    """An entered world with one emulated wearable per family at *addresses*."""
+    scenario = Scenario.generate(seed=1, days=2, zone=zone, start_date=start_date)
+    world = World(clock=VirtualClock(scenario.start))
+    await world.__aenter__()
+    await world.add(StandardBand(scenario, address=addresses["gatt-standard"]))
+    await world.add(InfiniTimeWatch(scenario, address=addresses["infinitime"]))
+    await world.add(HuamiBand(scenario, address=addresses["huami"]))
+    await world.add(BangleWatch(scenario, address=addresses["banglejs"]))
+    return world
+
+
+def _register(store: Store, client_code: str, now: dt.datetime, progress: Progress) -> list[int]:
+    client = store.client(client_code)
+    assert client.id is not None
+    addresses = emulated_addresses(client.id)
+    existing = {(d.family, d.address): d for d in store.devices(client_code)}
+    ids = []
+    for family, address in addresses.items():
+        device = existing.get((family, address))
+        if device is None:
+            device = store.add_device(
+                client_code,
+                family,
+                address,
+                now=now,
+                name=EMULATED_FAMILIES[family][1],
+                secret=TEST_KEY.hex() if family == "huami" else None,
+                emulated=True,
+            )
+            progress(f"registered emulated {family} device {address} for {client_code}")
+        assert device.id is not None
+        ids.append(device.id)
+    return ids
+
+
+async def _demo_sleep(seconds: float) -> None:
+    """Backoff in the emulated world: the virtual clock does not need real waits."""
+    await asyncio.sleep(min(seconds, 0.05))
+
+
+def _live(cls: type[GattStandardProfile], window: dt.timedelta) -> Any:
+    def make(device: DeviceContext, clock: Clock, sleep: Sleep) -> Profile:
+        return cls(device, clock=clock, sleep=sleep, window=window)
+
+    return make
+
+
+async def collect_emulated(
+    store: Store,
+    client_code: str,
+    *,
+    now: dt.datetime,
+    once: bool,
+    window: dt.timedelta,
+    progress: Progress,
+    on_task: Callable[[asyncio.Task[dict[int, DeviceReport]]], Awaitable[None]] | None = None,
+) -> dict[int, DeviceReport]:
+    """Register the client's emulated devices and collect from them.
+
+    With *once*, every device syncs once (a live device is listened to for
+    *window*); otherwise the collector runs until the scenario ends or the
+    task is cancelled (*on_task* receives the task, e.g. to cancel it on a
+    signal). Returns the per-device reports.
+    """
+    ids = _register(store, client_code, now, progress)
+    client = store.client(client_code)
+    assert client.id is not None
+    start = now.date() - dt.timedelta(days=2)
+    world = await emulated_world(client.timezone, start, emulated_addresses(client.id))
+    try:
+        await world.advance(dt.timedelta(days=1))
+        profiles = dict(DEFAULT_PROFILES)
+        profiles["gatt-standard"] = _live(GattStandardProfile, window)
+        profiles["infinitime"] = _live(InfiniTimeProfile, window)
+        collector = Collector(
+            store,
+            backend_client_cls=EmulatedClientBackend,
+            scanner_cls=EmulatedScannerBackend,
+            clock=world.clock.now,
+            profiles=profiles,
+            sleep=_demo_sleep,
+            connect_attempts=1,
+            history_interval=1.0,
+            devices=ids,
+            on_progress=progress,
+        )
+        run = collector.run_once() if once else collector.run_forever()
+        task: asyncio.Task[dict[int, DeviceReport]] = asyncio.create_task(run)
+        if on_task is not None:
+            await on_task(task)
+        # Drive the virtual clock a minute at a time: with once until every
+        # device has synced, otherwise for the rest of the scenario.
+        end = world.clock.now() + dt.timedelta(days=1) - dt.timedelta(minutes=1)
+        while not task.done() and world.clock.now() < end:
+            await world.advance(dt.timedelta(minutes=1))
+            await asyncio.sleep(0.002)
+        if not task.done():
+            task.cancel()
+        try:
+            return await task
+        except asyncio.CancelledError:
+            return {}
+    finally:
+        await world.__aexit__(None, None, None)
