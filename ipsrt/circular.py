@@ -143,4 +143,6 @@ def unwrap(values: npt.ArrayLike, centre: npt.ArrayLike | None = None) -> FloatA
     """
     arr = np.asarray(values, dtype=np.float64)
     ctr = mean_minutes(arr) if centre is None else np.asarray(centre, dtype=np.float64)
-    return np.asarray(wrap(arr - ctr) + ctr, dtype=np.float64)
+    # A whole number of days is subtracted, so a whole-minute time stays exact.
+    days = np.floor((arr - ctr + HALF_DAY) / MINUTES_PER_DAY)
+    return np.asarray(arr - MINUTES_PER_DAY * days, dtype=np.float64)

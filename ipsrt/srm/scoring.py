@@ -50,6 +50,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ipsrt import circular
 from ipsrt.srm.entries import (
     DEFAULT_CLIENT,
     EntriesError,
@@ -97,12 +98,6 @@ def _week_of(frame: pd.DataFrame, ws: int) -> npt.NDArray[np.int64]:
     return day - np.mod(day + 3 - ws, 7)
 
 
-def _circ_abs_diff(
-    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    return np.abs(np.mod(a - b + _DAY / 2, _DAY) - _DAY / 2)
-
-
 def _bc(ids: npt.NDArray[np.int64], size: int, weights: npt.ArrayLike | None = None) -> F64:
     return np.bincount(ids, weights, minlength=size).astype(np.float64)
 
@@ -112,14 +107,11 @@ def _hits_kernel(
 ) -> tuple[dict[str, F64], npt.NDArray[np.bool_]]:
     """Rules 1-3 for the occurrences *t* grouped by *gid*; per-group arrays and a hit flag."""
     n = _bc(gid, size)
-    theta = t * (2 * np.pi / _DAY)
-    s, c = _bc(gid, size, np.sin(theta)), _bc(gid, size, np.cos(theta))
-    # Circular mean of each group; when it is undefined (times spread evenly
-    # round the clock) the centre 720 leaves the times as they are.
-    centre = np.where(
-        np.hypot(s, c) > 1e-9 * n, np.mod(np.arctan2(s, c) * _DAY / (2 * np.pi), _DAY), _DAY / 2
-    )
-    tu = t - _DAY * np.floor((t - centre[gid] + _DAY / 2) / _DAY)
+    # Times unwrapped around their group's circular mean (ipsrt.circular). When
+    # the mean is undefined (times spread evenly round the clock) the group
+    # has no habitual time: NaN, no outliers and no hits.
+    centre, _sd, _n = circular.grouped_mean_sd(gid, t, size)
+    tu = circular.unwrap(t, centre[gid])
     S, S2 = _bc(gid, size, tu), _bc(gid, size, tu * tu)
     var_num = np.maximum(n * S2 - S * S, 0.0)  # = n (n-1) s^2
     dev = n[gid] * tu - S[gid]  # = n (t - mean)
@@ -161,7 +153,7 @@ def _score_grouped(frame: pd.DataFrame, grp: npt.NDArray[np.int64], items: ItemS
     gid, size = cell[done], W * A
     stats, _ = _hits_kernel(gid, t, size)
     has_p, has_t = np.isfinite(people), np.isfinite(target)
-    on_t = has_t & (_circ_abs_diff(t, np.where(has_t, target, 0.0)) <= HIT_WINDOW_MIN)
+    on_t = has_t & (circular.distance(t, np.where(has_t, target, 0.0)) <= HIT_WINDOW_MIN)
     n_p, n_t = _bc(gid, size, has_p), _bc(gid, size, has_t)
     sum_p, sum_on = _bc(gid, size, np.where(has_p, people, 0.0)), _bc(gid, size, on_t)
     qualifies = stats["occurrences"] >= MIN_OCCURRENCES
@@ -202,8 +194,9 @@ def _score_grouped(frame: pd.DataFrame, grp: npt.NDArray[np.int64], items: ItemS
                 "qualifying": n_q.astype(np.int64),
                 "ali": by_w["occurrences"].astype(np.int64),
                 "not_done": acts["not_done"].to_numpy().reshape(W, A).sum(axis=1),
-                "hits": by_w["hits"].astype(np.int64),
+                "hits": q_hits.astype(np.int64),
                 "srm": srm,
+                "hits_all": by_w["hits"].astype(np.int64),
                 "reason": pd.Series(reason, dtype=object),
                 "mean_people": sum_p.reshape(W, A).sum(axis=1) / n_p.reshape(W, A).sum(axis=1),
                 "target_adherence": sum_on.reshape(W, A).sum(axis=1)
@@ -289,8 +282,10 @@ def score_weeks(
         One row per client-week with at least one entry: ``client``,
         ``week_start``, ``week_end`` (dates), ``diary_days`` (days with any
         entry), ``qualifying`` (activities with >= 3 occurrences), ``ali``
-        (occurrences of all activities), ``not_done``, ``hits`` (all
-        activities), ``srm`` (NaN when not scored), ``reason``
+        (occurrences of all activities), ``not_done``, ``hits`` (hits of the
+        qualifying activities, so ``srm = hits / qualifying``), ``srm`` (NaN
+        when not scored), ``hits_all`` (hits of every activity, qualifying or
+        not; descriptive), ``reason``
         (``"insufficient_diary"``, ``"no_qualifying_activity"`` or missing),
         ``mean_people`` (this project's descriptive figure, not a published
         score), ``target_adherence`` (share of occurrences with a target that
@@ -302,7 +297,7 @@ def score_weeks(
 
     Examples
     --------
-    Worked example 2 of ``reference/metrics.md`` §1.2 scores 7 hits:
+    Worked example 2 of ``docs/srm.md`` scores 7 hits:
 
     >>> import pandas as pd
     >>> times = [420, 420, 425, 420, 460, 420, 420]

@@ -278,3 +278,30 @@ def test_occurrence_at_habitual_time_can_lower_hits_under_section_1_5():
     longer = score_activities(week([*times, 103.4])).iloc[0]
     assert longer["outliers"] == 1
     assert longer["hits"] == 1
+
+
+def test_target_adherence_counts_exactly_45_minutes_as_on_target():
+    # docs/srm.md: like a hit, an occurrence within 45 min of its target, inclusive.
+    entries = week(["07:00", "07:45", "06:15", "07:46", "06:14"], target=hm("07:00"))
+    assert score_weeks(entries)["target_adherence"].iloc[0] == pytest.approx(3 / 5)
+
+
+def test_weekly_hits_are_those_of_the_qualifying_activities():
+    # bed qualifies (4 occurrences, 4 hits); dinner does not (2 occurrences, 2 hits).
+    entries = pd.concat(
+        [
+            week(["23:00"] * 4, activity="bed"),
+            week(["18:00"] * 2, activity="dinner"),
+        ],
+        ignore_index=True,
+    )
+    row = score_weeks(entries).iloc[0]
+    assert (row["qualifying"], row["hits"], row["hits_all"]) == (1, 4, 6)
+    assert row["srm"] == row["hits"] / row["qualifying"]
+
+
+def test_times_spread_evenly_round_the_clock_have_no_habitual_time():
+    # The circular mean of 00:00, 06:00, 12:00, 18:00 is undefined (ipsrt.circular).
+    acts = score_activities(week(["00:00", "06:00", "12:00", "18:00"]))
+    assert np.isnan(acts["habitual_min"].iloc[0])
+    assert acts["hits"].iloc[0] == 0
