@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ipsrt import circular
 from ipsrt.alerts.model import (
     Alert,
     AlertInputError,
@@ -206,12 +207,11 @@ class AnchorDriftRule:
             hi = np.clip(pos, 0, len(view))
             lo = np.clip(pos - self.baseline_days, 0, len(view))
             s, c, k = cs[hi] - cs[lo], cc[hi] - cc[lo], cn[hi] - cn[lo]
+            # The circular mean of the window from its running sums (ipsrt.circular).
             habitual = np.where(
-                (k >= self.min_baseline_days) & (np.hypot(s, c) > 1e-9),
-                np.mod(np.arctan2(s, c) * _DAY / (2 * np.pi), _DAY),
-                np.nan,
+                k >= self.min_baseline_days, circular.mean_from_sums(s, c, k), np.nan
             )
-            dev = np.mod(t - habitual + _DAY / 2, _DAY) - _DAY / 2
+            dev = circular.wrap(t - habitual)
             devs[name] = dev
             with np.errstate(invalid="ignore"):
                 off |= np.abs(dev) >= self.threshold_min

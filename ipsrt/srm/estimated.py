@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ipsrt import circular
 from ipsrt.errors import InvalidInputError, InvalidTimeError
 from ipsrt.srm.scoring import DEFAULT_CLIENT
 from ipsrt.timeutil import minute_of_day, zone
@@ -30,7 +31,6 @@ from ipsrt.timeutil import minute_of_day, zone
 __all__ = ["ESTIMATED", "anchor_agreement", "estimate_anchors"]
 
 ESTIMATED = "estimated"
-_DAY = 1440.0
 _COLUMNS = ["date", "activity", "minutes", "status", "people", "target", "source"]
 
 
@@ -196,8 +196,8 @@ def anchor_agreement(diary_entries: pd.DataFrame, estimated_entries: pd.DataFram
 
     rep, est = done(diary_entries), done(estimated_entries)
     pairs = rep.merge(est, on=["client", "date", "activity"], suffixes=("_rep", "_est"))
-    d = np.mod(pairs["minutes_est"] - pairs["minutes_rep"] + _DAY / 2, _DAY) - _DAY / 2
-    pairs = pairs.assign(diff=d, absdiff=d.abs(), within=d.abs() <= 45)
+    d = circular.wrap(pairs["minutes_est"].to_numpy() - pairs["minutes_rep"].to_numpy())
+    pairs = pairs.assign(diff=d, absdiff=np.abs(d), within=np.abs(d) <= 45)
     acts = sorted(set(est["activity"]))
     out = (
         pairs.groupby("activity")
