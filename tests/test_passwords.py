@@ -1,4 +1,4 @@
-"""Password hashing and policy (reliability.md §1.4, ASVS 6.2)."""
+"""Password hashing and policy (OWASP ASVS 5.0 §6.2; docs/architecture.md "Accounts")."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ date), ``mood`` (-5..+5), ``phq9_item9`` (0..3, on the date of a PHQ-9
 response) and ``last_wearable_data_utc`` (aware timestamp of the latest
 wearable sample; the latest value in the table counts).
 
-Thresholds follow ``reference/metrics.md`` §8 (suggestions from the
+Thresholds follow ``docs/srm.md``, "Alert rules" (suggestions from the
 literature, not validated cut-offs); every alert is worded as a prompt for a
 conversation, never as a diagnosis.
 """

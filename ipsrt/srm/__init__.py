@@ -1,6 +1,6 @@
 """Social Rhythm Metric: item sets, scoring, diary files and estimated anchors.
 
-See ``docs/srm.md`` for the rules (``reference/metrics.md`` §1.5 as decided).
+See ``docs/srm.md`` for the rules, the worked examples and the references.
 """
 
 from ipsrt.srm.items import SRM5, SRM17, Item, ItemSet, UnknownActivityError, item_set

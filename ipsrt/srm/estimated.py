@@ -1,6 +1,7 @@
 """Estimated SRM anchors from wearable sleep and steps.
 
-Passive analogues of three SRM-5 anchors (``reference/metrics.md`` §6):
+Passive analogues of three SRM-5 anchors (``docs/srm.md``, "Estimated anchors";
+Abdullah et al. 2016, doi:10.1093/jamia/ocv200):
 
 * ``out_of_bed`` on date D: the offset of the main sleep of night D-1;
 * ``bed`` on date D: the onset of the main sleep of night D (so a 00:30

@@ -3,7 +3,7 @@
 Each item has a stable snake_case key (stored in the database and used in
 diary files), a short human label and a few aliases accepted when a diary
 file is read. Scores of the two sets are never mixed or compared
-(``reference/metrics.md`` §1.5 rule 9).
+(``docs/srm.md``, "SRM scoring rules").
 
 References
 ----------

@@ -1,6 +1,6 @@
 r"""Social Rhythm Metric scoring by the project's decided rules.
 
-The rules are ``reference/metrics.md`` §1.5, restated in ``docs/srm.md``:
+The rules, stated with worked examples in ``docs/srm.md``:
 
 1. Times of one activity in one week are unwrapped around their circular
    mean, so 23:50 and 00:10 become -10 and +10 around 00:00.

@@ -63,7 +63,7 @@ class InvalidSampleFrameError(InvalidInputError):
 class QualityRules:
     """Thresholds for quarantine on write (stored with a flag, never dropped).
 
-    Defaults follow ``reference/reliability.md`` §4.3: heart rate outside
+    Defaults (``docs/architecture.md``, "The hot path"): heart rate outside
     25-220 bpm, more than 300 steps in a minute, timestamps before 2000-01-02
     (a device clock reset lands on 2000-01-01) or more than 5 minutes after
     the time of the write.

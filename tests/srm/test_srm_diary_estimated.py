@@ -1,4 +1,4 @@
-"""Diary CSV validation and estimated anchors (DESIGN.md "Time"; metrics.md §1.5, §6)."""
+"""Diary CSV validation and estimated anchors (docs/srm.md; docs/architecture.md "Time")."""
 
 from __future__ import annotations
 

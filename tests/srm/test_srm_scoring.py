@@ -1,4 +1,4 @@
-"""SRM scoring by the project's rules (reference/metrics.md §1.2 worked examples, §1.5)."""
+"""SRM scoring by the project's rules (docs/srm.md: the rules and worked examples 1 and 2)."""
 
 from __future__ import annotations
 
@@ -47,9 +47,9 @@ def week(times, activity="out_of_bed", start=MONDAY, **extra):
     return frame
 
 
-# Worked example 1: times from the RAY SocialRhythmMetric test (metrics.md §1.2).
+# Worked example 1 of docs/srm.md.
 EX1 = ["06:00", "05:50", "08:01", "07:55", "05:45", "05:50", "05:50"]
-# Worked example 2 (metrics.md §1.2): the rule "hits among all occurrences" gives 7.
+# Worked example 2 of docs/srm.md: the rule "hits among all occurrences" gives 7.
 EX2 = ["07:00", "07:00", "07:05", "07:00", "07:40", "07:00", "07:00"]
 
 
@@ -57,7 +57,7 @@ def test_worked_example_1_scores_5_hits():
     acts = score_activities(week(EX1))
     row = acts[acts["activity"] == "out_of_bed"].iloc[0]
     assert row["occurrences"] == 7
-    assert row["sd_min"] == pytest.approx(62.15, abs=0.01)  # sample SD, metrics.md: 62.2
+    assert row["sd_min"] == pytest.approx(62.15, abs=0.01)  # sample SD: docs/srm.md, 62.15
     assert row["outliers"] == 1  # 08:01 dropped, 07:55 kept
     assert row["habitual_min"] == pytest.approx(hm("06:11") + 0.667, abs=0.01)
     assert row["hits"] == 5
@@ -81,10 +81,10 @@ def test_hit_window_is_inclusive_at_45_minutes():
 
 
 def test_bedtimes_around_midnight_unwrap_to_evening():
-    # Bedtime of the evening of D written after midnight on date D (metrics.md §1.5 rule 6).
+    # Bedtime of the evening of D written after midnight on date D (docs/srm.md, rule 1).
     times = ["23:30", "23:45", "00:15", "23:50", "00:30", "23:40", "01:10"]
     row = score_activities(week(times, activity="bed")).query("activity == 'bed'").iloc[0]
-    # Circular mean is 00:06 (metrics.md time conventions); arithmetic mean would be 13:49.
+    # Circular mean is 00:06 (docs/architecture.md, "Clock times"); arithmetic mean would be 13:49.
     assert min(row["mean_min"], 1440 - row["mean_min"]) < 10
     assert row["hits"] == 6  # 01:10 is more than 45 min from H
     assert row["outliers"] == 1
@@ -268,7 +268,7 @@ def test_occurrence_at_habitual_time_adds_a_hit_when_h_is_unchanged(times):
 
 
 def test_occurrence_at_habitual_time_can_lower_hits_under_section_1_5():
-    # Found by Hypothesis: the rules of metrics.md §1.5 are not monotone. Adding
+    # Found by Hypothesis: the rules of docs/srm.md are not monotone. Adding
     # 01:43.4 (= H) shrinks the SD, 00:00 becomes an outlier, H moves to 02:04.1
     # and both 01:19 occurrences fall out of the 45 min window.
     times = [0, 79, 79, 170, 189]

@@ -2,7 +2,7 @@
 
 The parent kills the child with SIGKILL at a random moment, then checks that
 the SQLite file is intact and holds every acknowledged sample; a resumed child
-finishes the job and no minute is stored twice (reliability.md §3.2). Used by
+finishes the job and no minute is stored twice (docs/architecture.md, "The hot path"). Used by
 ``test_crash_safety.py`` (20 runs) and ``tests/bench/bench_store.py`` (100).
 """
 

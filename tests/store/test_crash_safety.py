@@ -1,4 +1,4 @@
-"""No lost data under crashes: SIGKILL an ingest child 20 times (reliability.md §3.2)."""
+"""No lost data under crashes: SIGKILL an ingest child 20 times (docs/architecture.md, "The hot path")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SQLite connection settings and concurrent writers (reliability.md §3.1)."""
+"""SQLite connection settings and concurrent writers (docs/architecture.md, "The store")."""
 
 from __future__ import annotations
 
