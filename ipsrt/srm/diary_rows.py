@@ -21,6 +21,7 @@ import pandas as pd
 from ipsrt.errors import InvalidInputError
 from ipsrt.mood import validate_mood
 from ipsrt.srm.diary import Diary
+from ipsrt.srm.entries import days_to_dates, to_days
 from ipsrt.srm.items import item_set as resolve_item_set
 
 __all__ = ["ENTRY_FIELDS", "DiaryRows", "diary_rows"]
@@ -48,13 +49,7 @@ def _opt_int(value: Any) -> int | None:
 
 
 def _dates(values: pd.Series) -> list[dt.date]:
-    try:
-        parsed = pd.to_datetime(values, errors="raise")
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"diary: invalid date ({exc})") from exc
-    if parsed.isna().any():
-        raise InvalidInputError("diary: missing date")
-    return [ts.date() for ts in parsed]
+    return list(days_to_dates(to_days(values)))
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[Any]:

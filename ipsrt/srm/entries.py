@@ -21,6 +21,7 @@ __all__ = [
     "EntriesError",
     "days_to_dates",
     "prepare_entries",
+    "to_days",
     "week_start_index",
 ]
 
@@ -42,7 +43,8 @@ def week_start_index(week_start: str | int) -> int:
     )
 
 
-def _to_days(dates: pd.Series) -> npt.NDArray[np.int64]:
+def to_days(dates: pd.Series) -> npt.NDArray[np.int64]:
+    """Diary dates as integer days since 1970-01-01; one-line error on a bad or missing date."""
     try:
         parsed = pd.to_datetime(dates, errors="raise")
     except (ValueError, TypeError) as exc:
@@ -116,7 +118,7 @@ def prepare_entries(entries: pd.DataFrame, items: ItemSet) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "client": client,
-            "day": _to_days(entries["date"]) if n else np.zeros(0, dtype=np.int64),
+            "day": to_days(entries["date"]) if n else np.zeros(0, dtype=np.int64),
             "activity": activity,
             "done": done,
             "minutes": np.where(done, minutes, np.nan),
