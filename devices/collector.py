@@ -98,6 +98,19 @@ def record_device_status(
             device.last_clock_offset_s = clock_offset_s
 
 
+def _stop_if_cancelled() -> None:
+    """Honour a cancellation that a library swallowed (CPython gh-86296).
+
+    On Python 3.11 ``asyncio.wait_for`` (used inside the BLE stack) can lose a
+    cancellation that arrives as its awaited value does; the task still
+    counts the request (``Task.cancelling()``), so each round checks it and a
+    stopped collector (Ctrl-C, SIGTERM) stops at the next round at the latest.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or "no detail"
     return f"{type(exc).__name__}: {text}"
@@ -236,12 +249,14 @@ class Collector:
         profile = self.profile_for(device)
         failures = 0
         while True:
+            _stop_if_cancelled()
             try:
                 await self._session(device, profile, report, once=once)
                 failures = 0
                 report.synced = True
                 if once:
                     return report
+                _stop_if_cancelled()
                 await self.sleep(self.history_interval)
             except asyncio.CancelledError:
                 raise
@@ -300,6 +315,7 @@ class Collector:
         try:
             cursor = self.store.cursor(device.id, profile.data_type)
             while True:
+                _stop_if_cancelled()
                 result = await profile.sync(client, cursor)
                 self._commit(device, result, report)
                 await result.ack()

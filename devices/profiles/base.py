@@ -246,8 +246,12 @@ class NotificationQueue:
 
     async def get(self, wait: float, what: str) -> bytes:
         """The next value; :class:`ProfileTimeoutError` after ``wait`` real seconds."""
+        # asyncio.timeout rather than asyncio.wait_for: on Python 3.11 wait_for
+        # can swallow a cancellation that arrives as the value does
+        # (CPython gh-86296), and the collector would never stop on SIGTERM.
         try:
-            _, value = await asyncio.wait_for(self._queue.get(), wait)
+            async with asyncio.timeout(wait):
+                _, value = await self._queue.get()
         except TimeoutError as exc:
             raise ProfileTimeoutError(f"no {what} within {wait:g} s") from exc
         return value

@@ -1,4 +1,4 @@
-"""No lost data under crashes: SIGKILL an ingest child 20 times (docs/architecture.md, "The hot path")."""
+"""No lost data under crashes: SIGKILL an ingest child 20 times (docs/architecture.md)."""
 
 from __future__ import annotations
 
