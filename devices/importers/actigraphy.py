@@ -27,7 +27,7 @@ from devices.importers.agd import SQLITE_MAGIC, read_agd
 from devices.importers.awd import looks_like_awd, read_awd_text
 from devices.importers.counts_csv import looks_like_counts_csv, read_counts_csv
 from devices.importers.recording import Recording
-from devices.importers.rpx import RPX_SECTIONS, DateOrder, read_rpx_text
+from devices.importers.rpx import DATE_ORDERS, RPX_SECTIONS, DateOrder, read_rpx_text
 
 __all__ = ["FORMATS", "Format", "detect_format", "read_actigraphy"]
 
@@ -85,7 +85,7 @@ def read_actigraphy(
         raise ImportFormatError(f"{target.name} is larger than {_MAX_BYTES >> 20} MiB")
     if size == 0:
         raise ImportFormatError(f"{target.name} is empty")
-    if date_order not in (None, "day-first", "month-first"):
+    if date_order is not None and date_order not in DATE_ORDERS:
         raise ImportFormatError(f"date order {date_order!r}: use day-first or month-first")
     kind = detect_format(head) if format == "auto" else format
     if kind not in FORMATS:

@@ -156,13 +156,20 @@ def rpx_date_order(
 
     Returns
     -------
-    The order (``None`` for ISO ``YYYY-MM-DD`` dates, which need none) and a
-    short reason. Rules, first that applies: (1) a first field above 12 is a
-    day, a second field above 12 a month; (2) read in the right order, the rows
-    step by exactly one epoch, while the wrong order turns each midnight into a
-    jump of a month, so if exactly one order gives a gapless timeline it is the
-    one; (3) *stated*; (4) *convention*. A *stated* order that contradicts (1)
-    or (2), dates of both forms, and dates that no rule decides raise
+    order : {"day-first", "month-first"} or None
+        ``None`` for ISO ``YYYY-MM-DD`` dates, which need no order.
+    reason : str
+        Why, in a few words (kept in the recording's metadata).
+
+    Notes
+    -----
+    The first rule that decides wins (``docs/importers.md``, "Day or month
+    first"): (1) a first field above 12 is a day, a second field above 12 is
+    a day; (2) read in the right order, consecutive rows are exactly one epoch
+    apart, while the wrong order turns each midnight into a jump of about a
+    month, so if exactly one order gives a gapless timeline it is the one;
+    (3) *stated*; (4) *convention*. A *stated* order that (1) or (2)
+    contradicts, dates of both forms, and dates no rule decides raise
     :class:`~devices.errors.ImportFormatError`.
     """
     if all(_ISO_DATE.fullmatch(d) for d in set(dates)):

@@ -166,3 +166,9 @@ def test_date_order_decision_table() -> None:
     # a real gap in the rows: the timeline proves nothing, so it falls to the caller
     gap = ["04/07/2015", "05/07/2015"]
     assert rpx_date_order(gap, [86_000, 3_600], 60, stated="month-first")[0] == "month-first"
+
+
+def test_an_unknown_date_order_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, actiware_csv(MORNING, [1, 2], date_format=US))
+    with pytest.raises(ImportFormatError, match="day-first or month-first"):
+        read_actigraphy(path, date_order="year-first")  # type: ignore[arg-type]
