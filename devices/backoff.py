@@ -1,10 +1,14 @@
 """Reconnect policy of the collector: retry delays as data plus one pure function.
 
-``reference/reliability.md`` §2.1: connect with bleak-retry-connector (its own
-short inner retries), then back off *outside* it with jitter: 5 s doubling to
-a 5-minute cap; an adapter or proxy that is out of connection slots is given
-at least 4 s. :func:`backoff_for` is pure: the random source is passed in, and
-nothing here sleeps or reads a clock (the collector injects ``sleep``).
+The collector connects with bleak-retry-connector, which makes its own short
+inner retries, then backs off *outside* it with jitter: 5 s doubling to a
+5-minute cap; an adapter or proxy that is out of connection slots is given at
+least 4 s, the wait bleak-retry-connector itself uses for that error
+(``BLEAK_OUT_OF_SLOTS_BACKOFF_TIME``,
+https://github.com/Bluetooth-Devices/bleak-retry-connector). The policy is
+described in ``docs/devices.md`` ("Collecting from wearables").
+:func:`backoff_for` is pure: the random source is passed in, and nothing here
+sleeps or reads a clock (the collector injects ``sleep``).
 """
 
 from __future__ import annotations
@@ -72,7 +76,7 @@ def backoff_for(
     rng
         Source of jitter (``random.Random(seed)`` in tests).
     policy
-        The delays; :data:`DEFAULT_POLICY` follows reliability.md §2.1.
+        The delays; :data:`DEFAULT_POLICY` is the policy of ``docs/devices.md``.
     """
     if attempt < 1:
         raise ValueError("attempt is 1-based")

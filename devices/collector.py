@@ -8,16 +8,25 @@ for every :class:`~devices.profiles.base.SyncResult`:
 
 1. ``store.upsert_minute_samples(frame, now=clock(), cursors={(device, type):
    cursor})``: samples and cursor in one transaction;
-2. only then ``await result.ack()`` (a band may drop acknowledged data;
-   reliability.md §2.3);
+2. only then ``await result.ack()``: a band may drop acknowledged data, so
+   nothing is acknowledged before it is durably stored (``docs/devices.md``,
+   "Collecting from wearables"). Gadgetbridge's Huami fetch likewise asks
+   the band to keep its data when processing failed (``sendAck`` in
+   ``service/devices/huami/operations/fetch/AbstractFetchOperation.java``,
+   https://github.com/Freeyourgadget/Gadgetbridge), and PostgreSQL explains
+   why a client must not act on a commit before it is durable
+   (https://www.postgresql.org/docs/current/wal-async-commit.html);
 3. records the device's battery, last-seen time and clock offset.
 
 Failures stay with their device: a lost link, a timeout or a corrupt
 transfer (:class:`~devices.errors.ProtocolError`) is logged, the link is
 closed in ``finally``, and the device is retried after
 :func:`devices.backoff.backoff_for` (injected ``sleep``; nothing here reads
-the wall clock). :meth:`Collector.run_once` syncs every device once (with a
-few retries) and returns a :class:`DeviceReport` per device;
+the wall clock). Each :class:`DeviceReport` keeps the last
+:data:`KEPT_ERRORS` error lines and counts every error (by exception class),
+so a device that fails for weeks under :meth:`Collector.run_forever` does not
+grow the collector's memory. :meth:`Collector.run_once` syncs every device
+once (with a few retries) and returns a report per device;
 :meth:`Collector.run_forever` runs until cancelled, then disconnects all.
 """
 
@@ -42,9 +51,12 @@ from ipsrt.models import Client, Device
 from ipsrt.store import Store
 from ipsrt.store.samples import UpsertResult
 
-__all__ = ["Collector", "DeviceReport", "record_device_status"]
+__all__ = ["KEPT_ERRORS", "Collector", "DeviceReport", "record_device_status"]
 
 log = logging.getLogger(__name__)
+
+#: Error lines a :class:`DeviceReport` keeps (the newest); older ones are only counted.
+KEPT_ERRORS = 20
 
 
 @dataclasses.dataclass
@@ -58,9 +70,24 @@ class DeviceReport:
     rounds: int = 0
     connects: int = 0
     errors: list[str] = dataclasses.field(default_factory=list)
+    """The last :data:`KEPT_ERRORS` errors, oldest first, as ``"Class: message"``."""
+    error_count: int = 0
+    """Every error since the report began, kept or not."""
+    error_kinds: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Exception class name -> how many errors of that class."""
     battery: int | None = None
     clock_offset_s: float | None = None
     synced: bool = False
+
+    def record_error(self, exc: BaseException) -> str:
+        """Count *exc*, keep its line among the last :data:`KEPT_ERRORS`; return the line."""
+        line = _describe(exc)
+        self.errors.append(line)
+        del self.errors[:-KEPT_ERRORS]
+        self.error_count += 1
+        kind = type(exc).__name__
+        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+        return line
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -72,6 +99,8 @@ class DeviceReport:
             "rounds": self.rounds,
             "connects": self.connects,
             "errors": list(self.errors),
+            "error_count": self.error_count,
+            "error_kinds": dict(self.error_kinds),
             "battery": self.battery,
             "clock_offset_s": self.clock_offset_s,
             "synced": self.synced,
@@ -262,9 +291,9 @@ class Collector:
                 raise
             except Exception as exc:  # noqa: BLE001 - one device's failure stays its own
                 failures += 1
-                report.errors.append(_describe(exc))
-                log.warning("device %s (%s): %s", device.id, device.family, _describe(exc))
-                self.on_progress(f"device {device.id} ({device.family}): {_describe(exc)}")
+                line = report.record_error(exc)
+                log.warning("device %s (%s): %s", device.id, device.family, line)
+                self.on_progress(f"device {device.id} ({device.family}): {line}")
                 if once and failures >= self.once_attempts:
                     return report
                 await self.sleep(backoff_for(exc, failures, rng=self.rng, policy=self.policy))

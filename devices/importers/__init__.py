@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from devices.importers.actigraphy import FORMATS, Recording, detect_format, read_actigraphy
+from devices.importers.actigraphy import FORMATS, Format, detect_format, read_actigraphy
+from devices.importers.recording import Recording
+from devices.importers.rpx import DATE_ORDERS, DateOrder
 
-__all__ = ["FORMATS", "Recording", "detect_format", "read_actigraphy"]
+__all__ = [
+    "DATE_ORDERS",
+    "FORMATS",
+    "DateOrder",
+    "Format",
+    "Recording",
+    "detect_format",
+    "read_actigraphy",
+]

@@ -1,4 +1,7 @@
-"""The reconnect policy (reliability.md §2.1): table-driven, no sleeping, no clock."""
+"""The reconnect policy of docs/devices.md ("Collecting from wearables").
+
+Table-driven, no sleeping, no clock.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The collector: all families at once, isolation of a stuck device, commit-before-ack,
-crash points, forced reconnect cycles and cancellation."""
+crash points, forced reconnect cycles, bounded error reports and cancellation."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from bleak.backends.scanner import BaseBleakScanner
 
-from devices.collector import Collector
+from devices.collector import KEPT_ERRORS, Collector, DeviceReport
 from devices.emulated import FaultPlan, VirtualClock, World
 from devices.emulated.gatt_standard import StandardBand
 from devices.emulated.huami import HuamiBand
@@ -152,7 +153,8 @@ async def test_200_forced_reconnect_cycles_leak_nothing(sqlite_store: Store) -> 
         reports = await col.run_once()
         await world.settle()
         assert reports[device_id].connects == 200
-        assert len(reports[device_id].errors) == 200
+        assert reports[device_id].error_count == 200
+        assert len(reports[device_id].errors) == KEPT_ERRORS
         assert col.open_clients == 0
         assert world.central_connections() == 0
         assert len(asyncio.all_tasks()) <= tasks_before
@@ -219,3 +221,57 @@ async def test_a_cancellation_a_library_swallowed_still_stops_the_collector(stor
         assert col.open_clients == 0
         assert world.central_connections() == 0
         assert device_id in reports
+
+
+class NothingInRange(BaseBleakScanner):
+    """bleak scanner backend that never sees a device: every connect fails at once."""
+
+    def __init__(self, detection_callback: Any, service_uuids: Any, *args: Any, **kwargs: Any):
+        super().__init__(detection_callback, service_uuids)
+
+    async def start(self) -> None:
+        self.seen_devices = {}
+
+    async def stop(self) -> None:
+        return None
+
+
+async def test_run_forever_keeps_the_last_errors_and_counts_all(sqlite_store: Store) -> None:
+    # A device that stays unreachable for days: the report must not grow with it.
+    (device_id,) = setup_store(sqlite_store, [("huami", "C3:00:00:00:00:01", KEY_HEX)])
+    cycles = 50 * KEPT_ERRORS + 7
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == cycles:
+            raise asyncio.CancelledError  # the operator stops the collector
+        await asyncio.sleep(0)
+
+    col = Collector(
+        sqlite_store,
+        scanner_cls=NothingInRange,
+        clock=lambda: dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        sleep=sleep,
+        scan_timeout=0.0,
+    )
+    report = (await col.run_forever())[device_id]
+    assert len(report.errors) == KEPT_ERRORS  # the old collector kept all of them
+    assert report.error_count == cycles
+    assert report.error_kinds == {"BleakNotFoundError": cycles}
+    assert all("C3:00:00:00:00:01 not found" in line for line in report.errors)
+    assert report.as_dict()["error_count"] == cycles
+    assert len(report.as_dict()["errors"]) == KEPT_ERRORS
+    assert col.open_clients == 0
+    assert not report.synced
+
+
+async def test_a_report_keeps_the_newest_errors_in_order() -> None:
+    report = DeviceReport(1, "huami", "C3:00:00:00:00:01")
+    for i in range(KEPT_ERRORS + 5):
+        report.record_error(TimeoutError(f"round {i}"))
+    report.record_error(ValueError("bad\n  packet"))
+    assert report.errors[0] == "TimeoutError: round 6"
+    assert report.errors[-2] == f"TimeoutError: round {KEPT_ERRORS + 4}"
+    assert report.errors[-1] == "ValueError: bad packet"
+    assert report.error_kinds == {"TimeoutError": KEPT_ERRORS + 5, "ValueError": 1}

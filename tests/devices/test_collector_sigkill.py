@@ -1,4 +1,9 @@
-"""A real SIGKILL of the collector during a Huami history transfer (reliability.md §2.3).
+"""A real SIGKILL of the collector during a Huami history transfer.
+
+What it checks is the collector's rule of ``docs/devices.md`` ("Collecting from
+wearables"; the test itself: "SIGKILL test"): a round is acknowledged to the band
+only after its samples and cursor are committed, so a kill loses and duplicates
+nothing.
 
 Each run forks a child process (like ``tests/store/crash_harness.py``) that
 builds its own in-process :class:`~devices.emulated.World` with a

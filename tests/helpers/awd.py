@@ -1,13 +1,15 @@
 """Write CamNtech/Philips Actiwatch ``.AWD`` files and make seeded synthetic recordings.
 
-The layout is the one pyActigraphy 1.2.2 (``pyActigraphy.io.awd``) reads:
+The layout is the one pyActigraphy 1.2.2 (``pyActigraphy.io.awd``) reads
+(all accepted header forms: ``docs/importers.md``, "AWD"):
 
 =====  ==========================================================
 line   content
 =====  ==========================================================
 1      subject / study name
 2      start date, ``DD-Mon-YYYY`` (English month abbreviation)
-3      start time, ``HH:MM`` (local wall clock, no zone)
+3      start time, written ``HH:MM`` (local wall clock, no zone;
+       files also carry ``HH:MM:SS`` or a 12-hour ``AM``/``PM`` time)
 4      epoch code: 1=15 s, 2=30 s, 4=60 s, 8=2 min, 20=5 min,
        81=2 s, C1=5 s, C2=10 s
 5      age field (free text, usually ``00``)
@@ -63,8 +65,8 @@ def awd_text(
 ) -> str:
     """Return the text of an AWD file holding *counts* (non-negative integers).
 
-    *start* is the local wall-clock start (naive; minutes are kept, seconds
-    dropped as the format has no seconds). A light channel is written when
+    *start* is the local wall-clock start (naive), written ``HH:MM`` (seconds
+    dropped). A light channel is written when
     *light* is given, in which case *serial* should start with ``L``, ``P``
     or ``D`` so that readers expect it.
     """
@@ -127,6 +129,10 @@ def synthetic_counts(
     length (the level is per minute). The first epoch is at *start_hour*
     hours after local midnight; time runs in elapsed hours, so DST is the
     caller's business.
+
+    NumPy does not promise the same random stream in every version, so
+    recordings whose expected values come from another tool are stored
+    instead (``tests/helpers/stored_inputs.py``).
     """
     rng = np.random.default_rng(seed)
     n = round(days * 86400 / epoch_seconds)

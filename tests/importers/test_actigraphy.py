@@ -1,4 +1,4 @@
-"""Actigraphy readers: AWD, AGD, RPX, CSV; detection by content; bad files."""
+"""Actigraphy readers: AWD, AGD, RPX, CSV; detection by content; bad files (docs/importers.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from devices.errors import ImportFormatError
 from devices.importers import read_actigraphy
 from ipsrt.rhythm import panel
 from tests.helpers import pyact_reference
-from tests.helpers.awd import synthetic_counts, write_awd
+from tests.helpers.awd import write_awd
+from tests.helpers.stored_inputs import load_input
 
 START = dt.datetime(2025, 1, 6, 8, 30)
 
@@ -44,18 +45,16 @@ def test_awd_light_channel_and_markers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["regular_14d", "offset_start_10d", "epoch30_8d"])
 def test_awd_through_reader_matches_pyactigraphy(tmp_path: Path, name: str) -> None:
-    # Source: tests/data/pyactigraphy/reference_values.json (pyActigraphy read the same AWD)
-    rec = pyact_reference()[name]
-    spec = rec["spec"]
-    start = dt.datetime.fromisoformat(spec["start"])
-    counts = synthetic_counts(
-        spec["days"], seed=spec["seed"], epoch_seconds=spec["epoch_s"],
-        start_hour=start.hour + start.minute / 60,
-    )  # fmt: skip
-    path = write_awd(tmp_path / "r.AWD", counts, start=start, epoch_seconds=spec["epoch_s"])
+    # Source: tests/data/pyactigraphy/reference_values.json: pyActigraphy 1.2.2 read the
+    # same stored input written as an AWD file by the same writer (generate.py).
+    ref = pyact_reference()[name]
+    stored = load_input(ref["spec"]["input"])
+    path = write_awd(
+        tmp_path / "r.AWD", stored.counts, start=stored.start, epoch_seconds=stored.epoch_s
+    )
     out = panel(read_actigraphy(path).counts, compat="pyactigraphy", sleep_summary=False)
     for key in ("IS", "IV", "RA", "ISm", "SRI"):
-        assert out[key] == pytest.approx(rec["values"][key], rel=1e-9), key
+        assert out[key] == pytest.approx(ref["values"][key], rel=1e-9), key
 
 
 def _agd(path: Path, *, rows: int = 5, epoch: int = 60) -> Path:

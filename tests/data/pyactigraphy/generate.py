@@ -2,18 +2,19 @@
 
 Run with the pyActigraphy virtualenv's Python (see README.md), from anywhere::
 
-    /work/pyact-venv/bin/python tests/data/pyactigraphy/generate.py
+    <pyact-venv>/bin/python tests/data/pyactigraphy/generate.py
 
-It writes each synthetic recording as an AWD file (``tests/helpers/awd.py``)
-into a temporary directory, reads it with ``pyActigraphy.io.read_raw_awd``,
-computes the metrics at pyActigraphy's defaults and writes
-``reference_values.json`` next to this script. The recordings themselves are
-not stored: the tests rebuild them from the seeds and parameters saved in the
-JSON.
+It reads each stored input recording (``inputs/<name>.npz``, see
+``tests/helpers/stored_inputs.py``), writes it as an AWD file
+(``tests/helpers/awd.py``) into a temporary directory, reads that with
+``pyActigraphy.io.read_raw_awd``, computes the metrics at pyActigraphy's
+defaults and writes ``reference_values.json`` next to this script; each
+recording's ``spec`` names its input file and that file's SHA-256.
 
 With ``--bench N DAYS`` it instead times pyActigraphy on N synthetic subjects
 of DAYS days (IS+IV+RA+L5+M10+SRI, plus CK) and prints one JSON line; the
-benchmark ``tests/bench/bench_rhythm.py`` calls it that way.
+benchmark ``tests/bench/bench_rhythm.py`` calls it that way. Timing needs no
+stored input: those subjects come from the seeded generator.
 """
 
 from __future__ import annotations
@@ -34,37 +35,26 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
 from tests.helpers.awd import synthetic_counts, write_awd  # noqa: E402
+from tests.helpers.stored_inputs import INPUT_DIR, file_sha256, load_input  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
 import pyActigraphy  # noqa: E402
 from pyActigraphy.metrics.metrics import _lmx  # noqa: E402
 
-#: name -> how the recording is made (also read by the tests)
-RECORDINGS: dict[str, dict[str, object]] = {
-    "regular_14d": {"days": 14, "seed": 11, "start": "2025-01-06T00:00", "epoch_s": 60},
-    "offset_start_10d": {"days": 10.5, "seed": 12, "start": "2025-02-03T10:37", "epoch_s": 60},
-    "masked_8d": {
-        "days": 8,
-        "seed": 13,
-        "start": "2025-01-13T00:00",
-        "epoch_s": 60,
-        # [start, stop) epoch ranges that are masked (NaN in the project's Series)
-        "mask": [[2 * 1440 + 600, 2 * 1440 + 780], [5 * 1440 + 100, 5 * 1440 + 190]],
-    },
-    "dst_spring_9d": {
-        "days": 9,
-        "seed": 14,
-        "start": "2025-03-26T00:00",
-        "epoch_s": 60,
-        "tz": "Europe/Berlin",
-    },
-    "epoch30_8d": {"days": 8, "seed": 15, "start": "2025-01-20T00:00", "epoch_s": 30},
-    "short_3d": {"days": 3, "seed": 16, "start": "2025-01-27T08:00", "epoch_s": 60},
-}
+#: the stored inputs (``inputs/<name>.npz``) that get reference values
+REFERENCE_INPUTS = (
+    "regular_14d",
+    "offset_start_10d",
+    "masked_8d",
+    "dst_spring_9d",
+    "epoch30_8d",
+    "short_3d",
+)
 
 
 def make_counts(spec: dict[str, object]) -> np.ndarray:
+    """Synthetic counts for a benchmark subject (``days``, ``seed``, ``start``, ``epoch_s``)."""
     return synthetic_counts(
         float(spec["days"]),  # type: ignore[arg-type]
         seed=int(spec["seed"]),  # type: ignore[call-overload]
@@ -86,6 +76,7 @@ def _f(x: object) -> float | None:
 
 
 def _read(counts: np.ndarray, spec: dict[str, object], folder: Path, name: str):
+    """pyActigraphy's reading of *counts* as an AWD file (spec: start, epoch_s, mask)."""
     path = write_awd(
         folder / f"{name}.AWD",
         counts,
@@ -156,8 +147,10 @@ def generate() -> None:
         "recordings": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
-        for name, spec in RECORDINGS.items():
-            raw = _read(make_counts(spec), spec, Path(tmp), name)
+        for name in REFERENCE_INPUTS:
+            stored = load_input(name)
+            raw = _read(stored.counts, stored.spec(), Path(tmp), name)
+            spec = {"input": f"{name}.npz", "input_sha256": file_sha256(INPUT_DIR / f"{name}.npz")}
             out["recordings"][name] = {"spec": spec, "values": reference_values(raw)}  # type: ignore[index]
     target = HERE / "reference_values.json"
     target.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
