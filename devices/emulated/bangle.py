@@ -5,7 +5,8 @@
   chunks of at most ``notify_chunk`` bytes.
 - ``\\x10GB({"t":"actfetch","ts":N})``: answers ``actfetch`` start, one
   ``act`` record per stored 10-minute block whose ``ts`` (block **end**, ms)
-  is later than ``N``, then ``actfetch`` end with the count (§3.2). Blocks are
+  is ``N`` or later (the record at ``N`` is sent again, as the watch app
+  does), then ``actfetch`` end with the count. Blocks are
   aligned on the watch's local 10-minute boundaries; only complete blocks are
   stored. Block fields: ``stp`` = sum of steps, ``hrm`` = rounded mean heart
   rate of worn minutes (0 if none), ``mov`` = 8 × min(255, mean activity)
@@ -208,7 +209,10 @@ class BangleWatch(Peripheral):
             await self.notify(self.tx, data[i : i + self.notify_chunk])
 
     async def _send_history(self, since_ms: int) -> None:
-        records = [r for r in self.blocks() if r.ts > since_ms]
+        # The Android Integration app sends every record with ts >= the request's
+        # ts (BangleApps apps/android/lib.js, "actfetch"), so the last record of
+        # the previous batch comes again.
+        records = [r for r in self.blocks() if r.ts >= since_ms]
         await self.send(ActFetchStart())
         for n, record in enumerate(records):
             if not await self.checkpoint("bangle.actfetch.record"):

@@ -33,8 +33,10 @@ as 255 ("no reading") while not worn.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import random
+from collections.abc import Iterable
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -100,6 +102,8 @@ class HuamiBand(Peripheral):
         chunk: payload bytes per 0005 notification (after the counter byte).
         minutes_per_round: most minutes served by one fetch.
         accept_set_key: whether ``01 <flags> <key>`` is accepted (older bands).
+        challenges: random numbers to send, in order, before the seeded RNG takes
+            over (a test replaying a published exchange, e.g. FIPS-197 C.1).
 
     Attributes:
         synced_until: UTC instant before which the band has dropped its data.
@@ -123,6 +127,7 @@ class HuamiBand(Peripheral):
         chunk: int = 16,
         minutes_per_round: int = 1440,
         accept_set_key: bool = False,
+        challenges: Iterable[bytes] = (),
     ) -> None:
         super().__init__(
             address=address, name=name, rssi=rssi, faults=faults, zone=ZoneInfo(scenario.zone)
@@ -143,6 +148,9 @@ class HuamiBand(Peripheral):
         self.fetches: list[tuple[dt.datetime, int]] = []
         self.realtime_hr = False
         self._rng = random.Random(self.faults.seed)  # noqa: S311 - test determinism
+        self._challenges = collections.deque(bytes(c) for c in challenges)
+        if any(len(c) != 16 for c in self._challenges):
+            raise ValueError("challenges must be 16 bytes each")
         self._challenge: bytes | None = None
         self._authenticated = False
         self._pending: tuple[list[MinuteTruth], dt.datetime, int] | None = None
@@ -210,7 +218,9 @@ class HuamiBand(Peripheral):
                 self.key = request.key
             self._reply_auth(AuthResponse(AuthOp.SET_KEY, Status.SUCCESS if ok else Status.FAILURE))
         elif isinstance(request, AuthRequestRandom):
-            self._challenge = self._rng.randbytes(16)
+            self._challenge = (
+                self._challenges.popleft() if self._challenges else self._rng.randbytes(16)
+            )
             self._reply_auth(
                 AuthResponse(
                     AuthOp.REQUEST_RANDOM, Status.SUCCESS, self._challenge, request.encrypted

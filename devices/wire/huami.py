@@ -285,14 +285,13 @@ class AckMode(OpenIntEnum):
     KEEP = 0x09
 
 
-def _encode_time(local: dt.datetime, tz_quarters: int, seconds: bool) -> bytes:
+def _date_time(local: dt.datetime, seconds: bool) -> bytes:
+    """``<year uint16> <month> <day> <hour> <minute> [<second>]`` (band local time)."""
     if seconds:
-        head = _DATE_SEC.pack(
+        return _DATE_SEC.pack(
             local.year, local.month, local.day, local.hour, local.minute, local.second
         )
-    else:
-        head = _DATE_MIN.pack(local.year, local.month, local.day, local.hour, local.minute)
-    return head + b"\x00" + _TZ.pack(tz_quarters)
+    return _DATE_MIN.pack(local.year, local.month, local.day, local.hour, local.minute)
 
 
 def _decode_time(payload: bytes, offset: int, seconds: bool, what: str) -> dt.datetime:
@@ -313,7 +312,14 @@ def _check_local(name: str, value: dt.datetime, seconds: bool) -> None:
 
 @dataclass(frozen=True, slots=True)
 class FetchStartRequest:
-    """``01 <type> <since>`` (§4.3 step 2); ``since`` is the band's local time."""
+    """``01 <type> <since>``: fetch history recorded since ``since`` (band local time).
+
+    ``<since>`` is ``<year uint16> <month> <day> <hour> <minute> 00 <tz>`` (10-byte
+    frame) or, ``with_seconds``, ``<year uint16> <month> <day> <hour> <minute>
+    <second> <weekday 1-7> <fractions 00> 00 <tz>`` (13-byte frame); ``tz`` is
+    the UTC offset in 15-minute steps (sint8). See ``docs/devices.md``,
+    "Huami fetch control".
+    """
 
     data_type: FetchDataType
     since: dt.datetime
@@ -326,9 +332,11 @@ class FetchStartRequest:
         _check_local("since", self.since, self.with_seconds)
 
     def __bytes__(self) -> bytes:
-        return bytes([FetchCommand.START, int(self.data_type)]) + _encode_time(
-            self.since, self.tz_quarters, self.with_seconds
-        )
+        head = bytes([FetchCommand.START, int(self.data_type)])
+        since = _date_time(self.since, self.with_seconds)
+        if self.with_seconds:
+            since += bytes([self.since.isoweekday(), 0])
+        return head + since + b"\x00" + _TZ.pack(self.tz_quarters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,14 +373,16 @@ FetchCommandFrame = FetchStartRequest | FetchDataRequest | FetchAck
 
 def parse_fetch_command(payload: bytes) -> FetchCommandFrame:
     """Parse a phone → band write on 0004 (the emulator's side of §4.3)."""
-    expect_length(payload, 1, 11, "fetch command")
+    expect_length(payload, 1, 13, "fetch command")
     op = payload[0]
-    if op == FetchCommand.START and len(payload) in (10, 11):
-        seconds = len(payload) == 11
+    if op == FetchCommand.START and len(payload) in (10, 13):
+        seconds = len(payload) == 13
         since = _decode_time(payload, 2, seconds, "fetch since")
         pad, tz = payload[-2], _TZ.unpack_from(payload, len(payload) - 1)[0]
         if pad != 0:
             raise ProtocolError("fetch since: byte before the time zone must be 00")
+        if seconds and (payload[9] != since.isoweekday() or payload[10] != 0):
+            raise ProtocolError("fetch since: weekday or fractions byte does not match the date")
         return FetchStartRequest(FetchDataType(payload[1]), since, tz, seconds)
     if op == FetchCommand.DATA and len(payload) == 1:
         return FetchDataRequest()
@@ -411,7 +421,7 @@ class FetchStartReply:
         if self.count is not None:
             out += _U32.pack(self.count)
         if self.start is not None:
-            out += _encode_time(self.start, self.tz_quarters, True)[:7] + _TZ.pack(self.tz_quarters)
+            out += _date_time(self.start, True) + _TZ.pack(self.tz_quarters)
         return out
 
 
