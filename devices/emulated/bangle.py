@@ -1,4 +1,6 @@
-"""An emulated Bangle.js 2 with the Android Integration and health apps (wearables.md §3).
+"""An emulated Bangle.js 2 with the Android Integration and health apps.
+
+Protocol: ``docs/devices.md``, "Bangle.js transport" and "Bangle.js messages".
 
 - Nordic UART: the phone writes REPL lines to ``6e400002-…`` (split to the
   MTU; reassembled here on ``\\n``), the watch notifies on ``6e400003-…``
@@ -10,11 +12,11 @@
   aligned on the watch's local 10-minute boundaries; only complete blocks are
   stored. Block fields: ``stp`` = sum of steps, ``hrm`` = rounded mean heart
   rate of worn minutes (0 if none), ``mov`` = 8 × min(255, mean activity)
-  (the health file stores movement ÷ 8, §3.3), ``act`` = the majority state
+  (the health file stores movement ÷ 8), ``act`` = the majority state
   mapped by :data:`STATE_ACTIVITY` (awake minutes are ``WALKING`` when the
   block has steps, else ``UNKNOWN``, as the firmware has no "awake at rest").
 - ``setTime(s)`` / ``E.setTimeZone(h)`` set the watch clock and zone; record
-  timestamps follow the watch clock, so a wrong clock shifts them (§3.2).
+  timestamps follow the watch clock, so a wrong clock shifts them.
 - ``\\x10GB({"t":"act","hrm":b,"stp":b,"int":s})``: real-time ``act`` with
   ``rt:1`` every ``int`` seconds of scenario time (rounded to tick steps).
 - Flow control: with ``xoff_every`` set, the watch emits XOFF before every
@@ -53,7 +55,7 @@ __all__ = ["STATE_ACTIVITY", "BangleWatch"]
 BLOCK: Final = dt.timedelta(minutes=10)
 MAX_INPUT: Final = 8192
 
-#: Scenario state → firmware activity name (§3.2); AWAKE depends on steps.
+#: Scenario state → firmware activity name; AWAKE depends on steps.
 STATE_ACTIVITY: Final[dict[DeviceState, str]] = {
     DeviceState.SLEEP_LIGHT: "LIGHT_SLEEP",
     DeviceState.SLEEP_REM: "LIGHT_SLEEP",

@@ -1,4 +1,4 @@
-"""Profile of a Bangle.js 2 over the Nordic UART Service (wearables.md §3): history.
+"""Profile of a Bangle.js 2 over the Nordic UART Service (``docs/devices.md``): history.
 
 One :meth:`BangleProfile.sync` call is one catch-up:
 

@@ -1,4 +1,4 @@
-"""Bangle.js Gadgetbridge message records (``reference/wearables.md`` §3.2).
+"""Bangle.js Gadgetbridge message records (``docs/devices.md``, "Bangle.js messages").
 
 Each record is a frozen dataclass with ``from_json`` (a decoded JSON object,
 as yielded by :class:`devices.wire.bangle.LineReassembler`), ``from_bytes``
@@ -45,12 +45,12 @@ __all__ = [
     "parse_watch_message",
 ]
 
-#: Length of a health block; history ``ts`` = block start + this (§3.2).
+#: Length of a health block; history ``ts`` = block start + this.
 BLOCK_MS: Final = 600_000
 _MAX_TS_MS: Final = 2**53
 _MAX_COUNT: Final = 2**31 - 1
 
-#: Firmware activity names (2v26+, §3.2) → the project's device states.
+#: Firmware activity names (2v26+, BangleApps ``apps/health/lib.js``) → device states.
 ACT_STATES: Final[dict[str, DeviceState]] = {
     "UNKNOWN": DeviceState.UNKNOWN,
     "NOT_WORN": DeviceState.NOT_WORN,
@@ -390,7 +390,7 @@ WatchMessage = (
 
 
 def parse_watch_message(obj: Mapping[str, Any]) -> WatchMessage:
-    """Dispatch a watch → phone JSON object to its record (§3.2).
+    """Dispatch a watch → phone JSON object to its record.
 
     ``act`` with ``rt`` is real-time, with ``ts`` a history record, otherwise
     the live 10-minute event; ``actfetch`` by ``state``. Unknown ``t`` values
@@ -418,5 +418,5 @@ def parse_watch_message(obj: Mapping[str, Any]) -> WatchMessage:
 
 
 def encode_watch_line(message: WatchMessage) -> bytes:
-    """How the watch sends a message: an empty line, then the JSON, CRLF-terminated (§3.1)."""
+    """How the watch sends a message: an empty line, then the JSON, CRLF-terminated."""
     return b"\r\n" + bytes(message) + b"\r\n"
