@@ -2,10 +2,10 @@
 
 The emulated wearables build their bytes with :mod:`devices.wire`, so these
 tests read, subscribe and write through bleak and the emulated backend and
-compare what arrives with the bytes of :mod:`tests.devices.wire.vectors` and
-:mod:`tests.devices.wire.vectors_vendor` (public captures, test suites and
-layouts; ``docs/devices.md``, "Golden vectors"), for field values the emulator
-is set up to send. Expected bytes are typed in, never encoded by the project.
+compare what arrives with the golden bytes of ``tests/devices/wire/vectors*.py``
+(public captures, test suites and layouts; ``docs/devices.md``, "Golden
+vectors and fuzzing"), for field values the emulator is set up to send.
+Expected bytes are typed in, never encoded by the project.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from devices.wire.gatt import sig_uuid
 from devices.wire.huami import AUTH, FETCH_CONTROL, FETCH_DATA
 from devices.wire.infinitime import RAW_MOTION, STEP_COUNT
 from tests.devices.wire import vectors as v
-from tests.devices.wire import vectors_vendor as vv
+from tests.devices.wire import vectors_bangle as vb
+from tests.devices.wire import vectors_huami as vh
 
 UTC = dt.UTC
 MINUTE = dt.timedelta(minutes=1)
@@ -159,7 +160,7 @@ async def test_bangle_actfetch_answer_is_the_golden_stream() -> None:
 async def test_bangle_accepts_gadgetbridges_set_time_line() -> None:
     start = dt.datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     s = scenario_of("Europe/Berlin", awake(start, steps=0, heart_rate=60, activity=0))
-    line = vv.BANGLE_PHONE_LINES[2].wire
+    line = vb.BANGLE_PHONE_LINES[2].wire
     async with World(clock=VirtualClock(start)) as world:
         watch = await world.add(BangleWatch(s, address="C2:00:00:00:00:02"))
         async with BleakClient("C2:00:00:00:00:02", backend=EmulatedClientBackend) as client:
@@ -177,10 +178,10 @@ async def test_bangle_accepts_gadgetbridges_set_time_line() -> None:
 
 
 async def _authenticate(client: BleakClient, auth: Inbox) -> None:
-    await client.write_gatt_char(AUTH, vv.HUAMI_AUTH_REQUESTS[0].wire, response=False)
-    assert await auth.next() == vv.HUAMI_AUTH_RESPONSES[0].wire  # 10 02 01 <FIPS plaintext>
-    await client.write_gatt_char(AUTH, vv.HUAMI_AUTH_REQUESTS[4].wire, response=False)
-    assert await auth.next() == vv.HUAMI_AUTH_RESPONSES[2].wire  # 10 03 01
+    await client.write_gatt_char(AUTH, vh.HUAMI_AUTH_REQUESTS[0].wire, response=False)
+    assert await auth.next() == vh.HUAMI_AUTH_RESPONSES[0].wire  # 10 02 01 <FIPS plaintext>
+    await client.write_gatt_char(AUTH, vh.HUAMI_AUTH_REQUESTS[4].wire, response=False)
+    assert await auth.next() == vh.HUAMI_AUTH_RESPONSES[2].wire  # 10 03 01
 
 
 @pytest.mark.asyncio
@@ -195,7 +196,7 @@ async def test_huami_auth_and_fetch_are_the_golden_frames() -> None:
     auth, control, data = Inbox(), Inbox(), Inbox()
     async with World(clock=VirtualClock(start)) as world:
         await world.add(
-            HuamiBand(s, address="C3:00:00:00:00:01", key=vv.FIPS_KEY, challenges=[vv.FIPS_PLAIN])
+            HuamiBand(s, address="C3:00:00:00:00:01", key=vh.FIPS_KEY, challenges=[vh.FIPS_PLAIN])
         )
         await world.advance(2 * MINUTE)
         async with BleakClient("C3:00:00:00:00:01", backend=EmulatedClientBackend) as client:
@@ -203,7 +204,7 @@ async def test_huami_auth_and_fetch_are_the_golden_frames() -> None:
             await client.start_notify(FETCH_CONTROL, control.callback())
             await client.start_notify(FETCH_DATA, data.callback())
             await _authenticate(client, auth)
-            request = vv.HUAMI_FETCH_COMMANDS[1].wire  # since 2017-10-29 00:28, tz +8
+            request = vh.HUAMI_FETCH_COMMANDS[1].wire  # since 2017-10-29 00:28, tz +8
             await client.write_gatt_char(FETCH_CONTROL, request)
             reply = await control.next()
             await client.write_gatt_char(FETCH_CONTROL, bytes.fromhex("02"))

@@ -1,8 +1,9 @@
 """Every wire format against golden vectors from public sources, field by field.
 
 The vectors (bytes, expected fields, source) are data in
-:mod:`tests.devices.wire.vectors` and :mod:`tests.devices.wire.vectors_vendor`;
-``docs/devices.md`` ("Golden vectors") says how they were collected. Each one
+:mod:`tests.devices.wire.vectors`, :mod:`~tests.devices.wire.vectors_bangle` and
+:mod:`~tests.devices.wire.vectors_huami`; ``docs/devices.md`` ("Golden vectors
+and fuzzing") says how they were collected. Each one
 is decoded with the parser and compared field by field, and, unless marked
 decode-only, rebuilt from its fields with the builder and compared byte for
 byte, so a bug shared by a parser and a builder (or an emulator using the
@@ -48,7 +49,8 @@ from devices.wire.huami_fetch import (
 )
 from devices.wire.infinitime import RawMotion, StepCount
 from tests.devices.wire import vectors as v
-from tests.devices.wire import vectors_vendor as vv
+from tests.devices.wire import vectors_bangle as vb
+from tests.devices.wire import vectors_huami as vh
 from tests.devices.wire.vectors import Vector
 
 
@@ -91,8 +93,8 @@ SIMPLE_FORMATS: dict[str, tuple[list[Vector], Callable[[bytes], Any], type]] = {
     "local-time": (v.LOCAL_TIME_INFORMATION, LocalTimeInformation.from_bytes, LocalTimeInformation),
     "step-count": (v.STEP_COUNT, StepCount.from_bytes, StepCount),
     "raw-motion": (v.RAW_MOTION, RawMotion.from_bytes, RawMotion),
-    "huami-data-packet": (vv.HUAMI_DATA_PACKETS, DataPacket.from_bytes, DataPacket),
-    "huami-sample": (vv.HUAMI_SAMPLES, HuamiSample.from_bytes, HuamiSample),
+    "huami-data-packet": (vh.HUAMI_DATA_PACKETS, DataPacket.from_bytes, DataPacket),
+    "huami-sample": (vh.HUAMI_SAMPLES, HuamiSample.from_bytes, HuamiSample),
 }
 SIMPLE_CASES = [
     pytest.param(fmt, vector, id=f"{fmt}:{vector.name}")
@@ -148,7 +150,7 @@ def test_local_time_from_offsets_matches_the_layout() -> None:
 # ------------------------------------------------------------------- Bangle.js
 
 
-@pytest.mark.parametrize("vector", vv.BANGLE_WATCH_LINES, ids=ids(vv.BANGLE_WATCH_LINES))
+@pytest.mark.parametrize("vector", vb.BANGLE_WATCH_LINES, ids=ids(vb.BANGLE_WATCH_LINES))
 def test_bangle_watch_line_decodes_field_by_field(vector: Vector) -> None:
     result = LineReassembler().feed(vector.wire)
     assert result.garbage == []
@@ -158,8 +160,8 @@ def test_bangle_watch_line_decodes_field_by_field(vector: Vector) -> None:
 
 @pytest.mark.parametrize(
     "vector",
-    [x for x in vv.BANGLE_WATCH_LINES if x.builds],
-    ids=[x.name for x in vv.BANGLE_WATCH_LINES if x.builds],
+    [x for x in vb.BANGLE_WATCH_LINES if x.builds],
+    ids=[x.name for x in vb.BANGLE_WATCH_LINES if x.builds],
 )
 def test_bangle_watch_line_builds_the_golden_bytes(vector: Vector) -> None:
     cls = getattr(bangle_messages, vector.fields["__class__.__name__"])
@@ -167,7 +169,7 @@ def test_bangle_watch_line_builds_the_golden_bytes(vector: Vector) -> None:
     assert encode_watch_line(record) == vector.wire
 
 
-@pytest.mark.parametrize("vector", vv.BANGLE_PHONE_LINES, ids=ids(vv.BANGLE_PHONE_LINES))
+@pytest.mark.parametrize("vector", vb.BANGLE_PHONE_LINES, ids=ids(vb.BANGLE_PHONE_LINES))
 def test_bangle_phone_line_decodes_field_by_field(vector: Vector) -> None:
     assert vector.wire.endswith(b"\n")
     assert_fields(parse_phone_line(vector.wire[:-1]), vector)
@@ -175,8 +177,8 @@ def test_bangle_phone_line_decodes_field_by_field(vector: Vector) -> None:
 
 @pytest.mark.parametrize(
     "vector",
-    [x for x in vv.BANGLE_PHONE_LINES if x.builds],
-    ids=[x.name for x in vv.BANGLE_PHONE_LINES if x.builds],
+    [x for x in vb.BANGLE_PHONE_LINES if x.builds],
+    ids=[x.name for x in vb.BANGLE_PHONE_LINES if x.builds],
 )
 def test_bangle_phone_line_builds_the_golden_bytes(vector: Vector) -> None:
     if vector.fields["kind"] == "gb":
@@ -192,8 +194,8 @@ def test_bangle_phone_line_builds_the_golden_bytes(vector: Vector) -> None:
         assert encode_set_time(vector.fields["unix_s"], vector.fields["tz_hours"]) == vector.wire
 
 
-@pytest.mark.parametrize("stream", vv.BANGLE_STREAMS, ids=[s.name for s in vv.BANGLE_STREAMS])
-def test_bangle_line_reassembly(stream: vv.NotificationStream) -> None:
+@pytest.mark.parametrize("stream", vb.BANGLE_STREAMS, ids=[s.name for s in vb.BANGLE_STREAMS])
+def test_bangle_line_reassembly(stream: vb.NotificationStream) -> None:
     reassembler = LineReassembler()
     messages: list[dict[str, Any]] = []
     flow: list[int] = []
@@ -214,10 +216,10 @@ def test_bangle_line_reassembly(stream: vv.NotificationStream) -> None:
 
 #: (vectors, parser, module holding the record classes).
 HUAMI_FRAMES = {
-    "auth-request": (vv.HUAMI_AUTH_REQUESTS, parse_auth_request),
-    "auth-response": (vv.HUAMI_AUTH_RESPONSES, parse_auth_response),
-    "fetch-command": (vv.HUAMI_FETCH_COMMANDS, parse_fetch_command),
-    "fetch-response": (vv.HUAMI_FETCH_RESPONSES, parse_fetch_response),
+    "auth-request": (vh.HUAMI_AUTH_REQUESTS, parse_auth_request),
+    "auth-response": (vh.HUAMI_AUTH_RESPONSES, parse_auth_response),
+    "fetch-command": (vh.HUAMI_FETCH_COMMANDS, parse_fetch_command),
+    "fetch-response": (vh.HUAMI_FETCH_RESPONSES, parse_fetch_response),
 }
 HUAMI_CASES = [
     pytest.param(kind, vector, id=f"{kind}:{vector.name}")
@@ -241,7 +243,7 @@ def test_huami_frame_builds_the_golden_bytes(kind: str, vector: Vector) -> None:
 
 @pytest.mark.parametrize(
     ("key", "plain", "cipher", "source"),
-    vv.AES_128_ECB,
+    vh.AES_128_ECB,
     ids=["fips197-c1", "fips197-b", "sp800-38a"],
 )
 def test_auth_challenge_is_aes_128_ecb(
@@ -251,16 +253,16 @@ def test_auth_challenge_is_aes_128_ecb(
 
 
 def test_auth_exchange_with_the_fips_197_block() -> None:
-    challenge = parse_auth_response(vv.HUAMI_AUTH_RESPONSES[0].wire)
-    answer = AuthSendEncrypted.answer(vv.FIPS_KEY, challenge.random)
-    assert bytes(answer) == vv.HUAMI_AUTH_REQUESTS[4].wire
-    assert AuthResponse.from_bytes(vv.HUAMI_AUTH_RESPONSES[2].wire).ok
+    challenge = parse_auth_response(vh.HUAMI_AUTH_RESPONSES[0].wire)
+    answer = AuthSendEncrypted.answer(vh.FIPS_KEY, challenge.random)
+    assert bytes(answer) == vh.HUAMI_AUTH_REQUESTS[4].wire
+    assert AuthResponse.from_bytes(vh.HUAMI_AUTH_RESPONSES[2].wire).ok
 
 
 def test_start_replies_of_gadgetbridge_are_one_instant() -> None:
     """BLETypeConversionsTest: 23:28 at UTC+1 and 00:28 at UTC+2 are the same instant."""
     instants = set()
-    for vector in vv.HUAMI_FETCH_RESPONSES[:2]:
+    for vector in vh.HUAMI_FETCH_RESPONSES[:2]:
         reply = parse_fetch_response(vector.wire)
         assert isinstance(reply, huami.FetchStartReply)
         assert reply.start is not None
@@ -269,18 +271,18 @@ def test_start_replies_of_gadgetbridge_are_one_instant() -> None:
 
 
 def test_captured_packet_splits_into_the_captured_samples() -> None:
-    packet = DataPacket.from_bytes(vv.HUAMI_DATA_PACKETS[0].wire)
+    packet = DataPacket.from_bytes(vh.HUAMI_DATA_PACKETS[0].wire)
     samples = parse_samples(packet.payload, sample_size=8)
-    assert [bytes(s) for s in samples] == [vv.HUAMI_SAMPLES[0].wire, vv.HUAMI_SAMPLES[1].wire]
+    assert [bytes(s) for s in samples] == [vh.HUAMI_SAMPLES[0].wire, vh.HUAMI_SAMPLES[1].wire]
 
 
 def test_raw_kinds_map_to_states_as_gadgetbridge_does() -> None:
-    raw_kinds, labels, source = vv.HUAMI_KIND_SEQUENCE
+    raw_kinds, labels, source = vh.HUAMI_KIND_SEQUENCE
     assert [state.label for state in device_states(raw_kinds)] == list(labels), source
 
 
 def test_fetch_assembly_checks_the_catalogue_crc32() -> None:
-    packets, announced, completion, payload, source = vv.HUAMI_CRC_FETCH
+    packets, announced, completion, payload, source = vh.HUAMI_CRC_FETCH
     assert crc32(b"123456789") == 0xCBF43926, source
     assembler = FetchAssembler(announced)
     for packet in packets:
@@ -299,7 +301,7 @@ def test_half_bpm_record_gives_whole_heart_rates_per_minute() -> None:
     """The store keeps whole bpm: the profile rounds the watch's 62.5 (halves to even)."""
     from devices.profiles.bangle import block_rows
 
-    line = next(x for x in vv.BANGLE_WATCH_LINES if x.name == "act-record-half-bpm")
+    line = next(x for x in vb.BANGLE_WATCH_LINES if x.name == "act-record-half-bpm")
     record = parse_watch_message(LineReassembler().feed(line.wire).messages[0])
     assert isinstance(record, bangle_messages.ActRecord)
     assert {row["heart_rate"] for row in block_rows(record).values()} == {62}

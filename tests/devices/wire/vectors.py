@@ -6,7 +6,8 @@ were copied from public test suites, captures or documentation examples, or,
 where no public example exists (``hand_built=True``), written by hand from the
 public field layout named in ``source``, never produced with this project's
 encoders. The layouts are described in ``docs/devices.md`` ("Wire formats").
-The Bangle.js and Huami vectors are in :mod:`tests.devices.wire.vectors_vendor`.
+The Bangle.js and Huami vectors are in :mod:`tests.devices.wire.vectors_bangle`
+and :mod:`tests.devices.wire.vectors_huami`.
 
 ``fields`` maps an attribute path of the parsed record (dots follow
 attributes, e.g. ``state.label``) to its expected value. ``builds`` says
@@ -112,7 +113,7 @@ HEART_RATE = [
     ),
     Vector(
         "nordic-uint8-energy-rr",
-        bytes.fromhex("1e55320021 00".replace(" ", "")),
+        bytes.fromhex("1e5532002100"),
         {
             **_HR_DEFAULTS,
             "heart_rate": 85,
@@ -320,7 +321,7 @@ CURRENT_TIME = [
 CURRENT_TIME_INVALID = [
     Vector(
         "nordic-date-time-too-short",
-        bytes.fromhex("e2070411 0f33".replace(" ", "")),
+        bytes.fromhex("e20704110f33"),
         source=NORDIC_DATE_TIME + "onInvalidDataReceived_dataTooShort",
     ),
     Vector(
