@@ -1,19 +1,22 @@
-"""An emulated Bangle.js 2 with the Android Integration and health apps (wearables.md §3).
+"""An emulated Bangle.js 2 with the Android Integration and health apps.
+
+Protocol: ``docs/devices.md``, "Bangle.js transport" and "Bangle.js messages".
 
 - Nordic UART: the phone writes REPL lines to ``6e400002-…`` (split to the
   MTU; reassembled here on ``\\n``), the watch notifies on ``6e400003-…``
   chunks of at most ``notify_chunk`` bytes.
 - ``\\x10GB({"t":"actfetch","ts":N})``: answers ``actfetch`` start, one
   ``act`` record per stored 10-minute block whose ``ts`` (block **end**, ms)
-  is later than ``N``, then ``actfetch`` end with the count (§3.2). Blocks are
+  is ``N`` or later (the record at ``N`` is sent again, as the watch app
+  does), then ``actfetch`` end with the count. Blocks are
   aligned on the watch's local 10-minute boundaries; only complete blocks are
   stored. Block fields: ``stp`` = sum of steps, ``hrm`` = rounded mean heart
   rate of worn minutes (0 if none), ``mov`` = 8 × min(255, mean activity)
-  (the health file stores movement ÷ 8, §3.3), ``act`` = the majority state
+  (the health file stores movement ÷ 8), ``act`` = the majority state
   mapped by :data:`STATE_ACTIVITY` (awake minutes are ``WALKING`` when the
   block has steps, else ``UNKNOWN``, as the firmware has no "awake at rest").
 - ``setTime(s)`` / ``E.setTimeZone(h)`` set the watch clock and zone; record
-  timestamps follow the watch clock, so a wrong clock shifts them (§3.2).
+  timestamps follow the watch clock, so a wrong clock shifts them.
 - ``\\x10GB({"t":"act","hrm":b,"stp":b,"int":s})``: real-time ``act`` with
   ``rt:1`` every ``int`` seconds of scenario time (rounded to tick steps).
 - Flow control: with ``xoff_every`` set, the watch emits XOFF before every
@@ -52,7 +55,7 @@ __all__ = ["STATE_ACTIVITY", "BangleWatch"]
 BLOCK: Final = dt.timedelta(minutes=10)
 MAX_INPUT: Final = 8192
 
-#: Scenario state → firmware activity name (§3.2); AWAKE depends on steps.
+#: Scenario state → firmware activity name; AWAKE depends on steps.
 STATE_ACTIVITY: Final[dict[DeviceState, str]] = {
     DeviceState.SLEEP_LIGHT: "LIGHT_SLEEP",
     DeviceState.SLEEP_REM: "LIGHT_SLEEP",
@@ -208,7 +211,10 @@ class BangleWatch(Peripheral):
             await self.notify(self.tx, data[i : i + self.notify_chunk])
 
     async def _send_history(self, since_ms: int) -> None:
-        records = [r for r in self.blocks() if r.ts > since_ms]
+        # The Android Integration app sends every record with ts >= the request's
+        # ts (BangleApps apps/android/lib.js, "actfetch"), so the last record of
+        # the previous batch comes again.
+        records = [r for r in self.blocks() if r.ts >= since_ms]
         await self.send(ActFetchStart())
         for n, record in enumerate(records):
             if not await self.checkpoint("bangle.actfetch.record"):

@@ -1,4 +1,4 @@
-"""An emulated band that speaks only Bluetooth SIG standard GATT (wearables.md §1).
+"""An emulated band that speaks only Bluetooth SIG standard GATT (``docs/devices.md``).
 
 - Heart Rate 0x180D: Measurement 0x2A37 notified once per scenario minute
   (the minute that just ended), with configurable flags: uint16 value,

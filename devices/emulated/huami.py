@@ -1,40 +1,44 @@
-"""An emulated Huami band (Mi Band 3-6 / Amazfit, pre-Zepp OS; wearables.md §4).
+"""An emulated Huami band (Mi Band 3-6 / Amazfit, pre-Zepp OS; ``docs/devices.md``, "Huami").
 
 - Services FEE1 (auth characteristic 0009) and FEE0 (fetch control 0004,
   activity data 0005), plus HRS 0x180D (0x2A37 notify, 0x2A39 control point).
-- Auth (§4.2) with a fixed key (:data:`TEST_KEY` unless given): the band
+- Auth with a fixed key (:data:`TEST_KEY` unless given): the band
   answers ``02``/``82`` with ``10 02 01 <16 random bytes>`` (seeded RNG, so a
-  test replays exactly) and ``03``/``83`` with ``10 03 01`` when the
+  test replays exactly, or the ``challenges`` given) and ``03``/``83`` with ``10 03 01`` when the
   ciphertext equals AES-128-ECB(key, random), ``10 03 04`` otherwise.
   Fetch commands before auth get ``10 01 04``.
 - Current Time 0x1805 (shared
   :class:`~devices.emulated.gatt_standard.CurrentTimeServer`) over the band's
   :class:`~devices.emulated.faults.DeviceClock` (fault plan offset, drift,
   reset to 2000).
-- History (§4.3, §4.4): the band stores one sample per completed scenario
+- History: the band stores one sample per completed scenario
   minute, stamped with its own clock when recorded (:meth:`HuamiBand.band_time`).
   ``01 01 <since>`` selects the stored minutes whose band time is at
   or after ``since`` (band-local, interpreted with the tz byte sent), at most
   ``minutes_per_round`` of them, and replies ``10 01 01 <count> <start> <tz>``
-  where count is in **bytes** (wearables.md §4.3) and start is the band-local
+  where count is in **bytes** (the reading of ``docs/devices.md``, "Huami
+  fetch control") and start is the band-local
   time of the first sample. ``02`` streams the payload on 0005 as counter +
   ``chunk`` bytes (counter wrapping at 8 bits), through the fault plan, then
   sends ``10 02 01 [crc32]`` on 0004. Faults (drop, duplicate, reorder)
   apply to 0005 only; control replies on 0009/0004 bypass them.
-- Ack semantics (§4.3 step 7; reliability.md §2.3): the served minutes are
+- Ack semantics (fetch step 7): the served minutes are
   dropped from the band only on ``03`` or ``03 01``; ``03 09`` keeps them; a
   disconnect or a new ``01`` before the ack keeps them too.
 
 Samples use the 4-byte layout (kind, intensity, steps, heart rate) by default
 or the 8-byte one; scenario states map to raw kinds with :data:`STATE_KINDS`.
-REM has no 4-byte kind and is sent as light sleep (9) [I]; heart rate is sent
+REM has no 4-byte kind and is sent as light sleep (9), a choice of this
+emulator; heart rate is sent
 as 255 ("no reading") while not worn.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import random
+from collections.abc import Iterable
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -75,7 +79,7 @@ __all__ = ["STATE_KINDS", "TEST_KEY", "HuamiBand"]
 #: The fixed auth key of the emulator (never a real band's key).
 TEST_KEY: Final = bytes.fromhex("00112233445566778899aabbccddeeff")
 
-#: Scenario state → raw kind byte (inverse of wearables.md §4.5 where possible).
+#: Scenario state → raw kind byte (inverse of the kind table in ``docs/devices.md``).
 STATE_KINDS: Final[dict[DeviceState, int]] = {
     DeviceState.AWAKE: 1,
     DeviceState.SLEEP_LIGHT: 9,
@@ -100,6 +104,8 @@ class HuamiBand(Peripheral):
         chunk: payload bytes per 0005 notification (after the counter byte).
         minutes_per_round: most minutes served by one fetch.
         accept_set_key: whether ``01 <flags> <key>`` is accepted (older bands).
+        challenges: random numbers to send, in order, before the seeded RNG takes
+            over (a test replaying a published exchange, e.g. FIPS-197 C.1).
 
     Attributes:
         synced_until: UTC instant before which the band has dropped its data.
@@ -123,6 +129,7 @@ class HuamiBand(Peripheral):
         chunk: int = 16,
         minutes_per_round: int = 1440,
         accept_set_key: bool = False,
+        challenges: Iterable[bytes] = (),
     ) -> None:
         super().__init__(
             address=address, name=name, rssi=rssi, faults=faults, zone=ZoneInfo(scenario.zone)
@@ -143,6 +150,9 @@ class HuamiBand(Peripheral):
         self.fetches: list[tuple[dt.datetime, int]] = []
         self.realtime_hr = False
         self._rng = random.Random(self.faults.seed)  # noqa: S311 - test determinism
+        self._challenges = collections.deque(bytes(c) for c in challenges)
+        if any(len(c) != 16 for c in self._challenges):
+            raise ValueError("challenges must be 16 bytes each")
         self._challenge: bytes | None = None
         self._authenticated = False
         self._pending: tuple[list[MinuteTruth], dt.datetime, int] | None = None
@@ -197,7 +207,7 @@ class HuamiBand(Peripheral):
         """Whether the current link passed the AES challenge."""
         return self._authenticated
 
-    # -- auth (§4.2) -----------------------------------------------------------
+    # -- auth ------------------------------------------------------------------
     def _on_auth(self, _connection: Connection, value: bytes) -> None:
         try:
             request = parse_auth_request(bytes(value))
@@ -210,7 +220,9 @@ class HuamiBand(Peripheral):
                 self.key = request.key
             self._reply_auth(AuthResponse(AuthOp.SET_KEY, Status.SUCCESS if ok else Status.FAILURE))
         elif isinstance(request, AuthRequestRandom):
-            self._challenge = self._rng.randbytes(16)
+            self._challenge = (
+                self._challenges.popleft() if self._challenges else self._rng.randbytes(16)
+            )
             self._reply_auth(
                 AuthResponse(
                     AuthOp.REQUEST_RANDOM, Status.SUCCESS, self._challenge, request.encrypted
@@ -240,7 +252,7 @@ class HuamiBand(Peripheral):
         if self.connection is not None:
             await self.device.notify_subscribers(characteristic, value)
 
-    # -- fetch (§4.3) ----------------------------------------------------------
+    # -- fetch -----------------------------------------------------------------
     def stored_minutes(self) -> list[MinuteTruth]:
         """Minutes the band still holds: completed, not yet dropped by an ack."""
         now = self.clock.now()

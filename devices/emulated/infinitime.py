@@ -1,4 +1,4 @@
-"""An emulated PineTime running InfiniTime (wearables.md §2).
+"""An emulated PineTime running InfiniTime (``docs/devices.md``, "InfiniTime motion service").
 
 - Advertises as ``"InfiniTime"``.
 - Heart Rate 0x180D / 0x2A37 (read, notify): always 2 bytes, flags 0 + uint8.

@@ -1,4 +1,4 @@
-"""Profile of a Bangle.js 2 over the Nordic UART Service (wearables.md §3): history.
+"""Profile of a Bangle.js 2 over the Nordic UART Service (``docs/devices.md``): history.
 
 One :meth:`BangleProfile.sync` call is one catch-up:
 
@@ -27,7 +27,9 @@ One :meth:`BangleProfile.sync` call is one catch-up:
    - ``steps``: ``stp`` spread evenly, ``stp // 10`` per minute and the
      remainder ``stp % 10`` one each on the first minutes of the block (so
      the block's sum is kept exactly);
-   - ``heart_rate``: ``hrm`` repeated on every minute (``0`` = no reading →
+   - ``heart_rate``: ``hrm`` rounded to a whole bpm (it is the mean of the
+     block's lowest and highest reading, so it can end in .5; halves go to the
+     even neighbour) and repeated on every minute (``0`` = no reading →
      empty);
    - ``activity``: ``mov`` repeated (the watch's movement value, stored value
      × 8, not rescaled);
@@ -92,7 +94,7 @@ def block_rows(record: ActRecord) -> dict[dt.datetime, dict[str, Any]]:
     start_ms = record.block_start_ms
     start = dt.datetime.fromtimestamp(round(start_ms / 60_000) * 60, dt.UTC)
     base, remainder = divmod(record.steps, BLOCK_MINUTES)
-    heart_rate = record.heart_rate or None
+    heart_rate = round(record.heart_rate) or None  # 62.5 → 62 (halves to even)
     state = record.state.label
     return {
         start + i * MINUTE: {

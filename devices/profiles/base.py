@@ -12,7 +12,8 @@ connection and the store; a profile only talks to a connected
 - ``battery``, ``clock_offset_s`` (device clock minus host clock, measured
   before the profile set the device's clock);
 - ``ack``: a coroutine function the collector awaits **only after** the
-  store committed (a Huami band drops acknowledged data; reliability.md §2.3);
+  store committed (a Huami band drops acknowledged data; ``docs/devices.md``,
+  "Collecting from wearables");
 - ``more``: the profile wants another round now (history catching up).
 
 Profiles never read the wall clock: ``clock`` and ``sleep`` are injected.
@@ -210,7 +211,8 @@ async def sync_clock_cts(client: BleakClient, now: dt.datetime, zone: ZoneInfo) 
     device UTC minus ``now`` in seconds (``None`` if the device does not know
     its date), then writes Local Time Information (the zone's standard and
     DST offsets at ``now``) and Current Time (``now`` as local wall time),
-    in that order (wearables.md §1.3, §2.1; reliability.md §2.7).
+    in that order (``docs/devices.md``, "Current Time and Local Time
+    Information" and "Clock handling").
     """
     local, device_offset = await read_device_local(client)
     offset_s: float | None = None

@@ -1,4 +1,4 @@
-"""Profile of a band that speaks only SIG standard GATT (wearables.md §1): live data.
+"""Profile of a band that speaks only SIG standard GATT (``docs/devices.md``): live data.
 
 Such a band keeps no history on the BLE API, so the collector stays connected
 and this profile turns what arrives into minute samples, one window at a time:
@@ -10,7 +10,7 @@ and this profile turns what arrives into minute samples, one window at a time:
   (:func:`~devices.profiles.base.minute_before`), stamped with the injected
   host clock.
 - Battery Level 0x2A19 is read every round.
-- Clock (reliability.md §2.7): every round reads Current Time 0x2A2B (and
+- Clock (``docs/devices.md``, "Clock handling"): every round reads Current Time 0x2A2B (and
   Local Time Information 0x2A0F), records device UTC minus host UTC as the
   clock offset, then sets the band to the host time in the client's zone.
 

@@ -1,9 +1,12 @@
-"""Profile of a Huami band (Mi Band 3-6, Amazfit pre-Zepp OS; wearables.md §4): history.
+"""Profile of a Huami band (Mi Band 3-6, Amazfit pre-Zepp OS): history.
+
+Wire formats: ``docs/devices.md``, "Huami UUIDs and auth", "Huami fetch control"
+and "Huami samples and sleep kinds".
 
 One :meth:`HuamiProfile.sync` call is one fetch round:
 
 1. on a new connection: subscribe to auth 0009, authenticate with the user's
-   key (AES-128-ECB of the band's random number, §4.2; the key comes from
+   key (AES-128-ECB of the band's random number; the key comes from
    the device's stored secret and is never logged, printed or put in an
    exception), subscribe to fetch control 0004 and data 0005;
 2. ``01 01 <since>`` with ``since`` = the cursor (first sync: now minus a
@@ -17,17 +20,17 @@ One :meth:`HuamiProfile.sync` call is one fetch round:
 4. samples become rows: consecutive minutes from the start time of the
    reply (band-local time minus its zone byte, minus the measured band clock
    offset when the band exposes Current Time), raw kinds mapped to states
-   with the inheritance rule of §4.5 (the last valid state travels in the
+   with the inheritance rule of the kind table (the last valid state travels in the
    cursor);
 5. the :class:`~devices.profiles.base.SyncResult` carries the new cursor (the
    minute after the last sample) and an ``ack`` that writes ``03`` (or
    ``03 01`` with ``ack_mode=AckMode.DROP`` on 2021-protocol bands); the
    collector awaits it only after the store committed.
 
-Loop guards (reliability.md §2.4): ``more`` is False when a round advanced
-the cursor by less than a minute, after ``max_rounds`` rounds on one
-connection, or when the next position is not in the past; a cursor in the
-future is not fetched at all.
+Loop guards (``docs/devices.md``, "Collecting from wearables"): ``more`` is
+False when a round advanced the cursor by less than a minute, after
+``max_rounds`` rounds on one connection, or when the next position is not in
+the past; a cursor in the future is not fetched at all.
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ class HuamiProfile(Profile):
         Auth flags byte (0x00 Mi Band 3+, 0x08 Mi Band 2) and the
         encrypted-firmware opcodes (0x82/0x83).
     sample_size
-        4 or 8 bytes per minute (§4.4).
+        4 or 8 bytes per minute (``docs/devices.md``, "Huami samples and sleep kinds").
     """
 
     family = "huami"

@@ -1,6 +1,6 @@
-"""Profile of a PineTime running InfiniTime (wearables.md §2): live HR and steps.
+"""Profile of a PineTime running InfiniTime (``docs/devices.md``): live HR and steps.
 
-InfiniTime has no history on BLE (§2.2): the collector stays connected. On
+InfiniTime has no history on BLE: the collector stays connected. On
 top of :class:`~devices.profiles.gatt_standard.GattStandardProfile` (heart
 rate, battery, clock), this profile subscribes to the Motion service's step
 count (``00030001-…``, steps **today**, reset at the watch's local midnight)

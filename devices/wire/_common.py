@@ -2,8 +2,8 @@
 
 Nothing here does I/O: the helpers check lengths, wrap :mod:`struct` errors
 into :class:`~devices.errors.ProtocolError` and give enums that accept codes
-a newer firmware may send (the bumble ``OpenIntEnum`` idea, see
-``reference/style.md`` §3).
+a newer firmware may send (the idea of ``bumble.utils.OpenIntEnum`` in
+google/bumble; ``docs/devices.md``, "Conventions").
 """
 
 from __future__ import annotations

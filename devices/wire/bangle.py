@@ -1,6 +1,8 @@
 """Bangle.js (Espruino) Gadgetbridge protocol over the Nordic UART Service.
 
-Transport facts from ``reference/wearables.md`` §3.1 (tag [V]):
+Transport as described in ``docs/devices.md`` ("Bangle.js transport"), from
+Gadgetbridge's ``BangleJSDeviceSupport``, EspruinoDocs ``info/Gadgetbridge.md``
+and BangleApps ``apps/android``:
 
 - NUS service ``6e400001-…``; the phone writes to ``6e400002-…`` (RX of the
   watch) and the watch notifies on ``6e400003-…`` (TX).
@@ -67,7 +69,7 @@ def _js_json(message: Mapping[str, Any]) -> str:
 
 
 def encode_gb(message: Mapping[str, Any]) -> bytes:
-    """Encode a phone → watch message as ``\\x10GB({json})\\n`` (§3.1).
+    """Encode a phone → watch message as ``\\x10GB({json})\\n``.
 
     ``message`` must have a string ``"t"`` key, e.g. ``{"t": "actfetch", "ts": 0}``.
     """
@@ -84,11 +86,11 @@ def _js_number(value: float) -> str:
 
 
 def encode_set_time(unix_s: int, tz_hours: float) -> bytes:
-    """Encode ``\\x10setTime(unix_s);E.setTimeZone(hours);\\n`` (§3.1).
+    """Encode ``\\x10setTime(unix_s);E.setTimeZone(hours);\\n``.
 
     ``tz_hours`` is the watch's UTC offset in hours (−12 … +14, fractions
     such as 5.5 allowed); Espruino uses it to show local time and to stamp
-    health records (§3.2).
+    health records.
     """
     if not isinstance(unix_s, int) or not 0 <= unix_s < 2**32:
         raise ProtocolError(f"setTime needs 0 <= unix_s < 2**32, got {unix_s!r}")
@@ -98,7 +100,7 @@ def encode_set_time(unix_s: int, tz_hours: float) -> bytes:
 
 
 def split_to_mtu(data: bytes, mtu: int = MIN_MTU) -> list[bytes]:
-    """Split ``data`` into writes of at most ``mtu − 3`` bytes (§3.1, "Split writes to the MTU")."""
+    """Split ``data`` into writes of at most ``mtu − 3`` bytes (the ATT write header is 3)."""
     if mtu < MIN_MTU:
         raise ValueError(f"ATT MTU is at least {MIN_MTU}, got {mtu}")
     size = mtu - ATT_HEADER
@@ -195,13 +197,14 @@ class LineReassembler:
     Feed it every NUS notification in order; it strips XON/XOFF, splits on
     ``\\n``, drops one trailing ``\\r`` (println's CRLF), skips blank lines and
     yields only lines that start with ``{`` and decode to a JSON object with a
-    ``"t"`` key (§3.1). Anything else is reported as garbage; nothing raises.
+    ``"t"`` key. Anything else is reported as garbage; nothing raises.
 
     The buffer is bounded: a line longer than ``max_line`` bytes is discarded
     up to its newline and reported once.
 
     Text is decoded as UTF-8, falling back to Latin-1: Espruino strings are
-    8-bit and may reach the phone as raw bytes [I].
+    8-bit and may reach the phone as raw bytes (Gadgetbridge decodes
+    ISO-8859-1).
     """
 
     def __init__(self, max_line: int = MAX_LINE) -> None:

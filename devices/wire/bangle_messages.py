@@ -1,4 +1,4 @@
-"""Bangle.js Gadgetbridge message records (``reference/wearables.md`` §3.2).
+"""Bangle.js Gadgetbridge message records (``docs/devices.md``, "Bangle.js messages").
 
 Each record is a frozen dataclass with ``from_json`` (a decoded JSON object,
 as yielded by :class:`devices.wire.bangle.LineReassembler`), ``from_bytes``
@@ -18,6 +18,7 @@ Phone → watch (sent with :func:`devices.wire.bangle.encode_gb`):
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Self
@@ -44,12 +45,12 @@ __all__ = [
     "parse_watch_message",
 ]
 
-#: Length of a health block; history ``ts`` = block start + this (§3.2).
+#: Length of a health block; history ``ts`` = block start + this.
 BLOCK_MS: Final = 600_000
 _MAX_TS_MS: Final = 2**53
 _MAX_COUNT: Final = 2**31 - 1
 
-#: Firmware activity names (2v26+, §3.2) → the project's device states.
+#: Firmware activity names (2v26+, BangleApps ``apps/health/lib.js``) → device states.
 ACT_STATES: Final[dict[str, DeviceState]] = {
     "UNKNOWN": DeviceState.UNKNOWN,
     "NOT_WORN": DeviceState.NOT_WORN,
@@ -72,6 +73,19 @@ def _get_int(obj: Mapping[str, Any], key: str, low: int, high: int) -> int:
 
 def _opt_int(obj: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
     return None if obj.get(key) is None else _get_int(obj, key, low, high)
+
+
+def _check_bpm(value: object) -> float:
+    """A heart rate 0-255 bpm as sent: an int, or a float such as 62.5 (integral → int)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ProtocolError(f"'hrm' must be a number, got {value!r}")
+    if not 0 <= value <= 255:
+        raise ProtocolError(f"hrm={value} outside 0..255")
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _get_bpm(obj: Mapping[str, Any]) -> float:
+    return _check_bpm(obj.get("hrm"))
 
 
 def _get_str(obj: Mapping[str, Any], key: str) -> str:
@@ -145,23 +159,26 @@ class ActFetchEnd(_Message):
 
 @dataclass(frozen=True, slots=True)
 class ActRecord(_Message):
-    """A 10-minute history record ``{t:"act", ts, stp, hrm, mov, act}`` (§3.2).
+    """A 10-minute history record ``{t:"act", ts, stp, hrm, mov, act}``.
 
     ``ts`` (ms since the epoch, from the watch's local clock and time zone) is
     the **end** of the block; :attr:`block_start_ms` is ``ts − 600 000``.
-    ``act`` is absent before firmware 2v26 (``None``).
+    ``hrm`` is the mean of the block's lowest and highest reading in the watch's
+    health file, so it can be a half (62.5); whole values are kept as ``int``.
+    ``act`` is absent before firmware 2v26 (``None``). Layout and sources:
+    ``docs/devices.md``, "Bangle.js messages".
     """
 
     ts: int
     steps: int
-    heart_rate: int
+    heart_rate: float
     movement: int
     activity: str | None = None
 
     def __post_init__(self) -> None:
         check_range("ts", self.ts, BLOCK_MS, _MAX_TS_MS)
         check_range("stp", self.steps, 0, _MAX_COUNT)
-        check_range("hrm", self.heart_rate, 0, 255)
+        object.__setattr__(self, "heart_rate", _check_bpm(self.heart_rate))
         check_range("mov", self.movement, 0, _MAX_COUNT)
 
     @property
@@ -176,7 +193,10 @@ class ActRecord(_Message):
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Self:
-        return cls(ts=_get_int(obj, "ts", BLOCK_MS, _MAX_TS_MS), **_activity_fields(obj))
+        fields = _activity_fields(obj)
+        if fields["movement"] is None:
+            raise ProtocolError("'mov' must be an integer in a history record")
+        return cls(ts=_get_int(obj, "ts", BLOCK_MS, _MAX_TS_MS), **fields)
 
     def to_json(self) -> dict[str, Any]:
         return _activity_json(self, ts=self.ts)
@@ -184,17 +204,22 @@ class ActRecord(_Message):
 
 @dataclass(frozen=True, slots=True)
 class ActLive(_Message):
-    """The unsolicited 10-minute ``health`` event ``{t:"act", stp, hrm, mov, act}`` (no ``ts``)."""
+    """The unsolicited 10-minute ``health`` event ``{t:"act", stp, hrm, mov, act}`` (no ``ts``).
+
+    Android Integration versions before ``mov`` was added send only ``stp`` and
+    ``hrm``: ``movement`` and ``activity`` are then ``None``.
+    """
 
     steps: int
-    heart_rate: int
-    movement: int
+    heart_rate: float
+    movement: int | None = None
     activity: str | None = None
 
     def __post_init__(self) -> None:
         check_range("stp", self.steps, 0, _MAX_COUNT)
-        check_range("hrm", self.heart_rate, 0, 255)
-        check_range("mov", self.movement, 0, _MAX_COUNT)
+        object.__setattr__(self, "heart_rate", _check_bpm(self.heart_rate))
+        if self.movement is not None:
+            check_range("mov", self.movement, 0, _MAX_COUNT)
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Self:
@@ -205,7 +230,7 @@ class ActLive(_Message):
 
 
 def _activity_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """``stp``, ``hrm``, ``mov`` and ``act`` of a 10-minute ``act`` message, checked."""
+    """``stp``, ``hrm``, ``mov`` (``None`` if absent) and ``act`` of an ``act`` message, checked."""
     if obj.get("t") != "act":
         raise ProtocolError("not an act message")
     act = obj.get("act")
@@ -213,21 +238,17 @@ def _activity_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
         raise ProtocolError("'act' must be a string")
     return {
         "steps": _get_int(obj, "stp", 0, _MAX_COUNT),
-        "heart_rate": _get_int(obj, "hrm", 0, 255),
-        "movement": _get_int(obj, "mov", 0, _MAX_COUNT),
+        "heart_rate": _get_bpm(obj),
+        "movement": _opt_int(obj, "mov", 0, _MAX_COUNT),
         "activity": act,
     }
 
 
 def _activity_json(msg: ActRecord | ActLive, **extra: int) -> dict[str, Any]:
-    """The wire form of a 10-minute ``act`` message (``act`` only when known)."""
-    out: dict[str, Any] = {
-        "t": "act",
-        **extra,
-        "stp": msg.steps,
-        "hrm": msg.heart_rate,
-        "mov": msg.movement,
-    }
+    """The wire form of a 10-minute ``act`` message (``mov``/``act`` only when known)."""
+    out: dict[str, Any] = {"t": "act", **extra, "stp": msg.steps, "hrm": msg.heart_rate}
+    if msg.movement is not None:
+        out["mov"] = msg.movement
     if msg.activity is not None:
         out["act"] = msg.activity
     return out
@@ -235,20 +256,20 @@ def _activity_json(msg: ActRecord | ActLive, **extra: int) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class ActRealtime(_Message):
-    """Real-time sample ``{t:"act", stp:Δsteps, hrm:bpm, rt:1}`` (§3.2)."""
+    """Real-time sample ``{t:"act", stp:Δsteps, hrm:bpm, rt:1}``."""
 
     steps: int
-    heart_rate: int
+    heart_rate: float
 
     def __post_init__(self) -> None:
         check_range("stp", self.steps, 0, _MAX_COUNT)
-        check_range("hrm", self.heart_rate, 0, 255)
+        object.__setattr__(self, "heart_rate", _check_bpm(self.heart_rate))
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Self:
         if obj.get("t") != "act" or obj.get("rt") != 1:
             raise ProtocolError("not a real-time act message")
-        return cls(_get_int(obj, "stp", 0, _MAX_COUNT), _get_int(obj, "hrm", 0, 255))
+        return cls(_get_int(obj, "stp", 0, _MAX_COUNT), _get_bpm(obj))
 
     def to_json(self) -> dict[str, Any]:
         return {"t": "act", "stp": self.steps, "hrm": self.heart_rate, "rt": 1}
@@ -369,7 +390,7 @@ WatchMessage = (
 
 
 def parse_watch_message(obj: Mapping[str, Any]) -> WatchMessage:
-    """Dispatch a watch → phone JSON object to its record (§3.2).
+    """Dispatch a watch → phone JSON object to its record.
 
     ``act`` with ``rt`` is real-time, with ``ts`` a history record, otherwise
     the live 10-minute event; ``actfetch`` by ``state``. Unknown ``t`` values
@@ -397,5 +418,5 @@ def parse_watch_message(obj: Mapping[str, Any]) -> WatchMessage:
 
 
 def encode_watch_line(message: WatchMessage) -> bytes:
-    """How the watch sends a message: an empty line, then the JSON, CRLF-terminated (§3.1)."""
+    """How the watch sends a message: an empty line, then the JSON, CRLF-terminated."""
     return b"\r\n" + bytes(message) + b"\r\n"

@@ -2,14 +2,16 @@
 
 Pure and symmetric: every record is a frozen dataclass with ``from_bytes`` and
 ``__bytes__``; bad bytes raise :class:`~devices.errors.ProtocolError`. Layouts
-are those of ``reference/wearables.md`` §1 (SIG GATT XML, tag [V]); all
-multi-byte fields are little-endian.
+are those of the Bluetooth SIG GATT Specification Supplement (GSS) v8, described
+in ``docs/devices.md`` ("Heart Rate Measurement", "Battery Level and Device
+Information", "Current Time and Local Time Information"); all multi-byte
+fields are little-endian.
 
-- Heart Rate Measurement 0x2A37 (§1.1): :class:`HeartRateMeasurement`.
-- Battery Level 0x2A19 (§1.2): :class:`BatteryLevel`.
-- Device Information strings 0x2A24-0x2A29 (§1.2): :class:`DeviceInfoString`.
-- Current Time 0x2A2B (§1.3): :class:`CurrentTime`.
-- Local Time Information 0x2A0F (§1.3): :class:`LocalTimeInformation`.
+- Heart Rate Measurement 0x2A37 (GSS §3.113): :class:`HeartRateMeasurement`.
+- Battery Level 0x2A19 (GSS §3.27): :class:`BatteryLevel`.
+- Device Information strings 0x2A24-0x2A29 (DIS 1.1): :class:`DeviceInfoString`.
+- Current Time 0x2A2B (GSS §3.62): :class:`CurrentTime`.
+- Local Time Information 0x2A0F (GSS §3.135): :class:`LocalTimeInformation`.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ CURRENT_TIME_SERVICE: Final = sig_uuid(0x1805)
 CURRENT_TIME: Final = sig_uuid(0x2A2B)
 LOCAL_TIME_INFORMATION: Final = sig_uuid(0x2A0F)
 
-#: Device Information string characteristics (§1.2): UUID → field name.
+#: Device Information string characteristics: UUID → field name.
 DIS_STRINGS: Final[dict[str, str]] = {
     sig_uuid(0x2A29): "manufacturer",
     sig_uuid(0x2A24): "model",
@@ -85,7 +87,7 @@ MAX_ATTRIBUTE_LENGTH: Final = 512
 
 
 class HeartRateFlags(enum.IntFlag):
-    """Flags byte of Heart Rate Measurement (§1.1 "Flags bits")."""
+    """Flags byte of Heart Rate Measurement (GSS §3.113.1)."""
 
     VALUE_UINT16 = 0x01
     SENSOR_CONTACT_DETECTED = 0x02
@@ -95,7 +97,7 @@ class HeartRateFlags(enum.IntFlag):
 
 
 class SensorContact(OpenIntEnum):
-    """Sensor contact status, flags bits 2:1 (§1.1): 0 or 1 = not supported."""
+    """Sensor contact status, flags bits 2:1: 0 or 1 = not supported."""
 
     NOT_SUPPORTED = 0
     NOT_SUPPORTED_1 = 1
@@ -105,7 +107,7 @@ class SensorContact(OpenIntEnum):
 
 @dataclass(frozen=True, slots=True)
 class HeartRateMeasurement:
-    """Heart Rate Measurement 0x2A37 (§1.1).
+    """Heart Rate Measurement 0x2A37 (GSS §3.113).
 
     Parameters
     ----------
@@ -155,7 +157,7 @@ class HeartRateMeasurement:
 
     @property
     def rr_intervals_ms(self) -> tuple[float, ...]:
-        """RR intervals in milliseconds (raw × 1000/1024, §1.1)."""
+        """RR intervals in milliseconds (raw × 1000/1024)."""
         return tuple(rr * 1000 / 1024 for rr in self.rr_intervals or ())
 
     @property
@@ -216,7 +218,7 @@ class HeartRateMeasurement:
 
 
 def parse_heart_rate(payload: bytes) -> HeartRateMeasurement:
-    """Parse Heart Rate Measurement 0x2A37 (§1.1); see :class:`HeartRateMeasurement`."""
+    """Parse Heart Rate Measurement 0x2A37; see :class:`HeartRateMeasurement`."""
     return HeartRateMeasurement.from_bytes(payload)
 
 
@@ -225,7 +227,7 @@ def parse_heart_rate(payload: bytes) -> HeartRateMeasurement:
 
 @dataclass(frozen=True, slots=True)
 class BatteryLevel:
-    """Battery Level 0x2A19 (§1.2): one uint8, 0-100 %."""
+    """Battery Level 0x2A19 (GSS §3.27): one uint8, 0-100 %."""
 
     percent: int
 
@@ -243,13 +245,13 @@ class BatteryLevel:
 
 
 def parse_battery_level(payload: bytes) -> BatteryLevel:
-    """Parse Battery Level 0x2A19 (§1.2)."""
+    """Parse Battery Level 0x2A19."""
     return BatteryLevel.from_bytes(payload)
 
 
 @dataclass(frozen=True, slots=True)
 class DeviceInfoString:
-    """A Device Information string characteristic (§1.2), strict UTF-8.
+    """A Device Information string characteristic (DIS 1.1 §3), strict UTF-8.
 
     The value is kept exactly (no stripping of NUL padding or spaces), so
     parsing then building gives back the same bytes.
@@ -281,7 +283,7 @@ class DeviceInfoString:
 
 
 def parse_device_info_string(payload: bytes) -> DeviceInfoString:
-    """Parse a Device Information string (§1.2)."""
+    """Parse a Device Information string."""
     return DeviceInfoString.from_bytes(payload)
 
 
@@ -289,7 +291,7 @@ def parse_device_info_string(payload: bytes) -> DeviceInfoString:
 
 
 class AdjustReason(enum.IntFlag):
-    """Adjust Reason bits of Current Time (§1.3); bits 7:4 are reserved."""
+    """Adjust Reason bits of Current Time; bits 7:4 are reserved."""
 
     NONE = 0x00
     MANUAL = 0x01
@@ -308,7 +310,7 @@ def _us_to_fraction(microsecond: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class CurrentTime:
-    """Current Time 0x2A2B, 10 bytes (§1.3).
+    """Current Time 0x2A2B, 10 bytes (GSS §3.62).
 
     ``year == 0``, ``month == 0``, ``day == 0`` and ``day_of_week == 0`` mean
     "unknown"; such a record parses but has no :meth:`to_datetime`.
@@ -392,7 +394,7 @@ class CurrentTime:
         """Build from a naive local datetime (aware values are refused).
 
         The day of week is 1 = Monday … 7 = Sunday; microseconds are rounded to
-        1/256 s (§1.3).
+        1/256 s.
         """
         if local.tzinfo is not None:
             raise ValueError("CurrentTime.from_datetime needs a naive local datetime")
@@ -410,7 +412,7 @@ class CurrentTime:
 
 
 def parse_current_time(payload: bytes) -> CurrentTime:
-    """Parse Current Time 0x2A2B (§1.3)."""
+    """Parse Current Time 0x2A2B."""
     return CurrentTime.from_bytes(payload)
 
 
@@ -418,7 +420,7 @@ def parse_current_time(payload: bytes) -> CurrentTime:
 
 
 class DstOffset(OpenIntEnum):
-    """DST Offset codes of Local Time Information (§1.3; SIG 0x2A2D)."""
+    """DST Offset codes of Local Time Information (GSS §3.76, DST Offset 0x2A2D)."""
 
     STANDARD = 0
     HALF_HOUR = 2
@@ -440,7 +442,7 @@ TIME_ZONE_UNKNOWN: Final = -128
 
 @dataclass(frozen=True, slots=True)
 class LocalTimeInformation:
-    """Local Time Information 0x2A0F (§1.3).
+    """Local Time Information 0x2A0F (GSS §3.135).
 
     ``time_zone`` is the standard offset from UTC in 15-minute steps (−48 to
     +56, or −128 = unknown); the local time is UTC + time zone + DST offset.
@@ -486,5 +488,5 @@ class LocalTimeInformation:
 
 
 def parse_local_time_information(payload: bytes) -> LocalTimeInformation:
-    """Parse Local Time Information 0x2A0F (§1.3)."""
+    """Parse Local Time Information 0x2A0F."""
     return LocalTimeInformation.from_bytes(payload)

@@ -1,17 +1,19 @@
 """Huami (Mi Band 2-6, Amazfit pre-Zepp OS): UUIDs, auth and fetch control frames.
 
-Facts from ``reference/wearables.md`` §4 (Gadgetbridge ``HuamiService``,
-``InitOperation``, ``AbstractFetchOperation``; tag [V]):
+As Gadgetbridge implements it (``HuamiService``, ``InitOperation``,
+``AbstractFetchOperation``); described in ``docs/devices.md`` ("Huami UUIDs
+and auth", "Huami fetch control"):
 
 - services 0xFEE0 (main) and 0xFEE1 (auth) plus HRS 0x180D; characteristics
-  are ``0000XXXX-0000-3512-2118-0009af100700`` (§4.1);
-- auth on 0009 (§4.2): set key ``01 <flags> <key16>``; request a random
+  are ``0000XXXX-0000-3512-2118-0009af100700``;
+- auth on 0009: set key ``01 <flags> <key16>``; request a random
   number ``02 <flags>`` (``82 <flags> 02 01 00`` on encrypted firmware);
   answer ``03|83 <flags> AES-128-ECB(key, random)``; every reply is
   ``10 <op> <status> [payload]`` with status 01 = OK, 04 = failure;
-- fetch control on 0004 (§4.3): ``01 <type> <since>`` with ``since`` =
-  local date-time (minutes, optionally seconds) + ``00`` + tz byte (sint8,
-  15-minute units); reply ``10 01 01 <uint32 count> <start 7 bytes> <tz>``;
+- fetch control on 0004: ``01 <type> <since>`` with ``since`` = local
+  date-time to the minute, or to the second plus weekday and fractions, then
+  ``00`` and a tz byte (sint8, 15-minute units); reply
+  ``10 01 01 <uint32 count> <start 7 bytes> <tz>``;
   ``02`` starts the data; completion ``10 02 01 [crc32]``; ack ``03``,
   ``03 09`` (keep on band) or ``03 01`` (mark synced, drop).
 
@@ -62,7 +64,7 @@ __all__ = [
 
 
 def huami_uuid(short: int) -> str:
-    """Return ``0000XXXX-0000-3512-2118-0009af100700`` (§4.1)."""
+    """Return ``0000XXXX-0000-3512-2118-0009af100700``."""
     return f"0000{short:04x}-0000-3512-2118-0009af100700"
 
 
@@ -85,7 +87,7 @@ _TZ: Final = struct.Struct("<b")
 
 
 class Status(OpenIntEnum):
-    """Status byte of a ``10 <op> <status>`` reply (§4.2)."""
+    """Status byte of a ``10 <op> <status>`` reply."""
 
     SUCCESS = 0x01
     FAILURE = 0x04
@@ -95,7 +97,7 @@ class Status(OpenIntEnum):
 
 
 class AuthOp(OpenIntEnum):
-    """Auth opcodes without the encrypted-firmware bit 0x80 (§4.2)."""
+    """Auth opcodes without the encrypted-firmware bit 0x80."""
 
     SET_KEY = 0x01
     REQUEST_RANDOM = 0x02
@@ -103,7 +105,7 @@ class AuthOp(OpenIntEnum):
 
 
 def encrypt_challenge(key: bytes, random: bytes) -> bytes:
-    """AES-128-ECB of the band's 16-byte random number under the 16-byte key (§4.2).
+    """AES-128-ECB of the band's 16-byte random number under the 16-byte key (FIPS 197).
 
     ECB is what the band expects; it encrypts a single block here.
     """
@@ -126,7 +128,7 @@ def parse_auth_key(text: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class AuthSetKey:
-    """``01 <flags> <key>``: store a new key (older bands; needs a tap, §4.2)."""
+    """``01 <flags> <key>``: store a new key (older bands; needs a tap)."""
 
     key: bytes
     flags: int = 0x00
@@ -145,7 +147,7 @@ class AuthSetKey:
 
 @dataclass(frozen=True, slots=True)
 class AuthRequestRandom:
-    """``02 <flags>``, or ``82 <flags> 02 01 00`` on encrypted firmware (§4.2)."""
+    """``02 <flags>``, or ``82 <flags> 02 01 00`` on encrypted firmware."""
 
     flags: int = 0x00
     encrypted: bool = False
@@ -161,7 +163,7 @@ class AuthRequestRandom:
 
 @dataclass(frozen=True, slots=True)
 class AuthSendEncrypted:
-    """``03|83 <flags> <AES-128-ECB(key, random)>`` (§4.2)."""
+    """``03|83 <flags> <AES-128-ECB(key, random)>``."""
 
     ciphertext: bytes
     flags: int = 0x00
@@ -186,7 +188,7 @@ AuthRequest = AuthSetKey | AuthRequestRandom | AuthSendEncrypted
 
 
 def parse_auth_request(payload: bytes) -> AuthRequest:
-    """Parse a phone → band write on 0009 (the emulator's side of §4.2)."""
+    """Parse a phone → band write on 0009 (the emulator's side of the auth exchange)."""
     expect_length(payload, 2, 18, "auth request")
     op, flags = payload[0] & ~ENCRYPTED_BIT, payload[1]
     encrypted = bool(payload[0] & ENCRYPTED_BIT)
@@ -204,7 +206,7 @@ def parse_auth_request(payload: bytes) -> AuthRequest:
 
 @dataclass(frozen=True, slots=True)
 class AuthResponse:
-    """``10 <op> <status> [payload]`` on 0009 (§4.2).
+    """``10 <op> <status> [payload]`` on 0009.
 
     ``op`` excludes bit 0x80, kept in ``encrypted``; for a successful
     ``REQUEST_RANDOM`` the payload is the 16-byte random number.
@@ -252,7 +254,7 @@ class AuthResponse:
 
 
 def parse_auth_response(payload: bytes) -> AuthResponse:
-    """Parse ``10 <op> <status> [payload]`` (§4.2)."""
+    """Parse ``10 <op> <status> [payload]``."""
     return AuthResponse.from_bytes(payload)
 
 
@@ -260,7 +262,7 @@ def parse_auth_response(payload: bytes) -> AuthResponse:
 
 
 class FetchDataType(OpenIntEnum):
-    """History types of ``01 <type> <since>`` (§4.3)."""
+    """History types of ``01 <type> <since>``."""
 
     ACTIVITY = 0x01
     MANUAL_HEART_RATE = 0x02
@@ -271,7 +273,7 @@ class FetchDataType(OpenIntEnum):
 
 
 class FetchCommand(enum.IntEnum):
-    """Phone → band opcodes on 0004 (§4.3)."""
+    """Phone → band opcodes on 0004."""
 
     START = 0x01
     DATA = 0x02
@@ -279,20 +281,19 @@ class FetchCommand(enum.IntEnum):
 
 
 class AckMode(OpenIntEnum):
-    """Second byte of the 2021-protocol ack (§4.3 step 7)."""
+    """Second byte of the 2021-protocol ack (fetch step 7)."""
 
     DROP = 0x01
     KEEP = 0x09
 
 
-def _encode_time(local: dt.datetime, tz_quarters: int, seconds: bool) -> bytes:
+def _date_time(local: dt.datetime, seconds: bool) -> bytes:
+    """``<year uint16> <month> <day> <hour> <minute> [<second>]`` (band local time)."""
     if seconds:
-        head = _DATE_SEC.pack(
+        return _DATE_SEC.pack(
             local.year, local.month, local.day, local.hour, local.minute, local.second
         )
-    else:
-        head = _DATE_MIN.pack(local.year, local.month, local.day, local.hour, local.minute)
-    return head + b"\x00" + _TZ.pack(tz_quarters)
+    return _DATE_MIN.pack(local.year, local.month, local.day, local.hour, local.minute)
 
 
 def _decode_time(payload: bytes, offset: int, seconds: bool, what: str) -> dt.datetime:
@@ -313,7 +314,14 @@ def _check_local(name: str, value: dt.datetime, seconds: bool) -> None:
 
 @dataclass(frozen=True, slots=True)
 class FetchStartRequest:
-    """``01 <type> <since>`` (§4.3 step 2); ``since`` is the band's local time."""
+    """``01 <type> <since>``: fetch history recorded since ``since`` (band local time).
+
+    ``<since>`` is ``<year uint16> <month> <day> <hour> <minute> 00 <tz>`` (10-byte
+    frame) or, ``with_seconds``, ``<year uint16> <month> <day> <hour> <minute>
+    <second> <weekday 1-7> <fractions 00> 00 <tz>`` (13-byte frame); ``tz`` is
+    the UTC offset in 15-minute steps (sint8). See ``docs/devices.md``,
+    "Huami fetch control".
+    """
 
     data_type: FetchDataType
     since: dt.datetime
@@ -326,14 +334,16 @@ class FetchStartRequest:
         _check_local("since", self.since, self.with_seconds)
 
     def __bytes__(self) -> bytes:
-        return bytes([FetchCommand.START, int(self.data_type)]) + _encode_time(
-            self.since, self.tz_quarters, self.with_seconds
-        )
+        head = bytes([FetchCommand.START, int(self.data_type)])
+        since = _date_time(self.since, self.with_seconds)
+        if self.with_seconds:
+            since += bytes([self.since.isoweekday(), 0])
+        return head + since + b"\x00" + _TZ.pack(self.tz_quarters)
 
 
 @dataclass(frozen=True, slots=True)
 class FetchDataRequest:
-    """``02``: start sending data on 0005 (§4.3 step 4)."""
+    """``02``: start sending data on 0005 (fetch step 4)."""
 
     def __bytes__(self) -> bytes:
         return bytes([FetchCommand.DATA])
@@ -351,7 +361,7 @@ class FetchAck:
 
     @property
     def drops_data(self) -> bool:
-        """Whether the band may delete the acknowledged data (§4.3 step 7)."""
+        """Whether the band may delete the acknowledged data (fetch step 7)."""
         return self.mode is None or self.mode == AckMode.DROP
 
     def __bytes__(self) -> bytes:
@@ -364,15 +374,17 @@ FetchCommandFrame = FetchStartRequest | FetchDataRequest | FetchAck
 
 
 def parse_fetch_command(payload: bytes) -> FetchCommandFrame:
-    """Parse a phone → band write on 0004 (the emulator's side of §4.3)."""
-    expect_length(payload, 1, 11, "fetch command")
+    """Parse a phone → band write on 0004 (the emulator's side of the fetch)."""
+    expect_length(payload, 1, 13, "fetch command")
     op = payload[0]
-    if op == FetchCommand.START and len(payload) in (10, 11):
-        seconds = len(payload) == 11
+    if op == FetchCommand.START and len(payload) in (10, 13):
+        seconds = len(payload) == 13
         since = _decode_time(payload, 2, seconds, "fetch since")
         pad, tz = payload[-2], _TZ.unpack_from(payload, len(payload) - 1)[0]
         if pad != 0:
             raise ProtocolError("fetch since: byte before the time zone must be 00")
+        if seconds and (payload[9] != since.isoweekday() or payload[10] != 0):
+            raise ProtocolError("fetch since: weekday or fractions byte does not match the date")
         return FetchStartRequest(FetchDataType(payload[1]), since, tz, seconds)
     if op == FetchCommand.DATA and len(payload) == 1:
         return FetchDataRequest()
@@ -383,7 +395,7 @@ def parse_fetch_command(payload: bytes) -> FetchCommandFrame:
 
 @dataclass(frozen=True, slots=True)
 class FetchStartReply:
-    """``10 01 <status> [<uint32 count> [<start y2 m d h mi s> <tz>]]`` (§4.3 step 3).
+    """``10 01 <status> [<uint32 count> [<start y2 m d h mi s> <tz>]]`` (fetch step 3).
 
     ``count`` is the number of bytes the band will send (0: nothing new);
     ``start`` (band-local, naive) is the time of the first sample.
@@ -411,13 +423,13 @@ class FetchStartReply:
         if self.count is not None:
             out += _U32.pack(self.count)
         if self.start is not None:
-            out += _encode_time(self.start, self.tz_quarters, True)[:7] + _TZ.pack(self.tz_quarters)
+            out += _date_time(self.start, True) + _TZ.pack(self.tz_quarters)
         return out
 
 
 @dataclass(frozen=True, slots=True)
 class FetchComplete:
-    """``10 02 <status> [crc32]`` (§4.3 step 6): the band has sent everything."""
+    """``10 02 <status> [crc32]`` (fetch step 6): the band has sent everything."""
 
     status: Status
     crc32: int | None = None
@@ -452,7 +464,7 @@ FetchReply = FetchStartReply | FetchComplete | FetchResponse
 
 
 def parse_fetch_response(payload: bytes) -> FetchReply:
-    """Parse a band → phone notification on 0004 (§4.3)."""
+    """Parse a band → phone notification on 0004."""
     expect_length(payload, 3, 512, "fetch response")
     if payload[0] != RESPONSE:
         raise ProtocolError(f"fetch response must start with 0x10, got 0x{payload[0]:02x}")

@@ -1,22 +1,21 @@
 """Huami history transfer: data packets, the fetch assembler and minute samples.
 
-Facts from ``reference/wearables.md`` §4.3-§4.5 (Gadgetbridge
-``AbstractFetchOperation``, ``FetchActivityOperation``,
-``MiBand2SampleProvider``; tag [V]):
+As Gadgetbridge implements it (``AbstractFetchOperation``,
+``FetchActivityOperation``, ``MiBand2SampleProvider``); described in
+``docs/devices.md`` ("Huami fetch control", "Huami samples and sleep kinds"):
 
 - each 0005 notification is one counter byte (0, 1, 2 …, wrapping at 8 bits)
-  followed by payload; a gap in the counter means the fetch is corrupt
-  (§4.3 step 5; reliability.md §2.2);
-- the completion ``10 02 01`` may carry a CRC32 of the whole payload (§4.3
-  step 6);
+  followed by payload; a gap in the counter means the fetch is corrupt;
+- the completion ``10 02 01`` may carry a CRC32 of the whole payload;
 - the payload is consecutive per-minute samples of 4 bytes (kind, intensity,
-  steps, heart rate) or 8 bytes on newer models (§4.4);
+  steps, heart rate) or 8 bytes on newer models;
 - the device classifies sleep; only the low nibble of the raw kind counts and
-  kinds 0 and 10 inherit the previous valid kind (§4.5).
+  kinds 0 and 10 inherit the previous valid kind.
 
 :class:`FetchAssembler` is pure and stateful only in memory: a corrupt fetch
 raises :class:`~devices.errors.ProtocolError` and stays invalid, so the caller
-commits nothing and does not ack (reliability.md §2.2, §2.3).
+commits nothing and does not ack (``docs/devices.md``, "Collecting from
+wearables").
 """
 
 from __future__ import annotations
@@ -51,7 +50,7 @@ SAMPLE_SIZES: Final = (4, 8)
 _MINUTE: Final = dt.timedelta(minutes=1)
 
 #: Low nibble of the raw kind → device state; ``None`` = inherit the previous
-#: valid kind (§4.5, Gadgetbridge ``MiBand2SampleProvider``). Codes not listed
+#: valid kind (Gadgetbridge ``MiBand2SampleProvider``). Codes not listed
 #: (5, 7, 8, 13, 14, 15) are undocumented and map to UNKNOWN.
 RAW_KIND_STATES: Final[dict[int, DeviceState | None]] = {
     0: None,  # no change
@@ -74,7 +73,7 @@ def crc32(payload: bytes) -> int:
 
 @dataclass(frozen=True, slots=True)
 class DataPacket:
-    """One 0005 notification: ``<counter> <payload>`` (§4.3 step 5)."""
+    """One 0005 notification: ``<counter> <payload>`` (fetch step 5)."""
 
     counter: int
     payload: bytes = b""
@@ -105,14 +104,15 @@ def packetize(payload: bytes, chunk: int, first_counter: int = 0) -> list[bytes]
 
 
 class FetchAssembler:
-    """Validate and concatenate the data packets of one fetch (pure, §4.3).
+    """Validate and concatenate the data packets of one fetch (pure).
 
     Parameters
     ----------
     expected_bytes
         The count announced in the start reply, or ``None`` not to check it.
-        wearables.md §4.3 reads it as a byte count; pass ``None`` for a band
-        where that is not so.
+        Read as a byte count (Gadgetbridge's comment says "bytes/packets" and
+        does not check it; ``docs/devices.md``, "Huami fetch control"); pass
+        ``None`` for a band where that is not so.
     max_bytes
         Hard cap on the buffered payload (a band cannot make the collector
         hold unbounded memory).
@@ -123,7 +123,7 @@ class FetchAssembler:
     plus one modulo 256. A duplicate, a gap or a reordering makes the fetch
     invalid: :meth:`add` raises :class:`ProtocolError` and every later call
     raises again, so nothing of the fetch is committed or acked (Gadgetbridge
-    invalidates the whole fetch the same way; reliability.md §2.2).
+    invalidates the whole fetch the same way).
     """
 
     def __init__(self, expected_bytes: int | None = None, *, max_bytes: int = 1 << 24) -> None:
@@ -193,11 +193,11 @@ class FetchAssembler:
 
 @dataclass(frozen=True, slots=True)
 class HuamiSample:
-    """One per-minute sample (§4.4).
+    """One per-minute sample (``FetchActivityOperation.createSample``).
 
     ``extended`` holds bytes 4-7 of 8-byte models (unknown, sleep, deep
-    sleep, REM; their meaning is not documented further, so they are kept raw
-    and not used for the state [I]).
+    sleep, REM in Gadgetbridge; their meaning is not documented further, so
+    they are kept raw and not used for the state).
     """
 
     raw_kind: int
@@ -214,7 +214,7 @@ class HuamiSample:
 
     @property
     def kind(self) -> int:
-        """The low nibble of the raw kind, the only part that counts (§4.5)."""
+        """The low nibble of the raw kind, the only part that counts."""
         return self.raw_kind & 0x0F
 
     @property
@@ -237,7 +237,7 @@ class HuamiSample:
 
 
 def parse_samples(payload: bytes, sample_size: int = 4) -> list[HuamiSample]:
-    """Split an assembled activity payload into samples of ``sample_size`` bytes (§4.4)."""
+    """Split an assembled activity payload into samples of ``sample_size`` bytes."""
     if sample_size not in SAMPLE_SIZES:
         raise ValueError("sample_size must be 4 or 8")
     if len(payload) % sample_size:
@@ -259,7 +259,7 @@ def encode_samples(samples: Iterable[HuamiSample]) -> bytes:
 
 
 def sample_minutes(start: dt.datetime, count: int) -> list[dt.datetime]:
-    """The minute of each sample: consecutive minutes from the reply's start time (§4.4)."""
+    """The minute of each sample: consecutive minutes from the reply's start time."""
     start = start.replace(second=0, microsecond=0)
     return [start + n * _MINUTE for n in range(count)]
 
@@ -267,7 +267,7 @@ def sample_minutes(start: dt.datetime, count: int) -> list[dt.datetime]:
 def device_states(
     raw_kinds: Sequence[int] | Iterable[int], previous: DeviceState | None = None
 ) -> list[DeviceState]:
-    """Map raw kinds to device states with the inheritance rule of §4.5.
+    """Map raw kinds to device states with the inheritance rule (module docstring).
 
     Parameters
     ----------

@@ -1,13 +1,14 @@
 """PineTime running InfiniTime: motion service records and derived minute data.
 
-Facts from ``reference/wearables.md`` §2 (InfiniTime ``doc/ble.md`` and
-``doc/MotionService.md``, tag [V]):
+Layouts from InfiniTime's ``doc/ble.md`` and ``doc/MotionService.md``
+(InfiniTimeOrg/InfiniTime), described in ``docs/devices.md`` ("InfiniTime
+motion service", "InfiniTime step deltas and activity counts"):
 
 - custom UUID base ``xxxxxxxx-78fc-48fe-8e23-433b3a1942d0``; the motion
   service is ``00030000-…`` with step count ``00030001-…`` (uint32 LE, steps
   **today**, reset at the watch's local midnight) and raw motion ``00030002-…``
   (3 × int16 LE, "binary milli-g": 1 g = 1024);
-- the firmware keeps no history (§2.2), so the collector turns successive
+- the firmware keeps no history on BLE, so the collector turns successive
   cumulative counts into deltas itself (:func:`step_delta`,
   :class:`StepDeltaTracker`) and may derive activity counts from raw motion
   (:func:`activity_counts`).
@@ -48,7 +49,7 @@ __all__ = [
 
 
 def infinitime_uuid(service: int, characteristic: int = 0) -> str:
-    """Return ``SSSSCCCC-78fc-48fe-8e23-433b3a1942d0`` (§2.1)."""
+    """Return ``SSSSCCCC-78fc-48fe-8e23-433b3a1942d0`` (InfiniTime ``doc/ble.md``)."""
     return f"{service:04x}{characteristic:04x}-78fc-48fe-8e23-433b3a1942d0"
 
 
@@ -56,7 +57,7 @@ MOTION_SERVICE: Final = infinitime_uuid(0x0003)
 STEP_COUNT: Final = infinitime_uuid(0x0003, 0x0001)
 RAW_MOTION: Final = infinitime_uuid(0x0003, 0x0002)
 
-#: Raw-motion units per g ("binary milli-g", §2.1).
+#: Raw-motion units per g ("binary milli-g").
 ONE_G: Final = 1024
 
 _U32: Final = struct.Struct("<I")
@@ -85,13 +86,13 @@ class StepCount:
 
 
 def parse_step_count(payload: bytes) -> StepCount:
-    """Parse the InfiniTime step count (§2.1)."""
+    """Parse the InfiniTime step count (uint32 LE)."""
     return StepCount.from_bytes(payload)
 
 
 @dataclass(frozen=True, slots=True)
 class RawMotion:
-    """Raw motion characteristic ``00030002-…``: X, Y, Z in 1/1024 g (§2.1)."""
+    """Raw motion characteristic ``00030002-…``: X, Y, Z in 1/1024 g."""
 
     x: int
     y: int
@@ -118,7 +119,7 @@ class RawMotion:
 
 
 def parse_raw_motion(payload: bytes) -> RawMotion:
-    """Parse the InfiniTime raw motion value (§2.1)."""
+    """Parse the InfiniTime raw motion value (3 × int16 LE)."""
     return RawMotion.from_bytes(payload)
 
 
@@ -171,7 +172,7 @@ def step_delta(
     max_gap: dt.timedelta = dt.timedelta(minutes=2),
     stale_window: dt.timedelta = dt.timedelta(minutes=5),
 ) -> tuple[StepBaseline, StepDelta | None]:
-    """Turn one cumulative step count into a delta (pure; §2.2, §2.3).
+    """Turn one cumulative step count into a delta (pure; ``docs/devices.md``).
 
     Parameters
     ----------
@@ -189,8 +190,8 @@ def step_delta(
     stale_window
         Right after midnight, a count not lower than the baseline, with the
         baseline taken within this window before, is a count the watch sent
-        before resetting (Gadgetbridge quarantines the first value of a day
-        for the same reason, §2.3).
+        before resetting (Gadgetbridge's ``PineTimeJFSupport`` holds back the
+        first value of a day for the same reason).
 
     Returns
     -------
@@ -335,7 +336,7 @@ def activity_counts(
     (so free fall and deceleration count too) and a dead band playing the role
     of the sensor-noise threshold of count-based actigraphy. The mean rather
     than the sum is used because the notification rate of raw motion is
-    untested and may vary (wearables.md §2.3): counts then do not depend on
+    not documented and may vary: counts then do not depend on
     how many notifications arrived, and ``samples`` says how well-supported
     each minute is. Orientation changes at rest cost nothing since only the
     magnitude is used.

@@ -1,4 +1,4 @@
-"""A DST change during the night (reliability.md §2.7): the device's local clock jumps.
+"""A DST change during the night (``docs/devices.md``, "Clock handling"): the local clock jumps.
 
 The scenario spans the night of 28-29 March 2026 in Europe/Berlin, which has
 the real spring-forward (02:00 CET → 03:00 CEST, 01:00 UTC). On top of it the

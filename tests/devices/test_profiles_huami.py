@@ -28,7 +28,7 @@ COLUMNS = {
     "steps": lambda m: m.steps,
     "activity": lambda m: min(255, m.activity),
     "heart_rate": lambda m: None if m.state is DeviceState.NOT_WORN else m.heart_rate,
-    # REM has no 4-byte kind: the band sends light sleep (emulator docstring, §4.5).
+    # REM has no 4-byte kind: the band sends light sleep (emulator docstring).
     "state": lambda m: "sleep_light" if m.state is DeviceState.SLEEP_REM else m.state.value,
 }
 

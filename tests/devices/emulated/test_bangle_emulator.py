@@ -102,7 +102,7 @@ async def test_actfetch_delivers_ten_minute_records() -> None:
     for i, record in enumerate(records):
         assert isinstance(record, ActRecord)
         block = s.minutes[10 * i : 10 * i + 10]
-        # ts is the END of the block (wearables.md §3.2).
+        # ts is the END of the block (docs/devices.md, "Bangle.js messages").
         assert record.ts == int((block[0].ts + dt.timedelta(minutes=10)).timestamp() * 1000)
         assert record.steps == sum(m.steps for m in block)
     assert watch.bad_lines == []
@@ -119,15 +119,17 @@ async def test_history_messages_received_in_order_with_xon_xoff() -> None:
         received["messages"] = list(session.messages)
         received["flow"] = list(session.flow)
         received["garbage"] = list(session.garbage)
-        received["blocks"] = watch.blocks()[30:]
+        # Records with ts >= since, so block 29 comes again (BangleApps
+        # apps/android/lib.js, "actfetch": sampleTs >= event.ts).
+        received["blocks"] = watch.blocks()[29:]
         return None
 
     await _run({"xoff_every": 2}, body)
     messages = received["messages"]
     assert isinstance(messages[0], ActFetchStart)
     assert messages[1:-1] == received["blocks"]
-    assert messages[-1] == ActFetchEnd(6)
-    assert received["flow"] == [XOFF, XON] * 3
+    assert messages[-1] == ActFetchEnd(7)
+    assert received["flow"] == [XOFF, XON] * 4  # before records 0, 2, 4 and 6
     assert received["garbage"] == []
 
 

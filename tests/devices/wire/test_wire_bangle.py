@@ -1,4 +1,4 @@
-"""Bangle.js framing and messages (wearables.md §3)."""
+"""Bangle.js framing and messages (``docs/devices.md``, "Bangle.js transport", "… messages")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SIG GATT records (wearables.md §1): examples, Hypothesis round trips."""
+"""SIG GATT records (``docs/devices.md``, "Wire formats"): examples, Hypothesis round trips."""
 
 from __future__ import annotations
 
@@ -69,9 +69,9 @@ local_times = st.builds(
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [
-        # wearables.md §2.1: InfiniTime sends flags 0 then a uint8 bpm.
+        # InfiniTime doc/ble.md, "Heart Rate": flags 0 then a uint8 bpm.
         (bytes([0x00, 72]), HeartRateMeasurement(72)),
-        # §1.1: flags 0x16 = contact detected (bits 2:1 = 3) + RR present; RR 1/1024 s.
+        # GSS v8 §3.113: flags 0x16 = contact detected (bits 2:1 = 3) + RR present; RR 1/1024 s.
         (
             bytes([0x16, 60, 0x00, 0x04, 0x00, 0x02]),
             HeartRateMeasurement(60, SensorContact.CONTACT, None, (1024, 512)),

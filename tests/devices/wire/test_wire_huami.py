@@ -1,4 +1,4 @@
-"""Huami auth, fetch control, fetch assembly and samples (wearables.md §4)."""
+"""Huami auth, fetch control, fetch assembly and samples (``docs/devices.md``, "Huami …")."""
 
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ def test_sample_fields() -> None:
         parse_samples(b"\x00" * 6)
 
 
-# ----------------------------------------------------------- kind → state (§4.5)
+# ----------------------------------- kind → state (docs/devices.md, "Huami samples …")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""InfiniTime motion records, step deltas and activity counts (wearables.md §2)."""
+"""InfiniTime motion records, step deltas and activity counts (``docs/devices.md``)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_midnight_reset_counts_steps_after_midnight() -> None:
 
 
 def test_stale_count_right_after_midnight_is_not_a_reset() -> None:
-    """The watch reported yesterday's count after our midnight (clock skew): §2.3 quarantine."""
+    """The watch reported yesterday's count after our midnight (clock skew): held back."""
     tracker = StepDeltaTracker()
     tracker.feed(9000, dt.datetime(2026, 3, 2, 23, 58))
     stale = tracker.feed(9005, dt.datetime(2026, 3, 3, 0, 0, 20))
