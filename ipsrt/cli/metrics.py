@@ -58,13 +58,20 @@ def _print_table(title: str, figures: dict[str, Any]) -> None:
     console.print(table)
 
 
-def _panel_of_file(path: Path, fmt: str, compat: str | None, tz: str | None) -> dict[str, Any]:
+def _panel_of_file(
+    path: Path, fmt: str, compat: str | None, tz: str | None, date_order: str | None
+) -> dict[str, Any]:
     from devices.errors import DeviceError
     from devices.importers import read_actigraphy
     from ipsrt.rhythm import panel
 
     try:
-        recording = read_actigraphy(path, format=fmt, tz=tz)  # type: ignore[arg-type]
+        recording = read_actigraphy(
+            path,
+            format=fmt,  # type: ignore[arg-type]
+            tz=tz,
+            date_order=date_order,  # type: ignore[arg-type]
+        )
     except DeviceError as exc:
         raise fail(f"{path}: {exc}") from None
     except OSError as exc:
@@ -85,6 +92,13 @@ def metrics(
     ] = None,
     tz: Annotated[
         str | None, typer.Option("--tz", help="IANA zone of the device clock (files).")
+    ] = None,
+    date_order: Annotated[
+        str | None,
+        typer.Option(
+            "--date-order",
+            help="RPX files whose dates cannot tell: day-first or month-first.",
+        ),
     ] = None,
     client: Annotated[
         str | None, typer.Option("--client", help="Stored data of this client instead.")
@@ -111,7 +125,7 @@ def metrics(
         raise fail("give one or more files, or --client CODE --from DATE --to DATE")
     else:
         paths = track(files, description="metrics", transient=True, disable=len(files) < 3)
-        results = [_panel_of_file(path, fmt, compat, tz) for path in paths]
+        results = [_panel_of_file(path, fmt, compat, tz, date_order) for path in paths]
     if json_out:
         print_json(results[0] if len(results) == 1 else results)
         return

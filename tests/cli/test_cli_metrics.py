@@ -141,3 +141,20 @@ def test_stored_client_data(capsys, store: Store, database_url: str) -> None:
     assert figures["minutes_with_data"] == 7 * 1440
     local = pd.Series(counts, index=index.tz_convert("Europe/Berlin"))
     assert figures["IS"] == pytest.approx(panel(local)["IS"], rel=1e-12)
+
+
+def test_rpx_date_order_option(capsys, tmp_path: Path) -> None:
+    # docs/importers.md, "RPX": a file whose dates cannot tell day from month is
+    # refused in one line naming the option, and read once the order is given.
+    from tests.helpers.actiware import actiware_csv
+
+    path = tmp_path / "export.csv"
+    start = dt.datetime(2015, 7, 4, 9, 0)  # 07/04/2015 all morning: ambiguous
+    path.write_text(actiware_csv(start, list(range(4)), date_format="%m/%d/%Y"))
+    code, _, err = run(capsys, "metrics", str(path))
+    assert code == 1
+    assert "--date-order" in err
+    assert err.count("\n") == 1
+    code, out, err = run(capsys, "metrics", str(path), "--date-order", "month-first", "--json")
+    assert code == 0, err
+    assert json.loads(out)["format"] == "rpx"
