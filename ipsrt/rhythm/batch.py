@@ -49,7 +49,7 @@ from ipsrt.errors import InvalidInputError
 from ipsrt.rhythm import batch_sleep, grid, level_stats, whole_days
 from ipsrt.rhythm import nonparametric as npm
 from ipsrt.rhythm.cosinor import cosinor_profiles
-from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray, _offsets
+from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray, utc_offsets
 from ipsrt.rhythm.panel import panel
 from ipsrt.timeutil import zone
 
@@ -165,8 +165,8 @@ def _fast_path_ok(
         return False
     t0 = int(start.timestamp())
     t_end = t0 + x.shape[1] * epoch_s
-    probe = np.append(np.arange(t0, t_end, 12 * 3600, dtype=np.int64), t_end)
-    return bool((_offsets(probe, zi) == _offsets(probe[:1], zi)[0]).all())
+    off = utc_offsets(np.arange(t0, t_end + 1, epoch_s, dtype=np.int64), zi)
+    return bool((off == off[0]).all())
 
 
 def _per_subject(

@@ -3,14 +3,14 @@ r"""Sleep figures of :func:`ipsrt.rhythm.batch.panel_many`, across subjects at o
 Default mode (1-min epochs, one UTC offset, see :mod:`ipsrt.rhythm.batch`):
 
 * **Cole-Kripke**: :math:`D_t = P\sum_k W_k A_{t+k}/30` of every row by
-  :func:`ipsrt.rhythm.ck_codes.ck_codes_joined` (one ``np.correlate`` over
-  the rows laid end to end, the windows near :math:`D_t = 1` again in the
-  per-recording arithmetic, so the states are those of
-  :func:`ipsrt.rhythm.sleep_scoring.cole_kripke_minutes` epoch for epoch),
-  then Webster's rules on all subjects at once, as int8 codes (1 sleep,
-  0 wake, -1 missing): the rows are joined with one missing epoch between
-  them, and a missing epoch ends every run and blocks rules (d)/(e), so no
-  rule reaches across subjects;
+  :func:`ipsrt.rhythm.cole_kripke_codes.sleep_codes` (one ``np.correlate``
+  over the rows laid end to end, :math:`D_t < 1` decided exactly; the same
+  function gives :func:`ipsrt.rhythm.sleep_scoring.cole_kripke_minutes`, so
+  the states are those of one recording epoch for epoch), then Webster's
+  rules on all subjects at once, as int8 codes (1 sleep, 0 wake,
+  -1 missing): the rows are joined with one missing epoch between them, and
+  a missing epoch ends every run and blocks rules (d)/(e), so no rule
+  reaches across subjects;
 * **SRI**: pairs ``(t, t + 1440)`` (one local day: no offset change inside),
   counted per row on the codes;
 * **sleep summary**: runs of equal codes found once on the joined rows that
@@ -18,8 +18,9 @@ Default mode (1-min epochs, one UTC offset, see :mod:`ipsrt.rhythm.batch`):
   joined only inside a subject (their sleep and missing minutes from the
   lengths of their runs, the rest wake), the main sleep of every
   (subject, night) by one ``np.lexsort``, and every summary figure of
-  :func:`ipsrt.rhythm.sleep_episodes.summary_arrays` as grouped sums
-  (``np.bincount`` over subject ids).
+  :func:`ipsrt.rhythm.nightly_sleep.sleep_summary_of_columns` as grouped
+  sums (``np.bincount`` over subject ids; circular means and SDs by
+  :func:`ipsrt.circular.grouped_mean_sd`).
 
 Compat mode: MASDA per subject (:func:`ipsrt.rhythm.masda.masda_array`) and
 pyActigraphy's SRI on all subjects at once.
@@ -34,24 +35,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ipsrt import circular
+from ipsrt.rhythm import nightly_sleep as core
 from ipsrt.rhythm import nonparametric as npm
-from ipsrt.rhythm import sleep_episodes as core
-from ipsrt.rhythm.ck_codes import Int8Array, ck_codes_joined, codes_to_states
+from ipsrt.rhythm.cole_kripke_codes import Int8Array, codes_to_states, sleep_codes
 from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray
 from ipsrt.rhythm.masda import masda_array
 from ipsrt.rhythm.sleep_timing import DEFAULT_MAX_GAP_MINUTES, DEFAULT_MIN_BOUT_MINUTES
 from ipsrt.timeutil import MINUTES_PER_DAY
 
-__all__ = ["add_sleep", "cole_kripke_many", "nights_many", "summary_many"]
+__all__ = ["add_sleep", "cole_kripke_many", "nights_many", "sleep_summary_figures_many"]
 
 _NS = 1_000_000_000
-_TWO_PI = 2.0 * np.pi
 BoolArray = npt.NDArray[np.bool_]
 
 
 def cole_kripke_many(a: FloatArray) -> FloatArray:
     """Default Cole-Kripke ("mean", rescored) of every row of 1-min totals *a* (S, n)."""
-    return codes_to_states(ck_codes_joined(a)[:, : a.shape[1]])
+    return codes_to_states(sleep_codes(a)[:, : a.shape[1]])
 
 
 def add_sleep(
@@ -68,7 +69,7 @@ def add_sleep(
     if prm.compat is not None:
         _add_masda_sri(x, epoch_s, rows)
         return
-    code = ck_codes_joined(x)
+    code = sleep_codes(x)
     s, n = x.shape
     states = code[:, :n]
     nan = states < 0
@@ -78,7 +79,7 @@ def add_sleep(
     pairs = m - _row_counts(one | two)
     # equal codes of two valid epochs (both missing: equal codes, not a pair)
     same = _row_counts(states[:, :m] == states[:, 1440:]) - _row_counts(one & two)
-    summ = summary_many(_nights_joined(code, utc0, off), s) if with_summary else None
+    summ = sleep_summary_figures_many(_nights_joined(code, utc0, off), s) if with_summary else None
     for i, r in enumerate(rows):
         why = r["_reasons"]
         r["sleep_source"] = "cole_kripke"
@@ -133,7 +134,7 @@ def _add_masda_sri(x: FloatArray, epoch_s: int, rows: list[dict[str, Any]]) -> N
 
 
 def nights_many(states: FloatArray, utc0: int, off: int) -> dict[str, np.ndarray]:
-    """Main sleep per (subject, night) of every row, as :func:`ipsrt.rhythm.sleep_episodes.nights`.
+    """Main sleep per (subject, night) of every row, as :func:`ipsrt.rhythm.nightly_sleep.nights`.
 
     *utc0*: UTC second of the first epoch; *off*: the one UTC offset (s).
     Returns columns sorted by (subject, night), with ``subject``.
@@ -197,7 +198,7 @@ def _nights_joined(code: Int8Array, utc0: int, off: int) -> dict[str, np.ndarray
     mon, moff = onset[main], offset[main]
     k = main.size
     at = np.concatenate((mon, moff, mon + (moff - mon) // 2))
-    local = core._local_minutes(at, np.full(at.size, off, dtype=np.int64))
+    local = core.local_clock_minutes(at, np.full(at.size, off, dtype=np.int64))
     return {
         "subject": sid[main],
         "night": night[main],
@@ -211,25 +212,6 @@ def _nights_joined(code: Int8Array, utc0: int, off: int) -> dict[str, np.ndarray
         "n_episodes": n_ep.astype(np.int64),
         "other_sleep_min": total_sleep - sleep_min[main],
     }
-
-
-def _circ(
-    bins: IntArray, values: FloatArray, nbins: int
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per bin: circular mean and SD (as :func:`core.circ_mean`/``circ_sd``) and count."""
-    theta = values * (_TWO_PI / MINUTES_PER_DAY)
-    sn = np.bincount(bins, weights=np.sin(theta), minlength=nbins)
-    cs = np.bincount(bins, weights=np.cos(theta), minlength=nbins)
-    cnt = np.bincount(bins, minlength=nbins).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        res = np.arctan2(sn, cs)
-        mean = (res * (MINUTES_PER_DAY / _TWO_PI)) % MINUTES_PER_DAY
-        mean[(cnt == 0) | (np.hypot(sn, cs) < 1e-9 * cnt)] = np.nan
-        sm, cm = sn / cnt, cs / cnt
-        r = np.minimum((sm**2.0 + cm**2.0) ** 0.5, 1.0)
-        sd = ((-2 * np.log(r)) ** 0.5 + 0.0) * (MINUTES_PER_DAY / _TWO_PI)
-    sd[cnt == 0] = np.nan
-    return mean, sd, cnt
 
 
 _SUMMARY_KEYS = (
@@ -248,8 +230,12 @@ _SUMMARY_KEYS = (
 )
 
 
-def summary_many(t: dict[str, np.ndarray], s: int) -> list[dict[str, Any]]:
-    """:func:`ipsrt.rhythm.sleep_episodes.summary_arrays` of every subject (default options)."""
+def sleep_summary_figures_many(t: dict[str, np.ndarray], s: int) -> list[dict[str, Any]]:
+    """:func:`ipsrt.rhythm.nightly_sleep.sleep_summary_of_columns` of every subject.
+
+    *t*: the columns of :func:`nights_many`; default options (free days
+    Saturday and Sunday, CPD about MSF_sc). One dict per subject ``0 .. s - 1``.
+    """
     g = t["subject"]
     night, mid, dur = t["night"], t["midpoint_local"], t["duration_min"]
     cnt = np.bincount(g, minlength=s)
@@ -258,7 +244,8 @@ def summary_many(t: dict[str, np.ndarray], s: int) -> list[dict[str, Any]]:
     # five groups of bins, each summed in the order of the nights: onset,
     # offset, midpoint, midpoint of work nights, of free nights
     bins = np.concatenate((g, g + s, g + 2 * s, g + (3 + free) * s))
-    circ = _circ(bins, np.concatenate((t["onset_local"], t["offset_local"], mid, mid)), 5 * s)
+    times = np.concatenate((t["onset_local"], t["offset_local"], mid, mid))
+    circ = circular.grouped_mean_sd(bins, times, 5 * s)
     cmean, csd = circ[0].reshape(5, s), np.where(cnt >= 2, circ[1].reshape(5, s), nan)
     cols: dict[str, FloatArray] = {"nights": cnt.astype(np.float64)}
     for j, key in enumerate(("onset", "offset", "midpoint")):
@@ -282,7 +269,7 @@ def summary_many(t: dict[str, np.ndarray], s: int) -> list[dict[str, Any]]:
     msw, msf = cmean[3], cmean[4]
     sd_week = (5 * sd_w + 2 * sd_f) / 7
     msf_sc = np.where(sd_f > sd_w, msf - (sd_f - sd_week) / 2, msf) % MINUTES_PER_DAY
-    signed = core.wrap(msf - msw)
+    signed = circular.wrap(msf - msw)
     mctq = np.where(both, np.stack((msw, msf, msf_sc, np.abs(signed), signed)), nan)
     for j, key in enumerate(("msw", "msf", "msf_sc", "social_jetlag", "social_jetlag_signed")):
         cols[key] = mctq[j]
@@ -313,8 +300,8 @@ def _cpd(
         return np.full(s, np.nan)
     same = g[1:] == g[:-1]
     consecutive = same & (np.diff(night) == 1)
-    irregularity = core.wrap(np.diff(mid))
-    mistiming = core.wrap(ref[g[1:]] - mid[1:])
+    irregularity = circular.wrap(np.diff(mid))
+    mistiming = circular.wrap(ref[g[1:]] - mid[1:])
     terms = np.hypot(mistiming, irregularity)
     use = consecutive & np.isfinite(terms)
     gg = g[1:][use]

@@ -23,12 +23,9 @@ import pandas as pd
 
 from ipsrt import circular
 from ipsrt.errors import InvalidInputError
-from ipsrt.rhythm import sleep_episodes as core
+from ipsrt.rhythm import nightly_sleep as core
 from ipsrt.rhythm.nonwear import regular_series
-from ipsrt.timeutil import (
-    MINUTES_PER_DAY,
-    zone,
-)
+from ipsrt.timeutil import zone
 
 __all__ = [
     "DEFAULT_MAX_GAP_MINUTES",
@@ -48,7 +45,6 @@ __all__ = [
 DEFAULT_MIN_BOUT_MINUTES = 30.0
 #: Wake/missing gaps up to this long between kept runs are bridged (GGIR ``spt_max_gap_dur``).
 DEFAULT_MAX_GAP_MINUTES = 60.0
-HALF_DAY = MINUTES_PER_DAY / 2
 
 NIGHT_COLUMNS = (
     "night",
@@ -66,12 +62,6 @@ NIGHT_COLUMNS = (
     "n_episodes",
     "other_sleep_min",
 )
-
-
-def _wrap(delta: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Circular difference in minutes, mapped to [-720, 720)."""
-    d = np.asarray(delta, dtype=np.float64)
-    return np.asarray((d + HALF_DAY) % MINUTES_PER_DAY - HALF_DAY, dtype=np.float64)
 
 
 def _sleep_values(sleep: pd.Series) -> tuple[pd.Series, float]:
@@ -401,7 +391,7 @@ def composite_phase_deviation(
     Differences are circular (wrapped to +-12 h). I is the set of nights
     whose previous calendar night is also present: the first night, and the
     first night after a missing one, have no irregularity term and are left
-    out (as in the worked example of ``reference/metrics.md`` §6). NaN when I
+    out (as in the worked example of ``docs/sleep.md``, "Summaries"). NaN when I
     is empty.
 
     References
@@ -477,7 +467,7 @@ def sleep_summary(
     def col(name: str) -> npt.NDArray[np.float64]:
         return np.asarray(nights[name].to_numpy(dtype=np.float64)[order], dtype=np.float64)
 
-    return core.summary_arrays(
+    return core.sleep_summary_of_columns(
         days[order],
         col("onset_local"),
         col("offset_local"),

@@ -18,10 +18,10 @@ import pytest
 from ipsrt.errors import InvalidInputError
 from ipsrt.rhythm.sleep_scoring import (
     CK_SETTINGS,
-    _sadeh_ps,
     cole_kripke,
     minute_counts,
     sadeh,
+    sadeh_ps,
     sleep_wake,
     webster_rescore,
 )
@@ -55,7 +55,7 @@ def test_cole_kripke_mean_setting_divides_minute_totals_by_30() -> None:
 
 def test_sadeh_worked_example_ps() -> None:
     window = np.array([0, 0, 0, 10, 60, 20, 0, 0, 0, 0, 0], dtype=float)
-    ps = _sadeh_ps(window, compat=False)
+    ps = sadeh_ps(window, compat=False)
     assert ps[5] == pytest.approx(2.54, abs=0.005)
     assert sadeh(series(window)).iloc[5] == 1.0
 
@@ -63,14 +63,14 @@ def test_sadeh_worked_example_ps() -> None:
 def test_sadeh_compat_quirks_nat_bound_and_next_epoch_log() -> None:
     # NAT: 50 counts is "active" in the paper (50 <= A < 100), not in pyActigraphy
     window = np.array([0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0], dtype=float)
-    text = _sadeh_ps(window, compat=False)[5]
-    compat = _sadeh_ps(window, compat=True)[5]
+    text = sadeh_ps(window, compat=False)[5]
+    compat = sadeh_ps(window, compat=True)[5]
     # textbook: NAT = 1 and ln(0 + 1) = 0; compat: NAT = 0, log of the next epoch (0)
     assert text - compat == pytest.approx(-1.08)
     # log term uses A(t+1) in compat mode
     window2 = np.array([0] * 6 + [20] + [0] * 5, dtype=float)
-    d_text = _sadeh_ps(window2, compat=False)
-    d_compat = _sadeh_ps(window2, compat=True)
+    d_text = sadeh_ps(window2, compat=False)
+    d_compat = sadeh_ps(window2, compat=True)
     assert d_compat[5] - d_text[5] == pytest.approx(-0.703 * np.log(21))
 
 

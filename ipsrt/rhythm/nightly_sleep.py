@@ -1,25 +1,16 @@
-r"""Sleep episodes, main sleep per night and the summary figures, on plain arrays.
+"""Sleep episodes, the main sleep of each night and the summary figures, on plain arrays.
 
 This is the NumPy core behind :func:`ipsrt.rhythm.sleep_timing.sleep_episodes`,
 :func:`~ipsrt.rhythm.sleep_timing.sleep_timing` and
 :func:`~ipsrt.rhythm.sleep_timing.sleep_summary` (which wrap it in pandas
-objects and document the rules), and what :func:`ipsrt.rhythm.panel` calls
-directly so that a recording is never converted between pandas and NumPy more
-than once.
+objects), and what :func:`ipsrt.rhythm.panel` calls directly so that a
+recording is never converted between pandas and NumPy more than once. The
+rules are stated in ``docs/sleep.md`` ("Sleep timing").
 
-Instants are integer seconds (or nanoseconds where stated) since the Unix
-epoch, UTC; nights are day numbers (days since 1970-01-01, a Thursday);
-clock times are minutes after local midnight.
-
-Circular statistics follow :func:`ipsrt.timeutil.circular_mean_minutes` and
-:func:`ipsrt.timeutil.circular_sd_minutes` (Fisher 1993) operation for
-operation, with :math:`\theta = 2\pi t/1440`:
-
-.. math::
-
-    \bar t = \frac{1440}{2\pi}\operatorname{atan2}\Big(\sum\sin\theta,\sum\cos\theta\Big)
-    \bmod 1440,\qquad
-    s = \frac{1440}{2\pi}\sqrt{-2\ln\bar R}
+Instants are integer nanoseconds since the Unix epoch, UTC; nights are day
+numbers (days since 1970-01-01, a Thursday); clock times are minutes after
+local midnight. Circular means, SDs and differences are those of
+:mod:`ipsrt.circular`.
 """
 
 from __future__ import annotations
@@ -32,71 +23,29 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from ipsrt import circular
+from ipsrt.rhythm.epochs import utc_offsets
 from ipsrt.timeutil import MINUTES_PER_DAY
 
 __all__ = [
     "EPOCH_DATE",
     "Episodes",
     "Nights",
-    "circ_mean",
-    "circ_sd",
     "cpd_arrays",
     "episodes",
     "free_mask",
+    "local_clock_minutes",
     "mctq",
     "nights",
-    "offsets_at",
+    "sleep_summary_figures",
+    "sleep_summary_of_columns",
     "social_jetlag_arrays",
-    "summary",
-    "summary_arrays",
-    "wrap",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-HALF_DAY = MINUTES_PER_DAY / 2
 EPOCH_DATE = dt.date(1970, 1, 1)
-_TWO_PI = 2.0 * np.pi
 _NS = 1_000_000_000
-
-
-def wrap(delta: npt.ArrayLike) -> FloatArray:
-    """Circular difference in minutes, mapped to [-720, 720)."""
-    d = np.asarray(delta, dtype=np.float64)
-    return np.asarray((d + HALF_DAY) % MINUTES_PER_DAY - HALF_DAY, dtype=np.float64)
-
-
-def circ_mean(values: FloatArray) -> float:
-    """Circular mean of clock minutes; NaN when empty or without a direction."""
-    arr = values[np.isfinite(values)]
-    if arr.size == 0:
-        return float("nan")
-    theta = arr * (_TWO_PI / MINUTES_PER_DAY)
-    s, c = np.sin(theta).sum(), np.cos(theta).sum()
-    if np.hypot(s, c) < 1e-9 * arr.size:
-        return float("nan")
-    res = np.arctan2(s, c)
-    return float((res * (MINUTES_PER_DAY / _TWO_PI)) % MINUTES_PER_DAY)
-
-
-def circ_sd(values: FloatArray) -> float:
-    """Circular standard deviation of clock minutes; NaN when empty."""
-    arr = values[np.isfinite(values)]
-    if arr.size == 0:
-        return float("nan")
-    theta = arr * (_TWO_PI / MINUTES_PER_DAY)
-    sm, cm = np.sin(theta).mean(), np.cos(theta).mean()
-    r = min((sm**2.0 + cm**2.0) ** 0.5, 1.0)
-    return float(((-2 * np.log(r)) ** 0.5 + 0.0) * (MINUTES_PER_DAY / _TWO_PI))
-
-
-def offsets_at(instants_s: npt.ArrayLike, tz: dt.tzinfo) -> IntArray:
-    """UTC offset in seconds of each instant (seconds, may be fractional) in *tz*."""
-    out = [
-        int(d.total_seconds()) if (d := dt.datetime.fromtimestamp(t, tz).utcoffset()) else 0
-        for t in np.asarray(instants_s, dtype=np.float64).tolist()
-    ]
-    return np.asarray(out, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -161,10 +110,15 @@ class Nights:
         return int(self.night.size)
 
 
-def _local_minutes(instants_ns: IntArray, off: IntArray) -> FloatArray:
-    """Local clock time in minutes after midnight (whole local minute + UTC seconds)."""
-    whole = ((instants_ns // _NS + off) % 86_400) // 60
-    frac = (instants_ns % (60 * _NS)) / (60 * _NS)
+def local_clock_minutes(instants_ns: IntArray, off: IntArray) -> FloatArray:
+    """Local clock time in minutes after midnight of instants (ns, UTC) at UTC offsets *off* (s).
+
+    The whole local minute plus the fraction of it that has passed (*off* in
+    whole seconds, so historical offsets such as +0:19:32 work too).
+    """
+    local_s = instants_ns // _NS + off
+    whole = (local_s % 86_400) // 60
+    frac = ((local_s % 60) * _NS + instants_ns % _NS) / (60 * _NS)
     return np.asarray(whole + frac, dtype=np.float64)
 
 
@@ -183,7 +137,7 @@ def nights(
     onset = utc0_ns + ep.start * epoch_ns
     offset = utc0_ns + ep.end * epoch_ns
     duration = (offset - onset) / (60 * _NS)
-    on_off = offsets_at(onset / _NS, tz)
+    on_off = utc_offsets(onset, tz, unit="ns")
     night = (onset // _NS + on_off - 43_200) // 86_400
     order = np.lexsort((np.arange(night.size), -duration, night))
     first = np.ones(order.size, dtype=bool)
@@ -193,16 +147,16 @@ def nights(
     total_sleep = np.bincount(np.searchsorted(nights_u, night), weights=ep.sleep_min)
     mon, moff = onset[main], offset[main]
     mid = mon + (moff - mon) // 2
-    off_all = offsets_at(np.concatenate((moff, mid)) / _NS, tz)
+    off_all = utc_offsets(np.concatenate((moff, mid)), tz, unit="ns")
     k = main.size
     return Nights(
         night=night[main],
         onset_ns=mon,
         offset_ns=moff,
         midpoint_ns=mid,
-        onset_local=_local_minutes(mon, on_off[main]),
-        offset_local=_local_minutes(moff, off_all[:k]),
-        midpoint_local=_local_minutes(mid, off_all[k:]),
+        onset_local=local_clock_minutes(mon, on_off[main]),
+        offset_local=local_clock_minutes(moff, off_all[:k]),
+        midpoint_local=local_clock_minutes(mid, off_all[k:]),
         duration_min=duration[main],
         sleep_min=ep.sleep_min[main],
         waso_min=ep.waso_min[main],
@@ -235,7 +189,7 @@ def mctq(*, msw: float, msf: float, sd_w: float, sd_f: float) -> dict[str, float
     """MCTQ formulas (see :func:`ipsrt.rhythm.sleep_timing.mctq_chronotype`)."""
     sd_week = (5 * sd_w + 2 * sd_f) / 7
     msf_sc = msf - (sd_f - sd_week) / 2 if sd_f > sd_w else msf
-    signed = float(wrap(msf - msw))
+    signed = float(circular.wrap(msf - msw))
     return {
         "sd_week": float(sd_week),
         "msf_sc": float(msf_sc % MINUTES_PER_DAY),
@@ -255,8 +209,8 @@ def social_jetlag_arrays(
         return (
             result | dict.fromkeys(keys, nan) | {"social_jetlag": nan, "social_jetlag_signed": nan}
         )
-    msw = circ_mean(mid[~free])
-    msf = circ_mean(mid[free])
+    msw = circular.mean_minutes(mid[~free])
+    msf = circular.mean_minutes(mid[free])
     sd_w, sd_f = float(np.nanmean(dur[~free])), float(np.nanmean(dur[free]))
     base = {"msw": msw, "msf": msf, "sd_w": sd_w, "sd_f": sd_f}
     return result | base | mctq(msw=msw, msf=msf, sd_w=sd_w, sd_f=sd_f)
@@ -267,22 +221,22 @@ def cpd_arrays(night: IntArray, mid: FloatArray, ref: float) -> float:
     if not np.isfinite(ref) or night.size < 2:
         return float("nan")
     consecutive = np.diff(night) == 1
-    irregularity = wrap(np.diff(mid))
-    mistiming = wrap(ref - mid[1:])
+    irregularity = circular.wrap(np.diff(mid))
+    mistiming = circular.wrap(ref - mid[1:])
     terms = np.hypot(mistiming, irregularity)[consecutive]
     terms = terms[np.isfinite(terms)]
     return float(terms.mean()) if terms.size else float("nan")
 
 
-def summary(
+def sleep_summary_figures(
     t: Nights,
     *,
     free_weekdays: Collection[int] = (5, 6),
     free_dates: Collection[dt.date] = (),
     cpd_reference: Literal["msf_sc", "mean"] | float = "msf_sc",
 ) -> dict[str, float | str]:
-    """The flat dict of :func:`ipsrt.rhythm.sleep_timing.sleep_summary` (nights sorted)."""
-    return summary_arrays(
+    """The flat dict of :func:`ipsrt.rhythm.sleep_timing.sleep_summary` of nights *t*."""
+    return sleep_summary_of_columns(
         t.night,
         t.onset_local,
         t.offset_local,
@@ -296,7 +250,7 @@ def summary(
     )
 
 
-def summary_arrays(
+def sleep_summary_of_columns(
     night: IntArray,
     onset_local: FloatArray,
     offset_local: FloatArray,
@@ -309,7 +263,7 @@ def summary_arrays(
     free_dates: Collection[dt.date] = (),
     cpd_reference: Literal["msf_sc", "mean"] | float = "msf_sc",
 ) -> dict[str, float | str]:
-    """:func:`summary` on the columns of a per-night table sorted by night."""
+    """:func:`sleep_summary_figures` of the columns of a per-night table sorted by night."""
     n = int(night.size)
     reasons: list[str] = []
     nan = float("nan")
@@ -319,8 +273,8 @@ def summary_arrays(
         ("sleep_offset", offset_local),
         ("sleep_midpoint", midpoint_local),
     ):
-        out[f"{key}_mean"] = circ_mean(values) if n else nan
-        out[f"{key}_sd"] = circ_sd(values) if n >= 2 else nan
+        out[f"{key}_mean"] = circular.mean_minutes(values) if n else nan
+        out[f"{key}_sd"] = circular.sd_minutes(values) if n >= 2 else nan
     dur = duration_min
     out["sleep_duration_mean"] = float(dur.mean()) if n else nan
     out["sleep_duration_sd"] = float(dur.std(ddof=1)) if n >= 2 else nan
@@ -337,7 +291,7 @@ def summary_arrays(
     if n and not np.isfinite(sjl["social_jetlag"]):
         reasons.append("msw/msf/msf_sc/social_jetlag: need at least 1 work and 1 free night")
     if isinstance(cpd_reference, str):
-        ref = sjl["msf_sc"] if cpd_reference == "msf_sc" else circ_mean(midpoint_local)
+        ref = sjl["msf_sc"] if cpd_reference == "msf_sc" else circular.mean_minutes(midpoint_local)
     else:
         ref = float(cpd_reference)
     out["cpd"] = cpd_arrays(night, midpoint_local, ref)
