@@ -234,12 +234,25 @@ def utc_offsets(instants: npt.ArrayLike, tz: str | dt.tzinfo, *, unit: str = "s"
     """
     zi = zone(tz) if isinstance(tz, str) else tz
     t = np.asarray(instants, dtype=np.int64).ravel()
-    if t.size == 0:
-        return np.zeros(0, dtype=np.int64)
+    per_s = _UNITS_PER_S[unit]
+    if isinstance(zi, dt.timezone):  # a fixed offset
+        return np.full(t.size, _offset_at(0, zi), dtype=np.int64)
+    if t.size <= _FEW_INSTANTS:
+        # the same conversion instant by instant: cheaper than pandas' set-up
+        return np.array([_offset_at(v // per_s, zi) for v in t.tolist()], dtype=np.int64)
     at = pd.DatetimeIndex(t.view(f"M8[{unit}]")).tz_localize("UTC")
     wall = at.tz_convert(zi).tz_localize(None).asi8
-    per_s = _UNITS_PER_S[unit]
     return np.asarray((wall - t) // per_s, dtype=np.int64)
+
+
+#: up to this many instants :func:`utc_offsets` asks the zone one by one
+_FEW_INSTANTS = 24
+
+
+def _offset_at(t: int, tz: dt.tzinfo) -> int:
+    """UTC offset (s) at the UTC second *t*, by the zone's own conversion of that instant."""
+    delta = dt.datetime.fromtimestamp(t, tz).utcoffset()
+    return 0 if delta is None else int(delta.total_seconds())
 
 
 def _to_minutes(raw: FloatArray, utc: IntArray, epoch_s: int) -> tuple[FloatArray, IntArray, int]:

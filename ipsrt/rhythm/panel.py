@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError
-from ipsrt.rhythm import grid
+from ipsrt.rhythm import grid, sleep_summaries
 from ipsrt.rhythm import nightly_sleep as sleep_core
 from ipsrt.rhythm import nonparametric as npm
 from ipsrt.rhythm.cosinor import cosinor_arrays, cosinor_profile, extended_cosinor
@@ -265,7 +265,7 @@ def _add_cole_kripke_sleep(
             min_bout=DEFAULT_MIN_BOUT_MINUTES,
             max_gap=DEFAULT_MAX_GAP_MINUTES,
         )
-        _put_summary(sleep_core.sleep_summary_figures(t), out, reasons)
+        _put_summary(sleep_summaries.sleep_summary_figures(t), out, reasons)
 
 
 def _put_summary(summary: dict[str, Any], out: dict[str, Any], reasons: dict[str, str]) -> None:

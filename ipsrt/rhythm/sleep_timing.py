@@ -24,6 +24,7 @@ import pandas as pd
 from ipsrt import circular
 from ipsrt.errors import InvalidInputError
 from ipsrt.rhythm import nightly_sleep as core
+from ipsrt.rhythm import sleep_summaries
 from ipsrt.rhythm.nonwear import regular_series
 from ipsrt.timeutil import zone
 
@@ -338,7 +339,7 @@ def mctq_chronotype(*, msw: float, msf: float, sd_w: float, sd_f: float) -> dict
     >>> round(r["sd_week"] / 60, 2), round(r["msf_sc"]), r["social_jetlag"] / 60
     (7.57, 287, 2.0)
     """
-    return core.mctq(msw=msw, msf=msf, sd_w=sd_w, sd_f=sd_f)
+    return sleep_summaries.mctq(msw=msw, msf=msf, sd_w=sd_w, sd_f=sd_f)
 
 
 def social_jetlag(
@@ -359,7 +360,7 @@ def social_jetlag(
     free = free_nights(nights["night"], free_weekdays=free_weekdays, free_dates=free_dates)
     mid = nights["midpoint_local"].to_numpy(dtype=np.float64)
     dur = nights["duration_min"].to_numpy(dtype=np.float64)
-    return core.social_jetlag_arrays(free, mid, dur)
+    return sleep_summaries.social_jetlag_arrays(free, mid, dur)
 
 
 def composite_phase_deviation(
@@ -427,7 +428,7 @@ def composite_phase_deviation(
     days = _day_numbers(nights["night"])
     order = np.argsort(days, kind="stable")
     mid = nights["midpoint_local"].to_numpy(dtype=np.float64)
-    return core.cpd_arrays(days[order], mid[order], ref)
+    return sleep_summaries.cpd_arrays(days[order], mid[order], ref)
 
 
 def _day_numbers(nights: pd.Series) -> npt.NDArray[np.int64]:
@@ -467,7 +468,7 @@ def sleep_summary(
     def col(name: str) -> npt.NDArray[np.float64]:
         return np.asarray(nights[name].to_numpy(dtype=np.float64)[order], dtype=np.float64)
 
-    return core.sleep_summary_of_columns(
+    return sleep_summaries.sleep_summary_of_columns(
         days[order],
         col("onset_local"),
         col("offset_local"),

@@ -177,12 +177,12 @@ def test_nights_many_takes_sleep_in_the_first_epoch_and_other_values_as_wake() -
     tz = dt.timezone(dt.timedelta(seconds=off))
     for i, row in enumerate(states):
         one = nights(row, utc0 * 10**9, 60 * 10**9, tz, min_bout=MIN_BOUT, max_gap=MAX_GAP)
-        mine = t["subject"] == i
+        mine = t.subject == i
         assert mine.sum() == len(one) > 0
         for key in ("night", "onset_local", "offset_local", "midpoint_local", "duration_min"):
-            assert np.array_equal(t[key][mine], getattr(one, key)), key
+            assert np.array_equal(getattr(t, key)[mine], getattr(one, key)), key
         for key in ("sleep_min", "waso_min", "missing_min", "n_episodes", "other_sleep_min"):
-            assert np.array_equal(t[key][mine], getattr(one, key)), key
+            assert np.array_equal(getattr(t, key)[mine], getattr(one, key)), key
 
 
 def test_free_mask_lookup_matches_isin() -> None:
