@@ -182,7 +182,7 @@ def sleep_summary_figures(
     free_dates: Collection[dt.date] = (),
     cpd_reference: CpdReference = "msf_sc",
 ) -> dict[str, Any]:
-    """The flat dict of :func:`ipsrt.rhythm.sleep_timing.sleep_summary` of one recording's nights."""
+    """The flat dict of :func:`ipsrt.rhythm.sleep_timing.sleep_summary` of one recording."""
     return summary_rows(
         t, 1, free_weekdays=free_weekdays, free_dates=free_dates, cpd_reference=cpd_reference
     )[0]
