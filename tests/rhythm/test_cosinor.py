@@ -121,13 +121,15 @@ def test_panel_and_panel_many_report_the_same_r2_and_p() -> None:
 def test_zero_variance_and_three_values_have_no_test() -> None:
     flat = cosinor(_hourly(np.full(48, 7.0)))
     assert flat.mesor == pytest.approx(7.0)
-    assert np.isnan(flat.r2) and np.isnan(flat.p_value)
+    assert np.isnan(flat.r2)
+    assert np.isnan(flat.p_value)
     three = cosinor(_hourly(np.array([1.0, np.nan, 2.0, 5.0] + [np.nan] * 20)))
     assert three.n == 3
     assert np.isnan(three.p_value)
     idx = pd.date_range("2025-01-06", periods=4 * 1440, freq="min", tz="UTC")
     out = panel(pd.Series(0.0, idx))
-    assert np.isnan(out["cosinor_r2"]) and np.isnan(out["cosinor_p"])
+    assert np.isnan(out["cosinor_r2"])
+    assert np.isnan(out["cosinor_p"])
     assert out["reasons"]["cosinor_r2"] == "activity has zero variance"
 
 
