@@ -33,6 +33,7 @@ smallest step) are filled with NaN; steps that are not multiples are refused.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -221,11 +222,19 @@ def utc_offsets(instants: npt.ArrayLike, tz: str | dt.tzinfo, *, unit: str = "s"
 
     *instants*: integers since the Unix epoch (UTC) in *unit* (``"s"`` or
     ``"ns"``, any order). The offset is the local wall-clock reading minus the
-    UTC reading, from one vectorised conversion of all the instants
+    UTC reading of the instant, by a vectorised conversion
     (:meth:`pandas.DatetimeIndex.tz_convert`, which reads the zone's
     transitions): exact for every instant, whatever the zone does between
     them (a 30-min DST shift, a historical offset in seconds, two changes
-    within an hour).
+    within an hour). Nothing is sampled or interpolated:
+
+    * instants on whole UTC minutes (every epoch of a minute-aligned
+      recording) are looked up in the conversion of **every** whole minute of
+      their block of 2**16 minutes (about 45 days), made once per zone and
+      block and kept run-length encoded (:func:`_minute_offsets`), as long as
+      they span at most two blocks;
+    * other instants are converted one by one in the same way (a handful
+      through :class:`zoneinfo.ZoneInfo` directly, more through pandas).
 
     Examples
     --------
@@ -240,19 +249,63 @@ def utc_offsets(instants: npt.ArrayLike, tz: str | dt.tzinfo, *, unit: str = "s"
     if t.size <= _FEW_INSTANTS:
         # the same conversion instant by instant: cheaper than pandas' set-up
         return np.array([_offset_at(v // per_s, zi) for v in t.tolist()], dtype=np.int64)
-    at = pd.DatetimeIndex(t.view(f"M8[{unit}]")).tz_localize("UTC")
-    wall = at.tz_convert(zi).tz_localize(None).asi8
-    return np.asarray((wall - t) // per_s, dtype=np.int64)
+    minutes, rest = np.divmod(t, 60 * per_s)
+    first, last = int(minutes.min()) >> _BLOCK_BITS, int(minutes.max()) >> _BLOCK_BITS
+    if last - first <= 1 and not rest.any():
+        try:
+            return _from_minute_blocks(minutes, first, last, zi)
+        except TypeError:  # an unhashable tzinfo: convert directly
+            pass
+    return _convert(t, zi, unit)
 
 
 #: up to this many instants :func:`utc_offsets` asks the zone one by one
 _FEW_INSTANTS = 24
+#: whole minutes per block of :func:`_minute_offsets` (2**16: about 45.5 days)
+_BLOCK_BITS = 16
 
 
 def _offset_at(t: int, tz: dt.tzinfo) -> int:
     """UTC offset (s) at the UTC second *t*, by the zone's own conversion of that instant."""
     delta = dt.datetime.fromtimestamp(t, tz).utcoffset()
     return 0 if delta is None else int(delta.total_seconds())
+
+
+def _convert(t: IntArray, zi: dt.tzinfo, unit: str) -> IntArray:
+    """Offsets (s) of the instants *t* (in *unit*) by one pandas conversion."""
+    at = pd.DatetimeIndex(t.view(f"M8[{unit}]")).tz_localize("UTC")
+    wall = at.tz_convert(zi).tz_localize(None).asi8
+    return np.asarray((wall - t) // _UNITS_PER_S[unit], dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=256)
+def _minute_offsets(zi: dt.tzinfo, block: int) -> tuple[IntArray, IntArray]:
+    """Offsets of every whole UTC minute of *block*, run-length encoded.
+
+    Returns (first minute of each run within the block, its offset in s): the
+    conversion of all 2**16 minutes, kept as the runs of equal offsets.
+    """
+    size = 1 << _BLOCK_BITS
+    off = _convert((block * size + np.arange(size, dtype=np.int64)) * 60, zi, "s")
+    starts = np.concatenate(([0], np.flatnonzero(off[1:] != off[:-1]) + 1)).astype(np.int64)
+    values = off[starts]
+    starts.flags.writeable = False
+    values.flags.writeable = False
+    return starts, values
+
+
+def _from_minute_blocks(minutes: IntArray, first: int, last: int, zi: dt.tzinfo) -> IntArray:
+    """Offsets of whole UTC *minutes* within blocks *first* .. *last* (at most two)."""
+    out = np.empty(minutes.size, dtype=np.int64)
+    within = minutes & ((1 << _BLOCK_BITS) - 1)
+    for block in range(first, last + 1):
+        starts, values = _minute_offsets(zi, block)
+        mine = slice(None) if first == last else (minutes >> _BLOCK_BITS) == block
+        if values.size == 1:
+            out[mine] = values[0]
+        else:
+            out[mine] = values[np.searchsorted(starts, within[mine], side="right") - 1]
+    return out
 
 
 def _to_minutes(raw: FloatArray, utc: IntArray, epoch_s: int) -> tuple[FloatArray, IntArray, int]:

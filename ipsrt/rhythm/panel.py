@@ -56,12 +56,7 @@ PANEL_KEYS = (
     "RAp",
     "SRI",
     "sleep_source",
-    "cosinor_mesor",
-    "cosinor_amplitude",
-    "cosinor_acrophase",
-    "cosinor_acrophase_deg",
-    "cosinor_r2",
-    "cosinor_p",
+    *COSINOR_KEYS,
     "reasons",
 )
 

@@ -84,6 +84,21 @@ def test_two_changes_within_half_an_hour_are_both_seen() -> None:
     ]
 
 
+def test_whole_minutes_across_blocks_and_a_year_of_instants() -> None:
+    # whole minutes are looked up in per-block conversions (2**16 minutes):
+    # across a block boundary, over more than two blocks, and unsorted
+    zone = ZoneInfo("Australia/Lord_Howe")
+    boundary = (27_000_000 // 2**16 + 1) * 2**16 * 60  # a block start, in 2021
+    near = np.arange(boundary - 3 * 86_400, boundary + 3 * 86_400, 60, dtype=np.int64)
+    assert np.array_equal(utc_offsets(near, zone), _per_instant(near, zone))
+    year = np.arange(1_704_067_200, 1_735_689_600, 3600, dtype=np.int64)  # 2024, hourly
+    want = _per_instant(year, zone)
+    assert len(set(want.tolist())) == 2
+    assert np.array_equal(utc_offsets(year, zone), want)
+    shuffled = np.random.default_rng(0).permutation(year[:2000])
+    assert np.array_equal(utc_offsets(shuffled, zone), _per_instant(shuffled, zone))
+
+
 def test_fixed_offsets_and_empty_input() -> None:
     fixed = dt.timezone(dt.timedelta(hours=-3, minutes=-30))
     assert utc_offsets(np.array([0, _T]), fixed).tolist() == [-12_600, -12_600]
