@@ -129,10 +129,14 @@ def _fit_test(
     """
     total = ss_model + rss
     d = n - 3.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r2 = np.where(total > 0, ss_model / total, np.nan)
-        f = np.where((total > 0) & (d > 0), (ss_model / 2.0) / (rss / d), np.nan)
-        p = np.where((total > 0) & (d > 0), np.exp(0.5 * d * np.log(rss / total)), np.nan)
+    has_var = total > 0
+    ok = has_var & (d > 0)
+    r2 = np.divide(ss_model, total, out=np.full(total.shape, np.nan), where=has_var)
+    # F = d * SS_model / (2 SS_res): infinite for a perfect fit
+    f = np.where(ok, np.inf, np.nan)
+    np.divide(d * ss_model, 2.0 * rss, out=f, where=ok & (rss > 0))
+    ratio = np.divide(rss, total, out=np.full(total.shape, np.nan), where=ok)
+    p = np.power(ratio, 0.5 * d, out=ratio, where=ok)
     return r2, f, p
 
 
