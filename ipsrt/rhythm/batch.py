@@ -48,8 +48,13 @@ import pandas as pd
 from ipsrt.errors import InvalidInputError
 from ipsrt.rhythm import batch_sleep, grid, level_stats, whole_days
 from ipsrt.rhythm import nonparametric as npm
-from ipsrt.rhythm.cosinor import cosinor_profiles
-from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray, _offsets
+from ipsrt.rhythm.cosinor import (
+    COSINOR_KEYS,
+    cosinor_nan_reasons,
+    cosinor_profiles,
+    valid_sum_of_squares,
+)
+from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray, utc_offsets
 from ipsrt.rhythm.panel import panel
 from ipsrt.timeutil import zone
 
@@ -61,7 +66,7 @@ __all__ = ["panel_many"]
 #: overhead of NumPy more often, larger ones fall out of the cache)
 CHUNK_BYTES = 12_000_000
 _BLOCK_KEYS = ("ISp", "IVp", "L5p", "M10p", "RAp")
-_COSINOR_KEYS = ("cosinor_mesor", "cosinor_amplitude", "cosinor_acrophase", "cosinor_acrophase_deg")
+_COSINOR_KEYS = COSINOR_KEYS
 
 
 def panel_many(
@@ -165,8 +170,8 @@ def _fast_path_ok(
         return False
     t0 = int(start.timestamp())
     t_end = t0 + x.shape[1] * epoch_s
-    probe = np.append(np.arange(t0, t_end, 12 * 3600, dtype=np.int64), t_end)
-    return bool((_offsets(probe, zi) == _offsets(probe[:1], zi)[0]).all())
+    off = utc_offsets(np.arange(t0, t_end + 1, epoch_s, dtype=np.int64), zi)
+    return bool((off == off[0]).all())
 
 
 def _per_subject(
@@ -264,10 +269,13 @@ def _figures(
     h = ks.index(main)
     if sums is None:
         sums, cnt = _profile(qg, n, 0, n)
+    sq = valid_sum_of_squares(x)
     if prm.binarize:
-        cos = cosinor_profiles(*_profile(_days(x, per_day, np.nan), n, 0, n), epoch_s)
+        cos = cosinor_profiles(
+            *_profile(_days(x, per_day, np.nan), n, 0, n), epoch_s, sum_squares=sq
+        )
     else:
-        cos = cosinor_profiles(sums, cnt, epoch_s)
+        cos = cosinor_profiles(sums, cnt, epoch_s, sum_squares=sq)
     blk: dict[str, FloatArray] | None = None
     if blocks:
         blk = _block_is_iv(qg, hourly, n, main, prm, nan_free)
@@ -323,8 +331,7 @@ def _figures(
             r[k] = tuple(blk_rows[k][i]) if blk_rows is not None else ()
         for k, v in zip(_COSINOR_KEYS, cos[i], strict=True):
             r[k] = float(v)
-            if np.isnan(v):
-                why[k] = "too few valid epochs for a cosinor fit"
+        why.update(cosinor_nan_reasons(cos[i]))
         r["_reasons"] = why
         out.append(r)
     return out

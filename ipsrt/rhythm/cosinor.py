@@ -12,6 +12,32 @@ Sign conventions
 
 pyActigraphy's ``Cosinor`` instead reports a phase after the *recording start*
 in epochs; convert before comparing.
+
+Goodness of fit
+---------------
+Every single-component fit reports :math:`R^2 = SS_{model}/SS_{total}` and
+the p-value of the zero-amplitude F-test (Nelson et al. 1979; Cornelissen
+2014, eq. 10),
+
+.. math::
+
+    F = \frac{SS_{model}/2}{SS_{res}/(n-3)} \sim F_{2,\,n-3},\qquad
+    p = P(F_{2,n-3} > F) = \Big(\frac{SS_{res}}{SS_{total}}\Big)^{(n-3)/2}
+      = (1 - R^2)^{(n-3)/2},
+
+the last form being the survival function of the F distribution with 2
+numerator degrees of freedom. NaN when the values have no variance
+(:math:`SS_{total} = 0`), and *p* also when :math:`n \le 3`. The p-value
+assumes independent normal errors, which minute-by-minute activity is not
+(it is autocorrelated): read it as a descriptive figure, not a test.
+
+References
+----------
+Nelson, W., Tong, Y. L., Lee, J.-K. & Halberg, F. (1979). Methods for
+cosinor-rhythmometry. *Chronobiologia* 6, 305-323.
+
+Cornelissen, G. (2014). Cosinor-based rhythmometry. *Theoretical Biology and
+Medical Modelling* 11, 16. https://doi.org/10.1186/1742-4682-11-16
 """
 
 from __future__ import annotations
@@ -22,17 +48,40 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy import optimize
 
 from ipsrt.rhythm.epochs import FloatArray, Prepared, prepare
 
-__all__ = ["CosinorFit", "ExtendedCosinorFit", "cosinor", "cosinor_profiles", "extended_cosinor"]
+__all__ = [
+    "COSINOR_KEYS",
+    "CosinorFit",
+    "ExtendedCosinorFit",
+    "cosinor",
+    "cosinor_nan_reasons",
+    "cosinor_profiles",
+    "extended_cosinor",
+    "valid_sum_of_squares",
+]
 
-import pandas as pd
+#: the panel keys of one row of :func:`cosinor_profiles`, in its column order
+COSINOR_KEYS = (
+    "cosinor_mesor",
+    "cosinor_amplitude",
+    "cosinor_acrophase",
+    "cosinor_acrophase_deg",
+    "cosinor_r2",
+    "cosinor_p",
+)
 
 
 class CosinorFit(NamedTuple):
-    """Single-component cosinor: mesor, amplitude, acrophase (min / Halberg deg)."""
+    """Single-component cosinor: mesor, amplitude, acrophase (min / Halberg deg) and its fit.
+
+    ``rss`` is the residual sum of squares, ``n`` the number of values,
+    ``r2`` the coefficient of determination, ``f_stat`` and ``p_value`` the
+    zero-amplitude F-test (see the module docstring).
+    """
 
     mesor: float
     amplitude: float
@@ -40,25 +89,55 @@ class CosinorFit(NamedTuple):
     acrophase_deg: float
     rss: float
     n: int
+    r2: float = np.nan
+    f_stat: float = np.nan
+    p_value: float = np.nan
 
 
 class ExtendedCosinorFit(NamedTuple):
-    """Anti-logistic extended cosinor (Marler et al. 2006) on the transformed data."""
+    """Anti-logistic extended cosinor (Marler et al. 2006) on the transformed data.
+
+    ``acrotime``, ``up_mesor`` and ``down_mesor`` are clock times in hours
+    after local midnight, in [0, 24).
+    """
 
     minimum: float
     amp: float
     alpha: float
     beta: float
     acrotime: float
-    """phi: hours after local midnight of the peak (may lie in [-3, 27] h)."""
+    """phi: the clock time of the peak, hours after local midnight, in [0, 24)."""
     up_mesor: float
+    """The clock time of the upward MESOR crossing, in [0, 24)."""
     down_mesor: float
+    """The clock time of the downward MESOR crossing, in [0, 24)."""
     mesor: float
     f_pseudo: float
     rss: float
 
 
 _NAN_FIT = CosinorFit(np.nan, np.nan, np.nan, np.nan, np.nan, 0)
+
+
+def _fit_test(
+    ss_model: FloatArray, rss: FloatArray, n: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""R², F and its p-value from the model and residual sums of squares and the counts.
+
+    :math:`p = (SS_{res}/SS_{total})^{(n-3)/2}`, the survival function of
+    :math:`F_{2,n-3}` at *F* (see the module docstring).
+    """
+    total = ss_model + rss
+    d = n - 3.0
+    has_var = total > 0
+    ok = has_var & (d > 0)
+    r2 = np.divide(ss_model, total, out=np.full(total.shape, np.nan), where=has_var)
+    # F = d * SS_model / (2 SS_res): infinite for a perfect fit
+    f = np.where(ok, np.inf, np.nan)
+    np.divide(d * ss_model, 2.0 * rss, out=f, where=ok & (rss > 0))
+    ratio = np.divide(rss, total, out=np.full(total.shape, np.nan), where=ok)
+    p = np.power(ratio, 0.5 * d, out=ratio, where=ok)
+    return r2, f, p
 
 
 def _clock_hours(p: Prepared) -> FloatArray:
@@ -90,38 +169,83 @@ def cosinor_arrays(t_h: FloatArray, y: FloatArray, period_h: float = 24.0) -> Co
     amp = float(np.hypot(b, g))
     peak_h = (np.arctan2(g, b) / w) % period_h
     resid = v - (m + b * c + g * s)
+    rss = float(resid @ resid)
+    dev = v - v.mean()
+    ss_model = max(float(dev @ dev) - rss, 0.0)
+    r2, f, p = _fit_test(np.array(ss_model), np.array(rss), np.array(float(n)))
     minutes = float(peak_h * 60.0) % 1440.0
     deg = -360.0 * minutes / 1440.0
-    return CosinorFit(float(m), amp, minutes, deg + 0.0, float(resid @ resid), n)
+    return CosinorFit(float(m), amp, minutes, deg + 0.0, rss, n, float(r2), float(f), float(p))
+
+
+def valid_sum_of_squares(values: FloatArray) -> FloatArray:
+    r"""Sum of the squares of the non-NaN values of every row of *values* (K, n), as (K,).
+
+    Exact, whatever the order of summation, for whole-number counts (sums
+    below 2**53), so that :func:`ipsrt.rhythm.panel` and
+    :func:`ipsrt.rhythm.panel_many` feed the same :math:`\sum y^2` to
+    :func:`cosinor_profiles`.
+    """
+    v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    out = np.einsum("ij,ij->i", v, v)
+    bad = np.isnan(out)
+    if bad.any():
+        z = np.where(np.isnan(v[bad]), 0.0, v[bad])
+        out[bad] = np.einsum("ij,ij->i", z, z)
+    return np.asarray(out, dtype=np.float64)
 
 
 def cosinor_profile(
-    sums: FloatArray, cnt: npt.NDArray[np.int64], epoch_s: int, first_s: int = 0
-) -> tuple[float, float, float, float]:
-    r"""Cosinor (mesor, amplitude, acrophase, Halberg degrees) from a time-of-day profile.
+    sums: FloatArray,
+    cnt: npt.NDArray[np.int64],
+    epoch_s: int,
+    first_s: int = 0,
+    *,
+    sum_squares: float,
+) -> tuple[float, ...]:
+    r"""Cosinor (mesor, amplitude, acrophase, Halberg degrees, R², p) from a time-of-day profile.
 
     *sums* and *cnt* hold, for the time of day ``c * epoch_s + first_s``
     seconds, the sum and number of the valid values there (see
-    :func:`ipsrt.rhythm.grid.profile`). As :math:`\cos\omega t` depends only
-    on the time of day, the normal equations of :func:`cosinor_arrays` are
-    sums over the profile: :math:`\sum_i \cos\omega t_i = \sum_c n_c
-    \cos\omega t_c`, :math:`\sum_i y_i\cos\omega t_i = \sum_c S_c \cos\omega
-    t_c`, and so on. One row of :func:`cosinor_profiles`.
+    :func:`ipsrt.rhythm.grid.profile`); *sum_squares* is :math:`\sum y_i^2`
+    over the same values. As :math:`\cos\omega t` depends only on the time
+    of day, the normal equations of :func:`cosinor_arrays` are sums over the
+    profile: :math:`\sum_i \cos\omega t_i = \sum_c n_c \cos\omega t_c`,
+    :math:`\sum_i y_i\cos\omega t_i = \sum_c S_c \cos\omega t_c`, and so
+    on. One row of :func:`cosinor_profiles`.
     """
-    m, a, minutes, deg = cosinor_profiles(sums[None, :], cnt[None, :], epoch_s, first_s)[0]
-    return (float(m), float(a), float(minutes), float(deg))
+    row = cosinor_profiles(
+        sums[None, :], cnt[None, :], epoch_s, first_s, sum_squares=np.array([sum_squares])
+    )[0]
+    return tuple(float(v) for v in row)
 
 
 def cosinor_profiles(
-    sums: FloatArray, cnt: npt.NDArray[np.int64], epoch_s: int, first_s: int = 0
+    sums: FloatArray,
+    cnt: npt.NDArray[np.int64],
+    epoch_s: int,
+    first_s: int = 0,
+    *,
+    sum_squares: FloatArray,
 ) -> FloatArray:
-    r""":func:`cosinor_profile` of every row of (K, P) profiles, as (K, 4) rows.
+    r""":func:`cosinor_profile` of every row of (K, P) profiles, as (K, 6) rows.
 
-    The sums of the normal equations are taken row by row along the
-    contiguous last axis (``np.sum``'s pairwise summation), so a row gives
-    bit for bit the same fit alone or among others; the 3x3 systems are
-    solved in one batched :func:`numpy.linalg.solve`. A row with fewer than 3
-    values or a singular system is NaN.
+    Columns: :data:`COSINOR_KEYS`. The sums of the normal equations are taken
+    row by row along the contiguous last axis (``np.sum``'s pairwise
+    summation), so a row gives bit for bit the same fit alone or among
+    others; the 3x3 systems are solved in one batched
+    :func:`numpy.linalg.solve`. A row with fewer than 3 values or a singular
+    system is NaN. The fit figures (*sum_squares*: (K,) sums of squares of
+    the values) are
+
+    .. math::
+
+        SS_{total} = \sum y^2 - T\bar y,\quad
+        SS_{model} = \beta\Big(\sum y\cos\omega t - \bar y\sum\cos\omega t\Big)
+                   + \gamma\Big(\sum y\sin\omega t - \bar y\sum\sin\omega t\Big),
+
+    :math:`T = \sum y`, :math:`\bar y = T/n`, and :math:`SS_{res} =
+    SS_{total} - SS_{model}` (the centred normal equations of the fit).
     """
     sums = np.asarray(sums, dtype=np.float64)
     k, per_day = sums.shape
@@ -133,7 +257,7 @@ def cosinor_profiles(
     cc, cs_, s2 = (wc * c).sum(axis=1), (wc * s).sum(axis=1), (ws * s).sum(axis=1)
     X = np.stack((n, sc, ss_, sc, cc, cs_, ss_, cs_, s2), axis=1).reshape(k, 3, 3)
     rhs = np.stack((sums.sum(axis=1), (sums * c).sum(axis=1), (sums * s).sum(axis=1)), axis=1)
-    out = np.full((k, 4), np.nan)
+    out = np.full((k, len(COSINOR_KEYS)), np.nan)
     ok = n >= 3
     ok &= np.abs(np.linalg.det(np.where(ok[:, None, None], X, np.eye(3)))) > 0
     if ok.any():
@@ -142,7 +266,27 @@ def cosinor_profiles(
         w_ = 2 * np.pi / 24.0
         peak_h = (np.arctan2(g, b) / w_) % 24.0
         minutes = (peak_h * 60.0) % 1440.0
-        out[ok] = np.stack((m, np.hypot(b, g), minutes, -360.0 * minutes / 1440.0 + 0.0), axis=1)
+        total, sy_c, sy_s = rhs[ok, 0], rhs[ok, 1], rhs[ok, 2]
+        ybar = total / n[ok]
+        ss_total = np.maximum(np.asarray(sum_squares, dtype=np.float64)[ok] - total * ybar, 0.0)
+        ss_model = b * (sy_c - ybar * sc[ok]) + g * (sy_s - ybar * ss_[ok])
+        ss_model = np.clip(ss_model, 0.0, ss_total)
+        r2, _, p = _fit_test(ss_model, ss_total - ss_model, n[ok])
+        deg = -360.0 * minutes / 1440.0 + 0.0
+        out[ok] = np.stack((m, np.hypot(b, g), minutes, deg, r2, p), axis=1)
+    return out
+
+
+def cosinor_nan_reasons(row: npt.ArrayLike) -> dict[str, str]:
+    """Why each NaN figure of one row of :func:`cosinor_profiles` is NaN, by panel key."""
+    values = np.asarray(row, dtype=np.float64)
+    if np.isnan(values[0]):
+        return dict.fromkeys(COSINOR_KEYS, "too few valid epochs for a cosinor fit")
+    out: dict[str, str] = {}
+    if np.isnan(values[4]):
+        out["cosinor_r2"] = out["cosinor_p"] = "activity has zero variance"
+    elif np.isnan(values[5]):
+        out["cosinor_p"] = "the F-test needs more than 3 valid epochs"
     return out
 
 
@@ -169,7 +313,9 @@ def cosinor(
 
     with :math:`\omega = 2\pi/\tau`, :math:`\tau` = 24 h and *t* the local
     clock time in hours. Fitted on the counts at the working epoch (60 s;
-    see :mod:`ipsrt.rhythm.epochs`); NaN epochs are left out.
+    see :mod:`ipsrt.rhythm.epochs`); NaN epochs are left out. Also returns
+    :math:`R^2` and the zero-amplitude F-test (``f_stat``, ``p_value``; see
+    the module docstring).
 
     References
     ----------
@@ -213,7 +359,11 @@ def extended_cosinor(
         \mathrm{DownMesor} = \phi + \frac{24\arccos\alpha}{2\pi},\quad
         F = \frac{(RSS_{cos}-RSS_{ext})/2}{RSS_{ext}/(N-5)}
 
-    and MESOR = min + amp/2.
+    and MESOR = min + amp/2. The fit runs on :math:`\phi \in [-3, 27]` h;
+    ``acrotime``, ``up_mesor`` and ``down_mesor`` are then reported as clock
+    times in [0, 24) h (taken modulo 24 h), so a peak at 00:30 is 0.5
+    whether the fit found :math:`\phi = 0.5` or 24.5, and an upward
+    crossing 2 h before midnight is 22.
 
     References
     ----------
@@ -243,6 +393,11 @@ def extended_cosinor(
     rss = float(res.fun @ res.fun)
     half = 24.0 * float(np.arccos(alpha)) / (2 * np.pi)
     f = ((base.rss - rss) / 2.0) / (rss / (base.n - 5)) if rss > 0 else np.inf
-    return ExtendedCosinorFit(
-        mn, amp, alpha, beta, phi, phi - half, phi + half, mn + amp / 2.0, float(f), rss
-    )
+    acro, up, down = (_clock_hour(h) for h in (phi, phi - half, phi + half))
+    return ExtendedCosinorFit(mn, amp, alpha, beta, acro, up, down, mn + amp / 2.0, float(f), rss)
+
+
+def _clock_hour(h: float) -> float:
+    """*h* hours as a clock time in [0, 24): -1 h is 23 h, 25 h is 1 h."""
+    wrapped = h % 24.0
+    return 0.0 if wrapped >= 24.0 else wrapped + 0.0

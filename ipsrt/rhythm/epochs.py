@@ -33,6 +33,7 @@ smallest step) are filled with NaN; steps that are not multiples are refused.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -43,7 +44,15 @@ import pandas as pd
 from ipsrt.errors import InvalidInputError
 from ipsrt.timeutil import zone
 
-__all__ = ["DAY_S", "Binned", "Prepared", "bin_clock", "bin_from_start", "prepare"]
+__all__ = [
+    "DAY_S",
+    "Binned",
+    "Prepared",
+    "bin_clock",
+    "bin_from_start",
+    "prepare",
+    "utc_offsets",
+]
 
 DAY_S = 86_400
 _UNITS_PER_S = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
@@ -111,11 +120,32 @@ def prepare(
 ) -> Prepared:
     """Validate *counts* and return :class:`Prepared` arrays.
 
+    The steps: :func:`_checked_values` (the Series, its index and values),
+    :func:`_epoch_grid` (the epoch and the complete UTC grid, gaps filled
+    with NaN), then either the compat clock or :func:`_working_epochs` (the
+    default resampling) and :func:`utc_offsets` for the local wall clock.
+
     Raises :class:`~ipsrt.errors.InvalidInputError` for a non-Series, a naive
     or non-datetime index, fewer than two epochs, unsorted or duplicated
     timestamps, an irregular grid, an unsupported epoch, non-numeric, infinite
     or negative values.
     """
+    index, raw = _checked_values(counts, allow_negative)
+    zone_ = _tz_name(index, tz)
+    raw, utc, epoch_s = _epoch_grid(index, raw)
+    if compat:
+        # the reading at the first epoch plus the elapsed time: no DST jump
+        wall = utc + utc_offsets(utc[:1], zone_)[0]
+        return Prepared(raw, epoch_s, utc, wall, np.zeros(1, dtype=np.int64))
+    if resample:
+        raw, utc, epoch_s = _working_epochs(raw, utc, epoch_s)
+    off = utc_offsets(utc, zone_)
+    seg = np.flatnonzero(off[1:] != off[:-1]) + 1
+    return Prepared(raw, epoch_s, utc, utc + off, np.concatenate(([0], seg)).astype(np.int64))
+
+
+def _checked_values(counts: pd.Series, allow_negative: bool) -> tuple[pd.DatetimeIndex, FloatArray]:
+    """The index and the float64 values of *counts*, after the type and value checks."""
     if not isinstance(counts, pd.Series):
         raise InvalidInputError("counts must be a pandas Series indexed by time")
     index = counts.index
@@ -123,7 +153,6 @@ def prepare(
         raise InvalidInputError("counts must be indexed by a DatetimeIndex")
     if index.tz is None:
         raise InvalidInputError("the count series needs a timezone-aware DatetimeIndex")
-    zone_ = _tz_name(index, tz)
     if len(counts) < 2:
         raise InvalidInputError("counts must hold at least two epochs")
     try:
@@ -134,7 +163,14 @@ def prepare(
         raise InvalidInputError("counts contain infinite values")
     if not allow_negative and (raw < 0).any():
         raise InvalidInputError("counts must not be negative")
-    # A tz-aware index stores UTC instants (in its unit): no conversion needed.
+    return index, raw
+
+
+def _epoch_grid(index: pd.DatetimeIndex, raw: FloatArray) -> tuple[FloatArray, IntArray, int]:
+    """Values on the complete regular grid (gaps NaN), its UTC seconds and the epoch (s).
+
+    A tz-aware index stores UTC instants (in its unit): no conversion needed.
+    """
     per_s = _UNITS_PER_S.get(str(index.unit))
     if per_s is None:  # pragma: no cover - pandas has only these units
         index, per_s = index.as_unit("ns"), 1_000_000_000
@@ -153,79 +189,122 @@ def prepare(
     if not regular and (steps % step).any():
         raise InvalidInputError("irregular timestamps: steps are not multiples of the epoch")
     epoch_s = step // per_s
-    first_s = int(utc_raw[0]) // per_s
-    if regular:
-        utc = np.arange(first_s, first_s + raw.size * epoch_s, epoch_s, dtype=np.int64)
-    else:
-        # Fill gaps with NaN on the regular grid.
+    if not regular:
         pos = (utc_raw - utc_raw[0]) // step
         full = np.full(int(pos[-1]) + 1, np.nan)
         full[pos] = raw
         raw = full
-        utc = np.arange(first_s, first_s + raw.size * epoch_s, epoch_s, dtype=np.int64)
     if DAY_S % epoch_s:
         raise InvalidInputError(f"a {epoch_s} s epoch does not divide 24 h")
-    if compat:
-        off = _offsets(utc[:1], zone_)
-        wall = utc + off[0]
-        return Prepared(raw, epoch_s, utc, wall, np.zeros(1, dtype=np.int64))
-    if resample and epoch_s < 60:
+    first_s = int(utc_raw[0]) // per_s
+    utc = np.arange(first_s, first_s + raw.size * epoch_s, epoch_s, dtype=np.int64)
+    return raw, utc, epoch_s
+
+
+def _working_epochs(
+    raw: FloatArray, utc: IntArray, epoch_s: int
+) -> tuple[FloatArray, IntArray, int]:
+    """The default resampling: sub-minute epochs summed to minutes; other epochs checked."""
+    if epoch_s < 60:
         if 60 % epoch_s:
             raise InvalidInputError(f"a {epoch_s} s epoch does not divide one minute")
-        raw, utc, epoch_s = _to_minutes(raw, utc, epoch_s)
-    elif resample and (epoch_s % 60 or 3600 % epoch_s):
+        return _to_minutes(raw, utc, epoch_s)
+    if epoch_s % 60 or 3600 % epoch_s:
         raise InvalidInputError(
             f"a {epoch_s} s epoch is not supported: use epochs that divide 60 s, "
             "or whole minutes that divide one hour"
         )
-    off = _offsets(utc, zone_)
-    wall = utc + off
-    seg = np.flatnonzero(np.diff(off)) + 1
-    return Prepared(raw, epoch_s, utc, wall, np.concatenate(([0], seg)).astype(np.int64))
+    return raw, utc, epoch_s
+
+
+def utc_offsets(instants: npt.ArrayLike, tz: str | dt.tzinfo, *, unit: str = "s") -> IntArray:
+    """UTC offset in whole seconds of each instant in the zone *tz*.
+
+    *instants*: integers since the Unix epoch (UTC) in *unit* (``"s"`` or
+    ``"ns"``, any order). The offset is the local wall-clock reading minus the
+    UTC reading of the instant, by a vectorised conversion
+    (:meth:`pandas.DatetimeIndex.tz_convert`, which reads the zone's
+    transitions): exact for every instant, whatever the zone does between
+    them (a 30-min DST shift, a historical offset in seconds, two changes
+    within an hour). Nothing is sampled or interpolated:
+
+    * instants on whole UTC minutes (every epoch of a minute-aligned
+      recording) are looked up in the conversion of **every** whole minute of
+      their block of 2**16 minutes (about 45 days), made once per zone and
+      block and kept run-length encoded (:func:`_minute_offsets`), as long as
+      they span at most two blocks;
+    * other instants are converted one by one in the same way (a handful
+      through :class:`zoneinfo.ZoneInfo` directly, more through pandas).
+
+    Examples
+    --------
+    >>> utc_offsets([1_711_846_799, 1_711_846_800], "Europe/Berlin").tolist()
+    [3600, 7200]
+    """
+    zi = zone(tz) if isinstance(tz, str) else tz
+    t = np.asarray(instants, dtype=np.int64).ravel()
+    per_s = _UNITS_PER_S[unit]
+    if isinstance(zi, dt.timezone):  # a fixed offset
+        return np.full(t.size, _offset_at(0, zi), dtype=np.int64)
+    if t.size <= _FEW_INSTANTS:
+        # the same conversion instant by instant: cheaper than pandas' set-up
+        return np.array([_offset_at(v // per_s, zi) for v in t.tolist()], dtype=np.int64)
+    minutes, rest = np.divmod(t, 60 * per_s)
+    first, last = int(minutes.min()) >> _BLOCK_BITS, int(minutes.max()) >> _BLOCK_BITS
+    if last - first <= 1 and not rest.any():
+        try:
+            return _from_minute_blocks(minutes, first, last, zi)
+        except TypeError:  # an unhashable tzinfo: convert directly
+            pass
+    return _convert(t, zi, unit)
+
+
+#: up to this many instants :func:`utc_offsets` asks the zone one by one
+_FEW_INSTANTS = 24
+#: whole minutes per block of :func:`_minute_offsets` (2**16: about 45.5 days)
+_BLOCK_BITS = 16
 
 
 def _offset_at(t: int, tz: dt.tzinfo) -> int:
+    """UTC offset (s) at the UTC second *t*, by the zone's own conversion of that instant."""
     delta = dt.datetime.fromtimestamp(t, tz).utcoffset()
     return 0 if delta is None else int(delta.total_seconds())
 
 
-#: spacing of the instants at which :func:`_offsets` reads the zone
-_OFFSET_SAMPLE_S = 12 * 3600
+def _convert(t: IntArray, zi: dt.tzinfo, unit: str) -> IntArray:
+    """Offsets (s) of the instants *t* (in *unit*) by one pandas conversion."""
+    at = pd.DatetimeIndex(t.view(f"M8[{unit}]")).tz_localize("UTC")
+    wall = at.tz_convert(zi).tz_localize(None).asi8
+    return np.asarray((wall - t) // _UNITS_PER_S[unit], dtype=np.int64)
 
 
-def _offsets(utc: IntArray, tz: str | dt.tzinfo) -> IntArray:
-    """UTC offset in seconds of each instant of the sorted array *utc* in *tz*.
+@functools.lru_cache(maxsize=256)
+def _minute_offsets(zi: dt.tzinfo, block: int) -> tuple[IntArray, IntArray]:
+    """Offsets of every whole UTC minute of *block*, run-length encoded.
 
-    The zone is read at instants 12 h apart (and at the last one); between two
-    readings that differ, the change is located by bisection. Exact as long
-    as a zone does not change its offset twice within 12 h (no IANA zone
-    does).
+    Returns (first minute of each run within the block, its offset in s): the
+    conversion of all 2**16 minutes, kept as the runs of equal offsets.
     """
-    zi = zone(tz) if isinstance(tz, str) else tz
-    n = utc.size
-    k = max(1, _OFFSET_SAMPLE_S // max(1, int(utc[1] - utc[0]))) if n > 1 else 1
-    at = list(range(0, n, k))
-    if at[-1] != n - 1:
-        at.append(n - 1)
-    off = [_offset_at(int(utc[i]), zi) for i in at]
-    if all(o == off[0] for o in off):
-        return np.full(n, off[0], dtype=np.int64)
-    out = np.empty(n, dtype=np.int64)
-    for j in range(len(at) - 1):
-        a, b = at[j], at[j + 1]
-        if off[j] == off[j + 1]:
-            out[a:b] = off[j]
-            continue
-        lo, hi = a, b  # off(lo) != off(b) == off(hi): find the first index with off(b)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if _offset_at(int(utc[mid]), zi) == off[j + 1]:
-                hi = mid
-            else:
-                lo = mid
-        out[a:hi] = off[j]
-        out[hi:b] = off[j + 1]
-    out[n - 1] = off[-1]
+    size = 1 << _BLOCK_BITS
+    off = _convert((block * size + np.arange(size, dtype=np.int64)) * 60, zi, "s")
+    starts = np.concatenate(([0], np.flatnonzero(off[1:] != off[:-1]) + 1)).astype(np.int64)
+    values = off[starts]
+    starts.flags.writeable = False
+    values.flags.writeable = False
+    return starts, values
+
+
+def _from_minute_blocks(minutes: IntArray, first: int, last: int, zi: dt.tzinfo) -> IntArray:
+    """Offsets of whole UTC *minutes* within blocks *first* .. *last* (at most two)."""
+    out = np.empty(minutes.size, dtype=np.int64)
+    within = minutes & ((1 << _BLOCK_BITS) - 1)
+    for block in range(first, last + 1):
+        starts, values = _minute_offsets(zi, block)
+        mine = slice(None) if first == last else (minutes >> _BLOCK_BITS) == block
+        if values.size == 1:
+            out[mine] = values[0]
+        else:
+            out[mine] = values[np.searchsorted(starts, within[mine], side="right") - 1]
     return out
 
 

@@ -15,10 +15,17 @@ import numpy as np
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError
-from ipsrt.rhythm import grid
+from ipsrt.rhythm import grid, sleep_summaries
+from ipsrt.rhythm import nightly_sleep as sleep_core
 from ipsrt.rhythm import nonparametric as npm
-from ipsrt.rhythm import sleep_episodes as sleep_core
-from ipsrt.rhythm.cosinor import cosinor_arrays, cosinor_profile, extended_cosinor
+from ipsrt.rhythm.cosinor import (
+    COSINOR_KEYS,
+    cosinor_arrays,
+    cosinor_nan_reasons,
+    cosinor_profile,
+    extended_cosinor,
+    valid_sum_of_squares,
+)
 from ipsrt.rhythm.epochs import Prepared, prepare
 from ipsrt.rhythm.masda import masda_array
 from ipsrt.rhythm.sleep_scoring import cole_kripke_minutes
@@ -49,10 +56,7 @@ PANEL_KEYS = (
     "RAp",
     "SRI",
     "sleep_source",
-    "cosinor_mesor",
-    "cosinor_amplitude",
-    "cosinor_acrophase",
-    "cosinor_acrophase_deg",
+    *COSINOR_KEYS,
     "reasons",
 )
 
@@ -169,7 +173,7 @@ def panel(
 def _add_cosinor(
     p: Prepared, prm: npm.Params, out: dict[str, Any], reasons: dict[str, str]
 ) -> None:
-    keys = ("cosinor_mesor", "cosinor_amplitude", "cosinor_acrophase", "cosinor_acrophase_deg")
+    keys = COSINOR_KEYS
     if p.valid_days < prm.min_days:
         for k in keys:
             out[k] = np.nan
@@ -178,15 +182,15 @@ def _add_cosinor(
     g = grid.build(p, compat=prm.compat is not None)
     if g is not None:
         sums, cnt = grid.profile(g)
-        values = cosinor_profile(sums, cnt, p.epoch_s, int(p.wall[0] % p.epoch_s))
+        sq = float(valid_sum_of_squares(p.values)[0])
+        values = cosinor_profile(sums, cnt, p.epoch_s, int(p.wall[0] % p.epoch_s), sum_squares=sq)
     else:
         t = (p.wall % (400 * 86_400)) / 3600.0
         fit = cosinor_arrays(t, p.values)
-        values = (fit.mesor, fit.amplitude, fit.acrophase, fit.acrophase_deg)
+        values = (fit.mesor, fit.amplitude, fit.acrophase, fit.acrophase_deg, fit.r2, fit.p_value)
     for k, v in zip(keys, values, strict=True):
         out[k] = v
-        if np.isnan(v):
-            reasons[k] = "too few valid epochs for a cosinor fit"
+    reasons.update(cosinor_nan_reasons(values))
 
 
 def _add_sleep(
@@ -265,7 +269,7 @@ def _add_cole_kripke_sleep(
             min_bout=DEFAULT_MIN_BOUT_MINUTES,
             max_gap=DEFAULT_MAX_GAP_MINUTES,
         )
-        _put_summary(sleep_core.summary(t), out, reasons)
+        _put_summary(sleep_summaries.sleep_summary_figures(t), out, reasons)
 
 
 def _put_summary(summary: dict[str, Any], out: dict[str, Any], reasons: dict[str, str]) -> None:

@@ -30,17 +30,16 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ipsrt.errors import InvalidInputError
-from ipsrt.rhythm.ck_codes import ck_codes_joined, codes_to_states
-from ipsrt.rhythm.ck_core import (
-    _PYACT_30S,
+from ipsrt.rhythm.cole_kripke_codes import (
     CK_SETTINGS,
     MEAN_DIVISOR,
+    PYACTIGRAPHY_30S,
     CkSetting,
-    _window_dot,
-    window_dot,
+    codes_to_states,
+    sleep_codes,
 )
 from ipsrt.rhythm.nonwear import DEFAULT_NONWEAR_MINUTES, MINUTE, detect_nonwear, regular_series
-from ipsrt.rhythm.webster import Compat, webster_rescore
+from ipsrt.rhythm.webster import Compat, Surrounded, webster_rescore
 
 __all__ = [
     "CK_SETTINGS",
@@ -49,6 +48,7 @@ __all__ = [
     "cole_kripke",
     "minute_counts",
     "sadeh",
+    "sadeh_ps",
     "sleep_wake",
     "webster_rescore",
 ]
@@ -112,6 +112,7 @@ def cole_kripke(
     rescoring: bool = True,
     divisor: float | None = None,
     compat: Compat = None,
+    surrounded: Surrounded = "stretch",
 ) -> pd.Series:
     r"""Cole-Kripke sleep/wake scoring (1 = sleep, 0 = wake, NaN = missing).
 
@@ -125,7 +126,7 @@ def cole_kripke(
         ``"10sec_max_non_overlap"`` (10 s or less) or
         ``"30sec_max_non_overlap"`` (30 s or less). See :data:`CK_SETTINGS`.
     threshold
-        D below *threshold* is sleep.
+        D below *threshold* is sleep (a positive number).
     rescoring
         Apply :func:`webster_rescore`.
     divisor
@@ -138,8 +139,12 @@ def cole_kripke(
         ``"pyactigraphy"``: reproduce pyActigraphy 1.2.2 ``CK(settings=...)``:
         centre weight 12 for the 30-s setting, the 4
         epochs at each end and any epoch whose 9-epoch window holds a
-        non-finite value scored as wake, missing counts summed as 0, and
-        pyActigraphy's variant of the rescoring rules.
+        non-finite value scored as wake, missing counts summed as 0, D
+        computed in floating point as pyActigraphy does, and pyActigraphy's
+        variant of the rescoring rules.
+    surrounded
+        The reading of Webster's rules (d)/(e), ``"stretch"`` or ``"run"``
+        (see :func:`webster_rescore`; ``"stretch"`` only in compat mode).
 
     Returns
     -------
@@ -154,7 +159,9 @@ def cole_kripke(
 
     For "mean", P = 0.001 and W = 106, 54, 58, 76, 230, 74, 67. By default an
     epoch whose window t-4..t+2 reaches past the recording or holds a missing
-    epoch is NaN.
+    epoch is NaN, and D < *threshold* is decided exactly (rational
+    arithmetic: with whole counts and the "mean" setting, sleep exactly when
+    sum W_k a_{t+k} < 30000; see :mod:`ipsrt.rhythm.cole_kripke_codes`).
 
     References
     ----------
@@ -178,9 +185,12 @@ def cole_kripke(
         )
     if is_compat and divisor is not None:
         raise InvalidInputError("divisor cannot be combined with compat='pyactigraphy'")
+    if not np.isfinite(threshold) or threshold <= 0:
+        raise InvalidInputError(f"threshold must be a positive number, got {threshold!r}")
+    webster_rescore([], compat=compat, surrounded=surrounded)  # refuse a bad reading early
     setting = CK_SETTINGS[settings]
     if is_compat and settings == "30sec_max_non_overlap":
-        setting = _PYACT_30S
+        setting = PYACTIGRAPHY_30S
     if divisor is None:
         divisor = MEAN_DIVISOR if settings == "mean" else 1.0
     if not np.isfinite(divisor) or divisor <= 0:
@@ -194,9 +204,19 @@ def cole_kripke(
             counts, sub_epoch_s=setting.sub_epoch_s, overlap=setting.overlap, compat=compat
         )
         missing = _minute_missing(counts, reduced.index)
-    score = _ck_array(
-        reduced.to_numpy(dtype=np.float64), setting, threshold, rescoring, divisor, compat
-    )
+    a = reduced.to_numpy(dtype=np.float64)
+    if is_compat:
+        score = _pyactigraphy_ck(a, setting, threshold, rescoring, divisor)
+    else:
+        code = sleep_codes(
+            a[None, :],
+            setting=setting,
+            divisor=divisor,
+            threshold=threshold,
+            rescoring=rescoring,
+            surrounded=surrounded,
+        )
+        score = codes_to_states(code[0, : a.size])
     score[missing] = np.nan
     return _as_output(score, reduced.index, "sleep")
 
@@ -205,36 +225,27 @@ def cole_kripke_minutes(a: FloatArray, *, rescoring: bool = True) -> FloatArray:
     """Default :func:`cole_kripke` (``settings="mean"``) on 1-min totals *a* (NaN = missing).
 
     The array core that :func:`ipsrt.rhythm.panel` uses; same result as
-    ``cole_kripke(counts).to_numpy()`` for the minutes of *counts*.
+    ``cole_kripke(counts).to_numpy()`` for the minutes of *counts*, and row
+    for row what :func:`ipsrt.rhythm.batch_sleep.cole_kripke_many` gives
+    (both are :func:`ipsrt.rhythm.cole_kripke_codes.sleep_codes`).
     """
-    score = _ck_array(a, CK_SETTINGS["mean"], 1.0, rescoring, MEAN_DIVISOR, None)
-    score[np.isnan(a)] = np.nan
-    return score
+    return codes_to_states(sleep_codes(a[None, :], rescoring=rescoring)[0, : a.size])
 
 
-def _ck_array(
-    a: FloatArray,
-    setting: CkSetting,
-    threshold: float,
-    rescoring: bool,
-    divisor: float,
-    compat: Compat,
+def _pyactigraphy_ck(
+    a: FloatArray, setting: CkSetting, threshold: float, rescoring: bool, divisor: float
 ) -> FloatArray:
-    is_compat = compat is not None
-    if is_compat:
-        a = np.nan_to_num(a, nan=0.0) / divisor
-        # pyActigraphy: rolling(9, center=True) with weights (..., 0, 0).
-        d = setting.scale * _window_dot(a, (*setting.weights, 0.0, 0.0), 4, 4)
-        d = _pyact_ties(a, d, setting, threshold)
-        score = (d < threshold).astype(np.float64)  # NaN compares False: wake
-    elif rescoring and (setting, divisor, threshold) == (CK_SETTINGS["mean"], MEAN_DIVISOR, 1):
-        # the default: the batch codes, epoch for epoch the arithmetic below
-        return codes_to_states(ck_codes_joined(a[None, :])[0, : a.size])
-    else:
-        d = setting.scale * window_dot(a / divisor, setting.weights, 4, 2)
-        score = np.where(np.isnan(d), np.nan, (d < threshold).astype(np.float64))
+    """pyActigraphy 1.2.2's ``CK``: D in floating point, its window and rescoring rules."""
+    a = np.nan_to_num(a, nan=0.0) / divisor
+    # pyActigraphy: rolling(9, center=True) with weights (..., 0, 0).
+    w = np.asarray((*setting.weights, 0.0, 0.0), dtype=np.float64)
+    d = np.full(a.size, np.nan)
+    if a.size >= w.size:
+        d[4 : a.size - 4] = setting.scale * (sliding_window_view(a, w.size) @ w)
+    d = _pyact_ties(a, d, setting, threshold)
+    score = (d < threshold).astype(np.float64)  # NaN compares False: wake
     if rescoring:
-        score = webster_rescore(score, compat=compat)
+        score = webster_rescore(score, compat="pyactigraphy")
     return score
 
 
@@ -326,7 +337,7 @@ def sadeh(counts: pd.Series, *, cap: float | None = None, compat: Compat = None)
     a = data.to_numpy(dtype=np.float64)
     if cap is not None:
         a = np.minimum(a, cap)
-    ps = _sadeh_ps(a, compat=is_compat)
+    ps = sadeh_ps(a, compat=is_compat)
     if is_compat:
         score = (ps > 0.0).astype(np.float64)
     else:
@@ -335,8 +346,11 @@ def sadeh(counts: pd.Series, *, cap: float | None = None, compat: Compat = None)
     return _as_output(score, pd.DatetimeIndex(data.index), "sleep")
 
 
-def _sadeh_ps(a: FloatArray, *, compat: bool) -> FloatArray:
-    """The Sadeh PS value per epoch; NaN where a term is undefined."""
+def sadeh_ps(a: FloatArray, *, compat: bool = False) -> FloatArray:
+    """The Sadeh PS value per epoch of 1-min counts *a*; NaN where a term is undefined.
+
+    See :func:`sadeh` for the formula and what *compat* changes.
+    """
     n = a.size
     mean_w5 = np.full(n, np.nan)
     nat = np.full(n, np.nan)

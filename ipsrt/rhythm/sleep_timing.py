@@ -23,12 +23,10 @@ import pandas as pd
 
 from ipsrt import circular
 from ipsrt.errors import InvalidInputError
-from ipsrt.rhythm import sleep_episodes as core
+from ipsrt.rhythm import nightly_sleep as core
+from ipsrt.rhythm import sleep_summaries
 from ipsrt.rhythm.nonwear import regular_series
-from ipsrt.timeutil import (
-    MINUTES_PER_DAY,
-    zone,
-)
+from ipsrt.timeutil import zone
 
 __all__ = [
     "DEFAULT_MAX_GAP_MINUTES",
@@ -48,7 +46,6 @@ __all__ = [
 DEFAULT_MIN_BOUT_MINUTES = 30.0
 #: Wake/missing gaps up to this long between kept runs are bridged (GGIR ``spt_max_gap_dur``).
 DEFAULT_MAX_GAP_MINUTES = 60.0
-HALF_DAY = MINUTES_PER_DAY / 2
 
 NIGHT_COLUMNS = (
     "night",
@@ -66,12 +63,6 @@ NIGHT_COLUMNS = (
     "n_episodes",
     "other_sleep_min",
 )
-
-
-def _wrap(delta: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Circular difference in minutes, mapped to [-720, 720)."""
-    d = np.asarray(delta, dtype=np.float64)
-    return np.asarray((d + HALF_DAY) % MINUTES_PER_DAY - HALF_DAY, dtype=np.float64)
 
 
 def _sleep_values(sleep: pd.Series) -> tuple[pd.Series, float]:
@@ -348,7 +339,7 @@ def mctq_chronotype(*, msw: float, msf: float, sd_w: float, sd_f: float) -> dict
     >>> round(r["sd_week"] / 60, 2), round(r["msf_sc"]), r["social_jetlag"] / 60
     (7.57, 287, 2.0)
     """
-    return core.mctq(msw=msw, msf=msf, sd_w=sd_w, sd_f=sd_f)
+    return sleep_summaries.mctq(msw=msw, msf=msf, sd_w=sd_w, sd_f=sd_f)
 
 
 def social_jetlag(
@@ -369,7 +360,7 @@ def social_jetlag(
     free = free_nights(nights["night"], free_weekdays=free_weekdays, free_dates=free_dates)
     mid = nights["midpoint_local"].to_numpy(dtype=np.float64)
     dur = nights["duration_min"].to_numpy(dtype=np.float64)
-    return core.social_jetlag_arrays(free, mid, dur)
+    return sleep_summaries.social_jetlag_arrays(free, mid, dur)
 
 
 def composite_phase_deviation(
@@ -401,7 +392,7 @@ def composite_phase_deviation(
     Differences are circular (wrapped to +-12 h). I is the set of nights
     whose previous calendar night is also present: the first night, and the
     first night after a missing one, have no irregularity term and are left
-    out (as in the worked example of ``reference/metrics.md`` §6). NaN when I
+    out (as in the worked example of ``docs/sleep.md``, "Summaries"). NaN when I
     is empty.
 
     References
@@ -437,7 +428,7 @@ def composite_phase_deviation(
     days = _day_numbers(nights["night"])
     order = np.argsort(days, kind="stable")
     mid = nights["midpoint_local"].to_numpy(dtype=np.float64)
-    return core.cpd_arrays(days[order], mid[order], ref)
+    return sleep_summaries.cpd_arrays(days[order], mid[order], ref)
 
 
 def _day_numbers(nights: pd.Series) -> npt.NDArray[np.int64]:
@@ -477,7 +468,7 @@ def sleep_summary(
     def col(name: str) -> npt.NDArray[np.float64]:
         return np.asarray(nights[name].to_numpy(dtype=np.float64)[order], dtype=np.float64)
 
-    return core.summary_arrays(
+    return sleep_summaries.sleep_summary_of_columns(
         days[order],
         col("onset_local"),
         col("offset_local"),

@@ -1,7 +1,9 @@
 """Webster's rescoring rules for 1-min sleep/wake scores (Webster et al. 1982).
 
 Used by :func:`ipsrt.rhythm.sleep_scoring.cole_kripke` (and re-exported
-there). Vectorised over runs of equal scores: no loop over epochs.
+there). Vectorised over runs of equal scores: no loop over epochs. The rules,
+both readings of rules (d)/(e) and a worked example are in ``docs/sleep.md``
+("Webster's rescoring rules").
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ import numpy.typing as npt
 
 from ipsrt.errors import InvalidInputError
 
-__all__ = ["Compat", "rescore_positions", "webster_rescore"]
+__all__ = ["SURROUNDED_READINGS", "Compat", "Surrounded", "rescore_positions", "webster_rescore"]
 
 Compat = Literal["pyactigraphy"] | None
+#: How rules (d)/(e) read "sleep surrounded by wake": ``"stretch"``, all
+#: epochs between two long wake runs; ``"run"``, one sleep run whose two
+#: neighbouring runs are long wake runs.
+Surrounded = Literal["stretch", "run"]
+SURROUNDED_READINGS: tuple[Surrounded, ...] = ("stretch", "run")
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -26,6 +33,15 @@ def _check_compat(compat: str | None) -> bool:
     if compat == "pyactigraphy":
         return True
     raise InvalidInputError(f"unknown compat mode {compat!r}: expected None or 'pyactigraphy'")
+
+
+def _check_surrounded(surrounded: str, is_compat: bool) -> None:
+    if surrounded not in SURROUNDED_READINGS:
+        raise InvalidInputError(
+            f"unknown reading {surrounded!r} of rules (d)/(e): expected 'stretch' or 'run'"
+        )
+    if is_compat and surrounded != "stretch":
+        raise InvalidInputError("compat='pyactigraphy' reads rules (d)/(e) as 'stretch' only")
 
 
 def _runs(code: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int64], ...]:
@@ -47,7 +63,9 @@ _PRECEDED_RULES = ((4, 1), (10, 3), (15, 4))
 _SURROUNDED_RULES = ((6, 10), (10, 20))
 
 
-def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArray:
+def webster_rescore(
+    scores: npt.ArrayLike, *, compat: Compat = None, surrounded: Surrounded = "stretch"
+) -> FloatArray:
     """Apply Webster's rescoring rules (a)-(e) to 1-min sleep scores.
 
     Parameters
@@ -58,6 +76,12 @@ def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArr
         ``"pyactigraphy"``: rules (a)-(c) only touch sleep runs at least as
         long as the number of minutes they rescore (pyActigraphy 1.2.2,
         ``sleep.scoring.utils.rescore``).
+    surrounded
+        The reading of "sleep surrounded by wake" in rules (d)/(e):
+        ``"stretch"`` (default; as pyActigraphy): everything between two wake
+        runs of at least 10 (20) min, if that stretch lasts at most 6 (10) min;
+        ``"run"``: a single sleep run of at most 6 (10) min whose runs just
+        before and just after are wake runs of at least 10 (20) min.
 
     Returns
     -------
@@ -72,10 +96,16 @@ def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArr
     (a) after at least 4 min of wake, the next 1 min of sleep becomes wake;
     (b) after at least 10 min of wake, the next 3 min of sleep become wake;
     (c) after at least 15 min of wake, the next 4 min of sleep become wake;
-    (d) a stretch of at most 6 min between two wake runs of at least 10 min
-        becomes wake;
-    (e) a stretch of at most 10 min between two wake runs of at least 20 min
-        becomes wake.
+    (d) at most 6 min of sleep surrounded by at least 10 min of wake on
+        each side becomes wake;
+    (e) at most 10 min of sleep surrounded by at least 20 min of wake on
+        each side becomes wake.
+
+    With ``surrounded="stretch"`` the 6 (10) min are the whole stretch
+    between the two wake runs, which may hold short wake runs; with
+    ``"run"`` they are one sleep run. Scores 10 wake, 2 sleep, 1 wake,
+    2 sleep, 10 wake: the stretch (5 min) becomes wake under (d); neither
+    2-min run has 10 min of wake on both sides, so ``"run"`` keeps them.
 
     Rule (d) uses 10 min of surrounding wake as pyActigraphy's code does; its
     docstring says 15 min. By default a sleep run shorter than the number of
@@ -94,18 +124,20 @@ def webster_rescore(scores: npt.ArrayLike, *, compat: Compat = None) -> FloatArr
     >>> webster_rescore([0, 0, 0, 0, 1, 1, 1]).tolist()
     [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0]
     """
-    _check_compat(compat)
+    _check_surrounded(surrounded, _check_compat(compat))
     s = np.asarray(scores, dtype=np.float64).copy()
     if s.size == 0:
         return s
     sleep = s == 1
     code = sleep.view(np.int8) - np.isnan(s).view(np.int8)  # 1 sleep, 0 wake, -1 missing
-    idx = rescore_positions(code, compat=compat)
+    idx = rescore_positions(code, compat=compat, surrounded=surrounded)
     s[idx[sleep[idx]]] = 0.0
     return s
 
 
-def rescore_positions(code: npt.NDArray[np.int8], *, compat: Compat = None) -> IntArray:
+def rescore_positions(
+    code: npt.NDArray[np.int8], *, compat: Compat = None, surrounded: Surrounded = "stretch"
+) -> IntArray:
     """The epochs that Webster's rules turn to wake, of 1-D state codes *code*.
 
     *code*: 1 sleep, 0 wake, -1 missing. The sleep epochs among the positions
@@ -113,6 +145,7 @@ def rescore_positions(code: npt.NDArray[np.int8], *, compat: Compat = None) -> I
     :func:`webster_rescore` sets to 0; see there for the rules.
     """
     is_compat = _check_compat(compat)
+    _check_surrounded(surrounded, is_compat)
     if code.size == 0:
         return np.zeros(0, dtype=np.int64)
     starts, lengths, vals = _runs(code)
@@ -131,6 +164,16 @@ def rescore_positions(code: npt.NDArray[np.int8], *, compat: Compat = None) -> I
     hit = rescore_len > 0
     begins = [starts[hit]]
     ends = [starts[hit] + np.minimum(rescore_len[hit], lengths[hit])]
+    if surrounded == "run":
+        next_val = np.concatenate((vals[1:], [-2]))
+        next_len = np.concatenate((lengths[1:], [0]))
+        for max_sleep, wake_around in _SURROUNDED_RULES:
+            ok = (vals == 1) & (lengths <= max_sleep)
+            ok &= (prev_val == 0) & (prev_len >= wake_around)
+            ok &= (next_val == 0) & (next_len >= wake_around)
+            begins.append(starts[ok])
+            ends.append(starts[ok] + lengths[ok])
+        return _positions(begins, ends)
     # missing runs up to each run: a stretch between two wake runs holds a
     # missing epoch when one of the runs between them is missing
     missing_runs = np.cumsum(vals == -1)
@@ -143,6 +186,11 @@ def rescore_positions(code: npt.NDArray[np.int8], *, compat: Compat = None) -> I
             ok &= missing_runs[long_wake[1:]] == missing_runs[long_wake[:-1]]
         begins.append(gap_start[ok])
         ends.append(gap_end[ok])
+    return _positions(begins, ends)
+
+
+def _positions(begins: list[IntArray], ends: list[IntArray]) -> IntArray:
+    """Every position of the stretches ``[begin, end)``, overlaps repeated."""
     b = np.concatenate(begins)
     width = np.concatenate(ends) - b
     use = width > 0

@@ -1,6 +1,6 @@
 """Tests for ipsrt.rhythm.sleep_scoring (Cole-Kripke, Webster, Sadeh, sleep_wake).
 
-Reference sources: the worked examples of reference/metrics.md §5 (Cole-Kripke
+Reference sources: the worked examples of docs/sleep.md (Cole-Kripke
 D = 1.132, Sadeh PS = 2.54), Webster's rules as listed there, and pyActigraphy
 1.2.2 epochs stored in tests/data/pyactigraphy/sleep_*.json by
 tests/data/pyactigraphy/generate_sleep.py.
@@ -18,13 +18,14 @@ import pytest
 from ipsrt.errors import InvalidInputError
 from ipsrt.rhythm.sleep_scoring import (
     CK_SETTINGS,
-    _sadeh_ps,
     cole_kripke,
     minute_counts,
     sadeh,
+    sadeh_ps,
     sleep_wake,
     webster_rescore,
 )
+from tests.helpers.awd import synthetic_counts
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pyactigraphy"
 
@@ -34,7 +35,7 @@ def series(values, *, start="2024-01-01 00:00", freq="min", tz="UTC") -> pd.Seri
     return pd.Series(np.asarray(values, dtype=float), index=idx)
 
 
-# --- worked examples (reference/metrics.md §5) ---------------------------------------
+# --- worked examples (docs/sleep.md, "Sleep/wake scoring") ---------------------------
 
 
 def test_cole_kripke_worked_example_is_wake() -> None:
@@ -55,7 +56,7 @@ def test_cole_kripke_mean_setting_divides_minute_totals_by_30() -> None:
 
 def test_sadeh_worked_example_ps() -> None:
     window = np.array([0, 0, 0, 10, 60, 20, 0, 0, 0, 0, 0], dtype=float)
-    ps = _sadeh_ps(window, compat=False)
+    ps = sadeh_ps(window, compat=False)
     assert ps[5] == pytest.approx(2.54, abs=0.005)
     assert sadeh(series(window)).iloc[5] == 1.0
 
@@ -63,14 +64,14 @@ def test_sadeh_worked_example_ps() -> None:
 def test_sadeh_compat_quirks_nat_bound_and_next_epoch_log() -> None:
     # NAT: 50 counts is "active" in the paper (50 <= A < 100), not in pyActigraphy
     window = np.array([0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0], dtype=float)
-    text = _sadeh_ps(window, compat=False)[5]
-    compat = _sadeh_ps(window, compat=True)[5]
+    text = sadeh_ps(window, compat=False)[5]
+    compat = sadeh_ps(window, compat=True)[5]
     # textbook: NAT = 1 and ln(0 + 1) = 0; compat: NAT = 0, log of the next epoch (0)
     assert text - compat == pytest.approx(-1.08)
     # log term uses A(t+1) in compat mode
     window2 = np.array([0] * 6 + [20] + [0] * 5, dtype=float)
-    d_text = _sadeh_ps(window2, compat=False)
-    d_compat = _sadeh_ps(window2, compat=True)
+    d_text = sadeh_ps(window2, compat=False)
+    d_compat = sadeh_ps(window2, compat=True)
     assert d_compat[5] - d_text[5] == pytest.approx(-0.703 * np.log(21))
 
 
@@ -121,6 +122,46 @@ def test_webster_short_run_textbook_vs_pyactigraphy() -> None:
     compat = webster_rescore(scores, compat="pyactigraphy")
     assert textbook[15:17].tolist() == [0, 0]
     assert compat[15:17].tolist() == [0, 1]  # only rule (a) touches a run shorter than 3
+
+
+def test_webster_rules_d_e_stretch_and_single_run_readings() -> None:
+    # Worked example of docs/sleep.md: 10 wake, 2 sleep, 1 wake, 2 sleep, 10 wake.
+    # "stretch": the 5 min between the two 10-min wake runs become wake (d);
+    # "run": no 2-min run has 10 min of wake on both sides, so only rule (b)
+    # (3 min after 10 min of wake) touches the first run.
+    scores = [1] * 20 + [0] * 10 + [1, 1, 0, 1, 1] + [0] * 10 + [1] * 20
+    stretch = webster_rescore(scores)
+    run = webster_rescore(scores, surrounded="run")
+    assert stretch[30:35].tolist() == [0] * 5
+    assert run[30:35].tolist() == [0, 0, 0, 1, 1]
+    # rule (e): 4 sleep, 2 wake, 4 sleep between two 20-min wake runs
+    scores_e = [1] * 20 + [0] * 20 + [1] * 4 + [0] * 2 + [1] * 4 + [0] * 20 + [1] * 20
+    assert webster_rescore(scores_e)[40:50].tolist() == [0] * 10
+    assert webster_rescore(scores_e, surrounded="run")[40:50].tolist() == [0] * 6 + [1] * 4
+    # one sleep run of 6 min between 10-min wake runs: both readings agree
+    single = [1] * 20 + [0] * 10 + [1] * 6 + [0] * 10 + [1] * 20
+    for reading in ("stretch", "run"):
+        assert webster_rescore(single, surrounded=reading)[30:36].tolist() == [0] * 6
+    # cole_kripke passes the reading on to the rules
+    counts = series(synthetic_counts(3, seed=5).astype(float))
+    raw = cole_kripke(counts, rescoring=False).to_numpy()
+    for reading in ("stretch", "run"):
+        got = cole_kripke(counts, surrounded=reading).to_numpy()
+        assert np.array_equal(got, webster_rescore(raw, surrounded=reading), equal_nan=True)
+    assert not np.array_equal(
+        cole_kripke(counts).to_numpy(), cole_kripke(counts, surrounded="run").to_numpy()
+    )
+
+
+def test_webster_reading_options_are_checked() -> None:
+    with pytest.raises(InvalidInputError, match="reading"):
+        webster_rescore([0, 1], surrounded="block")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="stretch"):
+        webster_rescore([0, 1], surrounded="run", compat="pyactigraphy")
+    with pytest.raises(InvalidInputError, match="reading"):
+        cole_kripke(series(np.zeros(20)), surrounded="runs")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="threshold"):
+        cole_kripke(series(np.zeros(20)), threshold=0.0)
 
 
 def test_webster_missing_epochs_are_not_wake() -> None:

@@ -1,9 +1,11 @@
 """Tests for ipsrt.rhythm.sleep_timing.
 
-Reference sources: reference/metrics.md §6 worked examples (MCTQ: SD_week
-7.57 h, MSF_sc 04:47, SJL 2.0 h; CPD 1.46 h), the DST rule of DESIGN.md "Time"
-(23:00-07:00 lasts 420 min across spring-forward and 540 across fall-back),
-and analytic sleep series built from local wall-clock intervals.
+Reference sources: the worked examples of docs/sleep.md, "Summaries" (MCTQ,
+Roenneberg et al. 2003 / Wittmann et al. 2006: SD_week 7.57 h, MSF_sc 04:47,
+SJL 2.0 h; CPD, Fischer et al. 2016: 1.46 h), the DST rule of docs/sleep.md,
+"Sleep timing" (durations in real elapsed time: 23:00-07:00 lasts 420 min
+across spring-forward and 540 across fall-back), and analytic sleep series
+built from local wall-clock intervals.
 """
 
 from __future__ import annotations

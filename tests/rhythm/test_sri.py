@@ -1,4 +1,4 @@
-"""Sleep Regularity Index: metrics.md §3 example, missing data, DST, compat."""
+"""Sleep Regularity Index: the docs/sleep.md worked example, missing data, DST, compat."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def two_nights() -> pd.Series:
 
 
 def test_worked_example_91_7() -> None:
-    # Source: reference/metrics.md §3: 1380 of 1440 pairs match, SRI = 91.7
+    # Source: docs/sleep.md, "Sleep Regularity Index" worked example (Phillips
+    # et al. 2017 formula): 1380 of 1440 pairs match, SRI = 91.7
     value = sleep_regularity_index(two_nights(), min_days=0)
     assert value == pytest.approx(200 * 1380 / 1440 - 100)
     assert round(value, 1) == 91.7
