@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+THIS_FILE = Path(__file__).resolve()  # it spells the patterns out
 
 # Built from pieces so that this file does not match itself.
 _NOTES = "|".join(["metrics", "wearables", "reliability", "style", "users", "ipt"])
@@ -37,7 +38,7 @@ def tracked_files() -> list[Path]:
 def test_no_tracked_file_names_a_file_outside_the_repository() -> None:
     offenders = []
     for path in tracked_files():
-        if path.suffix not in TEXT_SUFFIXES or not path.is_file():
+        if path.suffix not in TEXT_SUFFIXES or not path.is_file() or path == THIS_FILE:
             continue
         try:
             text = path.read_text(encoding="utf-8")
