@@ -46,6 +46,7 @@ __all__ = [
     "nights_of",
     "parse_clock",
     "require_utc",
+    "week_start_days",
     "zone",
 ]
 
@@ -201,3 +202,15 @@ def elapsed_minutes(start: dt.datetime, end: dt.datetime) -> float:
     540 on a fall-back night in Europe/Berlin.
     """
     return (require_utc(end) - require_utc(start)).total_seconds() / 60.0
+
+
+def week_start_days(days: npt.ArrayLike, week_start: int) -> npt.NDArray[np.int64]:
+    """The first day of the week holding each day, as integer days since 1970-01-01.
+
+    *week_start* is the weekday index the week starts on (0 Monday .. 6
+    Sunday). Day 0, 1970-01-01, was a Thursday (weekday 3), so day *d* has
+    weekday ``(d + 3) mod 7`` and its week starts ``(d + 3 - week_start) mod 7``
+    days earlier.
+    """
+    d = np.asarray(days, dtype=np.int64)
+    return np.asarray(d - np.mod(d + 3 - week_start, 7), dtype=np.int64)

@@ -17,6 +17,7 @@ from ipsrt.timeutil import (
     night_of,
     nights_of,
     parse_clock,
+    week_start_days,
     zone,
 )
 
@@ -139,3 +140,16 @@ def test_parse_clock() -> None:
     assert parse_clock("07:05") == 425
     assert parse_clock("0:00") == 0
     assert parse_clock("23:59") == 1439
+
+
+def test_week_start_days() -> None:
+    # 2026-05-20 was a Wednesday; its Monday-week starts 2026-05-18, its
+    # Sunday-week 2026-05-17, its Wednesday-week on the day itself.
+    day = (dt.date(2026, 5, 20) - dt.date(1970, 1, 1)).days
+    for week_start, first in (
+        (0, dt.date(2026, 5, 18)),
+        (6, dt.date(2026, 5, 17)),
+        (2, dt.date(2026, 5, 20)),
+    ):
+        (got,) = week_start_days([day], week_start)
+        assert dt.date(1970, 1, 1) + dt.timedelta(days=int(got)) == first

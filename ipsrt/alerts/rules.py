@@ -33,7 +33,7 @@ from ipsrt.alerts.model import (
     runs,
     trailing,
 )
-from ipsrt.timeutil import WEEKDAYS
+from ipsrt.timeutil import WEEKDAYS, week_start_days
 
 __all__ = [
     "DEFAULT_RULES",
@@ -164,8 +164,7 @@ class ShortSleepRunRule:
 
 
 def _week_starts(view: DailyView, week_start: str) -> np.ndarray:
-    ws = WEEKDAYS.index(week_start)
-    return view.day - np.mod(view.day + 3 - ws, 7)
+    return week_start_days(view.day, WEEKDAYS.index(week_start))
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ from ipsrt.srm.entries import (
     week_start_index,
 )
 from ipsrt.srm.items import ItemSet, item_set
+from ipsrt.timeutil import week_start_days
 
 __all__ = [
     "DEFAULT_CLIENT",
@@ -90,12 +91,6 @@ class SrmScores:
 
     weeks: pd.DataFrame
     activities: pd.DataFrame
-
-
-def _week_of(frame: pd.DataFrame, ws: int) -> npt.NDArray[np.int64]:
-    """Integer start day of each row's week; 1970-01-01 (day 0) was a Thursday."""
-    day = frame["day"].to_numpy(dtype=np.int64)
-    return day - np.mod(day + 3 - ws, 7)
 
 
 def _bc(ids: npt.NDArray[np.int64], size: int, weights: npt.ArrayLike | None = None) -> F64:
@@ -254,7 +249,7 @@ def score(
     ws = week_start_index(week_start)
     frame = prepare_entries(entries, items_)
     return _finish(
-        _score_grouped(frame, _week_of(frame, ws), items_),
+        _score_grouped(frame, week_start_days(frame["day"], ws), items_),
         start_col="week_start",
         span=6,
         source=_source(entries),
@@ -382,7 +377,7 @@ def mark_hits(
     """
     items_ = item_set(items)
     frame = prepare_entries(entries, items_)
-    grp = _week_of(frame, week_start_index(week_start))
+    grp = week_start_days(frame["day"], week_start_index(week_start))
     done = frame["done"].to_numpy(dtype=bool)
     keys = pd.MultiIndex.from_arrays([frame["client"], grp, frame["activity"]])[done]
     gid = pd.factorize(keys)[0].astype(np.int64)
