@@ -66,6 +66,22 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def _weeks_table(rows: list[dict[str, Any]], *, srm_label: str, counts: bool) -> Table:
+    """The weekly scores as a table; *counts* adds the ALI and not-done columns."""
+    extra = ("ALI", "not done") if counts else ()
+    names = ("week start", "days", "activities", "hits", srm_label, *extra, "note")
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in names:
+        table.add_column(name, no_wrap=name != "note")
+    for row in rows:
+        cells = [str(row[k]) for k in ("week_start", "diary_days", "qualifying", "hits")]
+        cells.append(_fmt(row["srm"], 2))
+        cells += [str(row["ali"]), str(row["not_done"])] if counts else []
+        cells.append((row["reason"] or "").replace("_", " "))
+        table.add_row(*cells)
+    return table
+
+
 @srm_app.command("score")
 @handle_errors
 def srm_score(
@@ -131,21 +147,7 @@ def srm_score(
     if not rows:
         stdout.print("No diary entries to score.")
         return
-    table = Table(box=box.SIMPLE_HEAD)
-    for name in ("week start", "days", "activities", "hits", "SRM", "ALI", "not done", "note"):
-        table.add_column(name, no_wrap=name != "note")
-    for row in rows:
-        table.add_row(
-            str(row["week_start"]),
-            str(row["diary_days"]),
-            str(row["qualifying"]),
-            str(row["hits"]),
-            _fmt(row["srm"], 2),
-            str(row["ali"]),
-            str(row["not_done"]),
-            (row["reason"] or "").replace("_", " "),
-        )
-    stdout.print(table)
+    stdout.print(_weeks_table(rows, srm_label="SRM", counts=True))
     overall = multiweek_mean(weeks)
     mean = float(overall["srm_mean"].iloc[0]) if len(overall) == 1 else math.nan
     if math.isfinite(mean):
@@ -174,18 +176,8 @@ def _score_estimated(
     if json_out:
         print_json({"source": "estimated", "weeks": rows, "agreement": pairs})
         return
-    table = Table(box=box.SIMPLE_HEAD, title="Estimated SRM (from the wearable, not the diary)")
-    for name in ("week start", "days", "activities", "hits", "SRM (estimated)", "note"):
-        table.add_column(name)
-    for row in rows:
-        table.add_row(
-            str(row["week_start"]),
-            str(row["diary_days"]),
-            str(row["qualifying"]),
-            str(row["hits"]),
-            _fmt(row["srm"], 2),
-            (row["reason"] or "").replace("_", " "),
-        )
+    table = _weeks_table(rows, srm_label="SRM (estimated)", counts=False)
+    table.title = "Estimated SRM (from the wearable, not the diary)"
     stdout.print(table)
     agree = Table(box=box.SIMPLE_HEAD, title="Diary vs estimated anchors")
     for name in ("anchor", "pairs", "median |difference| (min)", "within 45 min"):
