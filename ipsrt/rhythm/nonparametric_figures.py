@@ -49,17 +49,12 @@ def _week_blocks(utc: IntArray, step_s: int, compat: bool) -> list[tuple[int, in
     t0 = int(utc[0])
     if compat:
         nb = (int(utc[-1]) - t0) // _WEEK_S
-        side = "right"
+        ends = np.searchsorted(utc, t0 + _WEEK_S * np.arange(1, nb + 1), "right")
     else:
         nb = (int(utc[-1]) + step_s - t0) // _WEEK_S
-        side = "left"
-    return [
-        (
-            int(np.searchsorted(utc, t0 + b * _WEEK_S, "left")),
-            int(np.searchsorted(utc, t0 + (b + 1) * _WEEK_S, side)),
-        )
-        for b in range(nb)
-    ]
+        ends = np.searchsorted(utc, t0 + _WEEK_S * np.arange(1, nb + 1), "left")
+    starts = np.searchsorted(utc, t0 + _WEEK_S * np.arange(nb), "left")
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def _lmx_ra(

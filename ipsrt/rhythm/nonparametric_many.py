@@ -372,8 +372,9 @@ def _lmx_many(
         prof = sums / cnt
     nan = np.isnan(prof)
     any_nan = bool(nan.any())
-    none = ~cnt.any(axis=1)
-    gaps = (cnt == 0).any(axis=1) & (not compat)
+    has_data = cnt > 0
+    none = np.asarray(~has_data.any(axis=1), dtype=bool)
+    gaps = np.asarray(~has_data.all(axis=1) & (not compat), dtype=bool)
     rows = np.arange(k)
     out: list[tuple[FloatArray, FloatArray, list[str]]] = []
     for hours, lowest in ((5, True), (10, False)):
