@@ -172,10 +172,9 @@ def _one_utc_offset(start: pd.Timestamp, span_s: int, zi: dt.tzinfo) -> bool:
     within an hour).
     """
     t0 = int(start.timestamp())
-    probe = np.append(np.arange(t0, t0 + span_s, 3600, dtype=np.int64), t0 + span_s)
-    local = pd.to_datetime(probe, unit="s", utc=True).tz_convert(zi)
-    offsets = local.tz_localize(None) - local.tz_convert(None)
-    return bool((offsets == offsets[0]).all())
+    probes = [*range(t0, t0 + span_s, 3600), t0 + span_s]
+    first = dt.datetime.fromtimestamp(t0, zi).utcoffset()
+    return all(dt.datetime.fromtimestamp(t, zi).utcoffset() == first for t in probes)
 
 
 def _per_subject(

@@ -37,6 +37,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray
 from ipsrt.rhythm.is_iv_totals import IsIvStats, Workspace, is_iv_at_sizes, workspace_size
@@ -228,6 +230,7 @@ def nonparametric_many(
             np.concatenate((cnt, b_cnt.reshape(-1, per_day))),
             epoch_s,
             compat,
+            ws,
         )
         a, z = lo5[0][s:].reshape(s, -1), hi10[0][s:].reshape(s, -1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -237,7 +240,7 @@ def nonparametric_many(
         lo5 = (lo5[0][:s], lo5[1][:s], lo5[2][:s])
         hi10 = (hi10[0][:s], hi10[1][:s], hi10[2][:s])
     else:
-        lo5, hi10 = _lmx_many(sums, cnt, epoch_s, compat)
+        lo5, hi10 = _lmx_many(sums, cnt, epoch_s, compat, ws)
     return ManyFigures(
         prm,
         valid_days,
@@ -358,7 +361,7 @@ def _block_average_days(
 
 
 def _lmx_many(
-    sums: FloatArray, cnt: IntArray, epoch_s: int, compat: bool
+    sums: FloatArray, cnt: IntArray, epoch_s: int, compat: bool, ws: Workspace
 ) -> list[tuple[FloatArray, FloatArray, list[str]]]:
     """L5 and M10 of every row of the average days *sums* / *cnt*: values, onsets, reasons.
 
@@ -376,10 +379,21 @@ def _lmx_many(
     none = np.asarray(~has_data.any(axis=1), dtype=bool)
     gaps = np.asarray(~has_data.all(axis=1) & (not compat), dtype=bool)
     rows = np.arange(k)
+    zeroed = np.where(nan, 0.0, prof) if any_nan else prof
+    # window sums from one cumulative sum (in buffers kept from call to call);
+    # the profile and its first 10 h again after it, so that every window is a slice
+    cs = _row_cumsum(zeroed, ws.array("profile_cumsum", (k, per_day + 1)))
+    valid_cs = _row_cumsum(~nan, np.empty((k, per_day + 1), dtype=np.int64)) if any_nan else None
+    longest = round(10 * 3600 / epoch_s)
+    cyclic = ws.array("cyclic_profiles", (k, per_day + longest - 1))
+    cyclic[:, :per_day] = zeroed
+    cyclic[:, per_day:] = zeroed[:, : longest - 1]
     out: list[tuple[FloatArray, FloatArray, list[str]]] = []
     for hours, lowest in ((5, True), (10, False)):
         w = round(hours * 3600 / epoch_s)
-        win = _cyclic_window_sums(prof, nan, any_nan, w)
+        win = _wrapped_differences(cs, w, ws.array("window_sums", (k, per_day)))
+        if valid_cs is not None:
+            win[_wrapped_differences(valid_cs, w, np.empty((k, per_day), np.int64)) == 0] = np.nan
         all_nan = np.isnan(win).all(axis=1) if any_nan else np.zeros(k, dtype=bool)
         bad = none | gaps | all_nan
         safe = np.where(bad[:, None], 0.0, win) if bad.any() else win
@@ -387,11 +401,14 @@ def _lmx_many(
         best = np.fmin.reduce(safe, axis=1) if lowest else np.fmax.reduce(safe, axis=1)
         tol = 1e-9 * np.maximum(1.0, np.abs(best))
         # |safe - best| without abs: safe >= best (L5) or safe <= best (M10)
-        gap = np.subtract(safe, best[:, None]) if lowest else np.subtract(best[:, None], safe)
+        gap = ws.array("window_gaps", (k, per_day))
+        if lowest:
+            np.subtract(safe, best[:, None], out=gap)
+        else:
+            np.subtract(best[:, None], safe, out=gap)
         onset = (gap <= tol[:, None]).argmax(axis=1)
-        window = prof[rows[:, None], (onset[:, None] + np.arange(w)) % per_day]
-        if any_nan:
-            window[np.isnan(window)] = 0.0
+        # the chosen window of every row, summed afresh as the reference sums it
+        window = sliding_window_view(cyclic[:, : per_day + w - 1], w, axis=1)[rows, onset]
         value = window.sum(axis=1) / w
         if not compat:
             value /= epoch_s / 60.0  # counts per minute
@@ -406,34 +423,23 @@ def _lmx_many(
     return out
 
 
-def _cyclic_window_sums(prof: FloatArray, nan: BoolArray, any_nan: bool, w: int) -> FloatArray:
-    r"""Cyclic sums of *w* successive values of every row of *prof* (K, P).
+def _row_cumsum(a: FloatArray | BoolArray, out: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Cumulative sums along the rows of *a* (K, P) into *out* (K, P + 1), 0 first."""
+    out[:, 0] = 0
+    np.cumsum(a, axis=1, out=out[:, 1:])
+    return out
 
-    .. math:: W_{k,s} = \sum_{j=0}^{w-1} p_{k,(s+j) \bmod P}, \quad s = 0 .. P-1
 
-    from one cumulative sum :math:`C` along each row (:math:`C_0 = 0`):
-    :math:`W_s = C_{s+w} - C_s` when the window does not wrap, else
-    :math:`(C_P - C_s) + C_{s+w-P}`. NaN values count as 0, and a window
-    without any valid value is NaN. ``1 <= w <= P``.
+def _wrapped_differences(cs: npt.NDArray[Any], w: int, win: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    r"""Cyclic sums of *w* successive values of every row, from its cumulative sums *cs*.
+
+    .. math:: W_{k,s} = \sum_{j=0}^{w-1} p_{k,(s+j) \bmod P} = C_{s+w} - C_s
+
+    when the window does not wrap, else :math:`(C_P - C_s) + C_{s+w-P}`
+    (``1 <= w <= P``), into *win* (K, P).
     """
-    win = _wrapped_differences(_row_cumsum(np.where(nan, 0.0, prof) if any_nan else prof), w)
-    if any_nan:
-        win[_wrapped_differences(_row_cumsum(~nan), w) == 0] = np.nan
-    return win
-
-
-def _row_cumsum(a: FloatArray | BoolArray) -> FloatArray:
-    k, per_day = a.shape
-    cs = np.empty((k, per_day + 1), dtype=np.float64 if a.dtype != np.bool_ else np.int64)
-    cs[:, 0] = 0
-    np.cumsum(a, axis=1, out=cs[:, 1:])
-    return cs
-
-
-def _wrapped_differences(cs: FloatArray, w: int) -> FloatArray:
     per_day = cs.shape[1] - 1
     split = per_day - w + 1
-    win = np.empty((cs.shape[0], per_day), dtype=cs.dtype)
     np.subtract(cs[:, w:], cs[:, :split], out=win[:, :split])
     if split < per_day:
         tail = win[:, split:]
