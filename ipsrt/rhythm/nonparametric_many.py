@@ -109,6 +109,7 @@ class ManyFigures:
     l5: tuple[FloatArray, FloatArray, list[str]]
     """Values, onsets (minutes after local midnight) and reasons ("" = none)."""
     m10: tuple[FloatArray, FloatArray, list[str]]
+    """As ``l5``."""
     blocks: dict[str, FloatArray] | None
     """(S, blocks) arrays of ISp, IVp, L5p, M10p, RAp (None without blocks)."""
     counts_profile: tuple[FloatArray, IntArray]
@@ -220,27 +221,14 @@ def nonparametric_many(
     else:
         counts_profile = (sums, cnt)
     blk: dict[str, FloatArray] | None = None
+    block_days: tuple[FloatArray, IntArray] | None = None
     if blocks:
         blk = _block_is_iv(tot.binned[main], n, lead, main, epoch_s, prm)
         whole_days = lead == 0 and n % per_day == 0 and not nan_x.any()
-        b_sums, b_cnt = _block_average_days(days, n, lead, epoch_s, compat, whole_days)
-        b_sums, b_cnt = _rolled(b_sums, b_cnt, rot)
-        lo5, hi10 = _lmx_many(
-            np.concatenate((sums, b_sums.reshape(-1, per_day))),
-            np.concatenate((cnt, b_cnt.reshape(-1, per_day))),
-            epoch_s,
-            compat,
-            ws,
-        )
-        a, z = lo5[0][s:].reshape(s, -1), hi10[0][s:].reshape(s, -1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ra = (z - a) / (z + a)
-        ra[(z + a) == 0] = np.nan
-        blk.update(L5p=a, M10p=z, RAp=ra)
-        lo5 = (lo5[0][:s], lo5[1][:s], lo5[2][:s])
-        hi10 = (hi10[0][:s], hi10[1][:s], hi10[2][:s])
-    else:
-        lo5, hi10 = _lmx_many(sums, cnt, epoch_s, compat, ws)
+        block_days = _rolled(*_block_average_days(days, n, lead, epoch_s, compat, whole_days), rot)
+    lo5, hi10, block_lmx = _l5_m10(sums, cnt, block_days, epoch_s, compat, ws)
+    if blk is not None:
+        blk.update(block_lmx)
     return ManyFigures(
         prm,
         valid_days,
@@ -358,6 +346,44 @@ def _block_average_days(
         hi = min(lead + (b + 1) * week + (1 if compat else 0), lead + n)
         sums[:, b], cnt[:, b] = _average_days(days, lead + b * week, hi)
     return sums, cnt
+
+
+Lmx = tuple[FloatArray, FloatArray, list[str]]
+
+
+def _l5_m10(
+    sums: FloatArray,
+    cnt: IntArray,
+    block_days: tuple[FloatArray, IntArray] | None,
+    epoch_s: int,
+    compat: bool,
+    ws: Workspace,
+) -> tuple[Lmx, Lmx, dict[str, FloatArray]]:
+    """L5 and M10 of the (S, P) average days and of the (S, blocks, P) block average days.
+
+    All rows in one :func:`_lmx_many`; the blocks' L5p, M10p and RAp as
+    (S, blocks) arrays (empty without *block_days*).
+    """
+    if block_days is None:
+        lo5, hi10 = _lmx_many(sums, cnt, epoch_s, compat, ws)
+        return lo5, hi10, {}
+    s, per_day = sums.shape
+    b_sums, b_cnt = block_days
+    both = _lmx_many(
+        np.concatenate((sums, b_sums.reshape(-1, per_day))),
+        np.concatenate((cnt, b_cnt.reshape(-1, per_day))),
+        epoch_s,
+        compat,
+        ws,
+    )
+    lo5, hi10 = both[0], both[1]
+    a, z = lo5[0][s:].reshape(s, -1), hi10[0][s:].reshape(s, -1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ra = (z - a) / (z + a)  # as ra_of: NaN when either is NaN or both are 0
+    ra[(z + a) == 0] = np.nan
+    lo5 = (lo5[0][:s], lo5[1][:s], lo5[2][:s])  # the recordings' own average days
+    hi10 = (hi10[0][:s], hi10[1][:s], hi10[2][:s])
+    return lo5, hi10, {"L5p": a, "M10p": z, "RAp": ra}
 
 
 def _lmx_many(
