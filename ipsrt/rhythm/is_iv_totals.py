@@ -31,13 +31,15 @@ squared differences over the successive pairs. *Q* and *P* are dot products
 along the rows, one day at a time (``np.vecdot``; rows of at most one day
 keep BLAS on one thread).
 
-* **Conditioning.** Before anything is summed every subject's epochs are
-  shifted by a whole number near their mean (IS and IV do not change when
-  every bin is shifted by the same amount): *Q*, *P* and :math:`\bar x T`
-  stay of the size of the variance rather than of the squared mean, so
-  :math:`Q - \bar x T` does not cancel away the digits of a recording with a
-  high mean and a small variance. With whole-number counts every total stays
-  a whole number and is exact.
+* **Conditioning.** :math:`SS = Q - \bar x T` cancels when the mean is
+  large against the spread (:math:`Q \approx n\bar x^2 \gg SS`). A subject
+  for which some size has :math:`SS < 10^{-4} Q` is computed again with its
+  epochs shifted by a whole number near its mean (IS and IV do not change
+  when every bin is shifted by the same amount), so that *Q*, *P* and
+  :math:`\bar x T` are of the size of the variance. Counts rarely come near
+  that (their spread is about their mean), so the shift costs nothing in the
+  common case. With whole-number counts every total is a whole number and
+  exact.
 * **Missing bins** (with a missing epoch): taken as 0 in the totals; then
   *n*, the counts :math:`n_c` of the profile, the number of successive pairs
   of valid bins and the squared differences are corrected from the sparse
@@ -53,11 +55,14 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
 from ipsrt.rhythm.epochs import FloatArray, IntArray
+
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 __all__ = ["IsIvStats", "IsIvTotals", "Workspace", "is_iv_at_sizes", "workspace_size"]
 
@@ -192,13 +197,63 @@ def is_iv_at_sizes(
     """
     s, rows, per_day = days.shape
     ks = tuple(sorted(set(sizes)))
+    if work is None:
+        work = np.empty(workspace_size(list(ks), per_day, s, rows))
+    fine = np.empty((s, rows * per_day)) if ws is None else ws.array("fine", (s, rows * per_day))
+    out, lost = _totals(days, ks, ddof, compat, length, keep, work, fine, shifted=False)
+    if lost.any():
+        # digits lost to a mean large against the spread: those subjects again,
+        # shifted by a whole number near their mean
+        again, _ = _totals(days[lost], ks, ddof, compat, length, keep, None, None, shifted=True)
+        stats = IsIvStats(
+            *(_spliced(getattr(out.stats, f.name), getattr(again.stats, f.name), lost)
+              for f in fields(IsIvStats))
+        )  # fmt: skip
+        binned = {k: _spliced(v, again.binned[k], lost) for k, v in out.binned.items()}
+        out = IsIvTotals(ks, stats, out.profile, out.counts, binned)
+    return out
+
+
+#: a subject is taken again with the shift when, at some size, the sum of
+#: squares about the mean is below this fraction of the sum of squares
+#: (Q - xbar T would then have lost more than 4 of its 16 digits)
+_LOST_DIGITS = 1e-4
+
+
+def _spliced(a: FloatArray, b: FloatArray, rows: BoolArray) -> FloatArray:
+    out = a.copy()
+    out[rows] = b
+    return out
+
+
+def _totals(
+    days: FloatArray,
+    ks: tuple[int, ...],
+    ddof: int,
+    compat: bool,
+    length: int | None,
+    keep: tuple[int, ...],
+    work: FloatArray | None,
+    fine: FloatArray | None,
+    *,
+    shifted: bool,
+) -> tuple[IsIvTotals, BoolArray]:
+    """:func:`is_iv_at_sizes` in one pass, and the subjects whose sums lost digits.
+
+    *shifted*: every subject's epochs are first shifted by a whole number
+    near their mean (in a copy).
+    """
+    s, rows, per_day = days.shape
     steps, nb = _plan(ks, per_day)
     if work is None:
         work = np.empty(workspace_size(list(ks), per_day, s, rows))
+    if fine is None:
+        fine = np.empty((s, rows * per_day))
     offs = np.concatenate(([0], np.cumsum(nb)[:-1]))
-    fine = np.empty((s, rows * per_day)) if ws is None else ws.array("fine", (s, rows * per_day))
-    profile, counts, shift, missing = _shifted_epochs(days, fine)
     tail = length is not None and length < rows * per_day
+    profile, counts, shift, missing = _epochs(days, fine, shifted or tail, shifted)
+    if not (shifted or tail or missing.size):
+        fine = days.reshape(s, -1)  # used as it is
     if tail:
         fine[:, length:] = -shift[:, None]  # 0 before the shift: the last bin's missing tail
     flat = _binned_flat(fine, steps, work)
@@ -206,7 +261,10 @@ def is_iv_at_sizes(
         assert length is not None
         for k in ks:  # no bin after the one holding the last epoch
             flat[k][:, -(-length // k) :] = np.nan
-    binned = {k: flat[k].reshape(s, rows, -1) + k * shift[:, None, None] for k in keep}
+    if shifted:
+        binned = {k: flat[k].reshape(s, rows, -1) + k * shift[:, None, None] for k in keep}
+    else:
+        binned = {k: flat[k].reshape(s, rows, -1).copy() for k in keep}
     gaps = bool(missing.size) or tail
     gap = _zero_missing(flat, work, ks, nb, offs, rows) if gaps else None
     sq, pr, fl = _products(flat, ks, s, rows)
@@ -219,7 +277,7 @@ def is_iv_at_sizes(
         d2 = 2.0 * sq - fl - 2.0 * pr - gap.neighbour_sq
     else:
         # every column holds one bin a day: the profiles of all sizes from the epochs'
-        prof = {1: profile - rows * shift[:, None]}
+        prof = {1: profile - rows * shift[:, None] if shifted else profile}
         for k, src, r in steps:
             if k not in prof:
                 prof[k] = _coarser(prof[src], r)
@@ -232,19 +290,22 @@ def is_iv_at_sizes(
         ss = sq - mean * tot
         # without a missing bin both IS formulas are one: the cheaper one
         num, p = _is_numerator(profiles, col_counts, mean, n, offs, nb, ddof, compat or not gaps)
+    lost = np.asarray(~shifted & (ss < _LOST_DIGITS * sq).any(axis=1), dtype=bool)
     stats = _is_iv(num, ss, n, p, d2, pairs, ddof)
-    return IsIvTotals(ks, stats, profile, counts, binned)
+    return IsIvTotals(ks, stats, profile, counts, binned), lost
 
 
-def _shifted_epochs(
-    days: FloatArray, out: FloatArray
+def _epochs(
+    days: FloatArray, out: FloatArray, copy: bool, shifted: bool
 ) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
-    """Copy *days* into *out* (S, R x P) shifted by a whole number near each subject's mean.
+    """The average day of *days*, and the epochs in *out* (S, R x P) when needed.
 
     Returns the profile (sum over the days of the valid epochs of each column,
-    before the shift, in time order as ``np.bincount`` over the epochs adds
-    them), its counts, the shift of each subject and the flat indices of the
-    missing epochs in *out* (NaN there).
+    in time order as ``np.bincount`` over the epochs adds them), its counts,
+    the shift of each subject (a whole number near its mean with *shifted*,
+    else 0) and the flat indices of the missing epochs. *out* receives the
+    epochs less the shift (NaN where missing) when *copy* or *shifted* or
+    when an epoch is missing; otherwise it is left alone.
     """
     s, rows, per_day = days.shape
     src = days.reshape(s, -1)
@@ -260,12 +321,15 @@ def _shifted_epochs(
         nan_cnt = np.bincount(subject * per_day + cell % per_day, minlength=s * per_day)
         counts = rows - nan_cnt.reshape(s, per_day)
         src = out
-    valid = counts.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shift = np.where(valid > 0, np.round(profile.sum(axis=1) / valid), 0.0)
-    np.subtract(src, shift[:, None], out=out)
-    if missing.size:
-        out.reshape(-1)[missing] = np.nan
+    shift = np.zeros(s)
+    if shifted:
+        valid = counts.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shift = np.where(valid > 0, np.round(profile.sum(axis=1) / valid), 0.0)
+    if shifted or copy or missing.size:
+        np.subtract(src, shift[:, None], out=out)
+        if missing.size:
+            out.reshape(-1)[missing] = np.nan
     return profile, counts, shift, missing
 
 

@@ -175,7 +175,7 @@ def bins_for(p: Prepared, prm: Params, minutes: float) -> Binned:
 
 
 def is_of_bins(b: Binned, prm: Params) -> tuple[float, str | None]:
-    """IS of the bins *b*, term by term as in :func:`interdaily_stability`."""
+    """IS of the bins *b* as :func:`interdaily_stability` defines it, and why it is NaN."""
     ok = ~np.isnan(b.values)
     x = b.values[ok]
     n = x.size
@@ -199,7 +199,7 @@ def is_of_bins(b: Binned, prm: Params) -> tuple[float, str | None]:
 
 
 def iv_of_bins(b: Binned, prm: Params) -> tuple[float, str | None]:
-    """IV of the bins *b*, term by term as in :func:`intradaily_variability`."""
+    """IV of the bins *b* as :func:`intradaily_variability` defines it, and why it is NaN."""
     x = b.values
     valid = x[~np.isnan(x)]
     n = valid.size
