@@ -272,11 +272,15 @@ def _totals(
     if gap is not None:
         profiles = np.concatenate([flat[k].reshape(s, rows, -1).sum(axis=1) for k in ks], axis=1)
         col_counts = rows - gap.per_column
+        if profile is None or counts is None:
+            profile, counts = _average_day(days, profiles, col_counts, ks, offs, nb)
         n = n_all - gap.missing
         pairs = (n_all - 1.0) - gap.broken_pairs
         d2 = 2.0 * sq - fl - 2.0 * pr - gap.neighbour_sq
     else:
         # every column holds one bin a day: the profiles of all sizes from the epochs'
+        assert profile is not None
+        assert counts is not None
         prof = {1: profile - rows * shift[:, None] if shifted else profile}
         for k, src, r in steps:
             if k not in prof:
@@ -297,7 +301,7 @@ def _totals(
 
 def _epochs(
     days: FloatArray, out: FloatArray, copy: bool, shifted: bool
-) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
+) -> tuple[FloatArray | None, IntArray | None, FloatArray, IntArray]:
     """The average day of *days*, and the epochs in *out* (S, R x P) when needed.
 
     Returns the profile (sum over the days of the valid epochs of each column,
@@ -305,11 +309,16 @@ def _epochs(
     the shift of each subject (a whole number near its mean with *shifted*,
     else 0) and the flat indices of the missing epochs. *out* receives the
     epochs less the shift (NaN where missing) when *copy* or *shifted* or
-    when an epoch is missing; otherwise it is left alone.
+    when an epoch is missing; otherwise it is left alone. Without *shifted*
+    and with a missing epoch the profile and its counts are None (the caller
+    takes them from the zeroed epochs).
     """
     s, rows, per_day = days.shape
     src = days.reshape(s, -1)
     missing = np.flatnonzero(np.isnan(src))
+    if missing.size and not shifted:
+        np.copyto(out, src)  # the average day comes later, from the zeroed epochs
+        return None, None, np.zeros(s), missing
     if missing.size == 0:
         profile = days.sum(axis=1)
         counts = np.full((s, per_day), rows, dtype=np.int64)
@@ -331,6 +340,22 @@ def _epochs(
         if missing.size:
             out.reshape(-1)[missing] = np.nan
     return profile, counts, shift, missing
+
+
+def _average_day(
+    days: FloatArray,
+    profiles: FloatArray,
+    col_counts: FloatArray,
+    ks: tuple[int, ...],
+    offs: IntArray,
+    nb: IntArray,
+) -> tuple[FloatArray, IntArray]:
+    """The sums and counts of the valid epochs per column: the columns of size 1, else anew."""
+    if 1 in ks:
+        one = slice(int(offs[ks.index(1)]), int(offs[ks.index(1)] + nb[ks.index(1)]))
+        return profiles[:, one].copy(), col_counts[:, one].astype(np.int64)
+    miss = np.isnan(days)
+    return np.where(miss, 0.0, days).sum(axis=1), (days.shape[1] - miss.sum(axis=1))
 
 
 def _binned_flat(
