@@ -315,7 +315,8 @@ def _epochs(
     """
     s, rows, per_day = days.shape
     src = days.reshape(s, -1)
-    missing = np.flatnonzero(np.isnan(src))
+    nan = np.isnan(src)
+    missing = np.flatnonzero(nan) if nan.any() else np.zeros(0, dtype=np.int64)
     if missing.size and not shifted:
         np.copyto(out, src)  # the average day comes later, from the zeroed epochs
         return None, None, np.zeros(s), missing

@@ -22,12 +22,13 @@ The steps, each a function below:
 3. **the average day** (sum and count of the valid epochs per time of day),
    and the same per 7-day block (:func:`_block_average_days`); IS/IV of the
    hourly bins of every block (:func:`_block_is_iv`);
-4. **L5/M10** of all those average days at once (:func:`_lmx_many`): the
+4. **L5/M10** of all those average days at once (:func:`_l5_m10`): the
    window sums of the cyclic profile from one cumulative sum,
    :math:`W_s = C_{s+w} - C_s`, pick the onset (the first window within
-   1e-9 of the best); the value is then that window summed afresh, as the
-   reference sums it (a difference of two large cumulative sums could lose
-   the digits of a small L5);
+   1e-9 of the best) and give the value; a window small against the day's
+   total (a quiet night among loud days) is summed afresh, as the reference
+   sums it, since a difference of two large cumulative sums keeps only a few
+   of its digits;
 5. **the figures and their reasons** per subject (:meth:`ManyFigures.figures_and_reasons`).
 """
 
@@ -393,8 +394,8 @@ def _lmx_many(
 
     As :func:`ipsrt.rhythm.nonparametric.lmx_window` row by row: the onset
     is the first window within 1e-9 (relative, at least 1e-9 absolute) of the
-    best, among window sums taken from one cumulative sum; the value is the
-    sum of that window taken afresh, in the order of the reference.
+    best, among window sums taken from one cumulative sum; the value is that
+    window's sum (:func:`_window_sums`).
     """
     k, per_day = sums.shape
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -404,16 +405,10 @@ def _lmx_many(
     has_data = cnt > 0
     none = np.asarray(~has_data.any(axis=1), dtype=bool)
     gaps = np.asarray(~has_data.all(axis=1) & (not compat), dtype=bool)
-    rows = np.arange(k)
     zeroed = np.where(nan, 0.0, prof) if any_nan else prof
-    # window sums from one cumulative sum (in buffers kept from call to call);
-    # the profile and its first 10 h again after it, so that every window is a slice
+    # window sums from one cumulative sum (in buffers kept from call to call)
     cs = _row_cumsum(zeroed, ws.array("profile_cumsum", (k, per_day + 1)))
     valid_cs = _row_cumsum(~nan, np.empty((k, per_day + 1), dtype=np.int64)) if any_nan else None
-    longest = round(10 * 3600 / epoch_s)
-    cyclic = ws.array("cyclic_profiles", (k, per_day + longest - 1))
-    cyclic[:, :per_day] = zeroed
-    cyclic[:, per_day:] = zeroed[:, : longest - 1]
     out: list[tuple[FloatArray, FloatArray, list[str]]] = []
     for hours, lowest in ((5, True), (10, False)):
         w = round(hours * 3600 / epoch_s)
@@ -433,9 +428,7 @@ def _lmx_many(
         else:
             np.subtract(best[:, None], safe, out=gap)
         onset = (gap <= tol[:, None]).argmax(axis=1)
-        # the chosen window of every row, summed afresh as the reference sums it
-        window = sliding_window_view(cyclic[:, : per_day + w - 1], w, axis=1)[rows, onset]
-        value = window.sum(axis=1) / w
+        value = _window_sums(zeroed, cs, onset, w) / w
         if not compat:
             value /= epoch_s / 60.0  # counts per minute
         reasons = [""] * k
@@ -447,6 +440,33 @@ def _lmx_many(
         minutes = np.where(bad, np.nan, onset * epoch_s / 60.0)
         out.append((value, minutes, reasons))
     return out
+
+
+#: a window sum below this fraction of its row's total is summed afresh: a
+#: difference of two cumulative sums of P terms is exact only to about
+#: P x 1e-16 of the total (at most 1.6e-10 of such a window for P = 1440)
+_SMALL_WINDOW = 1e-3
+
+
+def _window_sums(zeroed: FloatArray, cs: FloatArray, onset: IntArray, w: int) -> FloatArray:
+    """The sum of the cyclic window of *w* values from *onset* of every row of *zeroed*.
+
+    From the cumulative sums *cs* (:func:`_wrapped_differences`), except for
+    the windows small against their row's total, which are summed afresh as
+    the reference sums them (one contiguous run of *w* values).
+    """
+    k, per_day = zeroed.shape
+    rows = np.arange(k)
+    end = onset + w
+    inside = np.minimum(end, per_day)
+    sums = cs[rows, inside] - cs[rows, onset] + cs[rows, np.maximum(end - per_day, 0)]
+    small = np.flatnonzero(sums < _SMALL_WINDOW * cs[:, -1])
+    if small.size:
+        sub = zeroed[small]
+        cyclic = np.concatenate((sub, sub[:, : w - 1]), axis=1)
+        windows = sliding_window_view(cyclic, w, axis=1)[np.arange(small.size), onset[small]]
+        sums[small] = windows.sum(axis=1)
+    return sums
 
 
 def _row_cumsum(a: FloatArray | BoolArray, out: npt.NDArray[Any]) -> npt.NDArray[Any]:
