@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -199,8 +200,7 @@ def is_iv_at_sizes(
     ks = tuple(sorted(set(sizes)))
     if work is None:
         work = np.empty(workspace_size(list(ks), per_day, s, rows))
-    fine = np.empty((s, rows * per_day)) if ws is None else ws.array("fine", (s, rows * per_day))
-    out, lost = _totals(days, ks, ddof, compat, length, keep, work, fine, shifted=False)
+    out, lost = _totals(days, ks, ddof, compat, length, keep, work, ws, shifted=False)
     if lost.any():
         # digits lost to a mean large against the spread: those subjects again,
         # shifted by a whole number near their mean
@@ -234,7 +234,7 @@ def _totals(
     length: int | None,
     keep: tuple[int, ...],
     work: FloatArray | None,
-    fine: FloatArray | None,
+    ws: Workspace | None,
     *,
     shifted: bool,
 ) -> tuple[IsIvTotals, BoolArray]:
@@ -247,13 +247,12 @@ def _totals(
     steps, nb = _plan(ks, per_day)
     if work is None:
         work = np.empty(workspace_size(list(ks), per_day, s, rows))
-    if fine is None:
-        fine = np.empty((s, rows * per_day))
     offs = np.concatenate(([0], np.cumsum(nb)[:-1]))
     tail = length is not None and length < rows * per_day
-    profile, counts, shift, missing = _epochs(days, fine, shifted or tail, shifted)
-    if not (shifted or tail or missing.size):
-        fine = days.reshape(s, -1)  # used as it is
+    # the epochs are copied (into the workspace) only when they must change
+    shape = (s, rows * per_day)
+    buffer = (lambda: np.empty(shape)) if ws is None else (lambda: ws.array("fine", shape))
+    profile, counts, shift, missing, fine = _epochs(days, buffer, shifted or tail, shifted)
     if tail:
         fine[:, length:] = -shift[:, None]  # 0 before the shift: the last bin's missing tail
     flat = _binned_flat(fine, steps, work)
@@ -300,29 +299,32 @@ def _totals(
 
 
 def _epochs(
-    days: FloatArray, out: FloatArray, copy: bool, shifted: bool
-) -> tuple[FloatArray | None, IntArray | None, FloatArray, IntArray]:
-    """The average day of *days*, and the epochs in *out* (S, R x P) when needed.
+    days: FloatArray, buffer: Callable[[], FloatArray], copy: bool, shifted: bool
+) -> tuple[FloatArray | None, IntArray | None, FloatArray, IntArray, FloatArray]:
+    """The average day of *days* and its epochs as (S, R x P), copied when they must change.
 
     Returns the profile (sum over the days of the valid epochs of each column,
     in time order as ``np.bincount`` over the epochs adds them), its counts,
     the shift of each subject (a whole number near its mean with *shifted*,
-    else 0) and the flat indices of the missing epochs. *out* receives the
-    epochs less the shift (NaN where missing) when *copy* or *shifted* or
-    when an epoch is missing; otherwise it is left alone. Without *shifted*
-    and with a missing epoch the profile and its counts are None (the caller
-    takes them from the zeroed epochs).
+    else 0), the flat indices of the missing epochs and the epochs: less the
+    shift and NaN where missing, in a *buffer* when *copy* or *shifted* or an
+    epoch is missing, else *days* itself. Without *shifted* and with a
+    missing epoch the profile and its counts are None (the caller takes them
+    from the zeroed epochs).
     """
     s, rows, per_day = days.shape
     src = days.reshape(s, -1)
     nan = np.isnan(src)
     missing = np.flatnonzero(nan) if nan.any() else np.zeros(0, dtype=np.int64)
+    full = np.full((s, per_day), rows, dtype=np.int64)
+    if not (copy or shifted or missing.size):
+        return days.sum(axis=1), full, np.zeros(s), missing, src
+    out = buffer()
     if missing.size and not shifted:
         np.copyto(out, src)  # the average day comes later, from the zeroed epochs
-        return None, None, np.zeros(s), missing
+        return None, None, np.zeros(s), missing, out
     if missing.size == 0:
-        profile = days.sum(axis=1)
-        counts = np.full((s, per_day), rows, dtype=np.int64)
+        profile, counts = days.sum(axis=1), full
     else:
         np.copyto(out, src)
         out.reshape(-1)[missing] = 0.0
@@ -336,11 +338,10 @@ def _epochs(
         valid = counts.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             shift = np.where(valid > 0, np.round(profile.sum(axis=1) / valid), 0.0)
-    if shifted or copy or missing.size:
-        np.subtract(src, shift[:, None], out=out)
-        if missing.size:
-            out.reshape(-1)[missing] = np.nan
-    return profile, counts, shift, missing
+    np.subtract(src, shift[:, None], out=out)
+    if missing.size:
+        out.reshape(-1)[missing] = np.nan
+    return profile, counts, shift, missing, out
 
 
 def _average_day(
