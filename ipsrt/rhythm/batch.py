@@ -41,10 +41,10 @@ from ipsrt.rhythm import batch_sleep
 from ipsrt.rhythm import nonparametric as npm
 from ipsrt.rhythm.cosinor import cosinor_profiles
 from ipsrt.rhythm.epochs import DAY_S, FloatArray
-from ipsrt.rhythm.is_iv_totals import Workspace
 from ipsrt.rhythm.nonparametric_figures import BLOCK_KEYS
 from ipsrt.rhythm.nonparametric_many import ManyFigures, fast_path_applies, nonparametric_many
 from ipsrt.rhythm.panel import panel
+from ipsrt.rhythm.workspace import Workspace
 from ipsrt.timeutil import zone
 
 __all__ = ["panel_many"]

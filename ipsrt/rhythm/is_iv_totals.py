@@ -54,7 +54,6 @@ keep BLAS on one thread).
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -62,32 +61,11 @@ from typing import Any
 import numpy as np
 
 from ipsrt.rhythm.epochs import FloatArray, IntArray
+from ipsrt.rhythm.workspace import Workspace
 
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
-__all__ = ["IsIvStats", "IsIvTotals", "Workspace", "is_iv_at_sizes", "workspace_size"]
-
-
-class Workspace:
-    """Scratch arrays kept from one call to the next, by name (grown when too small).
-
-    A caller that runs the same computation on batch after batch passes one
-    workspace to every call, so that the large temporaries are written into
-    memory already mapped instead of being mapped (and faulted in) afresh
-    each time. What a function returns may be a view of the workspace: it is
-    valid until the next call that uses the same workspace.
-    """
-
-    def __init__(self) -> None:
-        self._buffers: dict[str, FloatArray] = {}
-
-    def array(self, name: str, shape: tuple[int, ...]) -> FloatArray:
-        """An uninitialised float64 array of *shape* in the buffer called *name*."""
-        size = math.prod(shape)
-        buf = self._buffers.get(name)
-        if buf is None or buf.size < size:
-            buf = self._buffers[name] = np.empty(size)
-        return buf[:size].reshape(shape)
+__all__ = ["IsIvStats", "IsIvTotals", "is_iv_at_sizes", "workspace_size"]
 
 
 @dataclass(frozen=True)
@@ -187,10 +165,9 @@ def is_iv_at_sizes(
         The sizes whose bins ``binned`` holds.
     work : numpy.ndarray, optional
         A float64 buffer of at least :func:`workspace_size` values for the
-        binned values: a caller that runs many batches passes the same
-        buffer each time, so that it is not mapped afresh batch after batch.
+        binned values (a caller running many batches passes the same one).
     ws : Workspace, optional
-        Where the shifted copy of *days* goes.
+        Where a copy of the epochs goes when one is needed.
 
     Returns
     -------
@@ -420,12 +397,10 @@ def _zero_missing(
     offs: IntArray,
     rows: int,
 ) -> _Gaps:
-    r"""Set the missing bins of every size to 0, in place, and count what they take out.
+    """Set the missing bins of every size to 0, in place, and count what they take out.
 
-    In time order a missing bin *i* (now 0) breaks the pairs with its
-    neighbours, and :math:`\sum (z_{i+1} - z_i)^2` over all pairs holds
-    the square of each valid neighbour once per such pair: both are taken
-    back out (a pair of two missing bins counts once).
+    See the module docstring: the broken pairs (a pair of two missing bins
+    once) and the squares of the valid neighbours.
     """
     s = flat[1].shape[0]
     nsz = len(ks)

@@ -42,7 +42,7 @@ import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray
-from ipsrt.rhythm.is_iv_totals import IsIvStats, Workspace, is_iv_at_sizes, workspace_size
+from ipsrt.rhythm.is_iv_totals import IsIvStats, is_iv_at_sizes, workspace_size
 from ipsrt.rhythm.nonparametric import (
     ISM_BIN_MINUTES,
     WHY_DAY_HAS_GAPS,
@@ -55,6 +55,7 @@ from ipsrt.rhythm.nonparametric import (
     too_few_days,
 )
 from ipsrt.rhythm.nonparametric_figures import BLOCK_KEYS, SCALAR_KEYS, WHY_ISM, WHY_IVM
+from ipsrt.rhythm.workspace import Workspace
 
 __all__ = ["ManyFigures", "fast_path_applies", "nonparametric_many"]
 
@@ -186,7 +187,7 @@ def nonparametric_many(
         Also the 7-day block figures.
     ws : Workspace, optional
         Scratch buffers reused from call to call (see
-        :class:`ipsrt.rhythm.is_iv_totals.Workspace`).
+        :class:`ipsrt.rhythm.workspace.Workspace`).
     """
     sizes = _bin_sizes(epoch_s, prm)
     if sizes is None:

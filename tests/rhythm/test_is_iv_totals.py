@@ -17,8 +17,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from ipsrt.rhythm.is_iv_totals import Workspace, is_iv_at_sizes, workspace_size
+from ipsrt.rhythm.is_iv_totals import is_iv_at_sizes, workspace_size
 from ipsrt.rhythm.nonparametric import ISM_BIN_MINUTES
+from ipsrt.rhythm.workspace import Workspace
 from tests.helpers.awd import synthetic_counts
 
 SIZES = sorted({*ISM_BIN_MINUTES, 60})
