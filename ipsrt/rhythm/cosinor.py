@@ -207,7 +207,8 @@ def cosinor_profile(
 
     *sums* and *cnt* hold, for the time of day ``c * epoch_s + first_s``
     seconds, the sum and number of the valid values there (see
-    :func:`ipsrt.rhythm.grid.profile`); *sum_squares* is :math:`\sum y_i^2`
+    :attr:`ipsrt.rhythm.nonparametric_many.ManyFigures.counts_profile`);
+    *sum_squares* is :math:`\sum y_i^2`
     over the same values. As :math:`\cos\omega t` depends only on the time
     of day, the normal equations of :func:`cosinor_arrays` are sums over the
     profile: :math:`\sum_i \cos\omega t_i = \sum_c n_c \cos\omega t_c`,

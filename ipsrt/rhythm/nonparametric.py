@@ -1,6 +1,14 @@
 r"""Non-parametric rest-activity metrics: IS, IV, L5, M10, RA and their variants.
 
-Two modes share one code path:
+This module is the **reference**: every figure computed straight from its
+formula (``docs/rhythm.md``), one recording at a time, plain enough to be
+checked line by line (:mod:`ipsrt.rhythm.nonparametric_figures` assembles
+the panel's figures from it). :mod:`ipsrt.rhythm.nonparametric_many`
+computes the same figures for many recordings at once (the fast path of
+:func:`ipsrt.rhythm.panel` and :func:`ipsrt.rhythm.panel_many`); property
+tests hold it to this module (``tests/rhythm/test_nonparametric_many.py``).
+
+Two modes:
 
 * **default** (``compat=None``): van Someren et al. (1999) formulas on raw
   counts, ``ddof=0``, bins aligned to local clock hours (the zone of the index
@@ -14,8 +22,9 @@ Two modes share one code path:
   from 1 to 60 min, 7-day blocks whose slices include both ends and drop an
   incomplete last block.
 
-Every function returns NaN when the figure cannot be computed; use
-:func:`summary` (as :func:`ipsrt.rhythm.panel` does) to get the reason too.
+Every function returns NaN when the figure cannot be computed;
+:func:`ipsrt.rhythm.nonparametric_figures.nonparametric_figures` gives every
+figure of the panel with the reason of each NaN.
 
 References
 ----------
@@ -38,11 +47,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ipsrt.errors import InvalidInputError
 from ipsrt.rhythm.epochs import (
@@ -60,18 +69,27 @@ __all__ = [
     "ISM_BIN_MINUTES",
     "LMX",
     "Params",
+    "active_counts",
+    "average_day",
+    "bins_for",
     "interdaily_stability",
     "intradaily_variability",
+    "is_of_bins",
+    "is_undefined",
+    "iv_of_bins",
+    "iv_undefined",
     "l5",
+    "lmx_window",
     "m10",
+    "params_for",
+    "ra_of",
     "relative_amplitude",
-    "summary",
+    "too_few_days",
 ]
 
 Compat = Literal["pyactigraphy"] | None
 #: the 22 divisors of 1440 from 1 to 60 min used for ISm/IVm
 ISM_BIN_MINUTES = (1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 16, 18, 20, 24, 30, 32, 36, 40, 45, 48, 60)
-_WEEK_S = 7 * DAY_S
 
 
 class LMX(NamedTuple):
@@ -106,7 +124,43 @@ def params_for(compat: Compat = None, **overrides: object) -> Params:
     return replace(base, **given)  # type: ignore[arg-type]
 
 
-def _binarized(p: Prepared, prm: Params) -> Prepared:
+#: why a figure is NaN (the fast path gives the same reasons)
+WHY_FEW_BINS = "too few valid bins"
+WHY_NO_VARIANCE = "activity has zero variance"
+WHY_FEW_TIMES_OF_DAY = "too few time-of-day bins"
+WHY_FEW_PAIRS = "too few valid consecutive bins"
+WHY_NO_EPOCHS = "no valid epochs"
+WHY_DAY_HAS_GAPS = "the average day has times of day without valid data"
+WHY_NO_WINDOW = "no valid window"
+
+
+def too_few_days(valid_days: float, min_days: float) -> str:
+    """The reason of every figure of a recording with fewer than *min_days* valid days."""
+    return f"{valid_days:.2f} valid days, fewer than the minimum of {min_days:g}"
+
+
+def is_undefined(n: float, ss: float, p: float, ddof: int) -> str | None:
+    """Why IS of *n* valid bins, sum of squares *ss*, *p* times of day is undefined, or None."""
+    if n <= max(ddof, 1):
+        return WHY_FEW_BINS
+    if ss == 0.0:
+        return WHY_NO_VARIANCE
+    if p <= ddof:
+        return WHY_FEW_TIMES_OF_DAY
+    return None
+
+
+def iv_undefined(n: float, ss: float, pairs: float, ddof: int) -> str | None:
+    """Why IV of *n* valid bins, sum of squares *ss*, *pairs* valid pairs is undefined, or None."""
+    if n <= max(ddof, 1) or pairs == 0:
+        return WHY_FEW_PAIRS
+    if ss == 0.0:
+        return WHY_NO_VARIANCE
+    return None
+
+
+def active_counts(p: Prepared, prm: Params) -> Prepared:
+    """1 where the count is above the threshold, else 0 (NaN kept), when *prm* binarises."""
     if not prm.binarize:
         return p
     v = np.where(p.values > prm.threshold, 1.0, 0.0)
@@ -114,147 +168,98 @@ def _binarized(p: Prepared, prm: Params) -> Prepared:
     return replace(p, values=v)
 
 
-def _bins(p: Prepared, prm: Params, minutes: float) -> Binned:
+def bins_for(p: Prepared, prm: Params, minutes: float) -> Binned:
+    """Bins of *minutes*: on the local clock (default) or from the first epoch (compat)."""
     bin_s = round(minutes * 60)
     return bin_from_start(p, bin_s) if prm.compat else bin_clock(p, bin_s)
 
 
-def _is_core(b: Binned, prm: Params) -> tuple[float, str | None]:
-    x = b.values
-    ok = ~np.isnan(x)
-    xv = x[ok]
-    n = xv.size
-    if n <= max(prm.ddof, 1):
-        return np.nan, "too few valid bins"
-    tod = b.tod[ok]
-    cnt = np.bincount(tod, minlength=b.per_day)
-    prof = np.bincount(tod, weights=xv, minlength=b.per_day)[cnt > 0] / cnt[cnt > 0]
-    mean = xv.mean()
-    ss = float(((xv - mean) ** 2).sum())
-    if ss == 0.0:
-        return np.nan, "activity has zero variance"
-    p = prof.size
-    if p <= prm.ddof:
-        return np.nan, "too few time-of-day bins"
+def is_of_bins(b: Binned, prm: Params) -> tuple[float, str | None]:
+    """IS of the bins *b* as :func:`interdaily_stability` defines it, and why it is NaN."""
+    ok = ~np.isnan(b.values)
+    x = b.values[ok]
+    n = x.size
+    mean = x.mean() if n else np.nan
+    ss = float(((x - mean) ** 2).sum())
+    n_h = np.bincount(b.tod[ok], minlength=b.per_day)  # valid bins per time of day
+    sum_h = np.bincount(b.tod[ok], weights=x, minlength=b.per_day)
+    has = n_h > 0
+    p = int(has.sum())
+    why = is_undefined(n, ss, p, prm.ddof)
+    if why:
+        return np.nan, why
+    mean_h = sum_h[has] / n_h[has]
     if prm.compat:
-        num = float(((prof - prof.mean()) ** 2).sum()) / (p - prm.ddof)
+        # pyActigraphy: the profile about its own mean, every time of day alike
+        num = float(((mean_h - mean_h.mean()) ** 2).sum()) / (p - prm.ddof)
     else:
-        # Weight each time of day by its share of bins (w_h = n_h p / n; all 1
-        # without missing data or DST), so a perfect repeat gives exactly 1.
-        w = cnt[cnt > 0] * p / n
-        num = float((w * (prof - mean) ** 2).sum()) / (p - prm.ddof)
+        w_h = n_h[has] * p / n
+        num = float((w_h * (mean_h - mean) ** 2).sum()) / (p - prm.ddof)
     return num / (ss / (n - prm.ddof)), None
 
 
-def _iv_core(b: Binned, prm: Params) -> tuple[float, str | None]:
+def iv_of_bins(b: Binned, prm: Params) -> tuple[float, str | None]:
+    """IV of the bins *b* as :func:`intradaily_variability` defines it, and why it is NaN."""
     x = b.values
-    xv = x[~np.isnan(x)]
-    n = xv.size
+    valid = x[~np.isnan(x)]
+    n = valid.size
+    ss = float(((valid - valid.mean()) ** 2).sum()) if n else 0.0
     d = np.diff(x)
-    d = d[~np.isnan(d)]
-    if n <= max(prm.ddof, 1) or d.size == 0:
-        return np.nan, "too few valid consecutive bins"
-    ss = float(((xv - xv.mean()) ** 2).sum())
-    if ss == 0.0:
-        return np.nan, "activity has zero variance"
+    d = d[~np.isnan(d)]  # successive pairs of two valid bins
+    why = iv_undefined(n, ss, d.size, prm.ddof)
+    if why:
+        return np.nan, why
     return float((d**2).mean()) / (ss / (n - prm.ddof)), None
 
 
-def _lmx_core(
-    values: FloatArray, wall: IntArray, epoch_s: int, hours: float, lowest: bool, prm: Params
-) -> tuple[LMX, str | None]:
+def average_day(values: FloatArray, wall: IntArray, epoch_s: int) -> tuple[FloatArray, IntArray]:
+    """Per time of day (epochs from local midnight): sum and number of the valid values."""
     per_day = DAY_S // epoch_s
     ok = ~np.isnan(values)
     tod = ((wall[ok] % DAY_S) // epoch_s).astype(np.int64)
     cnt = np.bincount(tod, minlength=per_day).astype(np.int64)
     sums = np.bincount(tod, weights=values[ok], minlength=per_day).astype(np.float64)
-    return _lmx_profile(sums, cnt, epoch_s, hours, lowest, prm)
+    return sums, cnt
 
 
-def _lmx_profile(
-    sums: FloatArray, cnt: IntArray, epoch_s: int, hours: float, lowest: bool, prm: Params
+def lmx_window(
+    sums: FloatArray, cnt: IntArray, epoch_s: int, hours: float, lowest: bool, compat: bool
 ) -> tuple[LMX, str | None]:
-    """L5/M10 from the per-time-of-day sums and counts of valid epochs (cyclic)."""
+    """L5 (*lowest*) or M10 of the average day *sums* / *cnt*, as :func:`l5` defines it.
+
+    Window *s* holds the profile values ``s .. s + w - 1`` taken cyclically
+    (NaN, a time of day without data in compat mode, counts as 0; a window
+    without any value is NaN); the onset is the first window within 1e-9
+    (relative, at least 1e-9 absolute) of the lowest (highest) sum.
+    """
     w = round(hours * 3600 / epoch_s)
     if not cnt.any():
-        return LMX(np.nan, np.nan), "no valid epochs"
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prof = sums / cnt
-    missing = cnt == 0
-    if missing.any() and not prm.compat:
-        return LMX(np.nan, np.nan), "the average day has times of day without valid data"
-    win = cyclic_window_sums(prof[None, :], w)[0][0]
-    if np.isnan(prof).any():
-        if np.isnan(win).all():
-            return LMX(np.nan, np.nan), "no valid window"
-        best = np.nanmin(win) if lowest else np.nanmax(win)
-    else:
-        best = win.min() if lowest else win.max()
-    tol = 1e-9 * max(1.0, abs(best))
-    hit = np.abs(win - best) <= tol
-    i = int(np.flatnonzero(hit)[0])
-    value = float(win[i]) / w
-    if not prm.compat:
+        return LMX(np.nan, np.nan), WHY_NO_EPOCHS
+    if (cnt == 0).any() and not compat:
+        return LMX(np.nan, np.nan), WHY_DAY_HAS_GAPS
+    prof = np.full(sums.size, np.nan)
+    np.divide(sums, cnt, out=prof, where=cnt > 0)
+    windows = sliding_window_view(np.concatenate((prof, prof[: w - 1])), w)
+    has_value = ~np.isnan(windows).all(axis=1)
+    if not has_value.any():
+        return LMX(np.nan, np.nan), WHY_NO_WINDOW
+    win = np.where(np.isnan(windows), 0.0, windows).sum(axis=1)
+    best = win[has_value].min() if lowest else win[has_value].max()
+    near = has_value & (np.abs(win - best) <= 1e-9 * max(1.0, abs(best)))
+    s = int(np.flatnonzero(near)[0])
+    value = float(win[s]) / w
+    if not compat:
         value /= epoch_s / 60.0  # counts per minute
-    return LMX(value, i * epoch_s / 60.0), None
+    return LMX(value, s * epoch_s / 60.0), None
 
 
-def cyclic_window_sums(prof: FloatArray, *ws: int) -> list[FloatArray]:
-    r"""Cyclic sums of *w* successive values of every row of *prof* (K, P), per *w* of *ws*.
-
-    .. math:: W_{k,s} = \sum_{j=0}^{w-1} p_{k,(s+j) \bmod P}, \quad s = 0 .. P-1
-
-    from one cumulative sum :math:`C` along each row (:math:`C_0 = 0`):
-    :math:`W_s = C_{s+w} - C_s` when the window does not wrap, else
-    :math:`(C_P - C_s) + C_{s+w-P}`. NaN values count as 0, and a window
-    without any valid value is NaN. ``1 <= w <= P``. One cumulative sum
-    serves every *w*.
-    """
-    k, per_day = prof.shape
-    nan = np.isnan(prof)
-    any_nan = bool(nan.any())
-    cs = np.empty((k, per_day + 1))
-    cs[:, 0] = 0.0
-    np.cumsum(np.where(nan, 0.0, prof) if any_nan else prof, axis=1, out=cs[:, 1:])
-    wins = [_wrap_windows(cs, w) for w in ws]
-    if any_nan:
-        nv = np.zeros((k, per_day + 1), dtype=np.int64)
-        np.cumsum(~nan, axis=1, out=nv[:, 1:])
-        for w, win in zip(ws, wins, strict=True):
-            win[_wrap_windows(nv, w) == 0] = np.nan
-    return wins
-
-
-def _wrap_windows(cs: npt.NDArray[Any], w: int) -> npt.NDArray[Any]:
-    per_day = cs.shape[1] - 1
-    split = per_day - w + 1
-    win = np.empty((cs.shape[0], per_day), dtype=cs.dtype)
-    np.subtract(cs[:, w:], cs[:, :split], out=win[:, :split])
-    if split < per_day:
-        tail = win[:, split:]
-        np.subtract(cs[:, per_day:], cs[:, split:per_day], out=tail)
-        tail += cs[:, 1:w]
-    return win
-
-
-def _ra(l5v: float, m10v: float) -> tuple[float, str | None]:
-    if np.isnan(l5v) or np.isnan(m10v):
+def ra_of(l5_value: float, m10_value: float) -> tuple[float, str | None]:
+    """RA = (M10 - L5) / (M10 + L5), or NaN and why."""
+    if np.isnan(l5_value) or np.isnan(m10_value):
         return np.nan, "L5 or M10 is NaN"
-    if m10v + l5v == 0:
+    if m10_value + l5_value == 0:
         return np.nan, "L5 and M10 are both zero"
-    return (m10v - l5v) / (m10v + l5v), None
-
-
-def summary(
-    p: Prepared, prm: Params, *, blocks: bool = True
-) -> tuple[dict[str, float | tuple[float, ...]], dict[str, str]]:
-    """All non-parametric figures of a prepared recording, and reasons for NaNs.
-
-    See :func:`ipsrt.rhythm.np_summary.summary`.
-    """
-    from ipsrt.rhythm.np_summary import summary as run
-
-    return run(p, prm, blocks=blocks)
+    return (m10_value - l5_value) / (m10_value + l5_value), None
 
 
 def _run(
@@ -328,7 +333,7 @@ def interdaily_stability(
     )  # fmt: skip
     if p.valid_days < prm.min_days:
         return np.nan
-    return _is_core(_bins(_binarized(p, prm), prm, prm.bin_minutes), prm)[0]
+    return is_of_bins(bins_for(active_counts(p, prm), prm, prm.bin_minutes), prm)[0]
 
 
 def intradaily_variability(
@@ -370,7 +375,7 @@ def intradaily_variability(
     )  # fmt: skip
     if p.valid_days < prm.min_days:
         return np.nan
-    return _iv_core(_bins(_binarized(p, prm), prm, prm.bin_minutes), prm)[0]
+    return iv_of_bins(bins_for(active_counts(p, prm), prm, prm.bin_minutes), prm)[0]
 
 
 def _lmx_public(
@@ -386,8 +391,9 @@ def _lmx_public(
     p, prm = _run(counts, compat, tz, binarize=binarize, threshold=threshold, min_days=min_days)
     if p.valid_days < prm.min_days:
         return LMX(np.nan, np.nan)
-    q = _binarized(p, prm)
-    return _lmx_core(q.values, q.wall, q.epoch_s, hours, lowest, prm)[0]
+    q = active_counts(p, prm)
+    sums, cnt = average_day(q.values, q.wall, q.epoch_s)
+    return lmx_window(sums, cnt, q.epoch_s, hours, lowest, prm.compat is not None)[0]
 
 
 def l5(
@@ -464,4 +470,4 @@ def relative_amplitude(
     kw = {"binarize": binarize, "threshold": threshold, "min_days": min_days}
     lo = l5(counts, tz=tz, compat=compat, **kw)  # type: ignore[arg-type]
     hi = m10(counts, tz=tz, compat=compat, **kw)  # type: ignore[arg-type]
-    return _ra(lo.value, hi.value)[0]
+    return ra_of(lo.value, hi.value)[0]

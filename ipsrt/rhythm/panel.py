@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError
-from ipsrt.rhythm import grid, sleep_summaries
 from ipsrt.rhythm import nightly_sleep as sleep_core
 from ipsrt.rhythm import nonparametric as npm
+from ipsrt.rhythm import sleep_summaries
 from ipsrt.rhythm.cosinor import (
     COSINOR_KEYS,
     cosinor_arrays,
@@ -26,8 +26,10 @@ from ipsrt.rhythm.cosinor import (
     extended_cosinor,
     valid_sum_of_squares,
 )
-from ipsrt.rhythm.epochs import Prepared, prepare
+from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray, Prepared, prepare
 from ipsrt.rhythm.masda import masda_array
+from ipsrt.rhythm.nonparametric_figures import BLOCK_KEYS, nonparametric_figures
+from ipsrt.rhythm.nonparametric_many import fast_path_applies, nonparametric_many
 from ipsrt.rhythm.sleep_scoring import cole_kripke_minutes
 from ipsrt.rhythm.sleep_timing import DEFAULT_MAX_GAP_MINUTES, DEFAULT_MIN_BOUT_MINUTES
 from ipsrt.rhythm.sri import sri_core, sri_pyactigraphy_core
@@ -148,7 +150,7 @@ def panel(
     """
     prm = npm.params_for(compat, min_days=min_days)
     p = prepare(counts, tz=tz, compat=prm.compat is not None)
-    figures, reasons = npm.summary(p, prm, blocks=blocks)
+    figures, reasons, profile = _nonparametric(p, prm, blocks)
     out: dict[str, Any] = {
         "compat": prm.compat,
         "epoch_s": p.epoch_s,
@@ -156,9 +158,8 @@ def panel(
     }
     out.update(figures)
     if not blocks:
-        for k in ("ISp", "IVp", "L5p", "M10p", "RAp"):
-            out[k] = ()
-    _add_cosinor(p, prm, out, reasons)
+        out.update(dict.fromkeys(BLOCK_KEYS, ()))
+    _add_cosinor(p, prm, profile, out, reasons)
     if extended:
         ext = extended_cosinor(counts, tz=tz)
         for name, value in ext._asdict().items():
@@ -170,8 +171,36 @@ def panel(
     return out
 
 
+def _nonparametric(
+    p: Prepared, prm: npm.Params, blocks: bool
+) -> tuple[dict[str, Any], dict[str, str], tuple[FloatArray, IntArray] | None]:
+    """The non-parametric figures, their reasons and the average day of the counts.
+
+    The fast path (:func:`ipsrt.rhythm.nonparametric_many.nonparametric_many`,
+    a batch of one) wherever it applies; otherwise (a UTC-offset change in
+    default mode, an epoch that does not divide the bin sizes in compat
+    mode) the reference
+    (:func:`ipsrt.rhythm.nonparametric_figures.nonparametric_figures`), and
+    no average day (None).
+    """
+    if not fast_path_applies(p.epoch_s, p.seg_starts.size == 1, prm):
+        figures, reasons = nonparametric_figures(p, prm, blocks=blocks)
+        return figures, reasons, None
+    first_tod = int((p.wall[0] % DAY_S) // p.epoch_s)
+    many = nonparametric_many(
+        p.values[None, :], epoch_s=p.epoch_s, first_tod=first_tod, prm=prm, blocks=blocks
+    )
+    figures, reasons = many.figures_and_reasons()[0]
+    sums, cnt = many.counts_profile
+    return figures, reasons, (sums[0], cnt[0])
+
+
 def _add_cosinor(
-    p: Prepared, prm: npm.Params, out: dict[str, Any], reasons: dict[str, str]
+    p: Prepared,
+    prm: npm.Params,
+    profile: tuple[FloatArray, IntArray] | None,
+    out: dict[str, Any],
+    reasons: dict[str, str],
 ) -> None:
     keys = COSINOR_KEYS
     if p.valid_days < prm.min_days:
@@ -179,11 +208,9 @@ def _add_cosinor(
             out[k] = np.nan
             reasons[k] = f"{p.valid_days:.2f} valid days, fewer than {prm.min_days:g}"
         return
-    g = grid.build(p, compat=prm.compat is not None)
-    if g is not None:
-        sums, cnt = grid.profile(g)
+    if profile is not None:
         sq = float(valid_sum_of_squares(p.values)[0])
-        values = cosinor_profile(sums, cnt, p.epoch_s, int(p.wall[0] % p.epoch_s), sum_squares=sq)
+        values = cosinor_profile(*profile, p.epoch_s, int(p.wall[0] % p.epoch_s), sum_squares=sq)
     else:
         t = (p.wall % (400 * 86_400)) / 3600.0
         fit = cosinor_arrays(t, p.values)

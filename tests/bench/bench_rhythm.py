@@ -14,9 +14,10 @@ per subject-day = time / (subjects x days):
   also gives ISm/IVm and the cosinor) plus Cole-Kripke ("mean") on every
   subject (``cole_kripke_many``); and the same per recording;
 * pyActigraphy 1.2.2 on the first ``IPSRT_BENCH_PYACT_SUBJECTS`` (20) subjects,
-  CPU time inside a subprocess of ``IPSRT_PYACT_PYTHON`` or
-  ``/work/pyact-venv/bin/python`` (its file reading is not timed), and both
-  ratios. Skipped when no such interpreter exists.
+  CPU time inside a subprocess of the interpreter named by
+  ``IPSRT_PYACT_PYTHON`` (a virtualenv with pyActigraphy 1.2.2, installed as
+  ``tests/data/pyactigraphy/README.md`` says; its file reading is not
+  timed), and the ratios. Skipped when the variable names no interpreter.
 
 Peak memory (tracemalloc) of ``panel_many`` is printed at three cohort sizes.
 The target of issue 3 (b), at most ``TARGET_US`` per subject-day, applies to
@@ -100,10 +101,8 @@ def _series(x: np.ndarray) -> list[pd.Series]:
 
 
 def _pyact_python() -> str | None:
-    for cand in (os.environ.get("IPSRT_PYACT_PYTHON"), "/work/pyact-venv/bin/python"):
-        if cand and Path(cand).exists():
-            return cand
-    return None
+    cand = os.environ.get("IPSRT_PYACT_PYTHON")
+    return cand if cand and Path(cand).exists() else None
 
 
 def _cpu(fn: Callable[[], object]) -> float:

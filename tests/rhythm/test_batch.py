@@ -1,4 +1,11 @@
-"""panel_many: the same figures as panel, subject by subject, in both modes."""
+"""panel_many: the same figures as panel, subject by subject, in both modes.
+
+Source of the expected values: :func:`ipsrt.rhythm.panel` of each subject's
+Series. Both run the one fast path of the non-parametric figures (whose
+agreement with the reference formulas is ``test_nonparametric_many.py``);
+these tests check the cohort around it: chunks, rows, the cosinor, the sleep
+figures and the fall-back to ``panel`` across a DST change.
+"""
 
 from __future__ import annotations
 

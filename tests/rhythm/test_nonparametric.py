@@ -1,4 +1,4 @@
-"""IS, IV, L5, M10, RA: analytic signals, the metrics.md toy example, bad input."""
+"""IS, IV, L5, M10, RA: analytic signals, the worked example of docs/rhythm.md, bad input."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ def minutes(values: np.ndarray, start: str = "2025-01-06", tz: str = "UTC") -> p
 
 
 def toy() -> pd.Series:
-    # metrics.md §2: x = [0, 10, 10, 0, 0, 8, 12, 0], p = 4 bins a day (6-h bins)
+    # docs/rhythm.md worked example: x = [0, 10, 10, 0, 0, 8, 12, 0], p = 4 bins a day (6-h bins)
     x = np.array([0, 10, 10, 0, 0, 8, 12, 0], float)
     return minutes(np.repeat(x / 360, 360))
 
 
 def test_toy_example_textbook_values() -> None:
-    # Source: reference/metrics.md §2 worked example, IS_vS = 0.981, IV_vS = 2.33
+    # Source: the worked example of docs/rhythm.md, IS = 0.981, IV = 2.33 (delta = 0)
     s = toy()
     assert interdaily_stability(s, bin_minutes=360, min_days=0) == pytest.approx(
         102 * 8 / (4 * 208)
@@ -42,7 +42,7 @@ def test_toy_example_textbook_values() -> None:
 
 
 def test_toy_example_ddof1_values() -> None:
-    # Source: reference/metrics.md §2, pyActigraphy-style ddof = 1 gives 1.144 and 2.04
+    # Source: the worked example of docs/rhythm.md, delta = 1 (pyActigraphy's var): 1.144, 2.04
     s = toy()
     assert round(interdaily_stability(s, bin_minutes=360, min_days=0, ddof=1), 3) == 1.144
     assert round(intradaily_variability(s, bin_minutes=360, min_days=0, ddof=1), 2) == 2.04

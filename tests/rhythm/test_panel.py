@@ -8,6 +8,9 @@ import pytest
 
 from ipsrt.rhythm import PANEL_KEYS, cole_kripke, panel, sleep_regularity_index
 from ipsrt.rhythm.epochs import prepare
+from ipsrt.rhythm.nonparametric import params_for
+from ipsrt.rhythm.nonparametric_figures import nonparametric_figures
+from ipsrt.rhythm.nonparametric_many import fast_path_applies, nonparametric_many
 from tests.helpers import pyact_reference, reference_series
 from tests.helpers.awd import synthetic_counts
 
@@ -115,3 +118,25 @@ def test_cole_kripke_sri_pairs_local_clock_days_across_dst() -> None:
     assert out["SRI"] == sleep_regularity_index(states, tz="Europe/Berlin")
     utc_pairs = sleep_regularity_index(states.tz_convert("UTC"), tz="UTC")
     assert utc_pairs < 99.0
+
+
+@pytest.mark.parametrize(("start", "fast"), [("2025-03-27", False), ("2025-04-07", True)])
+def test_panel_takes_the_fast_path_or_else_the_reference(start: str, fast: bool) -> None:
+    # Across the Berlin spring change (default mode) the non-parametric
+    # figures come from the reference, elsewhere from the fast path (a
+    # batch of one): the panel holds exactly what the one it took gives.
+    c = synthetic_counts(9, seed=24).astype(float)
+    idx = pd.date_range(start, periods=c.size, freq="min", tz="Europe/Berlin")
+    counts = pd.Series(c, idx)
+    out = panel(counts, sleep_summary=False)
+    p = prepare(counts)
+    prm = params_for(None)
+    assert fast_path_applies(p.epoch_s, p.seg_starts.size == 1, prm) is fast
+    if fast:
+        many = nonparametric_many(c[None, :], epoch_s=60, first_tod=0, prm=prm)
+        want, why = many.figures_and_reasons()[0]
+    else:
+        want, why = nonparametric_figures(p, prm)
+    for key, value in want.items():
+        assert out[key] == value or (np.isnan(value) and np.isnan(out[key])), key
+    assert {k: v for k, v in out["reasons"].items() if k in want} == why
