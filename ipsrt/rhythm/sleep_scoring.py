@@ -39,7 +39,7 @@ from ipsrt.rhythm.cole_kripke_codes import (
     sleep_codes,
 )
 from ipsrt.rhythm.nonwear import DEFAULT_NONWEAR_MINUTES, MINUTE, detect_nonwear, regular_series
-from ipsrt.rhythm.webster import Compat, Surrounded, webster_rescore
+from ipsrt.rhythm.webster import Compat, Surrounded, compat_flag, webster_rescore
 
 __all__ = [
     "CK_SETTINGS",
@@ -56,14 +56,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 
-def _check_compat(compat: str | None) -> bool:
-    if compat is None:
-        return False
-    if compat == "pyactigraphy":
-        return True
-    raise InvalidInputError(f"unknown compat mode {compat!r}: expected None or 'pyactigraphy'")
-
-
 def minute_counts(
     counts: pd.Series, *, sub_epoch_s: int = 60, overlap: bool = False, compat: Compat = None
 ) -> pd.Series:
@@ -75,7 +67,7 @@ def minute_counts(
     minute with any missing sub-epoch is NaN; with ``compat="pyactigraphy"``
     pandas' ``resample(...).sum()`` semantics are kept (missing counts as 0).
     """
-    is_compat = _check_compat(compat)
+    is_compat = compat_flag(compat)
     data, epoch = regular_series(counts)
     sub = pd.Timedelta(seconds=sub_epoch_s)
     if epoch > MINUTE or MINUTE % epoch:
@@ -178,7 +170,7 @@ def cole_kripke(
     >>> float(cole_kripke(a, rescoring=False, divisor=1).iloc[4])   # D = 1.132: wake
     0.0
     """
-    is_compat = _check_compat(compat)
+    is_compat = compat_flag(compat)
     if settings not in CK_SETTINGS:
         raise InvalidInputError(
             f"unknown Cole-Kripke settings {settings!r}: expected one of {', '.join(CK_SETTINGS)}"
@@ -322,7 +314,7 @@ def sadeh(counts: pd.Series, *, cap: float | None = None, compat: Compat = None)
     >>> float(sadeh(a).iloc[5])    # PS = 2.54 >= 0: sleep
     1.0
     """
-    is_compat = _check_compat(compat)
+    is_compat = compat_flag(compat)
     if cap is not None and (not np.isfinite(cap) or cap <= 0):
         raise InvalidInputError(f"cap must be a positive number, got {cap!r}")
     if is_compat:

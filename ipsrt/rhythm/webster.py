@@ -15,7 +15,14 @@ import numpy.typing as npt
 
 from ipsrt.errors import InvalidInputError
 
-__all__ = ["SURROUNDED_READINGS", "Compat", "Surrounded", "rescore_positions", "webster_rescore"]
+__all__ = [
+    "SURROUNDED_READINGS",
+    "Compat",
+    "Surrounded",
+    "compat_flag",
+    "rescore_positions",
+    "webster_rescore",
+]
 
 Compat = Literal["pyactigraphy"] | None
 #: How rules (d)/(e) read "sleep surrounded by wake": ``"stretch"``, all
@@ -27,7 +34,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-def _check_compat(compat: str | None) -> bool:
+def compat_flag(compat: str | None) -> bool:
+    """True for ``"pyactigraphy"``, False for None; a one-line error for anything else."""
     if compat is None:
         return False
     if compat == "pyactigraphy":
@@ -124,7 +132,7 @@ def webster_rescore(
     >>> webster_rescore([0, 0, 0, 0, 1, 1, 1]).tolist()
     [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0]
     """
-    _check_surrounded(surrounded, _check_compat(compat))
+    _check_surrounded(surrounded, compat_flag(compat))
     s = np.asarray(scores, dtype=np.float64).copy()
     if s.size == 0:
         return s
@@ -144,7 +152,7 @@ def rescore_positions(
     returned (which may repeat, and include wake ones) are what
     :func:`webster_rescore` sets to 0; see there for the rules.
     """
-    is_compat = _check_compat(compat)
+    is_compat = compat_flag(compat)
     _check_surrounded(surrounded, is_compat)
     if code.size == 0:
         return np.zeros(0, dtype=np.int64)
