@@ -30,11 +30,10 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from ipsrt.rhythm import nonparametric as npm
 from ipsrt.rhythm.cole_kripke_codes import Int8Array, codes_to_states, sleep_codes
-from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray
+from ipsrt.rhythm.epochs import DAY_S, BoolArray, FloatArray, IntArray
 from ipsrt.rhythm.masda import masda_array
 from ipsrt.rhythm.nightly_sleep import Nights, nights_of_codes, state_codes
 from ipsrt.rhythm.sleep_summaries import summary_rows
@@ -43,7 +42,6 @@ from ipsrt.rhythm.sleep_timing import DEFAULT_MAX_GAP_MINUTES, DEFAULT_MIN_BOUT_
 __all__ = ["add_sleep", "cole_kripke_many", "nights_many"]
 
 _NS = 1_000_000_000
-BoolArray = npt.NDArray[np.bool_]
 
 
 def cole_kripke_many(a: FloatArray) -> FloatArray:

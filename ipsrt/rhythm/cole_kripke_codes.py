@@ -43,9 +43,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-import numpy.typing as npt
 
-from ipsrt.rhythm.epochs import FloatArray
+from ipsrt.rhythm.epochs import FloatArray, Int8Array
 from ipsrt.rhythm.webster import Surrounded, rescore_positions
 
 __all__ = [
@@ -59,8 +58,6 @@ __all__ = [
     "sleep_cut",
 ]
 
-Int8Array = npt.NDArray[np.int8]
-BoolArray = npt.NDArray[np.bool_]
 BEFORE, AFTER = 4, 2
 """The window of epoch t: t - 4 .. t + 2."""
 _WIDTH = BEFORE + AFTER + 1

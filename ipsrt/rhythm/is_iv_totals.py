@@ -56,14 +56,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
 
 import numpy as np
 
-from ipsrt.rhythm.epochs import FloatArray, IntArray
+from ipsrt.rhythm.epochs import BoolArray, FloatArray, IntArray
 from ipsrt.rhythm.workspace import Workspace
-
-BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 __all__ = ["IsIvStats", "IsIvTotals", "is_iv_at_sizes", "workspace_size"]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ipsrt.rhythm.epochs import utc_offsets
+from ipsrt.rhythm.epochs import FloatArray, Int8Array, IntArray, utc_offsets
 
 __all__ = [
     "EPOCH_DATE",
@@ -37,9 +37,6 @@ __all__ = [
     "state_codes",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-Int8Array = npt.NDArray[np.int8]
 EPOCH_DATE = dt.date(1970, 1, 1)
 _NS = 1_000_000_000
 

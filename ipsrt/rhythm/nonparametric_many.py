@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray
+from ipsrt.rhythm.epochs import DAY_S, BoolArray, FloatArray, IntArray
 from ipsrt.rhythm.is_iv_totals import IsIvStats, is_iv_at_sizes, workspace_size
 from ipsrt.rhythm.nonparametric import (
     ISM_BIN_MINUTES,
@@ -60,7 +60,6 @@ from ipsrt.rhythm.workspace import Workspace
 __all__ = ["ManyFigures", "fast_path_applies", "nonparametric_many"]
 
 _WEEK_S = 7 * DAY_S
-BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 
 def _bin_epochs(minutes: float, epoch_s: int, compat: bool) -> int | None:

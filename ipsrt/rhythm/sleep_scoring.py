@@ -38,6 +38,7 @@ from ipsrt.rhythm.cole_kripke_codes import (
     codes_to_states,
     sleep_codes,
 )
+from ipsrt.rhythm.epochs import FloatArray
 from ipsrt.rhythm.nonwear import DEFAULT_NONWEAR_MINUTES, MINUTE, detect_nonwear, regular_series
 from ipsrt.rhythm.webster import Compat, Surrounded, compat_flag, webster_rescore
 
@@ -52,8 +53,6 @@ __all__ = [
     "sleep_wake",
     "webster_rescore",
 ]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def minute_counts(

@@ -18,9 +18,9 @@ from collections.abc import Collection
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 
 from ipsrt import circular
+from ipsrt.rhythm.epochs import BoolArray, FloatArray, IntArray
 from ipsrt.rhythm.nightly_sleep import Nights, free_mask
 from ipsrt.timeutil import MINUTES_PER_DAY
 
@@ -35,9 +35,6 @@ __all__ = [
     "summary_rows",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 CpdReference = Literal["msf_sc", "mean"] | float
 
 #: the keys of a summary row, in order (plus ``sleep_reason``)

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ipsrt.errors import InvalidInputError
+from ipsrt.rhythm.epochs import FloatArray, IntArray
 
 __all__ = [
     "SURROUNDED_READINGS",
@@ -30,8 +31,6 @@ Compat = Literal["pyactigraphy"] | None
 #: neighbouring runs are long wake runs.
 Surrounded = Literal["stretch", "run"]
 SURROUNDED_READINGS: tuple[Surrounded, ...] = ("stretch", "run")
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 def compat_flag(compat: str | None) -> bool:
