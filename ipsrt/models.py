@@ -344,3 +344,95 @@ class StoreSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=256)
+
+
+# -- daily summaries: derived from the records above, rebuilt by `ipsrt summaries rebuild` --
+
+
+def _float() -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.Float, nullable=True))
+
+
+class ClientDay(SQLModel, table=True):
+    """One client's local date: wear, activity, the night's main sleep, anchors, mood.
+
+    Derived data (``docs/architecture.md``, "Daily summaries"): written only by
+    the summary update, in the same transaction as the records it derives from.
+    Clock times are local minutes after midnight; durations minutes.
+    """
+
+    __tablename__ = "client_day"
+
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", primary_key=True)
+    day: dt.date = Field(primary_key=True)
+    day_minutes: int
+    recorded_min: int
+    wear_min: int
+    steps: float | None = _float()
+    activity_hourly: str = Field(max_length=800)
+    sleep_onset_utc: dt.datetime | None = _utc_column(nullable=True)
+    sleep_offset_utc: dt.datetime | None = _utc_column(nullable=True)
+    sleep_onset_min: float | None = _float()
+    sleep_offset_min: float | None = _float()
+    sleep_midpoint_min: float | None = _float()
+    sleep_duration_min: float | None = _float()
+    sleep_min: float | None = _float()
+    sleep_source: str | None = Field(default=None, max_length=16)
+    reported_out_of_bed_min: float | None = _float()
+    reported_first_contact_min: float | None = _float()
+    reported_start_activity_min: float | None = _float()
+    reported_dinner_min: float | None = _float()
+    reported_bed_min: float | None = _float()
+    estimated_out_of_bed_min: float | None = _float()
+    estimated_start_activity_min: float | None = _float()
+    estimated_bed_min: float | None = _float()
+    diary_items: int
+    mood: float | None = _float()
+    energy: float | None = _float()
+    irritability: float | None = _float()
+    anxiety: float | None = _float()
+    phq9_total: float | None = _float()
+    phq9_item9: float | None = _float()
+    asrm_total: float | None = _float()
+    wear_fraction: float | None = _float()
+
+
+class ClientWeek(SQLModel, table=True):
+    """One client week's rhythm figures, derived with its seven :class:`ClientDay` rows."""
+
+    __tablename__ = "client_week"
+
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", primary_key=True)
+    week_start: dt.date = Field(primary_key=True)
+    days_with_data: int
+    srm: float | None = _float()
+    srm_estimated: float | None = _float()
+    is_: float | None = _float()
+    iv: float | None = _float()
+    ra: float | None = _float()
+    l5: float | None = _float()
+    m10: float | None = _float()
+    sri: float | None = _float()
+    sleep_duration_mean_min: float | None = _float()
+    sleep_midpoint_sd_min: float | None = _float()
+
+
+class SummaryPending(SQLModel, table=True):
+    """A client's local date whose records changed and whose summaries are not yet updated."""
+
+    __tablename__ = "summary_pending"
+
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", primary_key=True)
+    day: dt.date = Field(primary_key=True)
+
+
+class ClientSummary(SQLModel, table=True):
+    """Per client: a counter of summary changes, and what the last alert run saw."""
+
+    __tablename__ = "client_summary"
+
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", primary_key=True)
+    version: int = Field(default=0)
+    definition: str = Field(default="", max_length=32)
+    alerts_version: int | None = None
+    alerts_due_utc: dt.datetime | None = _utc_column(nullable=True)

@@ -39,6 +39,7 @@ LAYERS = {
     "ipsrt.linkage": "domain",
     "ipsrt.alerts": "domain",
     "ipsrt.minutes": "domain",
+    "ipsrt.daily": "domain",
     "ipsrt.passwords": "domain",
     "ipsrt.store": "store",
     "ipsrt.models": "store",

@@ -14,6 +14,7 @@ from ipsrt.cli.common import (
     database_url,
     fail,
     handle_errors,
+    open_tracker,
     print_json,
     stdout,
     utc_now,
@@ -65,7 +66,7 @@ def clients_add(
     """Register a client."""
     if week_start.lower() not in WEEKDAYS:
         raise fail(f"invalid week start {week_start!r}: expected a weekday name")
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         client = store.add_client(
             code,
             tz,
@@ -84,7 +85,7 @@ def clients_list(
     db: DbOption = None,
 ) -> None:
     """List clients."""
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         clients = store.clients(include_archived=archived)
     rows = [
         {
@@ -142,7 +143,7 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Create a login. The password is prompted for (never an argument)."""
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         store.client(client) if client is not None else None
         password = _read_password(password_stdin)
         user = accounts.add_user(store, login, password, role, now=utc_now(), client_code=client)
@@ -153,7 +154,7 @@ def users_add(
 @handle_errors
 def users_list(json_out: JsonOption = False, db: DbOption = None) -> None:
     """List logins and roles (never password hashes)."""
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         codes = {c.id: c.code for c in store.clients(include_archived=True)}
         rows = [
             {
@@ -188,7 +189,7 @@ def users_set_password(
     db: DbOption = None,
 ) -> None:
     """Replace a user's password (prompted, never an argument)."""
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         store.accounts.user(login)
         accounts.set_password(store, login, _read_password(password_stdin), now=utc_now())
         stdout.print(f"Password changed for {login}.")
@@ -201,6 +202,6 @@ def assign(
     db: DbOption = None,
 ) -> None:
     """Put a client in a clinician's care."""
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         store.accounts.assign(clinician, client, now=utc_now())
         stdout.print(f"{client} is now in the care of {clinician}.")

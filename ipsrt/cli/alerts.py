@@ -9,9 +9,9 @@ import typer
 from ipsrt.cli.common import (
     DbOption,
     JsonOption,
-    database_url,
     fail,
     handle_errors,
+    open_tracker,
     print_json,
     stdout,
     utc_now,
@@ -19,7 +19,6 @@ from ipsrt.cli.common import (
 from ipsrt.enums import AlertState
 from ipsrt.plain import json_ready
 from ipsrt.reports.alerts import DEFAULT_LOOKBACK_DAYS, acknowledge, run_alerts
-from ipsrt.store import Store
 
 alerts_app = typer.Typer(
     help="Alerts: prompts for a conversation, not diagnoses.", no_args_is_help=True
@@ -42,7 +41,7 @@ def alerts_run(
     db: DbOption = None,
 ) -> None:
     """Evaluate the alert rules now and store new or grown alerts (safe to repeat)."""
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         summary = run_alerts(
             store,
             now=utc_now(),
@@ -73,7 +72,7 @@ def alerts_list(
     db: DbOption = None,
 ) -> None:
     """List stored alerts, most urgent first."""
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         alerts = store.alerts.find(client_code=client, state=None if state is None else state.value)
     if json_out:
         print_json([json_ready(a.as_dict()) for a in alerts])
@@ -99,6 +98,6 @@ def alerts_ack(
     db: DbOption = None,
 ) -> None:
     """Acknowledge an alert (audited; an acknowledged alert cannot be acknowledged again)."""
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         alert = acknowledge(store, alert_id, by_login=by, now=utc_now())
     stdout.print(f"Alert {alert.id} ({alert.rule}, {alert.client}) acknowledged by {by}.")

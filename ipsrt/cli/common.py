@@ -14,6 +14,7 @@ from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from ipsrt.errors import IpsrtError
+from ipsrt.store import Store
 from ipsrt.store.engine import ENV_VAR, resolve_url
 
 P = ParamSpec("P")
@@ -87,3 +88,10 @@ def print_json(data: Any) -> None:
         raise TypeError(f"cannot serialise {type(value).__name__}")
 
     sys.stdout.write(json.dumps(data, default=default, indent=2, allow_nan=True) + "\n")
+
+
+def open_tracker(db: str | None) -> Store:
+    """The Store of --db whose writes keep the daily summaries up to date."""
+    from ipsrt.reports.summaries import open_store
+
+    return open_store(database_url(db))

@@ -28,9 +28,9 @@ from rich.table import Table
 from ipsrt.cli.common import (
     DbOption,
     JsonOption,
-    database_url,
     fail,
     handle_errors,
+    open_tracker,
     print_json,
     stdout,
     utc_now,
@@ -147,7 +147,7 @@ def add(
     if family == "huami" and key_file is None:
         raise fail("a huami device needs --key-file (see docs/devices.md)")
     secret = _read_key(key_file) if key_file is not None else None
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         device = store.add_device(
             client, family, address.upper(), now=utc_now(), name=name, secret=secret
         )
@@ -160,7 +160,7 @@ def add(
 @handle_errors
 def list_devices(json_output: JsonOption = False, db: DbOption = None) -> None:
     """Registered devices: battery, last sync, clock offset (never the secret)."""
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         codes = {c.id: c.code for c in store.clients(include_archived=True)}
         rows: list[dict[str, Any]] = [
             {
@@ -260,7 +260,9 @@ DEMO_CLIENT, DEMO_ZONE = "DEMO", "UTC"
 def _throwaway_store(client_code: str) -> Store:
     """A new demo database in a temporary folder, with one client (kept for inspection)."""
     folder = Path(tempfile.mkdtemp(prefix="ipsrt-emulated-"))
-    store = Store.initialise(f"sqlite:///{folder / 'demo.sqlite3'}")
+    from ipsrt.reports.summaries import install
+
+    store = install(Store.initialise(f"sqlite:///{folder / 'demo.sqlite3'}"))
     store.mark_demo(now=utc_now())
     store.add_client(client_code, DEMO_ZONE, now=utc_now())
     _progress(
@@ -304,7 +306,7 @@ def collect(
 ) -> None:
     """Sync registered wearables into the database (Ctrl-C stops cleanly)."""
     if not emulated:
-        with Store(database_url(db)) as store:
+        with open_tracker(db) as store:
             reports = asyncio.run(_collect_real(store, once=once))
         _summary(reports, json_output)
         return
@@ -313,7 +315,7 @@ def collect(
     else:
         if client is None:
             raise fail("--emulated --db URL needs --client CODE (the emulated devices' owner)")
-        store = Store(database_url(db))
+        store = open_tracker(db)
         if store.purpose != "demo":
             _progress(
                 "note: this is a clinic database; the emulated devices are marked and never "

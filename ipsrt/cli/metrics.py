@@ -13,9 +13,9 @@ from rich.table import Table
 from ipsrt.cli.common import (
     DbOption,
     JsonOption,
-    database_url,
     fail,
     handle_errors,
+    open_tracker,
     parse_date,
     print_json,
 )
@@ -144,9 +144,8 @@ def _panel_of_client(
     code: str, date_from: str | None, date_to: str | None, compat: str | None, db: str | None
 ) -> dict[str, Any]:
     from ipsrt.reports.metrics import client_panel
-    from ipsrt.store import Store
 
     first, last = _required_date(date_from, "--from"), _required_date(date_to, "--to")
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         figures = client_panel(store, code, first, last, compat="pyactigraphy" if compat else None)
     return json_ready(figures)

@@ -14,9 +14,9 @@ from rich.table import Table
 from ipsrt.cli.common import (
     DbOption,
     JsonOption,
-    database_url,
     fail,
     handle_errors,
+    open_tracker,
     parse_date,
     print_json,
     stdout,
@@ -24,7 +24,6 @@ from ipsrt.cli.common import (
 from ipsrt.plain import json_ready
 from ipsrt.srm import multiweek_mean, score_weeks
 from ipsrt.srm.diary import read_diary_csv
-from ipsrt.store import Store
 from ipsrt.timeutil import WEEKDAYS
 
 srm_app = typer.Typer(help="Social Rhythm Metric (SRM) diaries.", no_args_is_help=True)
@@ -138,7 +137,7 @@ def srm_score(
         assert client is not None
         from ipsrt.reports.srm import client_weeks
 
-        with Store(database_url(db)) as store:
+        with open_tracker(db) as store:
             weeks = client_weeks(store, client, start, end, items=items, week_start=week_start)
     rows = week_rows(weeks)
     if json_out:
@@ -169,7 +168,7 @@ def _score_estimated(
         raise fail("--estimated needs --from DATE and --to DATE")
     from ipsrt.reports.srm import estimated_weeks
 
-    with Store(database_url(db)) as store:
+    with open_tracker(db) as store:
         weeks, agreement = estimated_weeks(store, client, start, end, week_start=week_start)
     rows = [row | {"source": "estimated"} for row in week_rows(weeks)]
     pairs = [json_ready(r) for r in agreement.to_dict("records")]

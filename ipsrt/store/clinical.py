@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -184,6 +185,10 @@ class ClinicalRecords:
                     )
                 result = DiaryCounts(**merge.counts)
                 if result.changed:
+                    session.flush()
+                    conn = session.connection()
+                    self._store.summaries.mark_dates(conn, client.id, dates)
+                    self._store.summarise(conn)
                     detail: dict[str, Any] = {"item_set": item_set, **result.as_dict()}
                     if merge.replaced:
                         detail["replaced"] = merge.replaced[:_REPLACED_IN_AUDIT]
@@ -279,21 +284,23 @@ class ClinicalRecords:
         *,
         item_set: str,
         activity_order: Sequence[str] = (),
+        conn: sa.Connection | None = None,
     ) -> pd.DataFrame:
         """A client's stored entries of one item set, dates *start*..*end* inclusive.
 
         Columns :data:`ENTRY_COLUMNS`, the entries format of
         :func:`ipsrt.srm.score_weeks` (``minutes``, ``people``, ``target``
         floats, NaN when absent; ``date`` holds ``datetime.date``). Ordered by
-        date, then by *activity_order* (the form's order), then by name.
+        date, then by *activity_order* (the form's order), then by name. With
+        *conn*, reads inside that connection's transaction.
         """
-        client = self._store.client(client_code)
-        query = select(SrmEntry).where(
-            SrmEntry.client_id == client.id,
-            SrmEntry.item_set == item_set,
-            *_date_filter(SrmEntry.diary_date, start, end),
-        )
-        with self._store.session() as session:
+        with self._store.session(conn) as session:
+            client_id = self._store.client_id(session, client_code)
+            query = select(SrmEntry).where(
+                SrmEntry.client_id == client_id,
+                SrmEntry.item_set == item_set,
+                *_date_filter(SrmEntry.diary_date, start, end),
+            )
             rows = list(session.exec(query))
         order = {key: i for i, key in enumerate(activity_order)}
         rows.sort(key=lambda e: (e.diary_date, order.get(e.activity, len(order)), e.activity))
@@ -313,21 +320,27 @@ class ClinicalRecords:
         )
 
     def mood_frame(
-        self, client_code: str, start: dt.date | None = None, end: dt.date | None = None
+        self,
+        client_code: str,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        *,
+        conn: sa.Connection | None = None,
     ) -> pd.DataFrame:
         """A client's daily moods (dates *start*..*end*, inclusive), one row per date.
 
         Columns :data:`MOOD_COLUMNS`; ratings are floats (NaN when absent).
         """
-        client = self._store.client(client_code)
-        query = (
-            select(MoodEntry)
-            .where(
-                MoodEntry.client_id == client.id, *_date_filter(MoodEntry.diary_date, start, end)
+        with self._store.session(conn) as session:
+            client_id = self._store.client_id(session, client_code)
+            query = (
+                select(MoodEntry)
+                .where(
+                    MoodEntry.client_id == client_id,
+                    *_date_filter(MoodEntry.diary_date, start, end),
+                )
+                .order_by(col(MoodEntry.diary_date))
             )
-            .order_by(col(MoodEntry.diary_date))
-        )
-        with self._store.session() as session:
             rows = list(session.exec(query))
         return pd.DataFrame(
             {
@@ -385,6 +398,10 @@ class ClinicalRecords:
                 subject=client_code,
                 detail={"instrument": instrument, "answered_on": answered_on.isoformat()},
             )
+            session.flush()
+            conn = session.connection()
+            self._store.summaries.mark_dates(conn, client.id, [answered_on])
+            self._store.summarise(conn)
         return response
 
     def scale_frame(
@@ -394,21 +411,22 @@ class ClinicalRecords:
         end: dt.date | None = None,
         *,
         instrument: str | None = None,
+        conn: sa.Connection | None = None,
     ) -> pd.DataFrame:
         """A client's scale responses, oldest first, with totals computed on read.
 
         Columns :data:`SCALE_COLUMNS`: ``answers`` a tuple, ``total`` and
         ``item9`` (PHQ-9 item 9; NaN for ASRM).
         """
-        client = self._store.client(client_code)
-        query = select(ScaleResponse).where(
-            ScaleResponse.client_id == client.id,
-            *_date_filter(ScaleResponse.answered_on, start, end),
-        )
-        if instrument is not None:
-            query = query.where(ScaleResponse.instrument == instrument)
-        query = query.order_by(col(ScaleResponse.answered_on), col(ScaleResponse.id))
-        with self._store.session() as session:
+        with self._store.session(conn) as session:
+            client_id = self._store.client_id(session, client_code)
+            query = select(ScaleResponse).where(
+                ScaleResponse.client_id == client_id,
+                *_date_filter(ScaleResponse.answered_on, start, end),
+            )
+            if instrument is not None:
+                query = query.where(ScaleResponse.instrument == instrument)
+            query = query.order_by(col(ScaleResponse.answered_on), col(ScaleResponse.id))
             rows = list(session.exec(query))
         records = []
         for r in rows:

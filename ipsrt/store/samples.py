@@ -433,8 +433,11 @@ def _insert_postgres(conn: sa.Connection, rows: pd.DataFrame) -> int:
 def write_samples(
     conn: sa.Connection,
     prepared: PreparedSamples,
-) -> UpsertResult:
-    """Store prepared rows on *conn* inside the caller's transaction."""
+) -> tuple[UpsertResult, pd.DataFrame]:
+    """Store prepared rows on *conn* inside the caller's transaction.
+
+    Returns what was done and the rows that were new (columns :data:`STORED_COLUMNS`).
+    """
     new_rows, duplicate, conflicting = _classify(prepared.rows, _existing(conn, prepared.rows))
     if conn.dialect.name == "postgresql":
         inserted = _insert_postgres(conn, new_rows)
@@ -444,13 +447,14 @@ def write_samples(
     raced = len(new_rows) - inserted
     # (Only PostgreSQL can race: SQLite writes hold the lock from BEGIN IMMEDIATE.)
     quarantined = int((new_rows["quality"] != 0).sum()) if inserted else 0
-    return UpsertResult(
+    result = UpsertResult(
         inserted=inserted,
         duplicate=duplicate + raced + prepared.in_frame_duplicate,
         conflicting=conflicting + prepared.in_frame_conflicting,
         quarantined=quarantined,
         rejected=prepared.rejected,
     )
+    return result, new_rows
 
 
 def read_minute_frame(

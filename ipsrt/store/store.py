@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -49,6 +49,7 @@ from ipsrt.store.samples import (
     read_minute_frame,
     write_samples,
 )
+from ipsrt.store.summaries import SummaryRecords
 from ipsrt.timeutil import require_utc, zone
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -87,6 +88,11 @@ class Store:
         Allow a SQLite file (and its directory) that does not exist yet.
     quality
         Quarantine thresholds for minute samples.
+    summariser
+        Called at the end of every write transaction that changed records a
+        daily summary derives from, with that transaction's connection
+        (:mod:`ipsrt.reports.summaries` installs it). Without one, the changed
+        dates stay marked pending until a summary read brings them up to date.
     """
 
     def __init__(
@@ -96,6 +102,7 @@ class Store:
         check_schema: bool = True,
         create: bool = False,
         quality: QualityRules | None = None,
+        summariser: Callable[[sa.Connection], None] | None = None,
     ) -> None:
         parsed = parse_url(url)
         path = sqlite_path(parsed)
@@ -113,6 +120,9 @@ class Store:
         self.clinical = ClinicalRecords(self)
         #: Alerts the rules raised, and their acknowledgement.
         self.alerts = AlertRecords(self)
+        #: Daily and weekly summaries, their pending marks and the reads screens need.
+        self.summaries = SummaryRecords(self)
+        self.summariser = summariser
         try:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
@@ -150,9 +160,13 @@ class Store:
         self.close()
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A read session (objects stay usable after it closes)."""
-        with Session(self.engine, expire_on_commit=False) as session:
+    def session(self, conn: sa.Connection | None = None) -> Iterator[Session]:
+        """A read session (objects stay usable after it closes).
+
+        With *conn*, the session reads inside that connection's open
+        transaction (and never ends it).
+        """
+        with Session(conn if conn is not None else self.engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
@@ -166,6 +180,11 @@ class Store:
         """A Core connection in one write transaction (SQLite: ``BEGIN IMMEDIATE``)."""
         with self._writer.connect() as conn, conn.begin():
             yield conn
+
+    def summarise(self, conn: sa.Connection) -> None:
+        """Bring the summaries of pending dates up to date inside the caller's transaction."""
+        if self.summariser is not None:
+            self.summariser(conn)
 
     # -- audit ------------------------------------------------------------------------
 
@@ -232,6 +251,8 @@ class Store:
         with self.write_session() as session:
             if session.get(StoreSetting, "purpose") is None:
                 session.add(StoreSetting(key="purpose", value="demo"))
+                # Emulated minutes count from now on: every summary is out of date.
+                self.summaries.forget_all(session.connection())
                 self.audit(session, now=now, actor=actor, action="store.mark_demo")
 
     # -- clients ----------------------------------------------------------------------
@@ -277,6 +298,14 @@ class Store:
         if found is None:
             raise NotFoundError(f"unknown client {code!r}")
         return found
+
+    @staticmethod
+    def client_id(session: Session, code: str) -> int:
+        """The id of the client with *code* read in *session*, or :class:`NotFoundError`."""
+        found = session.exec(select(Client.id).where(Client.code == code)).first()
+        if found is None:
+            raise NotFoundError(f"unknown client {code!r}")
+        return int(found)
 
     def clients(self, *, include_archived: bool = False) -> list[Client]:
         """All clients ordered by code."""
@@ -376,11 +405,13 @@ class Store:
                 for device, client in conn.execute(sa.text("SELECT id, client_id FROM device"))
             }
             prepared = prepare_samples(frame, device_clients, now=now, rules=self.quality)
-            result = write_samples(conn, prepared)
+            result, new_rows = write_samples(conn, prepared)
+            self.summaries.mark_minutes(conn, new_rows)
             for (device_id, data_type), position in (cursors or {}).items():
                 if device_id not in device_clients:
                     raise InvalidInputError(f"cursor for unknown device id {device_id}")
                 save_cursor(conn, device_id, data_type, position, now)
+            self.summarise(conn)
         return result
 
     def minute_frame(

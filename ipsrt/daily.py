@@ -1,0 +1,433 @@
+"""Daily and weekly summaries of one client-week: what every screen and alert reads.
+
+A summary is computed for one **client week** at a time (seven local dates
+from the client's week start), from the minutes on the client's local
+one-minute grid over the week plus a fixed context (:data:`CONTEXT_BEFORE_DAYS`
+before, :data:`CONTEXT_AFTER_DAYS` after), the SRM-5 diary entries, moods and
+rating-scale responses of its dates. A week's summary depends on nothing
+else, so updating only the weeks whose inputs changed gives exactly what a
+full rebuild gives (``docs/architecture.md``, "Daily summaries").
+
+Three outputs (:func:`summarise_week`):
+
+* one row per date (:data:`DAY_COLUMNS`): wear and steps, the hourly activity
+  profile, the main sleep of the night that starts on the date, reported and
+  estimated SRM anchors, mood and scales, completeness;
+* one row for the week (:data:`WEEK_COLUMNS`): SRM-5 of the diary and of the
+  estimated anchors, IS, IV, RA, L5, M10, SRI, mean sleep and the circular SD
+  of the sleep midpoints;
+* the sleep episodes of the week's nights (:data:`EPISODE_COLUMNS`).
+
+Every figure is computed by the project's one implementation of it: the
+rhythm figures by :mod:`ipsrt.rhythm`, sleep by
+:func:`ipsrt.rhythm.sleep_timing.sleep_timing`, SRM by
+:func:`ipsrt.srm.score_weeks`, anchors by
+:func:`ipsrt.srm.estimated.estimate_anchors`, circular statistics by
+:mod:`ipsrt.circular`. Pure: frames in, frames out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ipsrt import circular
+from ipsrt.enums import SleepSource
+from ipsrt.errors import InvalidInputError
+from ipsrt.minutes import MINUTE_COLUMNS
+from ipsrt.rhythm.nonparametric import (
+    interdaily_stability,
+    intradaily_variability,
+    l5,
+    m10,
+    relative_amplitude,
+)
+from ipsrt.rhythm.sleep_timing import NIGHT_COLUMNS, sleep_episodes, sleep_timing
+from ipsrt.rhythm.sri import sleep_regularity_index
+from ipsrt.srm import score_weeks
+from ipsrt.srm.estimated import estimate_anchors
+from ipsrt.timeutil import WEEKDAYS, local_midnight, nights_of
+
+__all__ = [
+    "ANCHORS",
+    "CONTEXT_AFTER_DAYS",
+    "CONTEXT_BEFORE_DAYS",
+    "DAY_COLUMNS",
+    "EPISODE_COLUMNS",
+    "SUMMARY_VERSION",
+    "WEEK_COLUMNS",
+    "WeekSummary",
+    "summarise_week",
+    "week_bounds",
+    "week_of",
+    "weeks_reading",
+]
+
+#: Bumped whenever a definition below changes (``ipsrt summaries rebuild`` then applies it).
+SUMMARY_VERSION = "1"
+#: Days of minutes read before the week's first date and after its last one.
+CONTEXT_BEFORE_DAYS = 2
+CONTEXT_AFTER_DAYS = 3
+#: The SRM-5 anchors, in the form's order.
+ANCHORS = ("out_of_bed", "first_contact", "start_activity", "dinner", "bed")
+_ESTIMATED = ("out_of_bed", "start_activity", "bed")
+
+DAY_COLUMNS = (
+    "date",
+    "day_minutes",
+    "recorded_min",
+    "wear_min",
+    "steps",
+    "activity_hourly",
+    "sleep_onset_utc",
+    "sleep_offset_utc",
+    "sleep_onset_min",
+    "sleep_offset_min",
+    "sleep_midpoint_min",
+    "sleep_duration_min",
+    "sleep_min",
+    "sleep_source",
+    *(f"reported_{a}_min" for a in ANCHORS),
+    *(f"estimated_{a}_min" for a in _ESTIMATED),
+    "diary_items",
+    "mood",
+    "energy",
+    "irritability",
+    "anxiety",
+    "phq9_total",
+    "phq9_item9",
+    "asrm_total",
+    "wear_fraction",
+)
+WEEK_COLUMNS = (
+    "week_start",
+    "days_with_data",
+    "srm",
+    "srm_estimated",
+    "IS",
+    "IV",
+    "RA",
+    "L5",
+    "M10",
+    "SRI",
+    "sleep_duration_mean_min",
+    "sleep_midpoint_sd_min",
+)
+EPISODE_COLUMNS = ("night", "start_utc", "end_utc", "source", "is_main")
+_DAY = dt.timedelta(days=1)
+_EPOCH = dt.date(1970, 1, 1)
+_DEVICE_LABELS = ("sleep", "sleep_light", "sleep_deep", "sleep_rem", "awake")
+
+
+@dataclasses.dataclass(frozen=True)
+class WeekSummary:
+    """The summaries of one client-week (see the module docstring)."""
+
+    days: pd.DataFrame
+    week: dict[str, Any]
+    episodes: pd.DataFrame
+
+
+def week_of(date: dt.date, week_start: int) -> dt.date:
+    """First date of the client week (weeks start on weekday *week_start*, 0 = Monday)."""
+    return date - dt.timedelta(days=(date.weekday() - week_start) % 7)
+
+
+def weeks_reading(date: dt.date, week_start: int) -> list[dt.date]:
+    """First dates of the client weeks whose summaries read records of *date*.
+
+    A week starting on F reads dates F - :data:`CONTEXT_BEFORE_DAYS` ..
+    F + 6 + :data:`CONTEXT_AFTER_DAYS`, so a change on *date* concerns the
+    weeks with F in [date - 6 - after, date + before]: one or two weeks.
+    """
+    low = date - (6 + CONTEXT_AFTER_DAYS) * _DAY
+    high = date + CONTEXT_BEFORE_DAYS * _DAY
+    first = week_of(low, week_start)
+    if first < low:
+        first += 7 * _DAY
+    out = []
+    while first <= high:
+        out.append(first)
+        first += 7 * _DAY
+    return out
+
+
+def week_bounds(first: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
+    """UTC span of the minutes a week's summary reads: its dates plus the context days."""
+    start = local_midnight(first - CONTEXT_BEFORE_DAYS * _DAY, tz)
+    end = local_midnight(first + (7 + CONTEXT_AFTER_DAYS) * _DAY, tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def _span(minutes: pd.DataFrame, first: dt.date, end: dt.date, tz: str) -> pd.DataFrame:
+    """Rows of local dates *first* <= date < *end*."""
+    index = pd.DatetimeIndex(minutes.index)
+    keep = (index >= local_midnight(first, tz)) & (index < local_midnight(end, tz))
+    return minutes.loc[keep]
+
+
+def _wall_days(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Local day number (days since 1970-01-01) and local clock hour of each minute."""
+    wall = pd.DatetimeIndex(index).tz_localize(None).as_unit("s").asi8 // 60
+    return wall // 1440, (wall // 60) % 24
+
+
+def _day_figures(minutes: pd.DataFrame, dates: list[dt.date]) -> dict[str, Any]:
+    """Per date: minutes of the local day, minutes recorded and worn, steps, hourly profile."""
+    first = (dates[0] - _EPOCH).days
+    day, hour = _wall_days(pd.DatetimeIndex(minutes.index))
+    pos = day - first
+    inside = (pos >= 0) & (pos < len(dates))
+    pos, hour = pos[inside], hour[inside]
+    n = len(dates)
+    counts = minutes["counts"].to_numpy(dtype=np.float64)[inside]
+    steps = minutes["steps"].to_numpy(dtype=np.float64)[inside]
+    recorded = minutes["device_id"].notna().to_numpy()[inside]
+    worn = ~np.isnan(counts)
+    has_steps = ~np.isnan(steps)
+    cell = pos * 24 + hour
+    sums = np.bincount(cell[worn], weights=counts[worn], minlength=n * 24).reshape(n, 24)
+    cells = np.bincount(cell[worn], minlength=n * 24).reshape(n, 24)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hourly = np.round(sums / cells, 2)
+    step_sum = np.bincount(pos[has_steps], weights=steps[has_steps], minlength=n)
+    return {
+        "day_minutes": np.bincount(pos, minlength=n),
+        "recorded_min": np.bincount(pos[recorded], minlength=n),
+        "wear_min": np.bincount(pos[worn], minlength=n),
+        "steps": np.where(np.bincount(pos[has_steps], minlength=n) > 0, step_sum, np.nan),
+        "activity_hourly": [
+            json.dumps([None if np.isnan(v) else float(v) for v in row]) for row in hourly
+        ],
+    }
+
+
+def _night_source(minutes: pd.DataFrame, onset: pd.Timestamp, offset: pd.Timestamp) -> str:
+    states = minutes["state"].loc[onset:offset]
+    labelled = states.isin(_DEVICE_LABELS).any()
+    return SleepSource.DEVICE.value if labelled else SleepSource.DETECTED.value
+
+
+def _anchor_table(
+    entries: pd.DataFrame, dates: list[dt.date], names: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """Clock minute of each done activity by date (NaN: not done or not entered)."""
+    out = {name: np.full(len(dates), np.nan) for name in names}
+    if entries.empty:
+        return out
+    position = {d: i for i, d in enumerate(dates)}
+    done = entries["status"].to_numpy() == "done"
+    for date, activity, minutes in zip(
+        entries["date"].to_numpy()[done],
+        entries["activity"].to_numpy()[done],
+        entries["minutes"].to_numpy(dtype=np.float64)[done],
+        strict=True,
+    ):
+        i = position.get(date)
+        if i is not None and activity in out:
+            out[activity][i] = minutes
+    return out
+
+
+def _by_date(
+    frame: pd.DataFrame, column: str, dates: list[dt.date], how: str = "last"
+) -> np.ndarray:
+    """*column* by date (the last row, or the highest value with ``how="max"``)."""
+    out = np.full(len(dates), np.nan)
+    if frame.empty:
+        return out
+    position = {d: i for i, d in enumerate(dates)}
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+    for date, value in zip(frame["date"].to_numpy(), values, strict=True):
+        i = position.get(date)
+        if i is None or np.isnan(value):
+            continue
+        out[i] = value if how == "last" or np.isnan(out[i]) else max(out[i], value)
+    return out
+
+
+def _rhythm_figures(minutes: pd.DataFrame, sleep: pd.Series, tz: str) -> dict[str, float]:
+    counts = minutes["counts"].astype("float64")
+    if counts.notna().sum() == 0:
+        return dict.fromkeys(("IS", "IV", "RA", "L5", "M10", "SRI"), np.nan)
+    return {
+        "IS": interdaily_stability(counts, tz=tz),
+        "IV": intradaily_variability(counts, tz=tz),
+        "RA": relative_amplitude(counts, tz=tz),
+        "L5": l5(counts, tz=tz).value,
+        "M10": m10(counts, tz=tz).value,
+        "SRI": sleep_regularity_index(sleep, tz=tz) if sleep.notna().any() else np.nan,
+    }
+
+
+def _episodes(
+    sleep: pd.Series, nights: pd.DataFrame, minutes: pd.DataFrame, tz: str, dates: list[dt.date]
+) -> pd.DataFrame:
+    found = sleep_episodes(sleep) if sleep.notna().any() else pd.DataFrame()
+    if found.empty:
+        return pd.DataFrame(columns=list(EPISODE_COLUMNS))
+    night = nights_of(pd.DatetimeIndex(found["onset"]), tz)
+    keep = np.isin(night, np.array(dates, dtype=object))
+    found, night = found.loc[keep], night[keep]
+    main = set(pd.DatetimeIndex(nights["onset_utc"]).as_unit("s").asi8) if len(nights) else set()
+    onset = pd.DatetimeIndex(found["onset"]).tz_convert("UTC")
+    offset = pd.DatetimeIndex(found["offset"]).tz_convert("UTC")
+    return pd.DataFrame(
+        {
+            "night": pd.Series(list(night), dtype=object),
+            "start_utc": onset,
+            "end_utc": offset,
+            "source": [_night_source(minutes, a, b) for a, b in zip(onset, offset, strict=True)],
+            "is_main": [int(t) in main for t in onset.as_unit("s").asi8],
+        },
+        columns=list(EPISODE_COLUMNS),
+    ).reset_index(drop=True)
+
+
+def summarise_week(
+    minutes: pd.DataFrame,
+    sleep: pd.Series,
+    entries: pd.DataFrame,
+    moods: pd.DataFrame,
+    scales: pd.DataFrame,
+    *,
+    first: dt.date,
+    tz: str,
+    week_start: int,
+) -> WeekSummary:
+    """The summaries of the client week starting on *first*.
+
+    Parameters
+    ----------
+    minutes
+        The client's minutes that count on the local one-minute grid over
+        :func:`week_bounds` (columns :data:`ipsrt.minutes.MINUTE_COLUMNS`, as
+        :func:`ipsrt.minutes.local_minute_grid` returns them).
+    sleep
+        Sleep (1), wake (0) or missing (NaN) on the same grid
+        (:func:`ipsrt.minutes.sleep_states`).
+    entries
+        SRM-5 entries of the week's dates (the :func:`ipsrt.srm.score_weeks` format).
+    moods
+        Daily moods (``date``, ``mood``, ``energy``, ``irritability``, ``anxiety``).
+    scales
+        Rating-scale responses (``date``, ``instrument``, ``total``, ``item9``);
+        several on one date: the highest total (and item 9) counts.
+    first, tz, week_start
+        The week's first date (a *week_start* weekday), the client's zone.
+
+    Returns
+    -------
+    WeekSummary
+        Seven rows of :data:`DAY_COLUMNS`, the week's :data:`WEEK_COLUMNS` and
+        the episodes (:data:`EPISODE_COLUMNS`) of the nights of its dates.
+    """
+    if first.weekday() != week_start:
+        raise InvalidInputError(f"week of {first}: a client week starts on {WEEKDAYS[week_start]}")
+    missing = [c for c in MINUTE_COLUMNS if c not in minutes.columns]
+    if missing:
+        raise InvalidInputError(f"minutes lack column(s) {', '.join(missing)}")
+    dates = [first + i * _DAY for i in range(7)]
+    days = pd.DataFrame({"date": pd.Series(dates, dtype=object)})
+    for key, values in _day_figures(minutes, dates).items():
+        days[key] = values
+    has_data = minutes["counts"].notna().any() or minutes["state"].notna().any()
+    nights = sleep_timing(sleep, tz) if has_data else pd.DataFrame(columns=list(NIGHT_COLUMNS))
+    nights = nights.set_index("night") if len(nights) else nights
+    main = (
+        nights.reindex(dates)
+        if len(nights)
+        else pd.DataFrame(index=dates, columns=list(NIGHT_COLUMNS[1:]))
+    )
+    days["sleep_onset_utc"] = (
+        pd.DatetimeIndex(main["onset_utc"]).tz_convert("UTC") if len(nights) else pd.NaT
+    )
+    days["sleep_offset_utc"] = (
+        pd.DatetimeIndex(main["offset_utc"]).tz_convert("UTC") if len(nights) else pd.NaT
+    )
+    for key, column in (
+        ("sleep_onset_min", "onset_local"),
+        ("sleep_offset_min", "offset_local"),
+        ("sleep_midpoint_min", "midpoint_local"),
+        ("sleep_duration_min", "duration_min"),
+        ("sleep_min", "sleep_min"),
+    ):
+        days[key] = pd.to_numeric(main[column], errors="coerce").to_numpy(dtype=np.float64)
+    days["sleep_source"] = [
+        None if pd.isna(a) else _night_source(minutes, a, b)
+        for a, b in zip(days["sleep_onset_utc"], days["sleep_offset_utc"], strict=True)
+    ]
+    reported = _anchor_table(entries, dates, ANCHORS)
+    for name in ANCHORS:
+        days[f"reported_{name}_min"] = reported[name]
+    estimated = _estimated(nights, minutes, tz, dates)
+    for name in _ESTIMATED:
+        days[f"estimated_{name}_min"] = _anchor_table(estimated, dates, _ESTIMATED)[name]
+    days["diary_items"] = [
+        int(((entries["date"] == d) & entries["activity"].isin(ANCHORS)).sum())
+        if len(entries)
+        else 0
+        for d in dates
+    ]
+    for column in ("mood", "energy", "irritability", "anxiety"):
+        days[column] = _by_date(moods, column, dates)
+    phq = scales[scales["instrument"] == "phq9"] if len(scales) else scales
+    asrm = scales[scales["instrument"] == "asrm"] if len(scales) else scales
+    days["phq9_total"] = _by_date(phq, "total", dates, "max")
+    days["phq9_item9"] = _by_date(phq, "item9", dates, "max")
+    days["asrm_total"] = _by_date(asrm, "total", dates, "max")
+    days["wear_fraction"] = days["wear_min"] / days["day_minutes"].where(days["day_minutes"] > 0)
+    week_minutes = _span(minutes, first, first + 7 * _DAY, tz)
+    srm, srm_estimated = _srm_pair(entries, estimated, week_start)
+    week = {
+        "week_start": first,
+        "days_with_data": int((days["wear_min"] > 0).sum()),
+        "srm": srm,
+        "srm_estimated": srm_estimated,
+        **_rhythm_figures(week_minutes, sleep.loc[week_minutes.index], tz),
+        "sleep_duration_mean_min": float(np.nanmean(days["sleep_duration_min"]))
+        if days["sleep_duration_min"].notna().any()
+        else np.nan,
+        "sleep_midpoint_sd_min": circular.sd_minutes(days["sleep_midpoint_min"].to_numpy()),
+    }
+    return WeekSummary(
+        days=days[list(DAY_COLUMNS)],
+        week=week,
+        episodes=_episodes(
+            sleep, nights.reset_index() if len(nights) else nights, minutes, tz, dates
+        ),
+    )
+
+
+def _estimated(
+    nights: pd.DataFrame, minutes: pd.DataFrame, tz: str, dates: list[dt.date]
+) -> pd.DataFrame:
+    if nights.empty:
+        return pd.DataFrame(columns=["date", "activity", "minutes", "status"])
+    steps = minutes["steps"].dropna()
+    steps.index = pd.DatetimeIndex(steps.index).tz_convert("UTC")
+    entries = estimate_anchors(nights.reset_index(), steps, tz)
+    return entries[entries["date"].isin(dates)].reset_index(drop=True)
+
+
+def _srm_pair(
+    entries: pd.DataFrame, estimated: pd.DataFrame, week_start: int
+) -> tuple[float, float]:
+    """SRM-5 of the diary and of the estimated anchors (one scoring call, two "clients")."""
+    parts = [
+        frame[[c for c in frame.columns if c != "source"]].assign(client=name)
+        for name, frame in (("reported", entries), ("estimated", estimated))
+        if not frame.empty
+    ]
+    if not parts:
+        return np.nan, np.nan
+    weeks = score_weeks(
+        pd.concat(parts, ignore_index=True), items="srm5", week_start=WEEKDAYS[week_start]
+    )
+    srm = dict(zip(weeks["client"], weeks["srm"].astype(float), strict=True))
+    return srm.get("reported", np.nan), srm.get("estimated", np.nan)
