@@ -435,4 +435,5 @@ class ClientSummary(SQLModel, table=True):
     version: int = Field(default=0)
     definition: str = Field(default="", max_length=32)
     alerts_version: int | None = None
+    alerts_key: str | None = Field(default=None, max_length=64)
     alerts_due_utc: dt.datetime | None = _utc_column(nullable=True)

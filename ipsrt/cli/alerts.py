@@ -37,23 +37,37 @@ def alerts_run(
             "--lookback", min=1, help="Store alerts whose window ends in the last N days."
         ),
     ] = DEFAULT_LOOKBACK_DAYS,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Evaluate every client, not only those whose data changed since the last run.",
+        ),
+    ] = False,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Evaluate the alert rules now and store new or grown alerts (safe to repeat)."""
+    """Evaluate the alert rules now and store new or grown alerts (safe to repeat).
+
+    By default only clients whose daily summaries changed since the last run
+    (or whose alerts could have changed with time, e.g. a growing data gap)
+    are evaluated.
+    """
     with open_tracker(db) as store:
         summary = run_alerts(
             store,
             now=utc_now(),
             client_codes=None if client is None else [client],
             lookback_days=lookback,
+            incremental=not every,
         )
     if json_out:
         print_json(summary.as_dict())
     else:
         stdout.print(
-            f"Checked {summary.clients} client(s): {summary.new} new, {summary.updated} updated, "
-            f"{summary.unchanged} unchanged alert(s)."
+            f"Checked {summary.clients - summary.skipped} of {summary.clients} client(s) "
+            f"({summary.skipped} unchanged since the last run): {summary.new} new, "
+            f"{summary.updated} updated, {summary.unchanged} unchanged alert(s)."
         )
     if summary.failed:
         code, reason = next(iter(summary.failed.items()))

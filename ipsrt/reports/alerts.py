@@ -26,18 +26,27 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ipsrt.alerts import DEFAULT_RULES, Alert, AnchorDriftRule, LowSrmRule, Rule, evaluate
+from ipsrt.alerts import (
+    DEFAULT_RULES,
+    Alert,
+    AnchorDriftRule,
+    DataGapRule,
+    LowSrmRule,
+    Rule,
+    evaluate,
+)
+from ipsrt.daily import week_of
 from ipsrt.enums import Role
 from ipsrt.errors import InvalidInputError, IpsrtError
 from ipsrt.models import Client
-from ipsrt.reports.diary import scale_responses, srm_entries
-from ipsrt.reports.wearable import last_data, main_sleeps
-from ipsrt.srm import score_weeks
+from ipsrt.reports.summaries import refresh
+from ipsrt.reports.wearable import last_data
 from ipsrt.store import Store
 from ipsrt.store.alerts_store import StoredAlert
 from ipsrt.timeutil import WEEKDAYS, local_midnight, require_utc, zone
@@ -59,6 +68,8 @@ DEFAULT_LOOKBACK_DAYS = 14
 #: Extra history before the lookback so that the baselines (28 days before a
 #: week or run, four weeks of SRM) are complete for every stored alert.
 WARMUP_DAYS = 42
+#: The longest lookback a run accepts (ten years).
+MAX_LOOKBACK_DAYS = 3660
 
 DAILY_COLUMNS = (
     "client",
@@ -82,7 +93,8 @@ class RunSummary:
     """What one :func:`run_alerts` call did.
 
     ``evaluated`` counts the alerts the rules returned within the lookback;
-    ``new + updated + unchanged == evaluated``. ``failed`` maps a client code
+    ``new + updated + unchanged == evaluated``. ``skipped`` counts the
+    clients an incremental run did not need to evaluate. ``failed`` maps a client code
     to the one-line reason its table could not be evaluated (the other
     clients are still stored).
     """
@@ -92,6 +104,7 @@ class RunSummary:
     new: int
     updated: int
     failed: dict[str, str] = dataclasses.field(default_factory=dict)
+    skipped: int = 0
 
     @property
     def unchanged(self) -> int:
@@ -103,63 +116,55 @@ class RunSummary:
         return dataclasses.asdict(self) | {"unchanged": self.unchanged}
 
 
-def _nights(store: Store, client: Client, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Main sleep per night for nights ``start - 1 .. end`` (the columns the table needs)."""
-    nights = main_sleeps(store, client.code, start, end)
-    return nights[["night", "duration_min", "onset_local", "offset_local"]]
-
-
 def _by_date(dates: list[dt.date], values: pd.Series) -> np.ndarray:
     return values.reindex(dates).to_numpy(dtype=np.float64)
 
 
 def _srm_weeks(store: Store, client: Client, start: dt.date, end: dt.date) -> pd.Series:
-    """SRM-5 score by date for the complete weeks between *start* and *end*."""
-    week_start = WEEKDAYS[client.week_start]
-    first = start - dt.timedelta(days=(start.weekday() - client.week_start) % 7)
-    entries = srm_entries(store, client.code, first, end, items="srm5")
-    if entries.empty:
-        return pd.Series(dtype=np.float64)
-    weeks = score_weeks(entries, items="srm5", week_start=week_start)
+    """SRM-5 by date for the diary weeks between *start* and *end* whose seven days have passed."""
+    assert client.id is not None
+    weeks = store.summaries.weeks([client.id], week_of(start, client.week_start), end)
     out: dict[dt.date, float] = {}
-    spans = zip(weeks["week_start"], weeks["week_end"], weeks["srm"], strict=True)
-    for w_start, w_end, srm in spans:
-        if w_end > end:  # the week is still being written
+    for first, srm in zip(weeks["week_start"], weeks["srm"], strict=True):
+        if first + dt.timedelta(days=6) > end:  # the week is still being written
             continue
         for i in range(7):
-            out[w_start + dt.timedelta(days=i)] = float(srm)
+            out[first + dt.timedelta(days=i)] = float(srm) if srm is not None else np.nan
     return pd.Series(out, dtype=np.float64)
 
 
 def daily_table(store: Store, client_code: str, *, start: dt.date, end: dt.date) -> pd.DataFrame:
     """One client's daily table for local dates *start*..*end* (inclusive), one row per date.
 
-    Columns :data:`DAILY_COLUMNS` (see the module docstring); clock times are
-    local minutes after midnight, durations minutes, NaN where unknown.
+    Columns :data:`DAILY_COLUMNS` (see the module docstring), read from the
+    daily summaries (brought up to date first); clock times are local
+    minutes after midnight, durations minutes, NaN where unknown.
     """
     if end < start:
         raise InvalidInputError(f"daily table: end {end} before start {start}")
     client = store.client(client_code)
     zone(client.timezone)
+    refresh(store)
+    return _table(store, client, start, end)
+
+
+def _table(store: Store, client: Client, start: dt.date, end: dt.date) -> pd.DataFrame:
+    assert client.id is not None
     dates = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     before = [d - _DAY for d in dates]
-    nights = _nights(store, client, start, end).set_index("night")
+    days = store.summaries.days([client.id], start - _DAY, end).set_index("day")
     table = pd.DataFrame({"client": client.code, "date": pd.Series(dates, dtype=object)})
-    table["sleep_duration_min"] = _by_date(before, nights["duration_min"])
-    table["sleep_onset_min"] = _by_date(dates, nights["onset_local"])
-    table["out_of_bed_min"] = _by_date(before, nights["offset_local"])
+    table["sleep_duration_min"] = _by_date(before, days["sleep_duration_min"])
+    table["sleep_onset_min"] = _by_date(dates, days["sleep_onset_min"])
+    table["out_of_bed_min"] = _by_date(before, days["sleep_offset_min"])
     table["bedtime_min"] = np.nan
-    if nights.empty:
-        diary = srm_entries(store, client.code, start, end, items="srm5")
-        done = diary[diary["status"] == "done"]
-        for column, activity in (("bedtime_min", "bed"), ("out_of_bed_min", "out_of_bed")):
-            rows = done[done["activity"] == activity]
-            table[column] = _by_date(dates, pd.Series(rows["minutes"].to_numpy(), rows["date"]))
+    if not days["sleep_duration_min"].notna().any():
+        # No wearable night in the window: the diary's anchors instead (never mixed).
+        table["bedtime_min"] = _by_date(dates, days["reported_bed_min"])
+        table["out_of_bed_min"] = _by_date(dates, days["reported_out_of_bed_min"])
     table["srm_week"] = _by_date(dates, _srm_weeks(store, client, start, end))
-    moods = store.clinical.mood_frame(client.code, start, end)
-    table["mood"] = _by_date(dates, pd.Series(moods["mood"].to_numpy(), moods["date"]))
-    phq = scale_responses(store, client.code, start, end, instrument="phq9")
-    table["phq9_item9"] = _by_date(dates, phq.groupby("date")["item9"].max())
+    table["mood"] = _by_date(dates, days["mood"])
+    table["phq9_item9"] = _by_date(dates, days["phq9_item9"])
     last = last_data(store, client.code, local_midnight(end + _DAY, client.timezone))
     table["last_wearable_data_utc"] = pd.Series([last] * len(dates), dtype="datetime64[ns, UTC]")
     return table[list(DAILY_COLUMNS)]
@@ -176,6 +181,31 @@ def client_rules(client: Client, rules: Sequence[Rule] = DEFAULT_RULES) -> list[
     ]
 
 
+def _alerts_key(rules: Sequence[Rule], lookback_days: int) -> str:
+    """A fingerprint of a run's settings: a run with other settings re-evaluates everyone."""
+    text = repr((lookback_days, WARMUP_DAYS, tuple(rules)))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _next_due(
+    now: dt.datetime, tz: str, last: pd.Timestamp | None, rules: Sequence[Rule]
+) -> dt.datetime:
+    """The earliest time at which the client's alerts could change with no new records:
+    the next local or UTC midnight (windows and weeks move on), or the moment a data
+    gap reaches a :class:`DataGapRule`'s threshold."""
+    local_today = now.astimezone(zone(tz)).date()
+    due = min(
+        local_midnight(local_today + _DAY, tz).astimezone(dt.UTC),
+        dt.datetime.combine(now.astimezone(dt.UTC).date() + _DAY, dt.time(), dt.UTC),
+    )
+    for rule in rules:
+        if isinstance(rule, DataGapRule) and last is not None:
+            reached = last.to_pydatetime() + dt.timedelta(hours=rule.hours)
+            if reached > now:
+                due = min(due, reached)
+    return due
+
+
 def run_alerts(
     store: Store,
     *,
@@ -183,6 +213,7 @@ def run_alerts(
     client_codes: Sequence[str] | None = None,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     rules: Sequence[Rule] = DEFAULT_RULES,
+    incremental: bool = False,
 ) -> RunSummary:
     """Evaluate the alert rules for each client as of *now* and store the alerts.
 
@@ -192,30 +223,67 @@ def run_alerts(
     runs). Idempotent: the same data and *now* add and change nothing.
     Clients default to all that are not archived; a client whose data cannot
     be evaluated is reported in :attr:`RunSummary.failed` and skipped.
+
+    With *incremental*, a client is evaluated only when its daily summaries
+    changed since the last run with the same settings, or when that run's
+    result could have changed with time alone (:func:`_next_due`); the others
+    are counted in :attr:`RunSummary.skipped`.
     """
     now = require_utc(now)
     if lookback_days < 1:
         raise InvalidInputError(f"lookback of {lookback_days} days: use 1 or more")
+    if lookback_days > MAX_LOOKBACK_DAYS:
+        raise InvalidInputError(
+            f"lookback of {lookback_days} days: use at most {MAX_LOOKBACK_DAYS}"
+        )
     if client_codes is None:
         clients = store.clients()
     else:
         clients = [store.client(code) for code in dict.fromkeys(client_codes)]
+    refresh(store)
+    states = store.summaries.states([int(c.id) for c in clients if c.id is not None])
     alerts: list[Alert] = []
     failed: dict[str, str] = {}
+    seen: dict[int, tuple[int, dt.datetime, str]] = {}
+    skipped = 0
     for client in clients:
+        assert client.id is not None
+        client_rules_ = client_rules(client, rules)
+        key = _alerts_key(client_rules_, lookback_days)
+        state = states.get(client.id)
+        if (
+            incremental
+            and state is not None
+            and state.alerts_version == state.version
+            and state.alerts_key == key
+            and state.alerts_due_utc is not None
+            and now < state.alerts_due_utc
+        ):
+            skipped += 1
+            continue
         end = now.astimezone(zone(client.timezone)).date()
         first_kept = end - dt.timedelta(days=lookback_days - 1)
         start = first_kept - dt.timedelta(days=WARMUP_DAYS)
         try:
-            table = daily_table(store, client.code, start=start, end=end)
-            found = evaluate(table, rules=client_rules(client, rules), now=now)
+            table = _table(store, client, start, end)
+            found = evaluate(table, rules=client_rules_, now=now)
         except IpsrtError as exc:
             failed[client.code] = str(exc)
             continue
         alerts.extend(a for a in found if a.window_end >= first_kept)
+        if state is not None:
+            last = table["last_wearable_data_utc"].iloc[0] if len(table) else None
+            last = None if last is None or pd.isna(last) else pd.Timestamp(last)
+            seen[client.id] = (state.version, _next_due(now, client.timezone, last, rules), key)
     new, updated = store.alerts.upsert(alerts, now=now)
+    store.summaries.save_alert_state(seen)
     return RunSummary(
-        clients=len(clients), evaluated=len(alerts), new=new, updated=updated, failed=failed
+        clients=len(clients),
+        evaluated=len(alerts),
+        new=new,
+        updated=updated,
+        failed=failed,
+        skipped=skipped,
     )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from ipsrt.reports.diary import srm_entries
-from ipsrt.reports.wearable import estimated_entries
+from ipsrt.reports.nights import estimated_entries
 from ipsrt.srm import score_weeks
 from ipsrt.srm.estimated import anchor_agreement
 from ipsrt.store import Store

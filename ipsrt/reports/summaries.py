@@ -27,7 +27,8 @@ from ipsrt.daily import (
     week_bounds,
     weeks_reading,
 )
-from ipsrt.minutes import local_minute_grid, select_minutes, sleep_states
+from ipsrt.minutes import sleep_states
+from ipsrt.reports.wearable import minutes_on_grid, split_devices
 from ipsrt.srm.items import SRM5
 from ipsrt.store import Store
 from ipsrt.store.samples import read_minute_frame
@@ -59,9 +60,9 @@ def _week(
     """The summaries of one client week read on *conn*, or None when it has no input."""
     tz = facts.timezone
     start, end = week_bounds(first, tz)
-    counted = [d for d, emulated in facts.devices if facts.demo or not emulated]
+    counted, excluded = split_devices(facts.devices, demo=facts.demo)
     samples = read_minute_frame(conn, counted, int(start.timestamp()), int(end.timestamp()))
-    minutes = local_minute_grid(select_minutes(samples), start, end, tz)
+    minutes = minutes_on_grid(samples, excluded, start, end, tz)
     last = first + 6 * _DAY
     entries = store.clinical.srm_entries(
         facts.code, first, last, item_set="srm5", activity_order=SRM5.keys, conn=conn

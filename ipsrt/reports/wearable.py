@@ -1,8 +1,9 @@
 """A client's wearable minutes as every consumer sees them, and what they say about nights.
 
-All readers of stored minutes (``ipsrt metrics --client``, the alert runs,
-estimated SRM anchors) call :func:`client_minutes`, so they all apply the one
-rule of :mod:`ipsrt.minutes` to the same rows. In a clinic database the
+All readers of stored minutes (``ipsrt metrics --client``, the daily
+summaries behind the alert runs, nights and estimated SRM anchors) reduce
+them with :func:`minutes_on_grid` (:func:`client_minutes` reads and reduces),
+so they all apply the one rule of :mod:`ipsrt.minutes` to the same rows. In a clinic database the
 minutes of emulated devices never count; in a demo database (``ipsrt
 collect --emulated``, ``ipsrt demo``) they do.
 """
@@ -10,37 +11,42 @@ collect --emulated``, ``ipsrt demo``) they do.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import pandas as pd
 
-from ipsrt.minutes import local_minute_grid, select_minutes, sleep_states
-from ipsrt.models import Client
-from ipsrt.rhythm.sleep_timing import NIGHT_COLUMNS, sleep_timing
-from ipsrt.srm.estimated import estimate_anchors
+from ipsrt.minutes import local_minute_grid, select_minutes
 from ipsrt.store import Store
-from ipsrt.timeutil import local_midnight
 
-__all__ = [
-    "ESTIMATED_COLUMNS",
-    "client_minutes",
-    "counted_devices",
-    "estimated_entries",
-    "last_data",
-    "main_sleeps",
-]
+__all__ = ["client_minutes", "counted_devices", "last_data", "minutes_on_grid", "split_devices"]
 
-ESTIMATED_COLUMNS = ("client", "date", "activity", "minutes", "status", "source")
-_DAY = dt.timedelta(days=1)
+
+def split_devices(
+    devices: Iterable[tuple[int, bool]], *, demo: bool
+) -> tuple[list[int], frozenset[int]]:
+    """Device ids whose minutes count, and those that do not: emulated devices
+    (``(id, emulated)`` pairs) count only in a demo database."""
+    pairs = list(devices)
+    excluded = frozenset(d for d, emulated in pairs if emulated and not demo)
+    return [d for d, _ in pairs if d not in excluded], excluded
 
 
 def counted_devices(store: Store, client_code: str) -> tuple[list[int], frozenset[int]]:
     """The client's device ids whose minutes count, and those that do not (emulated ones
     in a clinic database)."""
-    devices = store.devices(client_code)
-    demo = store.purpose == "demo"
-    excluded = frozenset(int(d.id) for d in devices if d.emulated and not demo and d.id)
-    counted = [int(d.id) for d in devices if d.id is not None and d.id not in excluded]
-    return counted, excluded
+    pairs = [(int(d.id), d.emulated) for d in store.devices(client_code) if d.id is not None]
+    return split_devices(pairs, demo=store.purpose == "demo")
+
+
+def minutes_on_grid(
+    samples: pd.DataFrame,
+    excluded: frozenset[int],
+    start: dt.datetime,
+    end: dt.datetime,
+    tz: str,
+) -> pd.DataFrame:
+    """Stored samples reduced to the minutes that count, on the local grid ``start <= t < end``."""
+    return local_minute_grid(select_minutes(samples, excluded_devices=excluded), start, end, tz)
 
 
 def client_minutes(
@@ -53,53 +59,7 @@ def client_minutes(
     client = store.client(client_code)
     _counted, excluded = counted_devices(store, client_code)
     samples = store.minute_frame(client_code, start, end)
-    selected = select_minutes(samples, excluded_devices=excluded)
-    return local_minute_grid(selected, start, end, client.timezone)
-
-
-def _nights(
-    store: Store, client: Client, start: dt.date, end: dt.date
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Nights (and the minutes) around dates *start*..*end*, two days of context either side."""
-    tz = client.timezone
-    minutes = client_minutes(
-        store, client.code, local_midnight(start - 2 * _DAY, tz), local_midnight(end + 3 * _DAY, tz)
-    )
-    if minutes["counts"].isna().all() and minutes["state"].isna().all():
-        return pd.DataFrame(columns=list(NIGHT_COLUMNS)), minutes
-    return sleep_timing(sleep_states(minutes), tz), minutes
-
-
-def main_sleeps(store: Store, client_code: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Main sleep per night for nights ``start - 1 .. end`` (columns ``NIGHT_COLUMNS``).
-
-    Sleep is the device's label where present, else Cole-Kripke scoring
-    (:func:`ipsrt.minutes.sleep_states`). Empty when no minute counts.
-    """
-    client = store.client(client_code)
-    nights, _minutes = _nights(store, client, start, end)
-    if nights.empty:
-        return nights
-    keep = (nights["night"] >= start - _DAY) & (nights["night"] <= end)
-    return nights.loc[keep].reset_index(drop=True)
-
-
-def estimated_entries(store: Store, client_code: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Estimated SRM anchors for local dates *start*..*end* from the wearable minutes.
-
-    Entries in the :func:`ipsrt.srm.score_weeks` format with ``source =
-    "estimated"`` (:func:`ipsrt.srm.estimated.estimate_anchors`); empty when
-    no minute counts. Never merged with the diary.
-    """
-    client = store.client(client_code)
-    nights, minutes = _nights(store, client, start, end)
-    if nights.empty:
-        return pd.DataFrame(columns=list(ESTIMATED_COLUMNS))
-    steps = minutes["steps"].dropna()
-    steps.index = steps.index.tz_convert("UTC")
-    entries = estimate_anchors(nights, steps, client.timezone)
-    keep = (entries["date"] >= start) & (entries["date"] <= end)
-    return entries.loc[keep].assign(client=client_code).reset_index(drop=True)
+    return minutes_on_grid(samples, excluded, start, end, client.timezone)
 
 
 def last_data(store: Store, client_code: str, before: dt.datetime) -> pd.Timestamp | None:

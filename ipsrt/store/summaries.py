@@ -58,6 +58,7 @@ class SummaryState:
     version: int
     definition: str
     alerts_version: int | None
+    alerts_key: str | None
     alerts_due_utc: dt.datetime | None
 
 
@@ -335,21 +336,22 @@ class SummaryRecords:
         with self._store.engine.connect() as conn:
             return {
                 int(r.client_id): SummaryState(
-                    r.version, r.definition, r.alerts_version, r.alerts_due_utc
+                    r.version, r.definition, r.alerts_version, r.alerts_key, r.alerts_due_utc
                 )
                 for r in conn.execute(query)
             }
 
-    def save_alert_state(self, states: Mapping[int, tuple[int, dt.datetime | None]]) -> None:
-        """Record, per client id, the summary version an alert run saw and when it is next due."""
+    def save_alert_state(self, states: Mapping[int, tuple[int, dt.datetime, str]]) -> None:
+        """Record, per client id, the summary version an alert run saw, when the client is
+        next due, and the run's settings fingerprint."""
         if not states:
             return
         with self._store.write_connection() as conn:
-            for client_id, (version, due) in states.items():
+            for client_id, (version, due, key) in states.items():
                 conn.execute(
                     sa.update(_STATE)
                     .where(_STATE.c.client_id == client_id)
-                    .values(alerts_version=version, alerts_due_utc=due)
+                    .values(alerts_version=version, alerts_due_utc=due, alerts_key=key)
                 )
 
     def _frame(self, query: sa.Select[Any], columns: list[str]) -> pd.DataFrame:

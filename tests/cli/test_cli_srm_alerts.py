@@ -172,8 +172,14 @@ def test_alerts_run_list_ack(capsys, db, diary_file, tmp_path):
         "updated": 0,
         "failed": {},
         "unchanged": 0,
+        "skipped": 0,
     }
+    # Nothing changed since: the client is not evaluated again ...
     code, out, _ = run(capsys, "--db", db, "alerts", "run", "--client", "C001")
+    assert code == 0
+    assert "Checked 0 of 1 client(s) (1 unchanged since the last run)" in out
+    # ... unless asked; then the stored alert is found unchanged.
+    code, out, _ = run(capsys, "--db", db, "alerts", "run", "--client", "C001", "--all")
     assert code == 0
     assert "0 new, 0 updated, 1 unchanged" in out
     code, out, _ = run(capsys, "--db", db, "alerts", "list", "--state", "open", "--json")

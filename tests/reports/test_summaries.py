@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 from conftest import NOW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipsrt.reports.summaries import install, rebuild, refresh
+from ipsrt.reports.summaries import install, rebuild
 from ipsrt.store import Store
 from ipsrt.timeutil import local_midnight
 
@@ -94,35 +94,35 @@ scale = st.tuples(st.just("scale"), st.integers(0, 20), st.integers(0, 3))
 operations = st.lists(st.one_of(sync, diary, scale), min_size=1, max_size=6)
 
 
-def apply(store: Store, code: str, devices: list[int], op: tuple[object, ...]) -> None:
-    kind, offset = op[0], int(op[1])  # type: ignore[call-overload]
+def apply(store: Store, code: str, devices: list[int], op: tuple[Any, ...]) -> None:
+    kind, offset = op[0], int(op[1])
     first = BASE + dt.timedelta(days=offset)
     if kind == "sync":
         _, _, days, which, bed, wake, seed = op
         frame = day_minutes(
-            devices[int(which)],  # type: ignore[call-overload]
+            devices[int(which)],
             first,
-            int(days),  # type: ignore[call-overload]
-            bed=int(bed),  # type: ignore[call-overload]
-            wake=int(wake),  # type: ignore[call-overload]
+            int(days),
+            bed=int(bed),
+            wake=int(wake),
             labelled=which == 0,
-            seed=int(seed),  # type: ignore[call-overload]
+            seed=int(seed),
         )
         store.upsert_minute_samples(frame, now=NOW)
     elif kind == "diary":
         _, _, days, rise, mood, no_dinner = op
-        dates = [first + dt.timedelta(days=i) for i in range(int(days))]  # type: ignore[call-overload]
+        dates = [first + dt.timedelta(days=i) for i in range(int(days))]
         entries = []
         for i, date in enumerate(dates):
             entries.append(
                 {
                     "diary_date": date,
                     "activity": "out_of_bed",
-                    "clock_minute": int(rise) + i,  # type: ignore[call-overload]
+                    "clock_minute": int(rise) + i,
                     "not_done": False,
                     "people": 1,
                     "target_minute": None,
-                }  # fmt: skip
+                }
             )
             entries.append(
                 {
@@ -132,12 +132,12 @@ def apply(store: Store, code: str, devices: list[int], op: tuple[object, ...]) -
                     "not_done": bool(no_dinner),
                     "people": None if no_dinner else 2,
                     "target_minute": None,
-                }  # fmt: skip
+                }
             )
-        moods = [(date, int(mood)) for date in dates]  # type: ignore[call-overload]
+        moods = [(date, int(mood)) for date in dates]
         store.clinical.save_diary(code, "srm5", entries, moods, now=NOW, confirm_replace=True)
     else:
-        answers = [int(op[2])] * 9  # type: ignore[call-overload]
+        answers = [int(op[2])] * 9
         store.clinical.save_scale_response(
             code, "phq9", "test", answers, answered_on=first, now=NOW
         )
@@ -150,7 +150,7 @@ def apply(store: Store, code: str, devices: list[int], op: tuple[object, ...]) -
 )
 @given(ops=operations, week_start=st.integers(0, 6))
 def test_incremental_summaries_equal_a_full_rebuild(
-    store: Store, ops: list[tuple[object, ...]], week_start: int
+    store: Store, ops: list[tuple[Any, ...]], week_start: int
 ) -> None:
     install(store)
     code = f"P{next(_codes):04d}"

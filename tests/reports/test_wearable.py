@@ -11,7 +11,7 @@ from conftest import NOW
 
 from ipsrt.cli import main
 from ipsrt.reports.diary import import_diary
-from ipsrt.reports.wearable import estimated_entries, main_sleeps
+from ipsrt.reports.nights import estimated_entries, main_sleeps
 from ipsrt.srm.diary import read_diary_csv
 from ipsrt.store import Store
 from tests.reports.test_alerts import TZ, night_minutes

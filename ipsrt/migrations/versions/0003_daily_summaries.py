@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("definition", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("alerts_version", sa.Integer(), nullable=True),
+        sa.Column("alerts_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("alerts_due_utc", ipsrt.models.UtcDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["client_id"],
