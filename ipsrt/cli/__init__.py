@@ -19,6 +19,7 @@ from ipsrt.cli.alerts import alerts_app
 from ipsrt.cli.devices import collect, devices_app
 from ipsrt.cli.imports import import_app
 from ipsrt.cli.srm import srm_app
+from ipsrt.cli.summaries import summaries_app
 from ipsrt.store.engine import ENV_VAR
 
 app = typer.Typer(
@@ -62,6 +63,7 @@ app.command("metrics")(metrics.metrics)
 app.add_typer(import_app, name="import")
 app.add_typer(srm_app, name="srm")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(summaries_app, name="summaries")
 app.add_typer(devices_app, name="devices")
 app.command("collect")(collect)
 
