@@ -134,6 +134,11 @@ class SummaryRecords:
             out.setdefault(int(client_id), []).append(day)
         return out
 
+    def pending_count(self) -> int:
+        """How many (client, date) marks wait for a summary update."""
+        with self._store.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(_PENDING)).scalar_one())
+
     def clear_pending(self, conn: sa.Connection, client_id: int) -> None:
         """Forget a client's pending dates (their summaries were just written)."""
         conn.execute(sa.delete(_PENDING).where(_PENDING.c.client_id == client_id))

@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import NOW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipsrt.reports.summaries import install, rebuild
+from ipsrt.reports.summaries import install, rebuild, refresh
 from ipsrt.store import Store
 from ipsrt.timeutil import local_midnight
 
@@ -167,3 +168,85 @@ def test_incremental_summaries_equal_a_full_rebuild(
     incremental = snapshot(store, code)
     rebuild(store, [code])
     assert_same(incremental, snapshot(store, code))
+
+
+# -- the summaries change with their records, in the same transaction ------------------
+
+
+@pytest.fixture
+def client(store: Store) -> tuple[str, int]:
+    store.add_client("C001", TZ, now=NOW)
+    device = store.add_device("C001", "huami", "C8:0F:10:00:00:01", now=NOW)
+    assert device.id is not None
+    return "C001", device.id
+
+
+def week_of_minutes(device_id: int) -> pd.DataFrame:
+    return day_minutes(device_id, BASE, 7, bed=23 * 60, wake=7 * 60, labelled=True, seed=1)
+
+
+def test_a_sync_updates_its_days_before_it_commits(store: Store, client: tuple[str, int]) -> None:
+    code, device = client
+    install(store)
+    store.upsert_minute_samples(week_of_minutes(device), now=NOW)
+    days = snapshot(store, code)["days"].set_index("day")
+    # Nights of 21-26 March are whole (the last one ends on the 28th, outside the sync).
+    nights = [BASE + dt.timedelta(days=i) for i in range(6)]
+    assert days.loc[nights, "sleep_duration_min"].tolist() == [480.0] * 6
+    assert days.loc[BASE, "wear_min"] == 1440
+    assert store.summaries.pending_count() == 0
+
+
+def test_a_failing_summary_update_stores_nothing(store: Store, client: tuple[str, int]) -> None:
+    code, device = client
+
+    def broken(conn: object) -> None:
+        raise RuntimeError("summary bug")
+
+    store.summariser = broken
+    with pytest.raises(RuntimeError, match="summary bug"):
+        store.upsert_minute_samples(week_of_minutes(device), now=NOW)
+    assert store.minute_frame(code, local_midnight(BASE, TZ), NOW).empty
+    assert store.summaries.pending_count() == 0
+
+
+def test_without_a_summariser_the_dates_wait_for_a_refresh(
+    store: Store, client: tuple[str, int]
+) -> None:
+    code, device = client
+    store.upsert_minute_samples(week_of_minutes(device), now=NOW)
+    assert store.summaries.pending_count() == 7
+    assert snapshot(store, code)["days"].empty
+    refresh(store)
+    assert store.summaries.pending_count() == 0
+    refreshed = snapshot(store, code)
+    rebuild(store, [code])
+    assert_same(refreshed, snapshot(store, code))
+    assert len(refreshed["days"]) == 14  # the synced week's two client weeks
+
+
+def test_a_diary_edit_changes_its_day_at_once(store: Store, client: tuple[str, int]) -> None:
+    code, _device = client
+    install(store)
+    row = {"diary_date": BASE, "activity": "bed", "clock_minute": 1380, "not_done": False,
+           "people": 1, "target_minute": None}  # fmt: skip
+    store.clinical.save_diary(code, "srm5", [row], [(BASE, 2)], now=NOW)
+    day = snapshot(store, code)["days"].set_index("day").loc[BASE]
+    assert (day["reported_bed_min"], day["mood"], day["diary_items"]) == (1380, 2, 1)
+    store.clinical.save_diary(
+        code, "srm5", [row | {"clock_minute": 1410}], [(BASE, -1)], now=NOW, confirm_replace=True
+    )
+    day = snapshot(store, code)["days"].set_index("day").loc[BASE]
+    assert (day["reported_bed_min"], day["mood"]) == (1410, -1)
+
+
+def test_emulated_minutes_count_once_the_database_is_a_demo(store: Store) -> None:
+    install(store)
+    store.add_client("D1", TZ, now=NOW)
+    device = store.add_device("D1", "huami", "C8:0F:10:00:0D:01", now=NOW, emulated=True)
+    assert device.id is not None
+    store.upsert_minute_samples(week_of_minutes(device.id), now=NOW)
+    assert snapshot(store, "D1")["days"]["wear_min"].sum() == 0  # a clinic database
+    store.mark_demo(now=NOW)
+    refresh(store)
+    assert snapshot(store, "D1")["days"]["wear_min"].sum() == 7 * 1440
