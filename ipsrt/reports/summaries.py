@@ -83,7 +83,8 @@ def _week(
     )
 
 
-def _write_week(store: Store, conn: sa.Connection, facts: ClientFacts, first: dt.date) -> None:
+def _write_week(store: Store, conn: sa.Connection, facts: ClientFacts, first: dt.date) -> bool:
+    """Replace one client week's rows; whether the week has any input."""
     summary = _week(store, conn, facts, first)
     tz = facts.timezone
     nights = (local_midnight(first, tz) + _NOON, local_midnight(first + 7 * _DAY, tz) + _NOON)
@@ -97,6 +98,7 @@ def _write_week(store: Store, conn: sa.Connection, facts: ClientFacts, first: dt
         None if summary is None else summary.episodes,
         ALGORITHM,
     )
+    return summary is not None
 
 
 def _rebuild_client(store: Store, conn: sa.Connection, client_id: int) -> int:
@@ -109,8 +111,7 @@ def _rebuild_client(store: Store, conn: sa.Connection, client_id: int) -> int:
         first = weeks_reading(span[0], facts.week_start)[0]
         last = weeks_reading(span[1], facts.week_start)[-1]
         while first <= last:
-            _write_week(store, conn, facts, first)
-            weeks += 1
+            weeks += _write_week(store, conn, facts, first)
             first += 7 * _DAY
     store.summaries.bump(conn, client_id, SUMMARY_VERSION)
     return weeks

@@ -218,3 +218,22 @@ def test_alerts_run_list_ack(capsys, db, diary_file, tmp_path):
     with Store(db) as store:
         assert [e.action for e in store.audit_events()][-1] == "alert.acknowledge"
         assert store.alerts.find()[0].state == "acknowledged"
+
+
+def test_summaries_rebuild(capsys, db, diary_file):
+    run(capsys, "--db", db, "import", "diary", str(diary_file), "--client", "C001")
+    with Store(db) as store:
+        client_id = store.client("C001").id
+        assert client_id is not None
+        imported = store.summaries.weeks([client_id], dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    # Week of 4 May: out_of_bed 07:00 +-10 min on six days and 09:00 once: 6 hits (docs/srm.md).
+    assert imported.set_index("week_start").loc[dt.date(2026, 5, 4), "srm"] == 6.0
+    code, out, err = run(capsys, "--db", db, "summaries", "rebuild", "--json")
+    assert (code, err) == (0, "")
+    # Diary entries of 4-11 May fall in the client weeks of 4 and 11 May.
+    assert json.loads(out) == {"clients": 1, "weeks": {"C001": 2}}
+    with Store(db) as store:
+        rebuilt = store.summaries.weeks([client_id], dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    assert rebuilt.equals(imported)
+    code, _out, err = run(capsys, "--db", db, "summaries", "rebuild", "--client", "NOPE")
+    assert (code, err) == (1, "error: unknown client 'NOPE'\n")
