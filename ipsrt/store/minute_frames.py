@@ -94,9 +94,10 @@ def minute_frame_from_arrays(
     """
     if len(ts) > 1 and not (np.diff(ts) > 0).all():
         order = np.lexsort((device_id, ts))
-        ts, device_id, steps, activity, heart_rate, state, quality = (
-            column[order] for column in (ts, device_id, steps, activity, heart_rate, state, quality)
+        ts, device_id, steps, heart_rate, state, quality = (
+            column[order] for column in (ts, device_id, steps, heart_rate, state, quality)
         )
+        activity = activity[order]
     return pd.DataFrame(
         {
             "device_id": device_id.astype(np.int64, copy=False),
