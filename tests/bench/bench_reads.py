@@ -2,7 +2,7 @@
 
 Run by hand (not part of ``make test``)::
 
-    /work/main/.venv/bin/pytest tests/bench/bench_reads.py -s -p no:xdist
+    pytest tests/bench/bench_reads.py -s -p no:xdist
 
 ``IPSRT_BENCH_CLIENTS`` and ``IPSRT_BENCH_DAYS`` (default 100 and 365) size the
 synthetic store; PostgreSQL figures need ``IPSRT_TEST_POSTGRES_URL``. The
