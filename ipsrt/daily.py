@@ -40,6 +40,7 @@ from ipsrt import circular
 from ipsrt.enums import SleepSource
 from ipsrt.errors import InvalidInputError
 from ipsrt.minutes import MINUTE_COLUMNS
+from ipsrt.rhythm.clock_bins import clock_bins, local_days
 from ipsrt.rhythm.nonparametric import (
     interdaily_stability,
     intradaily_variability,
@@ -59,6 +60,7 @@ __all__ = [
     "CONTEXT_BEFORE_DAYS",
     "DAY_COLUMNS",
     "EPISODE_COLUMNS",
+    "SCREEN_BIN_MINUTES",
     "SUMMARY_VERSION",
     "WEEK_COLUMNS",
     "WeekSummary",
@@ -73,6 +75,8 @@ SUMMARY_VERSION = "1"
 #: Days of minutes read before the week's first date and after its last one.
 CONTEXT_BEFORE_DAYS = 2
 CONTEXT_AFTER_DAYS = 3
+#: Bin length of the activity, wear and sleep bins kept for screens (actograms).
+SCREEN_BIN_MINUTES = 10
 #: The SRM-5 anchors, in the form's order.
 ANCHORS = ("out_of_bed", "first_contact", "start_activity", "dinner", "bed")
 _ESTIMATED = ("out_of_bed", "start_activity", "bed")
@@ -84,6 +88,9 @@ DAY_COLUMNS = (
     "wear_min",
     "steps",
     "activity_hourly",
+    "bin_activity_sum",
+    "bin_worn",
+    "bin_sleep",
     "sleep_onset_utc",
     "sleep_offset_utc",
     "sleep_onset_min",
@@ -171,39 +178,36 @@ def _span(minutes: pd.DataFrame, first: dt.date, end: dt.date, tz: str) -> pd.Da
     return minutes.loc[keep]
 
 
-def _wall_days(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
-    """Local day number (days since 1970-01-01) and local clock hour of each minute."""
-    wall = pd.DatetimeIndex(index).tz_localize(None).as_unit("s").asi8 // 60
-    return wall // 1440, (wall // 60) % 24
+def _json(values: np.ndarray, digits: int | None = None) -> str:
+    out = np.round(values, digits) if digits is not None else values
+    return json.dumps([None if np.isnan(v) else float(v) for v in out.astype(np.float64)])
 
 
-def _day_figures(minutes: pd.DataFrame, dates: list[dt.date]) -> dict[str, Any]:
-    """Per date: minutes of the local day, minutes recorded and worn, steps, hourly profile."""
-    first = (dates[0] - _EPOCH).days
-    day, hour = _wall_days(pd.DatetimeIndex(minutes.index))
-    pos = day - first
-    inside = (pos >= 0) & (pos < len(dates))
-    pos, hour = pos[inside], hour[inside]
+def _day_figures(minutes: pd.DataFrame, sleep: pd.Series, dates: list[dt.date]) -> dict[str, Any]:
+    """Per date: minutes of the local day, recorded and worn, steps, the hourly profile and
+    the screen bins (:data:`SCREEN_BIN_MINUTES`)."""
     n = len(dates)
-    counts = minutes["counts"].to_numpy(dtype=np.float64)[inside]
+    day, _clock = local_days(pd.DatetimeIndex(minutes.index))
+    pos = day - (dates[0] - _EPOCH).days
+    inside = (pos >= 0) & (pos < n)
+    pos = pos[inside]
+    counts = minutes["counts"].astype("float64")
     steps = minutes["steps"].to_numpy(dtype=np.float64)[inside]
     recorded = minutes["device_id"].notna().to_numpy()[inside]
-    worn = ~np.isnan(counts)
+    worn = ~np.isnan(counts.to_numpy()[inside])
     has_steps = ~np.isnan(steps)
-    cell = pos * 24 + hour
-    sums = np.bincount(cell[worn], weights=counts[worn], minlength=n * 24).reshape(n, 24)
-    cells = np.bincount(cell[worn], minlength=n * 24).reshape(n, 24)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        hourly = np.round(sums / cells, 2)
     step_sum = np.bincount(pos[has_steps], weights=steps[has_steps], minlength=n)
+    hourly = clock_bins(counts, sleep, dates[0], n, 60).mean_activity
+    screen = clock_bins(counts, sleep, dates[0], n, SCREEN_BIN_MINUTES)
     return {
         "day_minutes": np.bincount(pos, minlength=n),
         "recorded_min": np.bincount(pos[recorded], minlength=n),
         "wear_min": np.bincount(pos[worn], minlength=n),
         "steps": np.where(np.bincount(pos[has_steps], minlength=n) > 0, step_sum, np.nan),
-        "activity_hourly": [
-            json.dumps([None if np.isnan(v) else float(v) for v in row]) for row in hourly
-        ],
+        "activity_hourly": [_json(row, 2) for row in hourly],
+        "bin_activity_sum": [_json(row, 3) for row in screen.activity_sum],
+        "bin_worn": [_json(row) for row in screen.worn],
+        "bin_sleep": [_json(row) for row in screen.sleep],
     }
 
 
@@ -334,7 +338,7 @@ def summarise_week(
         raise InvalidInputError(f"minutes lack column(s) {', '.join(missing)}")
     dates = [first + i * _DAY for i in range(7)]
     days = pd.DataFrame({"date": pd.Series(dates, dtype=object)})
-    for key, values in _day_figures(minutes, dates).items():
+    for key, values in _day_figures(minutes, sleep, dates).items():
         days[key] = values
     has_data = minutes["counts"].notna().any() or minutes["state"].notna().any()
     nights = sleep_timing(sleep, tz) if has_data else pd.DataFrame(columns=list(NIGHT_COLUMNS))

@@ -370,6 +370,10 @@ class ClientDay(SQLModel, table=True):
     wear_min: int
     steps: float | None = _float()
     activity_hourly: str = Field(max_length=800)
+    #: Ten-minute local clock bins for screens: activity sums, minutes worn and asleep (JSON).
+    bin_activity_sum: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    bin_worn: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    bin_sleep: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     sleep_onset_utc: dt.datetime | None = _utc_column(nullable=True)
     sleep_offset_utc: dt.datetime | None = _utc_column(nullable=True)
     sleep_onset_min: float | None = _float()

@@ -17,6 +17,13 @@ def json_ready(value: Any) -> Any:
     numbers, tuples and arrays as lists and dates as ISO 8601 text (recursively)."""
     if isinstance(value, Mapping):
         return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iub":
+        return value.tolist()
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        # Whole arrays at C speed (an actogram holds ~50,000 values a year).
+        plain = value.astype(object)
+        plain[~np.isfinite(value)] = None
+        return plain.tolist()
     if isinstance(value, list | tuple | np.ndarray):
         return [json_ready(v) for v in value]
     if isinstance(value, np.generic):

@@ -31,7 +31,7 @@ from ipsrt.minutes import sleep_states
 from ipsrt.reports.wearable import minutes_on_grid, split_devices
 from ipsrt.srm.items import SRM5
 from ipsrt.store import Store
-from ipsrt.store.samples import read_minute_frame
+from ipsrt.store.minute_frames import read_minute_frame
 from ipsrt.store.summaries import ClientFacts
 from ipsrt.timeutil import local_midnight
 

@@ -13,12 +13,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
-from ipsrt.minutes import local_minute_grid, select_minutes
+from ipsrt.errors import InvalidInputError
+from ipsrt.minutes import local_minute_grid, select_minutes, sleep_states
+from ipsrt.rhythm.clock_bins import clock_bins
 from ipsrt.store import Store
+from ipsrt.timeutil import local_midnight
 
-__all__ = ["client_minutes", "counted_devices", "last_data", "minutes_on_grid", "split_devices"]
+__all__ = [
+    "BIN_COLUMNS",
+    "activity_bins",
+    "client_minutes",
+    "counted_devices",
+    "last_data",
+    "minutes_on_grid",
+    "split_devices",
+]
+
+#: Columns of :func:`activity_bins`.
+BIN_COLUMNS = ("date", "bin_start", "mean_activity", "worn_minutes", "sleep_minutes")
+_DAY = dt.timedelta(days=1)
 
 
 def split_devices(
@@ -66,3 +82,39 @@ def last_data(store: Store, client_code: str, before: dt.datetime) -> pd.Timesta
     """The latest stored minute of the client's counted devices before *before*."""
     counted, _excluded = counted_devices(store, client_code)
     return store.last_minute(counted, before)
+
+
+def activity_bins(
+    store: Store, client_code: str, start: dt.date, end: dt.date, *, bin_minutes: int = 10
+) -> pd.DataFrame:
+    """The client's selected minutes of local dates *start*..*end* in bins of local clock time.
+
+    One row per local date and bin (``bin_start``: minute of the local day,
+    0, *bin_minutes*, ...), columns :data:`BIN_COLUMNS`: ``mean_activity``
+    (mean count of the worn minutes, NaN when none), ``worn_minutes`` (minutes
+    with an activity count) and ``sleep_minutes`` (asleep by
+    :func:`ipsrt.minutes.sleep_states`), binned by
+    :func:`ipsrt.rhythm.clock_bins.clock_bins` (``docs/architecture.md``,
+    "Screen reads"). Minutes come from :func:`client_minutes`, never raw rows.
+    Screens showing long ranges read the ten-minute bins of the daily
+    summaries instead (:func:`ipsrt.reports.timeline.actogram`).
+    """
+    if end < start:
+        raise InvalidInputError(f"end date {end} is before start date {start}")
+    tz = store.client(client_code).timezone
+    minutes = client_minutes(
+        store, client_code, local_midnight(start, tz), local_midnight(end + _DAY, tz)
+    )
+    days = (end - start).days + 1
+    bins = clock_bins(minutes["counts"], sleep_states(minutes), start, days, bin_minutes)
+    per_day = bins.worn.shape[1]
+    dates = [start + dt.timedelta(days=i) for i in range(days)]
+    return pd.DataFrame(
+        {
+            "date": np.repeat(np.array(dates, dtype=object), per_day),
+            "bin_start": np.tile(np.arange(per_day) * bin_minutes, days),
+            "mean_activity": bins.mean_activity.ravel(),
+            "worn_minutes": bins.worn.ravel(),
+            "sleep_minutes": bins.sleep.ravel(),
+        }
+    )

@@ -1,4 +1,4 @@
-"""Minute samples: validation and quarantine (pure) and the bulk write/read paths.
+"""Minute samples: validation and quarantine (pure) and the bulk write path.
 
 The write path takes a pandas DataFrame and, in one transaction per call,
 
@@ -12,7 +12,8 @@ The write path takes a pandas DataFrame and, in one transaction per call,
    PostgreSQL: ``COPY`` into a temporary table, then ``INSERT ... ON CONFLICT
    DO NOTHING``) and, in the same transaction, any device cursors.
 
-Nothing here builds ORM objects row by row.
+Nothing here builds ORM objects row by row. Reads are in
+:mod:`ipsrt.store.minute_frames`.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
-from ipsrt.enums import DeviceState, Quality
+from ipsrt.enums import Quality
 from ipsrt.errors import InvalidInputError
+from ipsrt.store.minute_frames import STATE_LABELS, fetch_matrix
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,6 @@ VALUE_COLUMNS = ("steps", "activity", "heart_rate", "state")
 STORED_COLUMNS = ("device_id", "ts", "steps", "activity", "heart_rate", "state", "quality")
 INTEGER_COLUMNS = frozenset({"device_id", "ts", "steps", "heart_rate", "state", "quality"})
 KNOWN_COLUMNS = frozenset({"device_id", "ts", "client_id", *VALUE_COLUMNS})
-STATE_LABELS = tuple(member.label for member in DeviceState)
 _UINT16_MAX = 65535
 _NS_PER_MINUTE = 60_000_000_000
 
@@ -50,7 +51,6 @@ __all__ = [
     "QualityRules",
     "UpsertResult",
     "prepare_samples",
-    "read_minute_frame",
     "write_samples",
 ]
 
@@ -327,27 +327,11 @@ def _copy_csv(rows: pd.DataFrame) -> bytes:
     return sink.getvalue()
 
 
-def _fetch_matrix(conn: sa.Connection, sql: str, params: list[int]) -> npt.NDArray[np.float64]:
-    """Run *sql* on the driver's cursor and return the rows as a float matrix (NULL = NaN)."""
-    if conn.dialect.name == "postgresql":
-        sql = sql.replace("?", "%s")
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, params)
-        records = cursor.fetchall()
-        width = len(cursor.description)
-    finally:
-        cursor.close()
-    if not records:
-        return np.empty((0, width), dtype=np.float64)
-    return np.array(records, dtype=np.float64)
-
-
 def _existing(conn: sa.Connection, rows: pd.DataFrame) -> pd.DataFrame:
     """Stored rows for the devices and minute range covered by *rows*."""
     parts = []
     for device_id, group in rows.groupby("device_id", sort=False):
-        matrix = _fetch_matrix(
+        matrix = fetch_matrix(
             conn,
             "SELECT device_id, ts, steps, activity, heart_rate, state FROM minute_sample "
             "WHERE device_id = ? AND ts BETWEEN ? AND ?",
@@ -455,40 +439,3 @@ def write_samples(
         rejected=prepared.rejected,
     )
     return result, new_rows
-
-
-def read_minute_frame(
-    conn: sa.Connection,
-    device_ids: list[int],
-    start_s: int,
-    end_s: int,
-) -> pd.DataFrame:
-    """Samples of *device_ids* with ``start_s <= ts < end_s``, indexed by UTC minute."""
-    columns = ["ts", "device_id", "steps", "activity", "heart_rate", "state", "quality"]
-    parts = [
-        _fetch_matrix(
-            conn,
-            f"SELECT {', '.join(columns)} FROM minute_sample "  # noqa: S608 (fixed names)
-            "WHERE device_id = ? AND ts >= ? AND ts < ? ORDER BY ts",
-            [device_id, start_s, end_s],
-        )
-        for device_id in device_ids
-    ]
-    matrix = np.concatenate(parts) if parts else np.empty((0, len(columns)))
-    if len(parts) > 1:
-        matrix = matrix[np.lexsort((matrix[:, 1], matrix[:, 0]))]
-    ts = matrix[:, 0].astype(np.int64)
-    frame = pd.DataFrame(
-        {
-            "device_id": matrix[:, 1].astype(np.int64),
-            "steps": pd.array(matrix[:, 2], dtype="Int64"),
-            "activity": matrix[:, 3],
-            "heart_rate": pd.array(matrix[:, 4], dtype="Int64"),
-            "state": pd.Categorical.from_codes(
-                matrix[:, 5].astype(np.int64), categories=list(STATE_LABELS)
-            ),
-            "quality": matrix[:, 6].astype(np.int64),
-        },
-        index=pd.DatetimeIndex(pd.to_datetime(ts, unit="s", utc=True), name="ts"),
-    )
-    return frame

@@ -42,13 +42,8 @@ from ipsrt.store.alerts_store import AlertRecords
 from ipsrt.store.clinical import ClinicalRecords
 from ipsrt.store.cursors import save_cursor
 from ipsrt.store.engine import WRITE_OPTION, make_engine, parse_url, safe_url, sqlite_path
-from ipsrt.store.samples import (
-    QualityRules,
-    UpsertResult,
-    prepare_samples,
-    read_minute_frame,
-    write_samples,
-)
+from ipsrt.store.minute_frames import read_minute_frame
+from ipsrt.store.samples import QualityRules, UpsertResult, prepare_samples, write_samples
 from ipsrt.store.summaries import SummaryRecords
 from ipsrt.timeutil import require_utc, zone
 

@@ -309,6 +309,17 @@ class SummaryRecords:
         )
         return self._frame(query, [c.name for c in _DAY_TABLE.columns])
 
+    def day_bins(self, client_id: int, start: dt.date, end: dt.date) -> pd.DataFrame:
+        """A client's screen bins (``day``, ``bin_activity_sum``, ``bin_worn``,
+        ``bin_sleep``: JSON text) for dates *start*..*end*."""
+        columns = ["day", "bin_activity_sum", "bin_worn", "bin_sleep"]
+        query = (
+            sa.select(*(_DAY_TABLE.c[c] for c in columns))
+            .where(_DAY_TABLE.c.client_id == client_id, _DAY_TABLE.c.day.between(start, end))
+            .order_by(_DAY_TABLE.c.day)
+        )
+        return self._frame(query, columns)
+
     def weeks(self, client_ids: Sequence[int], start: dt.date, end: dt.date) -> pd.DataFrame:
         """Stored week rows whose first date lies in *start*..*end*."""
         query = (
