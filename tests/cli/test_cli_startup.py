@@ -149,3 +149,30 @@ def test_listing_clients_loads_no_rhythm_science_or_bluetooth(tmp_path: Path) ->
     assert json.loads(out) == []
     assert not [m for m in loaded if m.startswith(("ipsrt.rhythm", "ipsrt.reports"))]
     assert not [m for m in loaded if m.split(".")[0] in {"scipy", "statsmodels", "bleak"}]
+
+
+def test_database_errors_still_become_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # handle_errors recognises SQLAlchemy's errors without importing SQLAlchemy itself.
+    import sqlalchemy.exc
+
+    from ipsrt.cli.common import handle_errors
+
+    @handle_errors
+    def broken() -> None:
+        raise sqlalchemy.exc.OperationalError("SELECT 1", {}, OSError("disk I/O error\nmore"))
+
+    with pytest.raises(typer.Exit) as info:
+        broken()
+    assert info.value.exit_code == 1
+    assert capsys.readouterr().err == "error: database error: disk I/O error\n"
+
+
+def test_other_errors_pass_through_unchanged() -> None:
+    from ipsrt.cli.common import handle_errors
+
+    @handle_errors
+    def broken() -> None:
+        raise KeyError("not ours")
+
+    with pytest.raises(KeyError, match="not ours"):
+        broken()
