@@ -3,6 +3,17 @@
 Commands stay thin: they parse options, read the clock, build a Store from
 the database URL and call the core. Errors from the core become one line on
 stderr and exit status 1 (see :func:`ipsrt.cli.common.handle_errors`).
+
+Start-up stays fast: ``ipsrt --help`` imports this package, Typer, Rich and
+the kernel's light modules only. Each command module imports the store,
+the services, the domain (numpy, pandas, scipy) and ``devices`` inside the
+commands that need them, never at module level (docs/architecture.md,
+"Command line"; ``tests/cli/test_cli_startup.py`` checks it).
+
+To add a command group: write ``ipsrt/cli/NAME.py`` holding
+``NAME_app = typer.Typer(help=..., no_args_is_help=True)`` and its commands
+(heavy imports inside the commands), then register it below with
+``app.add_typer(NAME_app, name="NAME")``.
 """
 
 from __future__ import annotations
@@ -13,14 +24,13 @@ from typing import Annotated
 
 import typer
 
-from ipsrt import __version__
+from ipsrt import DATABASE_URL_ENV_VAR, __version__
 from ipsrt.cli import admin, metrics
 from ipsrt.cli.alerts import alerts_app
 from ipsrt.cli.devices import collect, devices_app
 from ipsrt.cli.imports import import_app
 from ipsrt.cli.srm import srm_app
 from ipsrt.cli.summaries import summaries_app
-from ipsrt.store.engine import ENV_VAR
 
 app = typer.Typer(
     name="ipsrt",
@@ -51,7 +61,7 @@ def root(
     """Social rhythm tracker for Interpersonal and Social Rhythm Therapy."""
     if db:
         # Commands read --db or this variable; set here, it reaches all of them.
-        os.environ[ENV_VAR] = db
+        os.environ[DATABASE_URL_ENV_VAR] = db
 
 
 app.command("init")(admin.init)

@@ -14,16 +14,15 @@ from ipsrt.cli.common import (
     database_url,
     fail,
     handle_errors,
-    open_tracker,
+    open_store,
     print_json,
     stdout,
     utc_now,
 )
 from ipsrt.enums import Role
-from ipsrt.reports import accounts
-from ipsrt.store import Store
-from ipsrt.store import migrate as migrations
-from ipsrt.timeutil import WEEKDAYS
+
+# The store, the services and ipsrt.timeutil (pandas) are imported inside the
+# commands, so that ``ipsrt --help`` does not load them (docs/architecture.md).
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 clients_app = typer.Typer(help="Clients (pseudonymous codes, time zones).", no_args_is_help=True)
@@ -33,6 +32,9 @@ users_app = typer.Typer(help="Logins and roles.", no_args_is_help=True)
 @handle_errors
 def init(db: DbOption = None) -> None:
     """Create the database if needed and bring its schema up to date."""
+    from ipsrt.store import Store
+    from ipsrt.store import migrate as migrations
+
     with Store.initialise(database_url(db)) as store:
         stdout.print(f"Database ready at {store.url} (schema {migrations.head_revision()}).")
         stdout.print(
@@ -45,7 +47,9 @@ def init(db: DbOption = None) -> None:
 @handle_errors
 def db_upgrade(db: DbOption = None) -> None:
     """Apply pending schema migrations."""
-    with Store(database_url(db), check_schema=False) as store:
+    from ipsrt.store import migrate as migrations
+
+    with open_store(db, check_schema=False) as store:
         before = migrations.current_revision(store.engine)
         store.upgrade()
         after = migrations.current_revision(store.engine)
@@ -64,9 +68,11 @@ def clients_add(
     db: DbOption = None,
 ) -> None:
     """Register a client."""
+    from ipsrt.timeutil import WEEKDAYS
+
     if week_start.lower() not in WEEKDAYS:
         raise fail(f"invalid week start {week_start!r}: expected a weekday name")
-    with open_tracker(db) as store:
+    with open_store(db) as store:
         client = store.add_client(
             code,
             tz,
@@ -85,7 +91,9 @@ def clients_list(
     db: DbOption = None,
 ) -> None:
     """List clients."""
-    with open_tracker(db) as store:
+    from ipsrt.timeutil import WEEKDAYS
+
+    with open_store(db) as store:
         clients = store.clients(include_archived=archived)
     rows = [
         {
@@ -143,7 +151,9 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Create a login. The password is prompted for (never an argument)."""
-    with open_tracker(db) as store:
+    from ipsrt.reports import accounts
+
+    with open_store(db) as store:
         store.client(client) if client is not None else None
         password = _read_password(password_stdin)
         user = accounts.add_user(store, login, password, role, now=utc_now(), client_code=client)
@@ -154,7 +164,7 @@ def users_add(
 @handle_errors
 def users_list(json_out: JsonOption = False, db: DbOption = None) -> None:
     """List logins and roles (never password hashes)."""
-    with open_tracker(db) as store:
+    with open_store(db) as store:
         codes = {c.id: c.code for c in store.clients(include_archived=True)}
         rows = [
             {
@@ -189,7 +199,9 @@ def users_set_password(
     db: DbOption = None,
 ) -> None:
     """Replace a user's password (prompted, never an argument)."""
-    with open_tracker(db) as store:
+    from ipsrt.reports import accounts
+
+    with open_store(db) as store:
         store.accounts.user(login)
         accounts.set_password(store, login, _read_password(password_stdin), now=utc_now())
         stdout.print(f"Password changed for {login}.")
@@ -202,6 +214,6 @@ def assign(
     db: DbOption = None,
 ) -> None:
     """Put a client in a clinician's care."""
-    with open_tracker(db) as store:
+    with open_store(db) as store:
         store.accounts.assign(clinician, client, now=utc_now())
         stdout.print(f"{client} is now in the care of {clinician}.")

@@ -8,17 +8,16 @@ import typer
 
 from ipsrt.cli.common import (
     DbOption,
+    DeferredDefault,
     JsonOption,
     fail,
     handle_errors,
-    open_tracker,
+    open_store,
     print_json,
     stdout,
     utc_now,
 )
 from ipsrt.enums import AlertState
-from ipsrt.plain import json_ready
-from ipsrt.reports.alerts import DEFAULT_LOOKBACK_DAYS, acknowledge, run_alerts
 
 alerts_app = typer.Typer(
     help="Alerts: prompts for a conversation, not diagnoses.", no_args_is_help=True
@@ -27,16 +26,27 @@ alerts_app = typer.Typer(
 ClientOption = Annotated[str | None, typer.Option("--client", help="Only this client.")]
 
 
+def _default_lookback_days() -> int:
+    """The service's default lookback (imported only when the option is left out or shown)."""
+    from ipsrt.reports.alerts import DEFAULT_LOOKBACK_DAYS
+
+    return DEFAULT_LOOKBACK_DAYS
+
+
 @alerts_app.command("run")
 @handle_errors
 def alerts_run(
     client: ClientOption = None,
+    *,
     lookback: Annotated[
         int,
         typer.Option(
-            "--lookback", min=1, help="Store alerts whose window ends in the last N days."
+            "--lookback",
+            min=1,
+            default_factory=DeferredDefault(_default_lookback_days),
+            help="Store alerts whose window ends in the last N days.",
         ),
-    ] = DEFAULT_LOOKBACK_DAYS,
+    ],
     every: Annotated[
         bool,
         typer.Option(
@@ -53,7 +63,9 @@ def alerts_run(
     (or whose alerts could have changed with time, e.g. a growing data gap)
     are evaluated.
     """
-    with open_tracker(db) as store:
+    from ipsrt.reports.alerts import run_alerts
+
+    with open_store(db) as store:
         summary = run_alerts(
             store,
             now=utc_now(),
@@ -86,7 +98,9 @@ def alerts_list(
     db: DbOption = None,
 ) -> None:
     """List stored alerts, most urgent first."""
-    with open_tracker(db) as store:
+    from ipsrt.plain import json_ready
+
+    with open_store(db) as store:
         alerts = store.alerts.find(client_code=client, state=None if state is None else state.value)
     if json_out:
         print_json([json_ready(a.as_dict()) for a in alerts])
@@ -112,6 +126,8 @@ def alerts_ack(
     db: DbOption = None,
 ) -> None:
     """Acknowledge an alert (audited; an acknowledged alert cannot be acknowledged again)."""
-    with open_tracker(db) as store:
+    from ipsrt.reports.alerts import acknowledge
+
+    with open_store(db) as store:
         alert = acknowledge(store, alert_id, by_login=by, now=utc_now())
     stdout.print(f"Alert {alert.id} ({alert.rule}, {alert.client}) acknowledged by {by}.")

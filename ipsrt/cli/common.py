@@ -1,4 +1,9 @@
-"""Shared pieces of the command line: the --db option, error handling, output."""
+"""Shared pieces of the command line: the --db option, error handling, output.
+
+This module is imported by every command module when ``ipsrt --help`` is
+built, so it imports only the standard library, Typer and Rich: the store
+(SQLAlchemy, pandas) is imported inside the functions that use it.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,26 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 
+from ipsrt import DATABASE_URL_ENV_VAR
 from ipsrt.errors import IpsrtError
-from ipsrt.store import Store
-from ipsrt.store.engine import ENV_VAR, resolve_url
+
+if TYPE_CHECKING:
+    from ipsrt.store import Store
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        envvar=ENV_VAR,
+        envvar=DATABASE_URL_ENV_VAR,
         show_envvar=True,
         help="Database URL (sqlite:///PATH or postgresql://USER@HOST/DB); "
         "default: a SQLite file in the user data directory.",
@@ -37,7 +44,30 @@ stdout = Console(highlight=False, soft_wrap=True)
 
 def database_url(db: str | None) -> str:
     """The URL from --db, the environment or the default."""
+    from ipsrt.store.engine import resolve_url
+
     return resolve_url(db)
+
+
+def open_store(db: str | None, *, check_schema: bool = True) -> Store:
+    """The :class:`~ipsrt.store.Store` at the URL from --db, the environment or the default.
+
+    The store (SQLAlchemy, pandas) is imported here, when a command needs it.
+    """
+    from ipsrt.store import Store
+
+    store = Store(database_url(db), check_schema=check_schema)
+    if check_schema:
+        store.summariser = functools.partial(_update_summaries, store)
+    return store
+
+
+def _update_summaries(store: Store, conn: Any) -> None:
+    """The store's summariser, imported at the first write that needs it
+    (:func:`ipsrt.reports.summaries.update_pending`)."""
+    from ipsrt.reports.summaries import update_pending
+
+    update_pending(store, conn)
 
 
 def utc_now() -> dt.datetime:
@@ -61,12 +91,45 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except IpsrtError as exc:
             raise fail(str(exc)) from None
-        except SQLAlchemyError as exc:
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
             origin = getattr(exc, "orig", None) or exc
             lines = str(origin).strip().splitlines() or [type(origin).__name__]
             raise fail(f"database error: {lines[0]}") from None
 
     return wrapper
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Whether *exc* is an SQLAlchemy error, without importing SQLAlchemy.
+
+    An SQLAlchemy exception can only exist once ``sqlalchemy.exc`` is loaded,
+    so a command that never touched the database never imports it here.
+    """
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
+
+
+class DeferredDefault(Generic[T]):
+    """An option default read from a heavy module only when it is needed.
+
+    Pass it as ``typer.Option(default_factory=DeferredDefault(read))``: Click
+    calls it when the option is left out, and shows ``str()`` of it in that
+    command's own ``--help``. Neither happens while ``ipsrt --help`` lists the
+    commands, so *read* (which imports the module holding the default) does
+    not slow the start-up. A plain function as ``default_factory`` would be
+    shown as "(dynamic)"; this object shows the value.
+    """
+
+    def __init__(self, read: Callable[[], T]) -> None:
+        self._read = read
+
+    def __call__(self) -> T:
+        return self._read()
+
+    def __str__(self) -> str:
+        return str(self._read())
 
 
 def parse_date(text: str | None, option: str) -> dt.date | None:
@@ -88,10 +151,3 @@ def print_json(data: Any) -> None:
         raise TypeError(f"cannot serialise {type(value).__name__}")
 
     sys.stdout.write(json.dumps(data, default=default, indent=2, allow_nan=True) + "\n")
-
-
-def open_tracker(db: str | None) -> Store:
-    """The Store of --db whose writes keep the daily summaries up to date."""
-    from ipsrt.reports.summaries import open_store
-
-    return open_store(database_url(db))

@@ -1,7 +1,8 @@
 """``ipsrt devices scan|add|list`` and ``ipsrt collect``: wearables and the collector.
 
 The ``devices`` package is imported inside the commands only (the CLI is the
-composition root; ``ipsrt`` never imports ``devices`` at module level).
+composition root; ``ipsrt`` never imports ``devices`` at module level); so
+are the store and ``asyncio``, to keep ``ipsrt --help`` fast.
 
 ``--emulated`` runs everything against an in-process world of emulated
 wearables (bumble, no radio; :mod:`devices.emulated.session`). Emulated data
@@ -13,33 +14,33 @@ in metrics, alerts or exports.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
+from ipsrt import DATABASE_URL_ENV_VAR
 from ipsrt.cli.common import (
     DbOption,
     JsonOption,
     fail,
     handle_errors,
-    open_tracker,
+    open_store,
     print_json,
     stdout,
     utc_now,
 )
-from ipsrt.store import Store
-from ipsrt.store.engine import ENV_VAR
 
 if TYPE_CHECKING:
+    import asyncio
+
     from devices.collector import DeviceReport
+    from ipsrt.store import Store
 
 devices_app = typer.Typer(help="Wearables: find, register and list them.", no_args_is_help=True)
 
@@ -101,6 +102,8 @@ def scan(
     json_output: JsonOption = False,
 ) -> None:
     """List advertising wearables with the family they look like."""
+    import asyncio
+
     rows = asyncio.run(_scan(emulated, timeout))
     if json_output:
         print_json(rows)
@@ -147,7 +150,7 @@ def add(
     if family == "huami" and key_file is None:
         raise fail("a huami device needs --key-file (see docs/devices.md)")
     secret = _read_key(key_file) if key_file is not None else None
-    with open_tracker(db) as store:
+    with open_store(db) as store:
         device = store.add_device(
             client, family, address.upper(), now=utc_now(), name=name, secret=secret
         )
@@ -160,7 +163,7 @@ def add(
 @handle_errors
 def list_devices(json_output: JsonOption = False, db: DbOption = None) -> None:
     """Registered devices: battery, last sync, clock offset (never the secret)."""
-    with open_tracker(db) as store:
+    with open_store(db) as store:
         codes = {c.id: c.code for c in store.clients(include_archived=True)}
         rows: list[dict[str, Any]] = [
             {
@@ -198,6 +201,8 @@ def list_devices(json_output: JsonOption = False, db: DbOption = None) -> None:
 
 
 async def _cancel_on_signals(task: asyncio.Task[Any]) -> None:
+    import asyncio
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -221,6 +226,8 @@ async def _collect_emulated(
 
 
 async def _collect_real(store: Store, *, once: bool) -> dict[int, DeviceReport]:
+    import asyncio
+
     from devices.collector import Collector
 
     collector = Collector(store, clock=utc_now, on_progress=_progress)
@@ -259,6 +266,10 @@ DEMO_CLIENT, DEMO_ZONE = "DEMO", "UTC"
 
 def _throwaway_store(client_code: str) -> Store:
     """A new demo database in a temporary folder, with one client (kept for inspection)."""
+    import tempfile
+
+    from ipsrt.store import Store
+
     folder = Path(tempfile.mkdtemp(prefix="ipsrt-emulated-"))
     from ipsrt.reports.summaries import install
 
@@ -277,7 +288,7 @@ ExplicitDbOption = Annotated[
     typer.Option(
         "--db",
         help="Database URL. With --emulated only a URL given here is used (not "
-        f"{ENV_VAR}); without it a throwaway demo database is made.",
+        f"{DATABASE_URL_ENV_VAR}); without it a throwaway demo database is made.",
     ),
 ]
 
@@ -305,8 +316,10 @@ def collect(
     db: ExplicitDbOption = None,
 ) -> None:
     """Sync registered wearables into the database (Ctrl-C stops cleanly)."""
+    import asyncio
+
     if not emulated:
-        with open_tracker(db) as store:
+        with open_store(db) as store:
             reports = asyncio.run(_collect_real(store, once=once))
         _summary(reports, json_output)
         return
@@ -315,7 +328,7 @@ def collect(
     else:
         if client is None:
             raise fail("--emulated --db URL needs --client CODE (the emulated devices' owner)")
-        store = open_tracker(db)
+        store = open_store(db)
         if store.purpose != "demo":
             _progress(
                 "note: this is a clinic database; the emulated devices are marked and never "

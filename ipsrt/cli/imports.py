@@ -11,13 +11,11 @@ from ipsrt.cli.common import (
     DbOption,
     JsonOption,
     handle_errors,
-    open_tracker,
+    open_store,
     print_json,
     stdout,
     utc_now,
 )
-from ipsrt.reports.diary import import_diary as save_diary_rows
-from ipsrt.srm.diary import read_diary_csv
 
 import_app = typer.Typer(help="Import files (SRM diaries).", no_args_is_help=True)
 
@@ -40,7 +38,10 @@ def import_diary(
     db: DbOption = None,
 ) -> None:
     """Import an SRM diary CSV for a client: every line is stored, or none is."""
-    with open_tracker(db) as store:
+    from ipsrt.reports.diary import import_diary as save_diary_rows
+    from ipsrt.srm.diary import read_diary_csv
+
+    with open_store(db) as store:
         store.client(client)
         diary = read_diary_csv(file, items=items, confirm_replace=confirm_replace)
         counts = save_diary_rows(

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import track
 from rich.table import Table
 
 from ipsrt.cli.common import (
@@ -15,12 +14,11 @@ from ipsrt.cli.common import (
     JsonOption,
     fail,
     handle_errors,
-    open_tracker,
+    open_store,
     parse_date,
     print_json,
 )
 from ipsrt.cli.common import stdout as console
-from ipsrt.plain import json_ready
 
 FORMATS = ("auto", "awd", "agd", "rpx", "csv")
 CLOCK_KEYS = frozenset({"L5_onset", "M10_onset", "cosinor_acrophase"})
@@ -63,6 +61,7 @@ def _panel_of_file(
 ) -> dict[str, Any]:
     from devices.errors import DeviceError
     from devices.importers import read_actigraphy
+    from ipsrt.plain import json_ready
     from ipsrt.rhythm import panel
 
     try:
@@ -124,6 +123,8 @@ def metrics(
     elif not files:
         raise fail("give one or more files, or --client CODE --from DATE --to DATE")
     else:
+        from rich.progress import track
+
         paths = track(files, description="metrics", transient=True, disable=len(files) < 3)
         results = [_panel_of_file(path, fmt, compat, tz, date_order) for path in paths]
     if json_out:
@@ -143,9 +144,10 @@ def _required_date(text: str | None, option: str) -> dt.date:
 def _panel_of_client(
     code: str, date_from: str | None, date_to: str | None, compat: str | None, db: str | None
 ) -> dict[str, Any]:
+    from ipsrt.plain import json_ready
     from ipsrt.reports.metrics import client_panel
 
     first, last = _required_date(date_from, "--from"), _required_date(date_to, "--to")
-    with open_tracker(db) as store:
+    with open_store(db) as store:
         figures = client_panel(store, code, first, last, compat="pyactigraphy" if compat else None)
     return json_ready(figures)

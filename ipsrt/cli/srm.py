@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
@@ -16,15 +15,17 @@ from ipsrt.cli.common import (
     JsonOption,
     fail,
     handle_errors,
-    open_tracker,
+    open_store,
     parse_date,
     print_json,
     stdout,
 )
-from ipsrt.plain import json_ready
-from ipsrt.srm import multiweek_mean, score_weeks
-from ipsrt.srm.diary import read_diary_csv
-from ipsrt.timeutil import WEEKDAYS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, the SRM scoring and the store are imported inside the commands, so
+# that ``ipsrt --help`` does not load them (docs/architecture.md).
 
 srm_app = typer.Typer(help="Social Rhythm Metric (SRM) diaries.", no_args_is_help=True)
 
@@ -51,6 +52,10 @@ ItemsOption = Annotated[
 
 def week_rows(weeks: pd.DataFrame) -> list[dict[str, Any]]:
     """Weekly scores as JSON-ready dicts (NaN and missing reasons become null)."""
+    import pandas as pd
+
+    from ipsrt.plain import json_ready
+
     rows = []
     for record in weeks.to_dict("records"):
         row = {c: record.get(c) for c in OUTPUT_COLUMNS if c in record}
@@ -116,6 +121,10 @@ def srm_score(
     db: DbOption = None,
 ) -> None:
     """Score an SRM diary per week: a CSV file, or a client's stored entries."""
+    from ipsrt.srm import multiweek_mean, score_weeks
+    from ipsrt.srm.diary import read_diary_csv
+    from ipsrt.timeutil import WEEKDAYS
+
     if (file is None) == (client is None):
         raise fail("give either a diary FILE or --client CODE")
     if estimated:
@@ -137,7 +146,7 @@ def srm_score(
         assert client is not None
         from ipsrt.reports.srm import client_weeks
 
-        with open_tracker(db) as store:
+        with open_store(db) as store:
             weeks = client_weeks(store, client, start, end, items=items, week_start=week_start)
     rows = week_rows(weeks)
     if json_out:
@@ -166,9 +175,10 @@ def _score_estimated(
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     if start is None or end is None:
         raise fail("--estimated needs --from DATE and --to DATE")
+    from ipsrt.plain import json_ready
     from ipsrt.reports.srm import estimated_weeks
 
-    with open_tracker(db) as store:
+    with open_store(db) as store:
         weeks, agreement = estimated_weeks(store, client, start, end, week_start=week_start)
     rows = [row | {"source": "estimated"} for row in week_rows(weeks)]
     pairs = [json_ready(r) for r in agreement.to_dict("records")]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ipsrt.cli.common import DbOption, JsonOption, handle_errors, open_tracker, print_json, stdout
+from ipsrt.cli.common import DbOption, JsonOption, handle_errors, open_store, print_json, stdout
 
 summaries_app = typer.Typer(
     help="Daily summaries (kept up to date by every write; rebuild after an upgrade).",
@@ -26,7 +26,7 @@ def summaries_rebuild(
 
     from ipsrt.reports.summaries import rebuild
 
-    with open_tracker(db) as store:
+    with open_store(db) as store:
         codes = [client] if client else [c.code for c in store.clients(include_archived=True)]
         with Progress(transient=True, disable=json_out) as progress:
             task = progress.add_task("Rebuilding summaries", total=len(codes))

@@ -22,9 +22,9 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
+from ipsrt import DATABASE_URL_ENV_VAR as ENV_VAR
 from ipsrt.errors import DatabaseError
 
-ENV_VAR = "IPSRT_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "ipsrt_write"
 
