@@ -46,7 +46,7 @@ from ipsrt.rhythm.nonparametric import (
     intradaily_variability,
     l5,
     m10,
-    relative_amplitude,
+    ra_of,
 )
 from ipsrt.rhythm.sleep_timing import NIGHT_COLUMNS, sleep_episodes, sleep_timing
 from ipsrt.rhythm.sri import sleep_regularity_index
@@ -73,8 +73,8 @@ __all__ = [
 #: Bumped whenever a definition below changes (``ipsrt summaries rebuild`` then applies it).
 SUMMARY_VERSION = "1"
 #: Days of minutes read before the week's first date and after its last one.
-CONTEXT_BEFORE_DAYS = 2
-CONTEXT_AFTER_DAYS = 3
+CONTEXT_BEFORE_DAYS = 1
+CONTEXT_AFTER_DAYS = 1
 #: Bin length of the activity, wear and sleep bins kept for screens (actograms).
 SCREEN_BIN_MINUTES = 10
 #: The SRM-5 anchors, in the form's order.
@@ -179,8 +179,11 @@ def _span(minutes: pd.DataFrame, first: dt.date, end: dt.date, tz: str) -> pd.Da
 
 
 def _json(values: np.ndarray, digits: int | None = None) -> str:
+    """A JSON list of numbers (null for NaN), rounded to *digits* when given."""
     out = np.round(values, digits) if digits is not None else values
-    return json.dumps([None if np.isnan(v) else float(v) for v in out.astype(np.float64)])
+    if out.dtype.kind in "iu":
+        return json.dumps(out.tolist())
+    return json.dumps([None if v != v else v for v in out.astype(np.float64).tolist()])
 
 
 def _day_figures(minutes: pd.DataFrame, sleep: pd.Series, dates: list[dt.date]) -> dict[str, Any]:
@@ -211,10 +214,19 @@ def _day_figures(minutes: pd.DataFrame, sleep: pd.Series, dates: list[dt.date]) 
     }
 
 
-def _night_source(minutes: pd.DataFrame, onset: pd.Timestamp, offset: pd.Timestamp) -> str:
-    states = minutes["state"].loc[onset:offset]
-    labelled = states.isin(_DEVICE_LABELS).any()
-    return SleepSource.DEVICE.value if labelled else SleepSource.DETECTED.value
+def _sleep_sources(
+    minutes: pd.DataFrame, onsets: pd.DatetimeIndex, offsets: pd.DatetimeIndex
+) -> list[str]:
+    """``device`` for a sleep span with any minute the device labelled, else ``detected``."""
+    labelled = minutes["state"].isin(_DEVICE_LABELS).to_numpy()
+    before = np.concatenate([[0], np.cumsum(labelled)])
+    index = pd.DatetimeIndex(minutes.index).tz_convert("UTC").as_unit("s").asi8
+    lo = np.searchsorted(index, onsets.tz_convert("UTC").as_unit("s").asi8, side="left")
+    hi = np.searchsorted(index, offsets.tz_convert("UTC").as_unit("s").asi8, side="right")
+    return [
+        SleepSource.DEVICE.value if before[b] > before[a] else SleepSource.DETECTED.value
+        for a, b in zip(lo, hi, strict=True)
+    ]
 
 
 def _anchor_table(
@@ -259,12 +271,13 @@ def _rhythm_figures(minutes: pd.DataFrame, sleep: pd.Series, tz: str) -> dict[st
     counts = minutes["counts"].astype("float64")
     if counts.notna().sum() == 0:
         return dict.fromkeys(("IS", "IV", "RA", "L5", "M10", "SRI"), np.nan)
+    low, high = l5(counts, tz=tz).value, m10(counts, tz=tz).value
     return {
         "IS": interdaily_stability(counts, tz=tz),
         "IV": intradaily_variability(counts, tz=tz),
-        "RA": relative_amplitude(counts, tz=tz),
-        "L5": l5(counts, tz=tz).value,
-        "M10": m10(counts, tz=tz).value,
+        "RA": ra_of(low, high)[0],
+        "L5": low,
+        "M10": high,
         "SRI": sleep_regularity_index(sleep, tz=tz) if sleep.notna().any() else np.nan,
     }
 
@@ -286,7 +299,7 @@ def _episodes(
             "night": pd.Series(list(night), dtype=object),
             "start_utc": onset,
             "end_utc": offset,
-            "source": [_night_source(minutes, a, b) for a, b in zip(onset, offset, strict=True)],
+            "source": _sleep_sources(minutes, onset, offset),
             "is_main": [int(t) in main for t in onset.as_unit("s").asi8],
         },
         columns=list(EPISODE_COLUMNS),
@@ -362,10 +375,15 @@ def summarise_week(
         ("sleep_min", "sleep_min"),
     ):
         days[key] = pd.to_numeric(main[column], errors="coerce").to_numpy(dtype=np.float64)
-    days["sleep_source"] = [
-        None if pd.isna(a) else _night_source(minutes, a, b)
-        for a, b in zip(days["sleep_onset_utc"], days["sleep_offset_utc"], strict=True)
-    ]
+    has_night = days["sleep_onset_utc"].notna().to_numpy()
+    sources = np.full(7, None, dtype=object)
+    if has_night.any():
+        sources[has_night] = _sleep_sources(
+            minutes,
+            pd.DatetimeIndex(days["sleep_onset_utc"][has_night]),
+            pd.DatetimeIndex(days["sleep_offset_utc"][has_night]),
+        )
+    days["sleep_source"] = sources
     reported = _anchor_table(entries, dates, ANCHORS)
     for name in ANCHORS:
         days[f"reported_{name}_min"] = reported[name]

@@ -213,10 +213,10 @@ def test_a_week_must_start_on_the_clients_week_start() -> None:
 @pytest.mark.parametrize(
     ("date", "expected"),
     [
-        # A week starting on F reads F-2 .. F+9, so a date concerns weeks with F in [D-9, D+2].
-        (dt.date(2024, 1, 3), [dt.date(2023, 12, 25), dt.date(2024, 1, 1)]),  # Wednesday
-        (dt.date(2024, 1, 4), [dt.date(2024, 1, 1)]),  # Thursday: its own week only
-        (dt.date(2024, 1, 6), [dt.date(2024, 1, 1), dt.date(2024, 1, 8)]),  # Saturday
+        # A week starting on F reads F-1 .. F+7, so a date concerns weeks with F in [D-7, D+1].
+        (dt.date(2024, 1, 1), [dt.date(2023, 12, 25), dt.date(2024, 1, 1)]),  # Monday
+        (dt.date(2024, 1, 3), [dt.date(2024, 1, 1)]),  # Wednesday: its own week only
+        (dt.date(2024, 1, 7), [dt.date(2024, 1, 1), dt.date(2024, 1, 8)]),  # Sunday
     ],
 )
 def test_weeks_reading_a_date(date: dt.date, expected: list[dt.date]) -> None:
@@ -231,9 +231,9 @@ def test_weeks_reading_every_date_of_a_year_covers_every_week_that_reads_it() ->
             found = weeks_reading(date, week_start)
             for first in found:
                 assert first.weekday() == week_start
-                assert first - dt.timedelta(days=2) <= date <= first + dt.timedelta(days=9)
+                assert first - dt.timedelta(days=1) <= date <= first + dt.timedelta(days=7)
             # ... and no other week reads it.
             before = found[0] - dt.timedelta(days=7)
             after = found[-1] + dt.timedelta(days=7)
-            assert not before - dt.timedelta(days=2) <= date <= before + dt.timedelta(days=9)
-            assert not after - dt.timedelta(days=2) <= date <= after + dt.timedelta(days=9)
+            assert not before - dt.timedelta(days=1) <= date <= before + dt.timedelta(days=7)
+            assert not after - dt.timedelta(days=1) <= date <= after + dt.timedelta(days=7)

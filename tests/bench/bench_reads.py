@@ -12,7 +12,11 @@ target and a baseline measured in the same run; nothing here asserts a time.
 
 Structure: one session fixture per backend (:func:`sqlite_store`,
 :func:`postgres_store`) built by :func:`build_read_store`, one test function per
-figure. Figures for daily summaries, caseload and alert runs belong here too.
+figure: minute reads, the actogram, the caseload, alert runs (all clients, and
+after one client's sync), the summary update after a one-day sync, and (from
+the other bench files, measured here too so one run shows every target of the
+issue) ``panel_many`` across daylight-saving changes and ``ipsrt --help``.
+Building the store includes the daily summaries (``ipsrt summaries rebuild``).
 """
 
 from __future__ import annotations
@@ -33,7 +37,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ipsrt.reports.wearable import actogram
+from ipsrt.reports.alerts import run_alerts
+from ipsrt.reports.caseload import caseload
+from ipsrt.reports.metrics import client_panel
+from ipsrt.reports.summaries import install, rebuild, update_pending
+from ipsrt.reports.timeline import actogram
+from ipsrt.reports.wearable import client_minutes
 from ipsrt.store import Store
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -126,11 +135,18 @@ def build_read_store(url: str, clients: int = 100, days: int = 365, seed: int = 
             chunk_start = start + pd.Timedelta(days=first)
             frame = synthetic_minutes(device.id, zone, chunk_start, span, rng)
             store.upsert_minute_samples(frame, now=NOW)
-    return store
+    started = time.perf_counter()
+    rebuild(store, progress=lambda code, weeks: None)
+    print(
+        f"\n[reads] daily summaries of {clients} clients in {time.perf_counter() - started:.0f} s"
+    )
+    return install(store)
 
 
 def _built(store: Store, clients: int) -> bool:
-    return len(store.clients()) == clients
+    ids = [c.id for c in store.clients() if c.id is not None]
+    states = store.summaries.states(ids)
+    return len(ids) >= clients and len(states) >= clients
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +157,7 @@ def sqlite_store() -> Iterator[Store]:
     path = folder / f"reads-{clients}x{days}-{SEED}.sqlite3"
     url = f"sqlite:///{path}"
     if path.exists():
-        store = Store(url)
+        store = install(Store(url))
         if _built(store, clients):
             print(f"\n[reads] reusing {path}")
             yield store
@@ -171,7 +187,7 @@ def postgres_store() -> Iterator[Store]:
         conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     admin.dispose()
     url = f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
-    store = Store.initialise(url)
+    store = install(Store.initialise(url))
     if not _built(store, clients):
         store.close()
         admin = sa.create_engine(sa.make_url(base).set(drivername="postgresql+psycopg"))
@@ -270,3 +286,131 @@ def test_screen_read_sqlite(sqlite_store: Store) -> None:
 
 def test_screen_read_postgres(postgres_store: Store) -> None:
     screen_figure(postgres_store, "PostgreSQL")
+
+
+# -- summaries, caseload and alert runs --------------------------------------------------
+
+CASELOAD_SECONDS, ALERTS_SECONDS, ALERTS_ONE_SECONDS, UPDATE_SECONDS = 0.5, 3.0, 0.5, 0.1
+BASELINE_SAMPLE = 5  # clients whose per-client path is timed for the baselines
+
+
+def caseload_figure(store: Store, backend: str) -> None:
+    clients, _days = bench_size()
+    seconds, table = best_of(3, lambda: caseload(store, now=NOW))
+    assert len(table) >= clients
+    codes = [client_code(k) for k in range(min(BASELINE_SAMPLE, clients))]
+    last = END.date() - dt.timedelta(days=1)
+    start = time.perf_counter()
+    for code in codes:
+        client_panel(store, code, last - dt.timedelta(days=27), last)
+    per_client = (time.perf_counter() - start) / len(codes)
+    report(
+        f"{backend} caseload of {len(table)} clients (4 weeks of SRM, IS/IV, midpoint SD, "
+        f"open alerts) vs the per-client panel from minutes ({len(codes)} timed, x{len(table)})",
+        seconds,
+        CASELOAD_SECONDS,
+        per_client * len(table),
+    )
+
+
+def alerts_figure(store: Store, backend: str) -> None:
+    clients, _days = bench_size()
+    full, summary = best_of(2, lambda: run_alerts(store, now=NOW))
+    codes = [client_code(k) for k in range(min(BASELINE_SAMPLE, clients))]
+    start = time.perf_counter()
+    for code in codes:
+        tz = store.client(code).timezone
+        client_minutes(store, code, NOW - dt.timedelta(days=56), NOW)
+        assert tz
+    per_client = (time.perf_counter() - start) / len(codes)
+    report(
+        f"{backend} alerts run, {summary.clients} clients, every one evaluated "
+        f"vs reading each client's 56 days of minutes ({len(codes)} timed, x{summary.clients})",
+        full,
+        ALERTS_SECONDS,
+        per_client * summary.clients,
+    )
+    run_alerts(store, now=NOW, incremental=True)
+    code = client_code(1)
+    device_id = store.devices(code)[0].id
+    assert device_id is not None
+    rng = np.random.default_rng(int(time.time()))
+    day = pd.Timestamp(END) + pd.Timedelta(days=int(rng.integers(0, 300)))
+    frame = synthetic_minutes(device_id, store.client(code).timezone, day, 1440, rng)
+    store.upsert_minute_samples(frame, now=day.to_pydatetime() + dt.timedelta(days=1))
+    later = NOW + dt.timedelta(minutes=5)
+    start = time.perf_counter()
+    one = run_alerts(store, now=later, incremental=True)
+    seconds = time.perf_counter() - start
+    report(
+        f"{backend} alerts run after one client's sync ({one.clients - one.skipped} of "
+        f"{one.clients} evaluated) vs the full run",
+        seconds,
+        ALERTS_ONE_SECONDS,
+        full,
+    )
+
+
+def summary_update_figure(store: Store, backend: str) -> None:
+    """A fresh client with eight weeks of minutes, then one-day syncs: the summary update
+    alone (pending dates to rows), vs the same day's upsert without it."""
+    code = f"S{int(time.time() * 1000) % 10**9:09d}"
+    store.add_client(code, "Europe/Berlin", now=NOW)
+    device = store.add_device(code, "huami", f"C8:0F:1F:{code[-6:]}", now=NOW)
+    assert device.id is not None
+    rng = np.random.default_rng(7)
+    first = pd.Timestamp("2026-04-06", tz="Europe/Berlin").tz_convert("UTC")  # a Monday
+    store.upsert_minute_samples(
+        synthetic_minutes(device.id, "Europe/Berlin", first, 56 * 1440, rng), now=NOW
+    )
+    summariser, store.summariser = store.summariser, None
+    try:
+        for offset, what in ((58, "a Wednesday: one week"), (62, "a Sunday: two weeks")):
+            day = first + pd.Timedelta(days=offset)
+            frame = synthetic_minutes(device.id, "Europe/Berlin", day, 1440, rng)
+            start = time.perf_counter()
+            store.upsert_minute_samples(frame, now=NOW)
+            upsert = time.perf_counter() - start
+            start = time.perf_counter()
+            with store.write_connection() as conn:
+                update_pending(store, conn)
+            report(
+                f"{backend} summary update after a one-day sync ({what}) "
+                "vs that day's upsert without it",
+                time.perf_counter() - start,
+                UPDATE_SECONDS,
+                upsert,
+            )
+    finally:
+        store.summariser = summariser
+
+
+def test_caseload_sqlite(sqlite_store: Store) -> None:
+    caseload_figure(sqlite_store, "SQLite")
+
+
+def test_caseload_postgres(postgres_store: Store) -> None:
+    caseload_figure(postgres_store, "PostgreSQL")
+
+
+def test_alert_runs_sqlite(sqlite_store: Store) -> None:
+    alerts_figure(sqlite_store, "SQLite")
+
+
+def test_alert_runs_postgres(postgres_store: Store) -> None:
+    alerts_figure(postgres_store, "PostgreSQL")
+
+
+def test_summary_update_sqlite(sqlite_store: Store) -> None:
+    summary_update_figure(sqlite_store, "SQLite")
+
+
+def test_summary_update_postgres(postgres_store: Store) -> None:
+    summary_update_figure(postgres_store, "PostgreSQL")
+
+
+def test_help_start_up() -> None:
+    from tests.bench.bench_startup import measure_help
+
+    seconds, baseline, rss_mb = measure_help()
+    report(f"ipsrt --help ({rss_mb:.0f} MB) vs python -c pass", seconds, 0.5, baseline)
