@@ -141,9 +141,12 @@ def update_pending(store: Store, conn: sa.Connection) -> None:
 def refresh(store: Store) -> None:
     """Bring every summary up to date: pending dates, then never-built or outdated clients.
 
-    Cheap when nothing is pending (two small queries); screens call it before
-    reading summaries.
+    Screens call it before reading summaries. When nothing is pending (the
+    usual case with a summariser installed) it only reads: two small queries,
+    no write lock.
     """
+    if not store.summaries.needs_update(SUMMARY_VERSION):
+        return
     with store.write_connection() as conn:
         update_pending(store, conn)
         stale = store.summaries.stale_clients(conn, SUMMARY_VERSION)

@@ -166,6 +166,13 @@ class SummaryRecords:
         """Every client id (archived ones included: their records stay summarised)."""
         return [int(r[0]) for r in conn.execute(sa.text("SELECT id FROM client ORDER BY id"))]
 
+    def needs_update(self, definition: str) -> bool:
+        """Whether any date is pending or any client's summaries are missing or outdated."""
+        with self._store.engine.connect() as conn:
+            if conn.execute(sa.select(_PENDING.c.client_id).limit(1)).first() is not None:
+                return True
+            return bool(self.stale_clients(conn, definition))
+
     def stale_clients(self, conn: sa.Connection, definition: str) -> list[int]:
         """Clients whose summaries were never built or were built by another definition."""
         rows = conn.execute(
