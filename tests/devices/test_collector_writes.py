@@ -19,6 +19,7 @@ import pytest
 from devices.emulated import VirtualClock, World
 from devices.emulated.gatt_standard import StandardBand
 from devices.emulated.huami import HuamiBand
+from devices.emulated.scenario import Scenario
 from devices.profiles.base import DeviceContext
 from devices.profiles.gatt_standard import GattStandardProfile
 from ipsrt.store import Store
@@ -61,6 +62,13 @@ class RecordingStore:
         return result
 
 
+async def _huami_holding_the_day(world: World, s: Scenario) -> HuamiBand:
+    """A Huami band that recorded the scenario's day and serves it in rounds of 360 minutes."""
+    band = await world.add(HuamiBand(s, address="C3:00:00:00:00:01", minutes_per_round=360))
+    await world.advance(s.end - s.start)
+    return band
+
+
 async def test_sixteen_live_bands_leave_no_minute_pending(store: Store) -> None:
     # Each emulated band notifies the heart rate of a minute when it ends
     # (devices/emulated/gatt_standard.py), so a one-hour window holds exactly
@@ -93,8 +101,7 @@ async def test_upserts_run_on_the_store_thread_and_acks_follow_commits(store: St
     s = scenario(days=1)
     (device_id,) = setup_store(store, [("huami", "C3:00:00:00:00:01", KEY_HEX)])
     async with World(clock=VirtualClock(s.start)) as world:
-        band = await world.add(HuamiBand(s, address="C3:00:00:00:00:01", minutes_per_round=360))
-        await world.advance(s.end - s.start)
+        band = await _huami_holding_the_day(world, s)
         recording = RecordingStore(store, band)
         reports = await collector(store, world).run_once()
         await world.settle()
@@ -113,8 +120,7 @@ async def test_a_failing_upsert_is_reported_and_nothing_is_acked(store: Store) -
     s = scenario(days=1)
     (device_id,) = setup_store(store, [("huami", "C3:00:00:00:00:01", KEY_HEX)])
     async with World(clock=VirtualClock(s.start)) as world:
-        band = await world.add(HuamiBand(s, address="C3:00:00:00:00:01", minutes_per_round=360))
-        await world.advance(s.end - s.start)
+        band = await _huami_holding_the_day(world, s)
 
         def broken(*_args: Any, **_kwargs: Any) -> Any:
             raise OSError("disk full")
@@ -137,8 +143,7 @@ async def test_a_cancelled_run_finishes_the_running_write_and_acks_nothing(store
     s = scenario(days=1)
     (device_id,) = setup_store(store, [("huami", "C3:00:00:00:00:01", KEY_HEX)])
     async with World(clock=VirtualClock(s.start)) as world:
-        band = await world.add(HuamiBand(s, address="C3:00:00:00:00:01", minutes_per_round=360))
-        await world.advance(s.end - s.start)
+        band = await _huami_holding_the_day(world, s)
         loop = asyncio.get_running_loop()
         inside = asyncio.Event()
         release = threading.Event()
