@@ -7,7 +7,9 @@ and the demo), runs its family's :class:`~devices.profiles.base.Profile`, and
 for every :class:`~devices.profiles.base.SyncResult`:
 
 1. ``store.upsert_minute_samples(frame, now=clock(), cursors={(device, type):
-   cursor})``: samples and cursor in one transaction;
+   cursor})``: samples and cursor in one transaction, run on the collector's
+   store thread (:class:`~devices.store_writer.StoreWriter`) while the event
+   loop keeps serving every other link; the device's task awaits it;
 2. only then ``await result.ack()``: a band may drop acknowledged data, so
    nothing is acknowledged before it is durably stored (``docs/devices.md``,
    "Collecting from wearables"). Gadgetbridge's Huami fetch likewise asks
@@ -16,7 +18,14 @@ for every :class:`~devices.profiles.base.SyncResult`:
    https://github.com/Freeyourgadget/Gadgetbridge), and PostgreSQL explains
    why a client must not act on a commit before it is durable
    (https://www.postgresql.org/docs/current/wal-async-commit.html);
-3. records the device's battery, last-seen time and clock offset.
+3. records the device's battery, last-seen time and clock offset (same thread).
+
+Every store call of a run (cursor reads, upserts, device status) goes
+through that one thread, so a device's writes keep their order and a
+cancelled run never leaves a write half-done: a write already running
+finishes, and if it commits after its task was cancelled, the device simply
+is not acknowledged and sends the same data again, which the idempotent
+upsert counts as duplicates (see :mod:`devices.store_writer`).
 
 Failures stay with their device: a lost link, a timeout or a corrupt
 transfer (:class:`~devices.errors.ProtocolError`) is logged, the link is
@@ -47,6 +56,7 @@ from bleak_retry_connector import BleakNotFoundError, establish_connection
 from devices.backoff import DEFAULT_POLICY, BackoffPolicy, RandomSource, backoff_for
 from devices.profiles import DEFAULT_PROFILES, ProfileFactory
 from devices.profiles.base import Clock, DeviceContext, Profile, Sleep, SyncResult
+from devices.store_writer import StoreWriter, runs_off_loop_safely
 from ipsrt.models import Client, Device
 from ipsrt.store import Store
 from ipsrt.store.samples import UpsertResult
@@ -176,6 +186,11 @@ class Collector:
         Extra keyword arguments for the ``BleakClient`` (e.g. ``world=``).
     devices
         Restrict to these device ids (default: every device of a known family).
+    write_in_thread
+        Run the store calls on the collector's store thread (default: yes,
+        unless the store shares one connection between threads, see
+        :func:`devices.store_writer.runs_off_loop_safely`); ``False`` writes
+        on the event loop (the benchmark's baseline).
     """
 
     def __init__(
@@ -197,6 +212,7 @@ class Collector:
         client_kwargs: Mapping[str, Any] | None = None,
         devices: list[int] | None = None,
         on_progress: Callable[[str], None] | None = None,
+        write_in_thread: bool | None = None,
     ) -> None:
         self.store = store
         self.backend_client_cls = backend_client_cls
@@ -220,6 +236,9 @@ class Collector:
         # concurrently once connected.
         self._connect_lock = asyncio.Lock()
         self.open_clients = 0
+        if write_in_thread is None:
+            write_in_thread = runs_off_loop_safely(store)
+        self.writer = StoreWriter(in_thread=write_in_thread)
 
     # -- devices -----------------------------------------------------------------
     def devices(self) -> list[Device]:
@@ -246,12 +265,19 @@ class Collector:
     async def run_once(self) -> dict[int, DeviceReport]:
         """Sync every device once (history: until caught up; live: one window)."""
         devices = self.devices()
-        reports = await asyncio.gather(*(self._run_device(d, once=True) for d in devices))
+        for device in devices:
+            self.profile_for(device)  # store reads here, before any write is under way
+        try:
+            reports = await asyncio.gather(*(self._run_device(d, once=True) for d in devices))
+        finally:
+            self.writer.close()
         return {report.device_id: report for report in reports}
 
     async def run_forever(self) -> dict[int, DeviceReport]:
         """Sync every device until cancelled; returns the reports when cancelled."""
         devices = self.devices()
+        for device in devices:
+            self.profile_for(device)
         reports = {d.id: self._new_report(d) for d in devices if d.id is not None}
         tasks = [
             asyncio.create_task(self._run_device(d, once=False, report=reports[d.id]))
@@ -264,6 +290,8 @@ class Collector:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            self.writer.close()
         return reports
 
     @staticmethod
@@ -342,12 +370,12 @@ class Collector:
         client = await self._connect(device)
         report.connects += 1
         try:
-            cursor = self.store.cursor(device.id, profile.data_type)
+            cursor = await self.writer.call(self.store.cursor, device.id, profile.data_type)
             while True:
                 _stop_if_cancelled()
                 result = await profile.sync(client, cursor)
-                self._commit(device, result, report)
-                await result.ack()
+                await self._commit(device, result, report)
+                await result.ack()  # only after the commit returned
                 cursor = result.cursor if result.cursor is not None else cursor
                 if result.more:
                     continue
@@ -356,19 +384,26 @@ class Collector:
         finally:
             await self._disconnect(client, device)
 
-    def _commit(self, device: Device, result: SyncResult, report: DeviceReport) -> None:
-        assert device.id is not None
-        cursors = {} if result.cursor is None else {(device.id, result.data_type): result.cursor}
-        now = self.clock()
+    def write_round(self, device_id: int, result: SyncResult, now: dt.datetime) -> UpsertResult:
+        """Store one round: samples and cursor in one transaction, then the device status.
+
+        Runs on the store thread (:attr:`writer`); returns when committed.
+        """
+        cursors = {} if result.cursor is None else {(device_id, result.data_type): result.cursor}
         # One transaction: the samples (possibly none) and the new cursor.
         counts = self.store.upsert_minute_samples(result.frame, now=now, cursors=cursors)
         record_device_status(
             self.store,
-            device.id,
+            device_id,
             seen_at=now,
             battery=result.battery,
             clock_offset_s=result.clock_offset_s,
         )
+        return counts
+
+    async def _commit(self, device: Device, result: SyncResult, report: DeviceReport) -> None:
+        assert device.id is not None
+        counts = await self.writer.call(self.write_round, device.id, result, self.clock())
         report.result = report.result + counts
         report.rounds += 1
         report.battery = result.battery if result.battery is not None else report.battery

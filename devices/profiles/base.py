@@ -236,15 +236,40 @@ async def sync_clock_cts(client: BleakClient, now: dt.datetime, zone: ZoneInfo) 
 
 
 class NotificationQueue:
-    """Notifications of one characteristic as ``(receipt instant, bytes)`` pairs."""
+    """Notifications of one characteristic as ``(receipt instant, bytes)`` pairs.
+
+    ``last_received`` is the latest receipt instant seen (``None`` before the
+    first); it survives :meth:`drain` and tells a live profile whether the
+    stream is still expected to deliver (:meth:`expects_after`).
+    """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._queue: asyncio.Queue[tuple[dt.datetime, bytes]] = asyncio.Queue()
+        self.last_received: dt.datetime | None = None
 
     def callback(self, _sender: BleakGATTCharacteristic, data: bytearray) -> None:
         """The handler to give ``BleakClient.start_notify``."""
-        self._queue.put_nowait((self._clock(), bytes(data)))
+        self.put(self._clock(), bytes(data))
+
+    def put(self, received: dt.datetime, data: bytes) -> None:
+        """Queue ``data`` received at ``received`` (the callback's work, for direct use)."""
+        if self.last_received is None or received > self.last_received:
+            self.last_received = received
+        self._queue.put_nowait((received, data))
+
+    def expects_after(self, end: dt.datetime, period: dt.timedelta = MINUTE) -> bool:
+        """Whether a notification received at or after ``end`` is still due.
+
+        True when the stream delivered within ``period`` before ``end``
+        (``end - period <= last receipt < end``): a stream that notifies at
+        least once per ``period`` owes one more at ``end`` (the value of the
+        minute that ends there). A stream silent for longer, or one that has
+        already delivered at or after ``end``, owes nothing
+        (``docs/devices.md``, "Late notifications").
+        """
+        last = self.last_received
+        return last is not None and end - period <= last < end
 
     async def get(self, wait: float, what: str) -> bytes:
         """The next value; :class:`ProfileTimeoutError` after ``wait`` real seconds."""

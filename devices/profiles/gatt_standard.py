@@ -9,6 +9,12 @@ and this profile turns what arrives into minute samples, one window at a time:
   belongs to the minute containing the instant one second before its receipt
   (:func:`~devices.profiles.base.minute_before`), stamped with the injected
   host clock.
+- Late notifications: when the window has ended, the round waits while a
+  subscribed stream that delivered within the last minute has not yet
+  delivered at or after the window's end (the value of the minute that ends
+  there is then still on the air), at most ``late_timeout`` seconds, and
+  returns as soon as nothing is owed (``docs/devices.md``, "Late
+  notifications").
 - Battery Level 0x2A19 is read every round.
 - Clock (``docs/devices.md``, "Clock handling"): every round reads Current Time 0x2A2B (and
   Local Time Information 0x2A0F), records device UTC minus host UTC as the
@@ -77,6 +83,9 @@ class GattStandardProfile(Profile):
         How long (on the injected clock) one round listens before it returns.
     poll
         Real seconds between checks of the clock while listening.
+    late_timeout
+        Seconds (counted in ``poll`` sleeps) a round waits at most for late
+        notifications after its window.
     """
 
     family = "gatt-standard"
@@ -88,12 +97,13 @@ class GattStandardProfile(Profile):
         *args: Any,
         window: dt.timedelta = dt.timedelta(minutes=15),
         poll: float = 0.01,
+        late_timeout: float = 2.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.window = window
         self.poll = poll
-        self.grace_polls = 3
+        self.late_timeout = late_timeout
         self._client: BleakClient | None = None
         self._heart_rate = NotificationQueue(self.clock)
         self._hr_minutes: dict[dt.datetime, _MinuteHeartRate] = {}
@@ -124,10 +134,37 @@ class GattStandardProfile(Profile):
                 if not client.is_connected:
                     raise BleakError(f"device {self.device.device_id}: link lost while listening")
                 await self.sleep(self.poll)
-            for _ in range(self.grace_polls):  # let values already on the air land
-                await self.sleep(self.poll)
+            await self._await_late(client, self.clock())
         finally:
             self.listening = False
+
+    def streams(self) -> dict[str, NotificationQueue]:
+        """The subscribed notification streams, by name."""
+        return {"heart rate": self._heart_rate}
+
+    def late_streams(self, end: dt.datetime) -> list[str]:
+        """Names of the streams that still owe a notification for a window ending at ``end``."""
+        return [name for name, queue in self.streams().items() if queue.expects_after(end)]
+
+    async def _await_late(self, client: BleakClient, end: dt.datetime) -> None:
+        """Wait while a stream owes a notification; bounded by ``late_timeout``."""
+        waited = 0.0
+        while self.late_streams(end) and client.is_connected:
+            if waited >= self.late_timeout:
+                log.info(
+                    "device %s: no late %s after %g s",
+                    self.device.device_id,
+                    ", ".join(self.late_streams(end)),
+                    self.late_timeout,
+                )
+                return
+            await self.sleep(self.poll)
+            waited += self.poll
+
+    def pending_minutes(self) -> int:
+        """Minutes with readings received that no round has returned yet."""
+        self._take_heart_rate()
+        return len(self._hr_minutes)
 
     # -- readings ----------------------------------------------------------------
     def _parsed(

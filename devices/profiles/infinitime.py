@@ -128,10 +128,30 @@ class InfiniTimeProfile(GattStandardProfile):
         self._motion_samples = [s for s in self._motion_samples if _floor(s.at) + MINUTE > now]
         return {a.minute: a.count for a in activity_counts(done)}
 
-    def _collect(self, now: dt.datetime) -> LiveRows:
-        self._take_motion()
+    def streams(self) -> dict[str, NotificationQueue]:
+        """Heart rate, step count and raw motion (silent when not subscribed)."""
+        return {
+            **super().streams(),
+            "step count": self._steps,
+            "raw motion": self._raw_motion,
+        }
+
+    def _take_steps(self) -> None:
         for received, reading in self._parsed(self._steps, parse_step_count, "step count"):
             self._feed(received, reading.steps)
+
+    def pending_minutes(self) -> int:
+        """Minutes with heart rate, steps or motion received that no round has returned yet."""
+        super().pending_minutes()
+        self._take_motion()
+        self._take_steps()
+        minutes = set(self._hr_minutes) | set(self._step_minutes)
+        minutes |= {_floor(s.at) for s in self._motion_samples}
+        return len(minutes)
+
+    def _collect(self, now: dt.datetime) -> LiveRows:
+        self._take_motion()
+        self._take_steps()
         rows = super()._collect(now)
         for minute in [m for m in self._step_minutes if m + MINUTE <= now]:
             rows.setdefault(minute, {})["steps"] = self._step_minutes.pop(minute)

@@ -117,14 +117,14 @@ async def test_a_collector_killed_mid_sync_loses_and_duplicates_nothing(
         band = await world.add(HuamiBand(s, address="C3:00:00:00:00:01", minutes_per_round=360))
         await world.advance(s.end - s.start)
         first = collector(store, world)
-        original = Collector._commit
+        original = first.write_round
 
-        def crashing_commit(self: Collector, device: Any, result: SyncResult, report: Any) -> None:
+        def crashing_write(device_id: int, result: SyncResult, now: dt.datetime) -> Any:
             if point == "after-commit-before-ack":
-                original(self, device, result, report)
-            raise asyncio.CancelledError  # the process dies here
+                original(device_id, result, now)
+            raise asyncio.CancelledError  # the process dies here (on the store thread)
 
-        first._commit = crashing_commit.__get__(first)  # type: ignore[method-assign]
+        first.write_round = crashing_write  # type: ignore[method-assign]
         with pytest.raises(asyncio.CancelledError):
             await first.run_once()
         await world.settle()

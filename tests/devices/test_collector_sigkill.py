@@ -44,7 +44,6 @@ from typing import Any
 
 import pytest
 
-from devices.collector import Collector
 from devices.emulated import VirtualClock, World
 from devices.emulated.huami import HuamiBand
 from devices.emulated.scenario import Scenario
@@ -110,19 +109,20 @@ def _child(
                 await world.add(PersistentBand(s, Path(state), pipe))
                 col = collector(store, world, once_attempts=50)
                 commits = 0
-                original = Collector._commit
+                original = col.write_round
 
-                def commit(self: Collector, device: Any, result: SyncResult, report: Any) -> None:
+                def write_round(device_id: int, result: SyncResult, now: dt.datetime) -> Any:
                     nonlocal commits
                     commits += 1
                     dies = commits == kill_round and len(result.frame) > 0
                     if dies and mode == "before-commit":
                         os.kill(os.getpid(), signal.SIGKILL)
-                    original(self, device, result, report)
+                    counts = original(device_id, result, now)
                     if dies and mode == "after-commit-before-ack":
                         os.kill(os.getpid(), signal.SIGKILL)
+                    return counts
 
-                col._commit = commit.__get__(col)  # type: ignore[method-assign]
+                col.write_round = write_round  # type: ignore[method-assign]
                 await col.run_once()
 
     asyncio.run(main())
