@@ -4,7 +4,7 @@ Source of the expected values: :func:`ipsrt.rhythm.panel` of each subject's
 Series. Both run the one fast path of the non-parametric figures (whose
 agreement with the reference formulas is ``test_nonparametric_many.py``);
 these tests check the cohort around it: chunks, rows, the cosinor, the sleep
-figures and the fall-back to ``panel`` across a DST change.
+figures (DST changes: ``test_batch_dst.py``).
 """
 
 from __future__ import annotations
@@ -82,9 +82,10 @@ def test_thirty_second_epochs_and_no_blocks(compat: str | None) -> None:
 
 
 @pytest.mark.parametrize("compat", [None, "pyactigraphy"])
-def test_dst_inside_falls_back_or_runs_on(compat: str | None) -> None:
-    # default mode: an offset change inside -> per-subject panel (same values);
-    # compat mode: the wall clock runs on without a jump, as pyActigraphy
+def test_dst_inside_default_and_compat(compat: str | None) -> None:
+    # default mode: the batch lays the local days out across the change
+    # (test_batch_dst.py has more); compat mode: the wall clock runs on
+    # without a jump, as pyActigraphy
     _check(_cohort(10, 10), "2025-03-27", compat)
 
 
