@@ -12,7 +12,7 @@ Default mode (1-min epochs, see :mod:`ipsrt.rhythm.batch`):
   a missing epoch ends every run and blocks rules (d)/(e), so no rule
   reaches across subjects;
 * **SRI**: the pairs of epochs one local clock day apart, as runs of
-  ``(t, t + shift)`` (:meth:`ipsrt.rhythm.local_days.LocalDays.day_apart_runs`:
+  ``(t, t + shift)`` (:attr:`ipsrt.rhythm.local_days.LocalDays.day_apart_runs`:
   one run ``(t, t + 1440)`` without an offset change; across a change the
   shift is 1380 or 1500 min, and the clock times a 23-h day skips have no
   partner), counted per row on the codes;
@@ -78,7 +78,7 @@ def add_sleep(
     valid = (n - _row_counts(nan)) * 60 / DAY_S
     pairs = np.zeros(s, dtype=np.int64)
     same = np.zeros(s, dtype=np.int64)
-    for lo, hi, shift in local.day_apart_runs():
+    for lo, hi, shift in local.day_apart_runs:
         one, two = nan[:, lo:hi], nan[:, lo + shift : hi + shift]
         pairs += (hi - lo) - _row_counts(one | two)
         # equal codes of two valid epochs (both missing: equal codes, not a pair)

@@ -57,7 +57,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ipsrt.rhythm.bin_gaps import Seams, seam_pairs, zero_missing_bins
+from ipsrt.rhythm.bin_gaps import EmptyCells, Seams, seam_pairs, zero_missing_bins
 from ipsrt.rhythm.epochs import BoolArray, FloatArray, IntArray
 from ipsrt.rhythm.workspace import Workspace
 
@@ -138,6 +138,7 @@ def is_iv_at_sizes(
     work: FloatArray | None = None,
     ws: Workspace | None = None,
     seams: Seams | None = None,
+    empty: EmptyCells | None = None,
 ) -> IsIvTotals:
     """IS, IV and their counts at every bin size of (S, R, P) days.
 
@@ -168,6 +169,9 @@ def is_iv_at_sizes(
     seams : Seams, optional
         Cells taken as successive across empty cells (UTC-offset changes,
         :mod:`ipsrt.rhythm.bin_gaps`).
+    empty : EmptyCells, optional
+        Cells of every row that hold no epoch and are 0 in *days*, which then
+        has no NaN; the bins touching them are missing.
 
     Returns
     -------
@@ -177,13 +181,15 @@ def is_iv_at_sizes(
     ks = tuple(sorted(set(sizes)))
     if work is None:
         work = np.empty(workspace_size(list(ks), per_day, s, rows))
-    out, lost = _totals(days, ks, ddof, compat, length, keep, work, ws, seams, shifted=False)
+    out, lost = _totals(
+        days, ks, ddof, compat, length, keep, work, ws, seams, empty, shifted=False
+    )  # fmt: skip
     if lost.any():
         # digits lost to a mean large against the spread: those subjects again,
         # shifted by a whole number near their mean
         again, _ = _totals(
             days[lost], ks, ddof, compat, length, keep, None, None, _rows_of(seams, lost),
-            shifted=True,
+            empty, shifted=True,
         )  # fmt: skip
         stats = IsIvStats(
             *(_spliced(getattr(out.stats, f.name), getattr(again.stats, f.name), lost)
@@ -225,6 +231,7 @@ def _totals(
     work: FloatArray | None,
     ws: Workspace | None,
     seams: Seams | None,
+    empty: EmptyCells | None,
     *,
     shifted: bool,
 ) -> tuple[IsIvTotals, BoolArray]:
@@ -242,7 +249,10 @@ def _totals(
     # the epochs are copied (into the workspace) only when they must change
     shape = (s, rows * per_day)
     buffer = (lambda: np.empty(shape)) if ws is None else (lambda: ws.array("fine", shape))
-    profile, counts, shift, missing, fine = _epochs(days, buffer, shifted or tail, shifted)
+    empty_cols = None if empty is None else empty.per_column(per_day)
+    profile, counts, shift, missing, fine = _epochs(
+        days, buffer, shifted or tail, shifted, empty_cols
+    )  # fmt: skip
     if tail:
         fine[:, length:] = -shift[:, None]  # 0 before the shift: the last bin's missing tail
     flat = _binned_flat(fine, steps, work)
@@ -254,9 +264,13 @@ def _totals(
         binned = {k: flat[k].reshape(s, rows, -1) + k * shift[:, None, None] for k in keep}
     else:
         binned = {k: flat[k].reshape(s, rows, -1).copy() for k in keep}
-    joined = seam_pairs(flat, ks, seams) if seams is not None else None
+    joined = seam_pairs(flat, ks, seams, empty) if seams is not None else None
     gaps = bool(missing.size) or tail
-    gap = zero_missing_bins(flat, work, ks, nb, offs, rows) if gaps else None
+    gap, held = zero_missing_bins(flat, work, ks, nb, offs, rows) if gaps else (None, None)
+    if empty is not None:  # no NaN: the bins touching empty cells are missing
+        for k in keep:
+            binned[k].reshape(s, -1)[:, empty.bins(k)] = np.nan
+        known, held = zero_missing_bins(flat, work, ks, nb, offs, rows, empty)
     sq, pr, fl = _products(flat, ks, s, rows)
     n_all = np.broadcast_to((rows * nb).astype(np.float64), (s, len(ks)))
     if gap is not None:
@@ -278,6 +292,10 @@ def _totals(
         profiles = np.concatenate([prof[k] for k in ks], axis=1)
         col_counts = np.full(profiles.shape, float(rows))
         n, pairs, d2 = n_all.copy(), n_all - 1.0, 2.0 * sq - fl - 2.0 * pr
+        if held is not None:  # the empty cells' bins
+            profiles, col_counts = profiles - held, col_counts - known.per_column
+            n, pairs = n - known.missing, pairs - known.broken_pairs
+            d2 = d2 - known.neighbour_sq
     if joined is not None:
         pairs, d2 = pairs + joined[0], d2 + joined[1]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -285,14 +303,19 @@ def _totals(
         mean = tot / n
         ss = sq - mean * tot
         # without a missing bin both IS formulas are one: the cheaper one
-        num, p = _is_numerator(profiles, col_counts, mean, n, offs, nb, ddof, compat or not gaps)
+        cheap = compat or not (gaps or empty)
+        num, p = _is_numerator(profiles, col_counts, mean, n, offs, nb, ddof, cheap)
     lost = np.asarray(~shifted & (ss < _LOST_DIGITS * sq).any(axis=1), dtype=bool)
     stats = _is_iv(num, ss, n, p, d2, pairs, ddof)
     return IsIvTotals(ks, stats, profile, counts, binned), lost
 
 
 def _epochs(
-    days: FloatArray, buffer: Callable[[], FloatArray], copy: bool, shifted: bool
+    days: FloatArray,
+    buffer: Callable[[], FloatArray],
+    copy: bool,
+    shifted: bool,
+    empty_cols: IntArray | None,
 ) -> tuple[FloatArray | None, IntArray | None, FloatArray, IntArray, FloatArray]:
     """The average day of *days* and its epochs as (S, R x P), copied when they must change.
 
@@ -303,13 +326,15 @@ def _epochs(
     shift and NaN where missing, in a *buffer* when *copy* or *shifted* or an
     epoch is missing, else *days* itself. Without *shifted* and with a
     missing epoch the profile and its counts are None (the caller takes them
-    from the zeroed epochs).
+    from the zeroed epochs). *empty_cols*: the empty cells (0) of each column.
     """
     s, rows, per_day = days.shape
     src = days.reshape(s, -1)
     nan = np.isnan(src)
     missing = np.flatnonzero(nan) if nan.any() else np.zeros(0, dtype=np.int64)
     full = np.full((s, per_day), rows, dtype=np.int64)
+    if empty_cols is not None:
+        full -= empty_cols
     if not (copy or shifted or missing.size):
         return days.sum(axis=1), full, np.zeros(s), missing, src
     out = buffer()

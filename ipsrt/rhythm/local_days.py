@@ -31,21 +31,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from ipsrt.rhythm.bin_gaps import EmptyCells, Seams
 from ipsrt.rhythm.epochs import DAY_S, FloatArray, IntArray, utc_offset_runs
 
 __all__ = ["LocalDays", "local_days"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LocalDays:
     """Where each epoch of recordings sharing a start, an epoch and a length goes.
 
     Cells are numbered ``row * per_day + c`` (*c* epochs after local
     midnight); segment *g* (epochs ``first[g] .. first[g] + length[g] - 1``,
     one UTC offset ``offset[g]``) fills the cells from ``cell[g]`` on.
+    Compared (and hashed) by identity: what is derived from it is computed
+    once and kept for every chunk of subjects.
     """
 
     epoch_s: int
@@ -81,24 +85,42 @@ class LocalDays:
         g = np.searchsorted(self.first, epochs, side="right") - 1
         return np.asarray(self.cell[g] + (epochs - self.first[g]), dtype=np.int64)
 
-    def lay_out(self, x: FloatArray, out: FloatArray) -> FloatArray:
+    def lay_out(self, x: FloatArray, out: FloatArray, empty: float = np.nan) -> FloatArray:
         """(S, n) epochs -> (S, rows, per_day) local days, in *out* (S, rows x per_day).
 
-        Empty cells are NaN.
+        Empty cells (:meth:`empty_cells`) hold *empty*.
         """
-        at = 0  # the first cell not written yet
         for a, c, m in self._segments():
-            if c > at:
-                out[:, at:c] = np.nan
             out[:, c : c + m] = x[:, a : a + m]
-            at = c + m
-        out[:, at:] = np.nan
+        self.fill_empty(out, empty)
         return out.reshape(x.shape[0], self.rows, self.per_day)
+
+    def empty_cells(self) -> tuple[IntArray, IntArray]:
+        """The cells no epoch fills, as ranges ``[start, end)`` of the cells of a row."""
+        end = np.append(self.cell, self.rows * self.per_day)
+        start = np.concatenate(([0], self.cell + self.length))
+        keep = end > start
+        return start[keep], end[keep]
+
+    def fill_empty(self, out: FloatArray, value: float) -> None:
+        """Set the empty cells of every row of *out* (S, rows x per_day) to *value*."""
+        for a, e in zip(*(v.tolist() for v in self.empty_cells()), strict=True):
+            out[:, a:e] = value
 
     def seams(self) -> tuple[IntArray, IntArray]:
         """The last cell of every segment but the last, and the first cell of the next."""
         last = self.cell[:-1] + self.length[:-1] - 1
         return last, self.cell[1:].copy()
+
+    @cached_property
+    def seam_cells(self) -> Seams:
+        """:meth:`seams` for the IS/IV totals (every row)."""
+        return Seams(*self.seams())
+
+    @cached_property
+    def empty(self) -> EmptyCells:
+        """:meth:`empty_cells` for the IS/IV totals (which keep what they derive from it)."""
+        return EmptyCells(*self.empty_cells())
 
     def bins(self, k: int) -> tuple[IntArray, IntArray]:
         """The reference's bins of *k* epochs (*k* divides the day) in time order.
@@ -116,6 +138,7 @@ class LocalDays:
             utc.append(self.utc0 + (a + b * k - c) * self.epoch_s)
         return np.concatenate(idx), np.concatenate(utc)
 
+    @cached_property
     def day_apart_runs(self) -> list[tuple[int, int, int]]:
         """The pairs of epochs one local clock day apart, as runs ``(lo, hi, shift)``.
 

@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ipsrt.rhythm.bin_gaps import Seams
+from ipsrt.rhythm.bin_gaps import EmptyCells, Seams
 from ipsrt.rhythm.epochs import DAY_S, BoolArray, FloatArray, IntArray
 from ipsrt.rhythm.is_iv_totals import IsIvStats, is_iv_at_sizes, workspace_size
 from ipsrt.rhythm.local_days import LocalDays
@@ -221,11 +221,17 @@ def nonparametric_many(
     if local is not None and (compat or int(local.cell[0]) != first_tod):
         raise ValueError("a local-day layout is for default mode, from the first epoch's cell")
     seams: Seams | None = None
+    empty: EmptyCells | None = None
+    gaps = bool(nan_x.any())
     if local is None or local.one_offset:
         days = _day_rows(q, per_day, lead)
     else:
-        days = local.lay_out(q, ws.array("local_days", (s, local.rows * per_day)))
-        seams = Seams(*local.seams())
+        # without a missing epoch the empty cells are 0, at positions known
+        # in advance (is_iv_at_sizes then needs no search for NaN)
+        buf = ws.array("local_days", (s, local.rows * per_day))
+        days = local.lay_out(q, buf, np.nan if gaps else 0.0)
+        seams = local.seam_cells
+        empty = None if gaps else local.empty
     need = workspace_size([*ism_sizes, main], per_day, s, days.shape[1])
     tot = is_iv_at_sizes(
         days,
@@ -237,7 +243,11 @@ def nonparametric_many(
         work=ws.array("levels", (need,)),
         ws=ws,
         seams=seams,
+        empty=empty,
     )
+    if empty is not None:
+        assert local is not None
+        local.fill_empty(buf, np.nan)  # for the block average days
     im = [tot.sizes.index(k) for k in ism_sizes]
     h = tot.sizes.index(main)
     stats = IsIvStats(*(getattr(tot.stats, f.name)[:, h : h + 1] for f in fields(IsIvStats)))
@@ -252,7 +262,7 @@ def nonparametric_many(
     if blocks and seams is not None:
         assert local is not None
         blk = block_is_iv_local(tot.binned[main], local, main, prm)
-        block_days = block_average_days_local(days, local)
+        block_days = block_average_days_local(days, local, gaps)
     elif blocks:
         blk = block_is_iv(tot.binned[main], n, lead, main, epoch_s, prm)
         whole_days = lead == 0 and n % per_day == 0 and not nan_x.any()

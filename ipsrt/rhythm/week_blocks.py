@@ -21,6 +21,8 @@ change inside a block are its seams (:mod:`ipsrt.rhythm.bin_gaps`).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ipsrt.rhythm.bin_gaps import Seams
@@ -126,22 +128,60 @@ def block_is_iv_local(
     """ISp/IVp of every subject from the (S, rows, bins of the day) main bins of a layout *ld*.
 
     Default mode. The blocks of the reference's bins (:meth:`LocalDays.bins`)
-    by their UTC start; each block's bins are copied with their columns
-    (times of day) into rows of its own, NaN around them, with the seams of
-    the changes inside it.
+    by their UTC start. A block of 7 x 24 h of bins of one segment is 7 rows
+    of the bins from its first one (its columns a rotation of the times of
+    day, which IS and IV do not see); a block with a change inside is copied
+    with its columns (times of day) into rows of its own, NaN around it,
+    with the seams of the change.
     """
     s, _, per_day = hourly.shape
     flat = hourly.reshape(s, -1)
+    nb, plain, at, cut, seam_a, seam_b = _bin_block_plan(ld, main, per_day)
+    isp, ivp = np.empty((s, nb)), np.empty((s, nb))
+    if plain:
+        m = flat[:, at].reshape(s * len(plain), 7, per_day)
+        st = is_iv_at_sizes(m, [1], prm.ddof).stats
+        isp[:, plain], ivp[:, plain] = st.is_.reshape(s, -1), st.iv.reshape(s, -1)
+    if cut:
+        is_, iv = _cut_blocks_is_iv(flat, [c[1] for c in cut], seam_a, seam_b, per_day, prm)
+        isp[:, [c[0] for c in cut]], ivp[:, [c[0] for c in cut]] = is_, iv
+    return {"ISp": isp, "IVp": ivp}
+
+
+@functools.lru_cache(maxsize=8)
+def _bin_block_plan(
+    ld: LocalDays, main: int, per_day: int
+) -> tuple[int, list[int], IntArray, list[tuple[int, tuple[int, int]]], IntArray, IntArray]:
+    """The blocks of :func:`block_is_iv_local`: their number, the plain ones and the bins
+    they take, the cut ones (index, span of bins) and the seams in bins (kept per layout)."""
     idx, utc = ld.bins(main)
     ranges = week_blocks(utc, main * ld.epoch_s, False)
-    nb = len(ranges)
-    if not nb:
-        return {"ISp": np.zeros((s, 0)), "IVp": np.zeros((s, 0))}
+    week = 7 * per_day
     spans = [(int(idx[lo]), int(idx[hi - 1]) + 1) if hi > lo else (0, 0) for lo, hi in ranges]
+    seam_a, seam_b = (c // main for c in ld.seams())
+    plain = [
+        j
+        for j, ((a, b), (lo, hi)) in enumerate(zip(spans, ranges, strict=True))
+        if b - a == week and hi - lo == week and not ((seam_a >= a) & (seam_b < b)).any()
+    ]
+    at = np.array([spans[j][0] for j in plain], dtype=np.int64)[:, None] + np.arange(week)
+    cut = [(j, spans[j]) for j in range(len(spans)) if j not in set(plain)]
+    return len(spans), plain, at, cut, seam_a, seam_b
+
+
+def _cut_blocks_is_iv(
+    flat: FloatArray,
+    spans: list[tuple[int, int]],
+    seam_a: IntArray,
+    seam_b: IntArray,
+    per_day: int,
+    prm: Params,
+) -> tuple[FloatArray, FloatArray]:
+    """(S, blocks) IS and IV of the bins ``a .. b - 1`` of *flat* for each span, with its seams."""
+    s, nb = flat.shape[0], len(spans)
     first_rows = [a // per_day for a, _ in spans]
     rows = max(-(-b // per_day) - r for (_, b), r in zip(spans, first_rows, strict=True))
     m = np.full((s, nb, max(rows, 1) * per_day), np.nan)
-    seam_a, seam_b = (c // main for c in ld.seams())
     rows_of, before, after = [], [], []
     for j, ((a, b), r) in enumerate(zip(spans, first_rows, strict=True)):
         m[:, j, a - r * per_day : b - r * per_day] = flat[:, a:b]
@@ -156,24 +196,48 @@ def block_is_iv_local(
         else None
     )
     st = is_iv_at_sizes(m.reshape(s * nb, -1, per_day), [1], prm.ddof, seams=seams).stats
-    return {"ISp": st.is_.reshape(s, nb), "IVp": st.iv.reshape(s, nb)}
+    return st.is_.reshape(s, nb), st.iv.reshape(s, nb)
 
 
-def block_average_days_local(days: FloatArray, ld: LocalDays) -> tuple[FloatArray, IntArray]:
+def block_average_days_local(
+    days: FloatArray, ld: LocalDays, gaps: bool = True
+) -> tuple[FloatArray, IntArray]:
     """Sum and count per column of every 7-day block of epochs of the layout *ld* (default mode).
 
     Block *b* holds the epochs of the UTC week ``[b, b + 1) x 7 d`` from the
-    first epoch: the cells from the first one's to the last one's.
+    first epoch: the cells from the first one's to the last one's. A block
+    without a change inside is 7 x 24 h of cells from its first one: 7 rows
+    added in time order (as the reference adds them), whose columns are the
+    times of day rotated by the first one's. *gaps* False: no epoch is missing.
     """
     s, _, per_day = days.shape
+    flat = days.reshape(s, -1)
     week = _WEEK_S // ld.epoch_s
     nb = ld.n // week
     sums = np.empty((s, nb, per_day))
     cnt = np.empty((s, nb, per_day), dtype=np.int64)
-    if nb:
-        ends = np.arange(nb + 1, dtype=np.int64) * week
-        lo = ld.cells(ends[:-1])
-        hi = ld.cells(ends[1:] - 1) + 1
-        for b in range(nb):
-            sums[:, b], cnt[:, b] = average_days_between(days, int(lo[b]), int(hi[b]))
+    if not nb:
+        return sums, cnt
+    ends = np.arange(nb + 1, dtype=np.int64) * week
+    lo = ld.cells(ends[:-1]).tolist()
+    hi = (ld.cells(ends[1:] - 1) + 1).tolist()
+    b = 0
+    while b < nb:
+        if hi[b] - lo[b] != week:  # a change inside
+            sums[:, b], cnt[:, b] = average_days_between(days, lo[b], hi[b])
+            b += 1
+            continue
+        e = b + 1  # blocks b .. e - 1: whole weeks of cells one after the other
+        while e < nb and hi[e] - lo[e] == week and lo[e] == hi[e - 1]:
+            e += 1
+        run = flat[:, lo[b] : hi[e - 1]].reshape(s, e - b, 7, per_day)
+        nan = np.isnan(run) if gaps else None
+        if nan is not None and nan.any():
+            part, n_ok = np.where(nan, 0.0, run).sum(axis=2), 7 - nan.sum(axis=2)
+        else:
+            part, n_ok = run.sum(axis=2), np.full((s, e - b, per_day), 7)
+        shift = lo[b] % per_day  # column c holds the time of day c + shift
+        sums[:, b:e] = np.roll(part, shift, axis=-1)
+        cnt[:, b:e] = np.roll(n_ok, shift, axis=-1)
+        b = e
     return sums, cnt

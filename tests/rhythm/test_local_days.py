@@ -100,7 +100,7 @@ def test_day_apart_runs_are_the_reference_sri_pairs(tz: str, start: str, days: f
     ld = local_days(int(p.utc[0]), p.n, 60, zone(tz))
     assert ld is not None
     i, k = clock_day_pairs(p)
-    runs = ld.day_apart_runs()
+    runs = ld.day_apart_runs
     got_i = np.concatenate([np.arange(lo, hi) for lo, hi, _ in runs] or [np.zeros(0, int)])
     got_k = np.concatenate([np.arange(lo, hi) + d for lo, hi, d in runs] or [np.zeros(0, int)])
     order = np.argsort(i, kind="stable")
