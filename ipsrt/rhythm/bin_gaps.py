@@ -57,9 +57,29 @@ class Seams:
     before: IntArray
     after: IntArray
     rows: IntArray | None = None
+    _pairs: dict[tuple[int, EmptyCells | None], tuple[IntArray, IntArray, IntArray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def pairs_at(self, k: int, empty: EmptyCells | None) -> tuple[IntArray, IntArray, IntArray]:
+        """The seams at bins of *k* cells: the bins (a, b) to join and their rows (kept).
+
+        A seam is joined where ``b - a > 1`` and neither bin touches an *empty* cell.
+        """
+        key = (k, empty)  # EmptyCells compare by identity
+        got = self._pairs.get(key)
+        if got is None:
+            a, b = self.before // k, self.after // k
+            use = b - a > 1
+            if empty is not None:
+                known = empty.bins(k)
+                use &= ~(np.isin(a, known) | np.isin(b, known))
+            rows = np.zeros(0, dtype=np.int64) if self.rows is None else self.rows[use]
+            got = self._pairs[key] = (a[use], b[use], rows)
+        return got
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EmptyCells:
     """Cells ``start[j] .. end[j] - 1`` of every row (flat) hold no epoch; the input has 0 there."""
 
@@ -114,24 +134,16 @@ def seam_pairs(
     pairs = np.zeros((s, len(ks)))
     d2 = np.zeros((s, len(ks)))
     for i, k in enumerate(ks):
-        a, b = seams.before // k, seams.after // k
-        use = b - a > 1
-        if empty is not None:
-            known = set(empty.bins(k).tolist())
-            use &= [
-                x not in known and y not in known
-                for x, y in zip(a.tolist(), b.tolist(), strict=True)
-            ]
-        if not use.any():
+        a, b, r = seams.pairs_at(k, empty)
+        if not a.size:
             continue
         if seams.rows is None:
-            va, vb = flat[k][:, a[use]], flat[k][:, b[use]]
+            va, vb = flat[k][:, a], flat[k][:, b]
             ok = ~(np.isnan(va) | np.isnan(vb))
             pairs[:, i] = ok.sum(axis=1)
             d2[:, i] = np.where(ok, (vb - va) ** 2, 0.0).sum(axis=1)
         else:
-            r = seams.rows[use]
-            va, vb = flat[k][r, a[use]], flat[k][r, b[use]]
+            va, vb = flat[k][r, a], flat[k][r, b]
             ok = ~(np.isnan(va) | np.isnan(vb))
             pairs[:, i] = np.bincount(r[ok], minlength=s)
             d2[:, i] = np.bincount(r[ok], weights=(vb[ok] - va[ok]) ** 2, minlength=s)
