@@ -5,8 +5,8 @@ Sources of the expected values:
 * :func:`ipsrt.rhythm.panel` of each subject's Series, which across a UTC-offset
   change takes the reference formulas (``nonparametric_figures``, bins of each
   constant-offset segment on its local clock; SRI pairs by clock reading),
-  held to the same 1e-12 relative as ``test_batch.py`` (onsets, night counts
-  and reasons exactly);
+  held to the same 1e-12 relative as ``test_batch.py``
+  (``tests.helpers.panels``; onsets, night counts and reasons exactly);
 * analytic signals that are functions of the local clock only (every local
   day the same, whatever its length): IS = 1 (the weighted IS of
   ``docs/rhythm.md`` keeps a perfect repeat at 1 with 23- and 25-h days), the
@@ -33,8 +33,8 @@ import ipsrt.rhythm.batch as batch_mod
 from ipsrt.rhythm import panel, panel_many
 from ipsrt.rhythm.local_days import LocalDays
 from tests.helpers.awd import synthetic_counts
+from tests.helpers.panels import assert_same_panel
 
-REL = 1e-12  # as test_batch.py
 #: (zone, first local midnight, days): around spring and autumn changes, across
 #: both, starting and ending on a change day
 SPRING_AUTUMN = [
@@ -73,30 +73,12 @@ def _varied(days: float, seed: int, n_subjects: int = 5) -> np.ndarray:
     return x
 
 
-def _same(ref: dict[str, Any], got: dict[str, Any], where: str) -> None:
-    assert set(ref) == set(got), where
-    for key, want in ref.items():
-        have = got[key]
-        msg = f"{where} {key}: {want!r} != {have!r}"
-        if key == "reasons" or isinstance(want, str) or want is None:
-            assert want == have, msg
-        elif isinstance(want, tuple):
-            assert len(want) == len(have), msg
-            assert np.allclose(want, have, rtol=REL, atol=0, equal_nan=True), msg
-        elif key in ("epoch_s", "nights") or key.endswith("_onset"):
-            assert (np.isnan(want) and np.isnan(have)) or want == have, msg
-        else:
-            assert (np.isnan(want) and np.isnan(have)) or have == pytest.approx(
-                want, rel=REL, abs=0
-            ), msg
-
-
 def _check(x: np.ndarray, tz: str, start: str, epoch_s: int = 60, **kw: Any) -> pd.DataFrame:
     df = panel_many(x, tz=tz, start=start, epoch_s=epoch_s, **kw)
     idx = pd.date_range(start, periods=x.shape[1], freq=f"{epoch_s}s", tz=tz)
     for i in range(x.shape[0]):
         ref = panel(pd.Series(x[i], idx), **kw)
-        _same(ref, df.iloc[i].to_dict(), f"{tz} {start} subject {i}")
+        assert_same_panel(ref, df.iloc[i].to_dict(), f"{tz} {start} subject {i}")
     return df
 
 
