@@ -21,11 +21,18 @@ result):
 * all subjects share the start ``start`` (a **local midnight** in ``tz``),
   the epoch ``epoch_s`` and the length;
 * an epoch dividing 60 s; default mode: shorter epochs are summed into
-  minutes (as :func:`ipsrt.rhythm.epochs.prepare`), and **no UTC-offset
-  change** from the start to the end of the recording
-  (:func:`ipsrt.rhythm.nonparametric_many.fast_path_applies`); compat mode:
-  the wall clock runs on without DST jumps, as in :func:`~ipsrt.rhythm.panel`,
-  so DST does not matter.
+  minutes (as :func:`ipsrt.rhythm.epochs.prepare`), and every UTC offset of
+  the recording puts the local clock on whole minutes from the local
+  midnight of the start (true of every DST change of today's zones); compat
+  mode: the wall clock runs on without DST jumps, as in
+  :func:`~ipsrt.rhythm.panel`, so DST does not matter.
+
+Across DST changes (default mode) the batch lays the minutes out by local
+days (:mod:`ipsrt.rhythm.local_days`): a 23-h day has no cells for the
+clock times it skips, a 25-h day takes two rows; the non-parametric figures,
+the cosinor's average day, the SRI pairs and the nights follow the local
+clock as :func:`~ipsrt.rhythm.panel` does (``docs/rhythm.md``, "DST in the
+batch").
 """
 
 from __future__ import annotations
@@ -45,7 +52,8 @@ from ipsrt.rhythm.cosinor import (
     cosinor_profiles,
     valid_sum_of_squares,
 )
-from ipsrt.rhythm.epochs import DAY_S, FloatArray, utc_offsets
+from ipsrt.rhythm.epochs import DAY_S, FloatArray
+from ipsrt.rhythm.local_days import LocalDays, local_days
 from ipsrt.rhythm.nonparametric_figures import BLOCK_KEYS
 from ipsrt.rhythm.nonparametric_many import ManyFigures, fast_path_applies, nonparametric_many
 from ipsrt.rhythm.panel import panel
@@ -99,13 +107,11 @@ def panel_many(
     """
     x, start_ts, zi = _check(counts, tz, start, epoch_s)
     prm = npm.params_for(compat, min_days=min_days)
-    if not _batch_applies(x.shape[1], start_ts, zi, epoch_s, prm):
+    local = _layout(x.shape[1], start_ts, zi, epoch_s, prm)
+    if local is False:
         return _per_subject(x, start_ts, epoch_s, prm.compat, min_days, blocks, sleep_summary)
     if prm.compat is None and epoch_s < 60:
         x, epoch_s = _to_minutes(x, epoch_s)
-    delta = start_ts.utcoffset()
-    off = int(delta.total_seconds()) if delta is not None else 0
-    utc0 = int(start_ts.timestamp())
     rows: list[dict[str, Any]] = []
     # Subjects go through in chunks of about CHUNK_BYTES of level matrices,
     # so that the working arrays stay in cache and memory stays bounded.
@@ -114,9 +120,11 @@ def panel_many(
     ws = Workspace()  # the large temporaries, reused by every chunk
     for a in range(0, x.shape[0], step):
         xc = x[a : a + step]
-        many = nonparametric_many(xc, epoch_s=epoch_s, first_tod=0, prm=prm, blocks=blocks, ws=ws)
+        many = nonparametric_many(
+            xc, epoch_s=epoch_s, first_tod=0, prm=prm, blocks=blocks, ws=ws, local=local
+        )
         part = _rows(many, epoch_s, prm, blocks, valid_sum_of_squares(xc))
-        batch_sleep.add_sleep(xc, epoch_s, prm, part, utc0, off, zi, sleep_summary)
+        batch_sleep.add_sleep(xc, epoch_s, prm, part, local, zi, sleep_summary)
         rows.extend(part)
     for r in rows:
         r["reasons"] = r.pop("_reasons")
@@ -154,31 +162,27 @@ def _check(
     return x, ts, zi
 
 
-def _batch_applies(
+def _layout(
     n: int, start: pd.Timestamp, zi: dt.tzinfo, epoch_s: int, prm: npm.Params
-) -> bool:
-    """Whether the cohort goes through the batch (else through ``panel`` subject by subject).
+) -> LocalDays | Literal[False] | None:
+    """How the cohort goes through the batch: False = through ``panel`` subject by subject.
 
     The sleep figures need an epoch dividing 60 s; the non-parametric ones,
     :func:`ipsrt.rhythm.nonparametric_many.fast_path_applies` (at the working
-    epoch: 60 s in default mode, where shorter epochs are summed into minutes).
+    epoch: 60 s in default mode, where shorter epochs are summed into
+    minutes). Default mode: the layout of the minutes by local days
+    (:func:`ipsrt.rhythm.local_days.local_days`), which follows every
+    offset change on whole minutes; compat mode: None (no DST jump).
     """
     if epoch_s > 60 or 60 % epoch_s:
         return False
     if prm.compat is not None:
-        return fast_path_applies(epoch_s, True, prm)
-    return fast_path_applies(60, _one_utc_offset(start, n, epoch_s, zi), prm)
-
-
-def _one_utc_offset(start: pd.Timestamp, n: int, epoch_s: int, zi: dt.tzinfo) -> bool:
-    """Whether *zi* keeps one UTC offset over all *n* epochs from *start*.
-
-    Every epoch's offset is read (:func:`ipsrt.rhythm.epochs.utc_offsets`:
-    exact, nothing sampled).
-    """
-    t0 = int(start.timestamp())
-    off = utc_offsets(np.arange(t0, t0 + n * epoch_s, epoch_s, dtype=np.int64), zi)
-    return bool((off == off[0]).all())
+        return None if fast_path_applies(epoch_s, True, prm) else False
+    if not fast_path_applies(60, True, prm):
+        return False
+    minutes = -(-n * epoch_s // 60)
+    local = local_days(int(start.timestamp()), minutes, 60, zi)
+    return False if local is None else local
 
 
 def _per_subject(

@@ -1,6 +1,6 @@
 r"""Sleep figures of :func:`ipsrt.rhythm.batch.panel_many`, across subjects at once.
 
-Default mode (1-min epochs, one UTC offset, see :mod:`ipsrt.rhythm.batch`):
+Default mode (1-min epochs, see :mod:`ipsrt.rhythm.batch`):
 
 * **Cole-Kripke**: :math:`D_t = P\sum_k W_k A_{t+k}/30` of every row by
   :func:`ipsrt.rhythm.cole_kripke_codes.sleep_codes` (one ``np.correlate``
@@ -11,12 +11,16 @@ Default mode (1-min epochs, one UTC offset, see :mod:`ipsrt.rhythm.batch`):
   -1 missing): the rows are joined with one missing epoch between them, and
   a missing epoch ends every run and blocks rules (d)/(e), so no rule
   reaches across subjects;
-* **SRI**: pairs ``(t, t + 1440)`` (one local day: no offset change inside),
-  counted per row on the codes;
+* **SRI**: the pairs of epochs one local clock day apart, as runs of
+  ``(t, t + shift)`` (:attr:`ipsrt.rhythm.local_days.LocalDays.day_apart_runs`:
+  one run ``(t, t + 1440)`` without an offset change; across a change the
+  shift is 1380 or 1500 min, and the clock times a 23-h day skips have no
+  partner), counted per row on the codes;
 * **sleep summary**: the episodes and main sleep of every (subject, night)
   by :func:`ipsrt.rhythm.nightly_sleep.nights_of_codes` on the joined rows
   that Webster's rules returned (runs of equal codes, found once; episodes
-  never join two rows), and the summary figures of every subject by
+  never join two rows; nights and clock times in the zone, whose offset
+  may change), and the summary figures of every subject by
   :func:`ipsrt.rhythm.sleep_summaries.summary_rows` (grouped sums): the
   functions that one recording goes through, with many rows.
 
@@ -34,6 +38,7 @@ import numpy as np
 from ipsrt.rhythm import nonparametric as npm
 from ipsrt.rhythm.cole_kripke_codes import Int8Array, codes_to_states, sleep_codes
 from ipsrt.rhythm.epochs import DAY_S, BoolArray, FloatArray, IntArray
+from ipsrt.rhythm.local_days import LocalDays
 from ipsrt.rhythm.masda import masda_array
 from ipsrt.rhythm.nightly_sleep import Nights, nights_of_codes, state_codes
 from ipsrt.rhythm.sleep_summaries import summary_rows
@@ -54,13 +59,16 @@ def add_sleep(
     epoch_s: int,
     prm: npm.Params,
     rows: list[dict[str, Any]],
-    utc0: int,
-    off: int,
+    local: LocalDays | None,
     tz: dt.tzinfo,
     with_summary: bool,
 ) -> None:
-    """Add SRI, ``sleep_source`` and (default mode) the sleep summary to *rows*."""
-    if prm.compat is not None:
+    """Add SRI, ``sleep_source`` and (default mode) the sleep summary to *rows*.
+
+    *local*: the layout of the 1-min epochs in default mode (for its UTC
+    start, offsets and SRI pairs; None in compat mode); *tz*: the zone.
+    """
+    if prm.compat is not None or local is None:
         _add_masda_sri(x, epoch_s, rows)
         return
     code = sleep_codes(x)
@@ -68,12 +76,16 @@ def add_sleep(
     states = code[:, :n]
     nan = states < 0
     valid = (n - _row_counts(nan)) * 60 / DAY_S
-    m = max(n - 1440, 0)
-    one, two = nan[:, :m], nan[:, 1440:]
-    pairs = m - _row_counts(one | two)
-    # equal codes of two valid epochs (both missing: equal codes, not a pair)
-    same = _row_counts(states[:, :m] == states[:, 1440:]) - _row_counts(one & two)
-    summ = summary_rows(_nights_joined(code, utc0, off), s) if with_summary else None
+    pairs = np.zeros(s, dtype=np.int64)
+    same = np.zeros(s, dtype=np.int64)
+    for lo, hi, shift in local.day_apart_runs:
+        one, two = nan[:, lo:hi], nan[:, lo + shift : hi + shift]
+        pairs += (hi - lo) - _row_counts(one | two)
+        # equal codes of two valid epochs (both missing: equal codes, not a pair)
+        same += _row_counts(states[:, lo:hi] == states[:, lo + shift : hi + shift])
+        same -= _row_counts(one & two)
+    zone_ = dt.timezone(dt.timedelta(seconds=int(local.offset[0]))) if local.one_offset else tz
+    summ = summary_rows(_nights_joined(code, local.utc0, zone_), s) if with_summary else None
     for i, r in enumerate(rows):
         why = r["_reasons"]
         r["sleep_source"] = "cole_kripke"
@@ -127,26 +139,27 @@ def _add_masda_sri(x: FloatArray, epoch_s: int, rows: list[dict[str, Any]]) -> N
             )
 
 
-def nights_many(states: FloatArray, utc0: int, off: int) -> Nights:
+def nights_many(states: FloatArray, utc0: int, off: int | dt.tzinfo) -> Nights:
     """Main sleep per (subject, night) of every row, as :func:`ipsrt.rhythm.nightly_sleep.nights`.
 
     *utc0*: UTC second of the first epoch (1-min epochs); *off*: the one UTC
-    offset (s). Sorted by (subject, night).
+    offset (s), or the zone. Sorted by (subject, night).
     """
     s, n = states.shape
     code = np.full((s, n + 1), -1, dtype=np.int8)
     code[:, :n] = state_codes(states)
-    return _nights_joined(code, utc0, off)
+    tz = off if isinstance(off, dt.tzinfo) else dt.timezone(dt.timedelta(seconds=off))
+    return _nights_joined(code, utc0, tz)
 
 
-def _nights_joined(code: Int8Array, utc0: int, off: int) -> Nights:
+def _nights_joined(code: Int8Array, utc0: int, tz: dt.tzinfo) -> Nights:
     """:func:`nights_many` of the state codes *code* (S, n + 1), the last column -1."""
     return nights_of_codes(
         code.reshape(-1),
         code.shape[1],
         utc0 * _NS,
         60 * _NS,
-        dt.timezone(dt.timedelta(seconds=off)),
+        tz,
         min_bout=DEFAULT_MIN_BOUT_MINUTES,
         max_gap=DEFAULT_MAX_GAP_MINUTES,
     )

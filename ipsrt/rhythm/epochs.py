@@ -51,6 +51,7 @@ __all__ = [
     "bin_clock",
     "bin_from_start",
     "prepare",
+    "utc_offset_runs",
     "utc_offsets",
 ]
 
@@ -259,6 +260,52 @@ def utc_offsets(instants: npt.ArrayLike, tz: str | dt.tzinfo, *, unit: str = "s"
         except TypeError:  # an unhashable tzinfo: convert directly
             pass
     return _convert(t, zi, unit)
+
+
+def utc_offset_runs(
+    utc0: int, n: int, step_s: int, tz: str | dt.tzinfo
+) -> tuple[IntArray, IntArray]:
+    """The runs of equal UTC offset of the *n* instants ``utc0 + j * step_s`` (UTC seconds).
+
+    Returns the index *j* of the first instant of each run (0 first) and its
+    offset in seconds: exactly what :func:`utc_offsets` of every instant
+    gives, run-length encoded, without converting every instant. For a grid
+    of whole UTC minutes the zone's changes are read from the conversion of
+    every whole minute of each block of 2**16 minutes (:func:`_minute_offsets`,
+    kept from call to call): a change at minute *r* can only start a run at
+    the first instant at or after *r*, so the offsets of those candidate
+    instants (and of the first) decide the runs. Other grids convert every
+    instant.
+
+    Examples
+    --------
+    >>> first, off = utc_offset_runs(1_711_843_200, 4, 3600, "Europe/Berlin")
+    >>> first.tolist(), off.tolist()
+    ([0, 1], [3600, 7200])
+    """
+    zi = zone(tz) if isinstance(tz, str) else tz
+    if n <= 0:
+        raise InvalidInputError("a grid needs at least one instant")
+    if isinstance(zi, dt.timezone):
+        return np.zeros(1, dtype=np.int64), np.full(1, _offset_at(0, zi), dtype=np.int64)
+    cand: IntArray | None = None
+    if utc0 % 60 == 0 and step_s % 60 == 0 and n > _FEW_INSTANTS:
+        m0, k = utc0 // 60, step_s // 60
+        m_last = m0 + (n - 1) * k
+        try:
+            found = [np.zeros(1, dtype=np.int64)]
+            for block in range(m0 >> _BLOCK_BITS, (m_last >> _BLOCK_BITS) + 1):
+                starts = (block << _BLOCK_BITS) + _minute_offsets(zi, block)[0]
+                starts = starts[(starts > m0) & (starts <= m_last)]
+                found.append(-((m0 - starts) // k))  # the first instant at or after each start
+            cand = np.unique(np.concatenate(found))
+        except TypeError:  # an unhashable tzinfo: convert every instant
+            cand = None
+    if cand is None:
+        cand = np.arange(n, dtype=np.int64)
+    off = utc_offsets(utc0 + cand * step_s, zi)
+    keep = np.concatenate(([True], off[1:] != off[:-1]))
+    return cand[keep], off[keep]
 
 
 #: up to this many instants :func:`utc_offsets` asks the zone one by one

@@ -40,12 +40,10 @@ keep BLAS on one thread).
   that (their spread is about their mean), so the shift costs nothing in the
   common case. With whole-number counts every total is a whole number and
   exact.
-* **Missing bins** (with a missing epoch): taken as 0 in the totals; then
-  *n*, the counts :math:`n_c` of the profile, the number of successive pairs
-  of valid bins and the squared differences are corrected from the sparse
-  list of missing bins: a missing bin (0) leaves the square of each valid
-  neighbour once in :math:`\sum (z_{i+1} - z_i)^2`, which is taken back out,
-  and the pairs it breaks are not counted (a pair of two missing bins once).
+* **Missing bins** (with a missing epoch) are taken as 0 in the totals, and
+  what they take out is corrected from their sparse list; across a
+  UTC-offset change the pairs of bins on both sides of the change (*seams*)
+  are added back: :mod:`ipsrt.rhythm.bin_gaps`.
 * **pyActigraphy's resampling** (``length``): the rows start at the first
   epoch, the bin holding the last epoch sums the epochs it has and no bin
   follows it.
@@ -59,6 +57,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ipsrt.rhythm.bin_gaps import EmptyCells, Seams, seam_pairs, zero_missing_bins
 from ipsrt.rhythm.epochs import BoolArray, FloatArray, IntArray
 from ipsrt.rhythm.workspace import Workspace
 
@@ -138,6 +137,8 @@ def is_iv_at_sizes(
     keep: tuple[int, ...] = (),
     work: FloatArray | None = None,
     ws: Workspace | None = None,
+    seams: Seams | None = None,
+    empty: EmptyCells | None = None,
 ) -> IsIvTotals:
     """IS, IV and their counts at every bin size of (S, R, P) days.
 
@@ -165,6 +166,12 @@ def is_iv_at_sizes(
         binned values (a caller running many batches passes the same one).
     ws : Workspace, optional
         Where a copy of the epochs goes when one is needed.
+    seams : Seams, optional
+        Cells taken as successive across empty cells (UTC-offset changes,
+        :mod:`ipsrt.rhythm.bin_gaps`).
+    empty : EmptyCells, optional
+        Cells of every row that hold no epoch and are 0 in *days*, which then
+        has no NaN; the bins touching them are missing.
 
     Returns
     -------
@@ -174,11 +181,16 @@ def is_iv_at_sizes(
     ks = tuple(sorted(set(sizes)))
     if work is None:
         work = np.empty(workspace_size(list(ks), per_day, s, rows))
-    out, lost = _totals(days, ks, ddof, compat, length, keep, work, ws, shifted=False)
+    out, lost = _totals(
+        days, ks, ddof, compat, length, keep, work, ws, seams, empty, shifted=False
+    )  # fmt: skip
     if lost.any():
         # digits lost to a mean large against the spread: those subjects again,
         # shifted by a whole number near their mean
-        again, _ = _totals(days[lost], ks, ddof, compat, length, keep, None, None, shifted=True)
+        again, _ = _totals(
+            days[lost], ks, ddof, compat, length, keep, None, None, _rows_of(seams, lost),
+            empty, shifted=True,
+        )  # fmt: skip
         stats = IsIvStats(
             *(_spliced(getattr(out.stats, f.name), getattr(again.stats, f.name), lost)
               for f in fields(IsIvStats))
@@ -192,6 +204,15 @@ def is_iv_at_sizes(
 #: squares about the mean is below this fraction of the sum of squares
 #: (Q - xbar T would then have lost more than 4 of its 16 digits)
 _LOST_DIGITS = 1e-4
+
+
+def _rows_of(seams: Seams | None, rows: BoolArray) -> Seams | None:
+    """The seams of the subjects *rows* (a mask), numbered among them."""
+    if seams is None or seams.rows is None:
+        return seams
+    keep = rows[seams.rows]
+    renumber = np.cumsum(rows) - 1
+    return Seams(seams.before[keep], seams.after[keep], renumber[seams.rows[keep]])
 
 
 def _spliced(a: FloatArray, b: FloatArray, rows: BoolArray) -> FloatArray:
@@ -209,6 +230,8 @@ def _totals(
     keep: tuple[int, ...],
     work: FloatArray | None,
     ws: Workspace | None,
+    seams: Seams | None,
+    empty: EmptyCells | None,
     *,
     shifted: bool,
 ) -> tuple[IsIvTotals, BoolArray]:
@@ -226,7 +249,10 @@ def _totals(
     # the epochs are copied (into the workspace) only when they must change
     shape = (s, rows * per_day)
     buffer = (lambda: np.empty(shape)) if ws is None else (lambda: ws.array("fine", shape))
-    profile, counts, shift, missing, fine = _epochs(days, buffer, shifted or tail, shifted)
+    empty_cols = None if empty is None else empty.per_column(per_day)
+    profile, counts, shift, missing, fine = _epochs(
+        days, buffer, shifted or tail, shifted, empty_cols
+    )  # fmt: skip
     if tail:
         fine[:, length:] = -shift[:, None]  # 0 before the shift: the last bin's missing tail
     flat = _binned_flat(fine, steps, work)
@@ -238,8 +264,13 @@ def _totals(
         binned = {k: flat[k].reshape(s, rows, -1) + k * shift[:, None, None] for k in keep}
     else:
         binned = {k: flat[k].reshape(s, rows, -1).copy() for k in keep}
+    joined = seam_pairs(flat, ks, seams, empty) if seams is not None else None
     gaps = bool(missing.size) or tail
-    gap = _zero_missing(flat, work, ks, nb, offs, rows) if gaps else None
+    gap, held = zero_missing_bins(flat, work, ks, nb, offs, rows) if gaps else (None, None)
+    if empty is not None:  # no NaN: the bins touching empty cells are missing
+        for k in keep:
+            binned[k].reshape(s, -1)[:, empty.bins(k)] = np.nan
+        known, held = zero_missing_bins(flat, work, ks, nb, offs, rows, empty)
     sq, pr, fl = _products(flat, ks, s, rows)
     n_all = np.broadcast_to((rows * nb).astype(np.float64), (s, len(ks)))
     if gap is not None:
@@ -261,19 +292,30 @@ def _totals(
         profiles = np.concatenate([prof[k] for k in ks], axis=1)
         col_counts = np.full(profiles.shape, float(rows))
         n, pairs, d2 = n_all.copy(), n_all - 1.0, 2.0 * sq - fl - 2.0 * pr
+        if held is not None:  # the empty cells' bins
+            profiles, col_counts = profiles - held, col_counts - known.per_column
+            n, pairs = n - known.missing, pairs - known.broken_pairs
+            d2 = d2 - known.neighbour_sq
+    if joined is not None:
+        pairs, d2 = pairs + joined[0], d2 + joined[1]
     with np.errstate(invalid="ignore", divide="ignore"):
         tot = _per_size(profiles, offs)
         mean = tot / n
         ss = sq - mean * tot
         # without a missing bin both IS formulas are one: the cheaper one
-        num, p = _is_numerator(profiles, col_counts, mean, n, offs, nb, ddof, compat or not gaps)
+        cheap = compat or not (gaps or empty)
+        num, p = _is_numerator(profiles, col_counts, mean, n, offs, nb, ddof, cheap)
     lost = np.asarray(~shifted & (ss < _LOST_DIGITS * sq).any(axis=1), dtype=bool)
     stats = _is_iv(num, ss, n, p, d2, pairs, ddof)
     return IsIvTotals(ks, stats, profile, counts, binned), lost
 
 
 def _epochs(
-    days: FloatArray, buffer: Callable[[], FloatArray], copy: bool, shifted: bool
+    days: FloatArray,
+    buffer: Callable[[], FloatArray],
+    copy: bool,
+    shifted: bool,
+    empty_cols: IntArray | None,
 ) -> tuple[FloatArray | None, IntArray | None, FloatArray, IntArray, FloatArray]:
     """The average day of *days* and its epochs as (S, R x P), copied when they must change.
 
@@ -284,13 +326,15 @@ def _epochs(
     shift and NaN where missing, in a *buffer* when *copy* or *shifted* or an
     epoch is missing, else *days* itself. Without *shifted* and with a
     missing epoch the profile and its counts are None (the caller takes them
-    from the zeroed epochs).
+    from the zeroed epochs). *empty_cols*: the empty cells (0) of each column.
     """
     s, rows, per_day = days.shape
     src = days.reshape(s, -1)
     nan = np.isnan(src)
     missing = np.flatnonzero(nan) if nan.any() else np.zeros(0, dtype=np.int64)
     full = np.full((s, per_day), rows, dtype=np.int64)
+    if empty_cols is not None:
+        full -= empty_cols
     if not (copy or shifted or missing.size):
         return days.sum(axis=1), full, np.zeros(s), missing, src
     out = buffer()
@@ -370,80 +414,6 @@ def _products(
         p[i] = cross
         f[i] = d[:, 0, 0] ** 2 + d[:, -1, -1] ** 2
     return q.T, p.T, f.T
-
-
-@dataclass(frozen=True)
-class _Gaps:
-    """What the missing bins take out, per (subject, size) or per column."""
-
-    missing: FloatArray
-    """(S, L) missing bins."""
-    broken_pairs: FloatArray
-    """(S, L) successive pairs with a missing bin."""
-    neighbour_sq: FloatArray
-    """(S, L) squares of the valid neighbours of missing bins."""
-    per_column: FloatArray
-    """(S, C) missing bins of every column (time of day of every size)."""
-
-
-def _zero_missing(
-    flat: dict[int, FloatArray],
-    work: FloatArray,
-    ks: tuple[int, ...],
-    nb: IntArray,
-    offs: IntArray,
-    rows: int,
-) -> _Gaps:
-    """Set the missing bins of every size to 0, in place, and count what they take out.
-
-    See the module docstring: the broken pairs (a pair of two missing bins
-    once) and the squares of the valid neighbours.
-    """
-    s = flat[1].shape[0]
-    nsz = len(ks)
-    missing = np.zeros(nsz * s)
-    broken = np.zeros(nsz * s)
-    nsq = np.zeros(nsz * s)
-    per_col = np.zeros(s * int(nb.sum()))
-    coarse_ks = [k for k in ks if k != 1]
-    lengths = np.array([flat[k].size for k in coarse_ks], dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    coarse = work[: int(lengths.sum())]
-    for buf, group, group_starts in (
-        (flat[1].reshape(-1), [1] if 1 in ks else [], np.zeros(1, dtype=np.int64)),
-        (coarse, coarse_ks, starts),
-    ):
-        if not group or buf.size == 0:
-            continue
-        at = np.flatnonzero(np.isnan(buf))
-        if at.size == 0:
-            continue
-        buf[at] = 0.0
-        g = np.searchsorted(group_starts, at, side="right") - 1
-        size_i = np.array([ks.index(k) for k in group], dtype=np.int64)[g]
-        per_subject = rows * nb[size_i]  # bins of one subject at that size
-        local = at - group_starts[g]
-        subj, t = np.divmod(local, per_subject)
-        key = size_i * s + subj
-        left, right = t > 0, t < per_subject - 1
-        z_left, z_right = buf[at[left] - 1], buf[at[right] + 1]
-        is_missing = np.zeros(buf.size + 1, dtype=bool)
-        is_missing[at] = True
-        both = right & is_missing[at + 1]
-        m = nsz * s
-        missing += np.bincount(key, minlength=m)
-        broken += np.bincount(key, weights=left.astype(np.float64) + right, minlength=m)
-        broken -= np.bincount(key[both], minlength=m)
-        nsq += np.bincount(key[left], weights=z_left * z_left, minlength=m)
-        nsq += np.bincount(key[right], weights=z_right * z_right, minlength=m)
-        col = subj * int(nb.sum()) + offs[size_i] + t % nb[size_i]
-        per_col += np.bincount(col, minlength=per_col.size)
-    return _Gaps(
-        missing.reshape(nsz, s).T,
-        broken.reshape(nsz, s).T,
-        nsq.reshape(nsz, s).T,
-        per_col.reshape(s, -1),
-    )
 
 
 def _per_size(a: FloatArray, offsets: IntArray) -> FloatArray:

@@ -28,7 +28,14 @@ from ipsrt.rhythm.nonparametric import (
     too_few_days,
 )
 
-__all__ = ["BLOCK_KEYS", "SCALAR_KEYS", "WHY_ISM", "WHY_IVM", "nonparametric_figures"]
+__all__ = [
+    "BLOCK_KEYS",
+    "SCALAR_KEYS",
+    "WHY_ISM",
+    "WHY_IVM",
+    "nonparametric_figures",
+    "week_blocks",
+]
 
 #: the panel's non-parametric figures: one value each, and one value per 7-day block
 SCALAR_KEYS = ("IS", "IV", "ISm", "IVm", "L5", "M10", "RA", "L5_onset", "M10_onset")
@@ -39,7 +46,7 @@ WHY_IVM = "IV is NaN at one or more bin sizes"
 _WEEK_S = 7 * DAY_S
 
 
-def _week_blocks(utc: IntArray, step_s: int, compat: bool) -> list[tuple[int, int]]:
+def week_blocks(utc: IntArray, step_s: int, compat: bool) -> list[tuple[int, int]]:
     """Index ranges ``[lo, hi)`` of the 7-day blocks of the items starting at *utc*.
 
     Blocks run from the first item; an incomplete last block is dropped.
@@ -135,11 +142,11 @@ def _block_figures(q: Prepared, hourly: Binned, prm: Params) -> dict[str, tuple[
     """ISp, IVp (blocks of the bins) and L5p, M10p, RAp (blocks of the epochs)."""
     compat = prm.compat is not None
     isp, ivp, l5p, m10p, rap = [], [], [], [], []
-    for lo, hi in _week_blocks(hourly.utc, round(prm.bin_minutes * 60), compat):
+    for lo, hi in week_blocks(hourly.utc, round(prm.bin_minutes * 60), compat):
         b = Binned(hourly.values[lo:hi], hourly.tod[lo:hi], hourly.utc[lo:hi], hourly.per_day)
         isp.append(is_of_bins(b, prm)[0])
         ivp.append(iv_of_bins(b, prm)[0])
-    for lo, hi in _week_blocks(q.utc, q.epoch_s, compat):
+    for lo, hi in week_blocks(q.utc, q.epoch_s, compat):
         sums, cnt = average_day(q.values[lo:hi], q.wall[lo:hi], q.epoch_s)
         (a, _), (z, _), (ra, _) = _lmx_ra(sums, cnt, q.epoch_s, compat)
         l5p.append(a.value)

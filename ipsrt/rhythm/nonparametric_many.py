@@ -41,8 +41,10 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ipsrt.rhythm.bin_gaps import EmptyCells, Seams
 from ipsrt.rhythm.epochs import DAY_S, BoolArray, FloatArray, IntArray
 from ipsrt.rhythm.is_iv_totals import IsIvStats, is_iv_at_sizes, workspace_size
+from ipsrt.rhythm.local_days import LocalDays
 from ipsrt.rhythm.nonparametric import (
     ISM_BIN_MINUTES,
     WHY_DAY_HAS_GAPS,
@@ -55,6 +57,13 @@ from ipsrt.rhythm.nonparametric import (
     too_few_days,
 )
 from ipsrt.rhythm.nonparametric_figures import BLOCK_KEYS, SCALAR_KEYS, WHY_ISM, WHY_IVM
+from ipsrt.rhythm.week_blocks import (
+    average_days_between,
+    block_average_days,
+    block_average_days_local,
+    block_is_iv,
+    block_is_iv_local,
+)
 from ipsrt.rhythm.workspace import Workspace
 
 __all__ = ["ManyFigures", "fast_path_applies", "nonparametric_many"]
@@ -88,7 +97,10 @@ def fast_path_applies(epoch_s: int, one_utc_offset: bool, prm: Params) -> bool:
 
     It needs every bin size to be a whole number of epochs dividing the day
     and, in default mode, a single UTC offset over the recording (the rows
-    are local days of 24 h). Otherwise the reference,
+    are local days of 24 h) unless the caller lays the recording out across
+    the changes (*one_utc_offset* True with a
+    :class:`~ipsrt.rhythm.local_days.LocalDays` passed to
+    :func:`nonparametric_many`). Otherwise the reference,
     :func:`ipsrt.rhythm.nonparametric_figures.nonparametric_figures`, does.
     """
     if prm.compat is None and not one_utc_offset:
@@ -168,6 +180,7 @@ def nonparametric_many(
     prm: Params,
     blocks: bool = True,
     ws: Workspace | None = None,
+    local: LocalDays | None = None,
 ) -> ManyFigures:
     """The non-parametric figures of every row of *x*, as the reference gives them.
 
@@ -187,6 +200,10 @@ def nonparametric_many(
     ws : Workspace, optional
         Scratch buffers reused from call to call (see
         :class:`ipsrt.rhythm.workspace.Workspace`).
+    local : LocalDays, optional
+        Default mode: where the epochs go in rows of local days across
+        UTC-offset changes (:mod:`ipsrt.rhythm.local_days`); its first cell
+        must be *first_tod*. Without it the rows are days of 24 h.
     """
     sizes = _bin_sizes(epoch_s, prm)
     if sizes is None:
@@ -201,7 +218,20 @@ def nonparametric_many(
     q = _active(x, nan_x, prm)
     lead = 0 if compat else first_tod
     rot = first_tod if compat else 0
-    days = _day_rows(q, per_day, lead)
+    if local is not None and (compat or int(local.cell[0]) != first_tod):
+        raise ValueError("a local-day layout is for default mode, from the first epoch's cell")
+    seams: Seams | None = None
+    empty: EmptyCells | None = None
+    gaps = bool(nan_x.any())
+    if local is None or local.one_offset:
+        days = _day_rows(q, per_day, lead)
+    else:
+        # without a missing epoch the empty cells are 0, at positions known
+        # in advance (is_iv_at_sizes then needs no search for NaN)
+        buf = ws.array("local_days", (s, local.rows * per_day))
+        days = local.lay_out(q, buf, np.nan if gaps else 0.0)
+        seams = local.seam_cells
+        empty = None if gaps else local.empty
     need = workspace_size([*ism_sizes, main], per_day, s, days.shape[1])
     tot = is_iv_at_sizes(
         days,
@@ -212,21 +242,31 @@ def nonparametric_many(
         keep=(main,),
         work=ws.array("levels", (need,)),
         ws=ws,
+        seams=seams,
+        empty=empty,
     )
+    if empty is not None:
+        assert local is not None
+        local.fill_empty(buf, np.nan)  # for the block average days
     im = [tot.sizes.index(k) for k in ism_sizes]
     h = tot.sizes.index(main)
     stats = IsIvStats(*(getattr(tot.stats, f.name)[:, h : h + 1] for f in fields(IsIvStats)))
     sums, cnt = np.roll(tot.profile, rot, axis=1), np.roll(tot.counts, rot, axis=1)
-    if prm.binarize:
-        counts_profile = _rolled(*_average_days(_day_rows(x, per_day, lead), 0, lead + n), rot)
+    if prm.binarize:  # compat mode: one offset
+        rows = _day_rows(x, per_day, lead)
+        counts_profile = _rolled(*average_days_between(rows, 0, lead + n), rot)
     else:
         counts_profile = (sums, cnt)
     blk: dict[str, FloatArray] | None = None
     block_days: tuple[FloatArray, IntArray] | None = None
-    if blocks:
-        blk = _block_is_iv(tot.binned[main], n, lead, main, epoch_s, prm)
+    if blocks and seams is not None:
+        assert local is not None
+        blk = block_is_iv_local(tot.binned[main], local, main, prm)
+        block_days = block_average_days_local(days, local, gaps)
+    elif blocks:
+        blk = block_is_iv(tot.binned[main], n, lead, main, epoch_s, prm)
         whole_days = lead == 0 and n % per_day == 0 and not nan_x.any()
-        block_days = _rolled(*_block_average_days(days, n, lead, epoch_s, compat, whole_days), rot)
+        block_days = _rolled(*block_average_days(days, n, lead, epoch_s, compat, whole_days), rot)
     lo5, hi10, block_lmx = _l5_m10(sums, cnt, block_days, epoch_s, compat, ws)
     if blk is not None:
         blk.update(block_lmx)
@@ -268,85 +308,6 @@ def _rolled(sums: FloatArray, cnt: IntArray, rot: int) -> tuple[FloatArray, IntA
     if not rot:
         return sums, cnt
     return np.roll(sums, rot, axis=-1), np.roll(cnt, rot, axis=-1)
-
-
-def _average_days(days: FloatArray, lo: int, hi: int) -> tuple[FloatArray, IntArray]:
-    """Per subject and column: sum and count of the valid epochs ``lo .. hi - 1`` of the rows.
-
-    The days are added in time order, as ``np.bincount`` over the epochs
-    adds them in the reference, so the sums are the same to the last bit.
-    """
-    per_day = days.shape[-1]
-    r0, r1 = lo // per_day, -(-hi // per_day)
-    chunk = days[:, r0:r1]
-    if lo != r0 * per_day or hi != r1 * per_day:
-        flat = chunk.reshape(days.shape[0], -1).copy()
-        flat[:, : lo - r0 * per_day] = np.nan
-        flat[:, hi - r0 * per_day :] = np.nan
-        chunk = flat.reshape(chunk.shape)
-    nan = np.isnan(chunk)
-    if not nan.any():
-        cnt = np.full((chunk.shape[0], per_day), chunk.shape[1], dtype=np.int64)
-        return chunk.sum(axis=1), cnt
-    sums = np.where(nan, 0.0, chunk).sum(axis=1)
-    cnt = (chunk.shape[1] - nan.sum(axis=1)).astype(np.int64)
-    return sums, cnt
-
-
-def _block_is_iv(
-    hourly: FloatArray, n: int, lead: int, main: int, epoch_s: int, prm: Params
-) -> dict[str, FloatArray]:
-    """ISp/IVp of every subject: (S, blocks) arrays, from the (S, days, bins) main bins.
-
-    Blocks of 7 days of bins from the first bin that overlaps the recording;
-    compat mode (pyActigraphy's label slices): ``floor((last - first) / 7 d)``
-    blocks of bins from the first epoch, each with the first bin of the next.
-    """
-    s, _, bins_day = hourly.shape
-    compat = prm.compat is not None
-    flat = hourly.reshape(s, -1)
-    j0 = lead // main
-    nbins = -(-(lead + n) // main) - j0
-    week = 7 * bins_day
-    # compat: the span from the first to the last bin; default: all the bins
-    nb = ((nbins - 1) if compat else nbins) * main * epoch_s // _WEEK_S
-    if not nb:
-        return {"ISp": np.zeros((s, 0)), "IVp": np.zeros((s, 0))}
-    if compat:
-        # bins 7b .. 7b+6 days and the first bin of the next block
-        m = np.full((s, nb, 8 * bins_day), np.nan)
-        for b in range(nb):
-            m[:, b, : week + 1] = flat[:, b * week : (b + 1) * week + 1]
-        m = m.reshape(s * nb, 8, bins_day)
-    else:
-        m = flat[:, j0 : j0 + nb * week].reshape(s * nb, 7, bins_day)
-    st = is_iv_at_sizes(m, [1], prm.ddof, compat=compat).stats
-    return {"ISp": st.is_.reshape(s, nb), "IVp": st.iv.reshape(s, nb)}
-
-
-def _block_average_days(
-    days: FloatArray, n: int, lead: int, epoch_s: int, compat: bool, whole_days: bool
-) -> tuple[FloatArray, IntArray]:
-    """Sum and count per column of every 7-day block of epochs: (S, blocks, epochs of the day).
-
-    Blocks of 7 days from the first epoch; compat mode: ``floor((last -
-    first) / 7 d)`` blocks, each with the first epoch of the next.
-    *whole_days*: the rows are whole days from midnight without a missing epoch.
-    """
-    s, _, per_day = days.shape
-    week = 7 * per_day
-    nb = (n - 1) * epoch_s // _WEEK_S if compat else n * epoch_s // _WEEK_S
-    sums = np.empty((s, nb, per_day))
-    cnt = np.empty((s, nb, per_day), dtype=np.int64)
-    if nb and whole_days and not compat:
-        # whole days without a gap: each block is 7 rows, added in time order
-        sums[:] = days[:, : 7 * nb].reshape(s, nb, 7, per_day).sum(axis=2)
-        cnt[:] = 7
-        return sums, cnt
-    for b in range(nb):
-        hi = min(lead + (b + 1) * week + (1 if compat else 0), lead + n)
-        sums[:, b], cnt[:, b] = _average_days(days, lead + b * week, hi)
-    return sums, cnt
 
 
 Lmx = tuple[FloatArray, FloatArray, list[str]]

@@ -20,7 +20,6 @@ from ipsrt.rhythm import nonparametric as npm
 from ipsrt.rhythm import sleep_summaries
 from ipsrt.rhythm.cosinor import (
     COSINOR_KEYS,
-    cosinor_arrays,
     cosinor_nan_reasons,
     cosinor_profile,
     extended_cosinor,
@@ -181,7 +180,8 @@ def _nonparametric(
     default mode, an epoch that does not divide the bin sizes in compat
     mode) the reference
     (:func:`ipsrt.rhythm.nonparametric_figures.nonparametric_figures`), and
-    no average day (None).
+    no average day (None: the cosinor takes the reference's,
+    :func:`ipsrt.rhythm.nonparametric.average_day`).
     """
     if not fast_path_applies(p.epoch_s, p.seg_starts.size == 1, prm):
         figures, reasons = nonparametric_figures(p, prm, blocks=blocks)
@@ -208,13 +208,11 @@ def _add_cosinor(
             out[k] = np.nan
             reasons[k] = f"{p.valid_days:.2f} valid days, fewer than {prm.min_days:g}"
         return
-    if profile is not None:
-        sq = float(valid_sum_of_squares(p.values)[0])
-        values = cosinor_profile(*profile, p.epoch_s, int(p.wall[0] % p.epoch_s), sum_squares=sq)
-    else:
-        t = (p.wall % (400 * 86_400)) / 3600.0
-        fit = cosinor_arrays(t, p.values)
-        values = (fit.mesor, fit.amplitude, fit.acrophase, fit.acrophase_deg, fit.r2, fit.p_value)
+    if profile is None:
+        # the reference's average day (by the local clock, across DST changes)
+        profile = npm.average_day(p.values, p.wall, p.epoch_s)
+    sq = float(valid_sum_of_squares(p.values)[0])
+    values = cosinor_profile(*profile, p.epoch_s, int(p.wall[0] % p.epoch_s), sum_squares=sq)
     for k, v in zip(keys, values, strict=True):
         out[k] = v
     reasons.update(cosinor_nan_reasons(values))

@@ -39,7 +39,7 @@ from ipsrt.errors import InvalidInputError
 from ipsrt.rhythm.epochs import DAY_S, FloatArray, Prepared, prepare
 from ipsrt.rhythm.masda import masda_array
 
-__all__ = ["sleep_regularity_index", "sri_from_counts_pyactigraphy"]
+__all__ = ["clock_day_pairs", "sleep_regularity_index", "sri_core", "sri_from_counts_pyactigraphy"]
 
 
 def _check_states(values: FloatArray) -> None:
@@ -48,8 +48,8 @@ def _check_states(values: FloatArray) -> None:
         raise InvalidInputError("sleep states must be 0 (wake), 1 (sleep) or NaN (missing)")
 
 
-def _partners(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (i, k): epoch k reads the same clock time as i, one day later."""
+def clock_day_pairs(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, k): epoch k is the first epoch whose clock reads that of i, one day later."""
     per_day = p.per_day
     if p.seg_starts.size == 1:
         i = np.arange(max(p.n - per_day, 0))
@@ -69,7 +69,7 @@ def sri_core(p: Prepared, min_days: float) -> tuple[float, str | None]:
     """Pooled SRI of a prepared 0/1 series; returns (value, reason)."""
     if p.valid_days < min_days:
         return np.nan, f"{p.valid_days:.2f} valid days of sleep states, fewer than {min_days:g}"
-    i, k = _partners(p)
+    i, k = clock_day_pairs(p)
     a, b = p.values[i], p.values[k]
     ok = ~(np.isnan(a) | np.isnan(b))
     n = int(ok.sum())

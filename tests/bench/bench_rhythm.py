@@ -20,6 +20,14 @@ per subject-day = time / (subjects x days):
   timed), and the ratios. Skipped when the variable names no interpreter.
 
 Peak memory (tracemalloc) of ``panel_many`` is printed at three cohort sizes.
+
+DST (``test_panel_many_dst_ratio``): ``panel_many`` on ``IPSRT_BENCH_DST_RECORDINGS``
+(20) recordings of ``IPSRT_BENCH_DST_DAYS`` (365) days from 2025-01-01 in
+Europe/Berlin (a 23-h and a 25-h local day, laid out by local days in the
+batch) against the same recordings in UTC, measured in the same run (best
+of ``IPSRT_BENCH_REPEAT`` interleaved passes each), printed as a ratio beside
+the target ``DST_TARGET_RATIO`` (1.2). :func:`measure_panel_many_dst` is the
+measurement, importable by other bench files.
 The target of issue 3 (b), at most ``TARGET_US`` per subject-day, applies to
 ``panel_many``'s full **default-mode** panel (compat mode runs MASDA subject
 by subject, which is intrinsically dearer); the line after the figures says
@@ -50,6 +58,9 @@ REPEAT = int(os.environ.get("IPSRT_BENCH_REPEAT", "3"))
 TZ, START = "Europe/Berlin", "2025-01-06"
 #: issue 3 (b): panel_many, full default-mode panel, us per subject-day
 TARGET_US = 50.0
+#: "Daily summaries and fast reads": panel_many on recordings across DST changes
+#: (Europe/Berlin) at most this many times its time on the same recordings in UTC
+DST_TARGET_RATIO = 1.2
 
 #: pyActigraphy side: the same subjects (seeds 1000 + i, from midnight), CPU time
 _PYACT = r"""
@@ -186,3 +197,41 @@ def test_panel_many_memory_is_linear() -> None:
             f"input {x.nbytes / 1e6:.1f} MB)"
         )
         assert np.isfinite(peak)
+
+
+def measure_panel_many_dst(
+    n_recordings: int, days: int, repeat: int = REPEAT
+) -> tuple[float, float]:
+    """CPU seconds of ``panel_many`` on the same recordings in Europe/Berlin and in UTC.
+
+    *n_recordings* synthetic recordings (seeds 1000 + i) of *days* days from
+    the local midnight of 2025-01-01: in Europe/Berlin a year crosses the
+    23-h day (2025-03-30) and the 25-h day (2025-10-26). Best of *repeat*
+    passes each, the two zones alternating so that both see the same load.
+    Returns (berlin_s, utc_s).
+    """
+    x = _cohort(n_recordings, days)
+    best = {"Europe/Berlin": float("inf"), "UTC": float("inf")}
+    for zone_name in best:  # warm-up: zone tables, workspace
+        panel_many(x[:1], tz=zone_name, start="2025-01-01")
+    for _ in range(max(1, repeat)):
+        for zone_name in best:
+            t0 = time.process_time()
+            panel_many(x, tz=zone_name, start="2025-01-01")
+            best[zone_name] = min(best[zone_name], time.process_time() - t0)
+    return best["Europe/Berlin"], best["UTC"]
+
+
+def test_panel_many_dst_ratio() -> None:
+    n = int(os.environ.get("IPSRT_BENCH_DST_RECORDINGS", "20"))
+    days = int(os.environ.get("IPSRT_BENCH_DST_DAYS", "365"))
+    berlin, utc = measure_panel_many_dst(n, days)
+    us = 1e6 / (n * days)
+    ratio = berlin / utc
+    print(f"\n[bench_rhythm] panel_many, {n} recordings x {days} days (CPU time)")
+    print(f"  Europe/Berlin (across both DST changes): {berlin * us:8.1f} us per subject-day")
+    print(f"  UTC, the same recordings (baseline):     {utc * us:8.1f} us per subject-day")
+    met = "met" if ratio <= DST_TARGET_RATIO else "NOT met"
+    target = f"target <= {DST_TARGET_RATIO:g}x: {met} in this run"
+    print(f"  ratio Berlin / UTC: {ratio:5.2f}x ({target})")
+    assert np.isfinite(ratio)

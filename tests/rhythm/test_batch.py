@@ -4,7 +4,7 @@ Source of the expected values: :func:`ipsrt.rhythm.panel` of each subject's
 Series. Both run the one fast path of the non-parametric figures (whose
 agreement with the reference formulas is ``test_nonparametric_many.py``);
 these tests check the cohort around it: chunks, rows, the cosinor, the sleep
-figures and the fall-back to ``panel`` across a DST change.
+figures (DST changes: ``test_batch_dst.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ipsrt.rhythm import panel, panel_many
 from ipsrt.rhythm.batch_sleep import cole_kripke_many
 from ipsrt.rhythm.sleep_scoring import cole_kripke_minutes
 from tests.helpers.awd import synthetic_counts
+from tests.helpers.panels import assert_same_panel
 
 TZ = "Europe/Berlin"
 
@@ -44,31 +45,13 @@ def _cohort(days: float, n_subjects: int = 12, epoch_s: int = 60) -> np.ndarray:
     return x
 
 
-def _same(ref: dict[str, Any], got: dict[str, Any], where: str) -> None:
-    assert set(ref) == set(got), where
-    for key, want in ref.items():
-        have = got[key]
-        msg = f"{where} {key}: {want!r} != {have!r}"
-        if key == "reasons" or isinstance(want, str) or want is None:
-            assert want == have, msg
-        elif isinstance(want, tuple):
-            assert len(want) == len(have), msg
-            assert np.allclose(want, have, rtol=1e-12, atol=0, equal_nan=True), msg
-        elif key in ("epoch_s", "nights") or key.endswith("_onset"):
-            assert (np.isnan(want) and np.isnan(have)) or want == have, msg  # exact
-        else:
-            assert (np.isnan(want) and np.isnan(have)) or have == pytest.approx(
-                want, rel=1e-12, abs=0
-            ), msg
-
-
 def _check(x: np.ndarray, start: str, compat: str | None, epoch_s: int = 60, **kw: Any) -> None:
     df = panel_many(x, tz=TZ, start=start, epoch_s=epoch_s, compat=compat, **kw)
     assert len(df) == x.shape[0]
     idx = pd.date_range(start, periods=x.shape[-1], freq=f"{epoch_s}s", tz=TZ)
     for i in range(x.shape[0]):
         ref = panel(pd.Series(x[i], idx), compat=compat, **kw)  # type: ignore[arg-type]
-        _same(ref, df.iloc[i].to_dict(), f"subject {i} compat={compat}")
+        assert_same_panel(ref, df.iloc[i].to_dict(), f"subject {i} compat={compat}")
 
 
 @pytest.mark.parametrize("compat", [None, "pyactigraphy"])
@@ -82,9 +65,10 @@ def test_thirty_second_epochs_and_no_blocks(compat: str | None) -> None:
 
 
 @pytest.mark.parametrize("compat", [None, "pyactigraphy"])
-def test_dst_inside_falls_back_or_runs_on(compat: str | None) -> None:
-    # default mode: an offset change inside -> per-subject panel (same values);
-    # compat mode: the wall clock runs on without a jump, as pyActigraphy
+def test_dst_inside_default_and_compat(compat: str | None) -> None:
+    # default mode: the batch lays the local days out across the change
+    # (test_batch_dst.py has more); compat mode: the wall clock runs on
+    # without a jump, as pyActigraphy
     _check(_cohort(10, 10), "2025-03-27", compat)
 
 

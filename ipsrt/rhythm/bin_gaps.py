@@ -1,0 +1,238 @@
+r"""What missing bins and the seams of UTC-offset changes change in the IS/IV totals.
+
+Part of :mod:`ipsrt.rhythm.is_iv_totals` (IS and IV at every bin size from
+a few totals per size). Over the *n* bins of one subject at one size, in
+time order, the totals take a missing bin (one with a missing epoch) as 0;
+then:
+
+* **missing bins** (:func:`zero_missing_bins`): *n*, the counts :math:`n_c`
+  of the time-of-day profile, the number of successive pairs of valid bins
+  and the squared differences are corrected from the sparse list of missing
+  bins: a missing bin (0) leaves the square of each valid neighbour once in
+  :math:`\sum (z_{i+1} - z_i)^2`, which is taken back out, and the pairs it
+  breaks are not counted (a pair of two missing bins once);
+* **seams** (:func:`seam_pairs`): across a UTC-offset change, the local-day
+  layout (:mod:`ipsrt.rhythm.local_days`) has empty (NaN) cells between the
+  last epoch before the change and the first after it, where the reference
+  has nothing: its bins of the two segments follow each other. So where the
+  bin *a* holding the last epoch before a change and the bin *b* holding
+  the first after it are not neighbours in the layout (``b - a > 1``), the
+  pair (*a*, *b*) is added: one more pair and :math:`(x_b - x_a)^2`, when
+  both are valid. (When ``b - a <= 1`` the layout already has the pair, or
+  *a* = *b* is a bin that the change cuts, NaN in both.)
+* **empty cells** (:class:`EmptyCells`, :func:`zero_missing_bins`): a caller whose only missing
+  cells are the layout's empty ones (the same in every row) may hold them as
+  0 instead of NaN (:class:`EmptyCells`); the bins touching them are then
+  missing bins at positions known in advance: set to 0 and corrected as
+  above without searching for NaN, and the values they held are taken out
+  of the time-of-day profiles summed from the epochs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ipsrt.rhythm.epochs import FloatArray, IntArray
+
+__all__ = [
+    "BinGaps",
+    "EmptyCells",
+    "Seams",
+    "seam_pairs",
+    "zero_missing_bins",
+]
+
+
+@dataclass(frozen=True)
+class Seams:
+    """Cells taken as successive though empty cells lie between them (see the module docstring).
+
+    ``before[j]`` and ``after[j]`` are cells of one row of the input (days x
+    epochs of the day, flat); ``rows[j]`` is the row (subject) they belong
+    to, or every row when *rows* is None.
+    """
+
+    before: IntArray
+    after: IntArray
+    rows: IntArray | None = None
+    _pairs: dict[tuple[int, EmptyCells | None], tuple[IntArray, IntArray, IntArray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def pairs_at(self, k: int, empty: EmptyCells | None) -> tuple[IntArray, IntArray, IntArray]:
+        """The seams at bins of *k* cells: the bins (a, b) to join and their rows (kept).
+
+        A seam is joined where ``b - a > 1`` and neither bin touches an *empty* cell.
+        """
+        key = (k, empty)  # EmptyCells compare by identity
+        got = self._pairs.get(key)
+        if got is None:
+            a, b = self.before // k, self.after // k
+            use = b - a > 1
+            if empty is not None:
+                known = empty.bins(k)
+                use &= ~(np.isin(a, known) | np.isin(b, known))
+            rows = np.zeros(0, dtype=np.int64) if self.rows is None else self.rows[use]
+            got = self._pairs[key] = (a[use], b[use], rows)
+        return got
+
+
+@dataclass(frozen=True, eq=False)
+class EmptyCells:
+    """Cells ``start[j] .. end[j] - 1`` of every row (flat) hold no epoch; the input has 0 there."""
+
+    start: IntArray
+    end: IntArray
+    _bins: dict[int, IntArray] = field(default_factory=dict, compare=False, repr=False)
+    _positions: dict[object, IntArray] = field(default_factory=dict, compare=False, repr=False)
+
+    def bins(self, k: int) -> IntArray:
+        """The bins of *k* cells (positions in a row) that touch an empty cell, sorted."""
+        got = self._bins.get(k)
+        if got is None:
+            ranges = zip(self.start.tolist(), self.end.tolist(), strict=True)
+            at = [np.arange(a // k, (e - 1) // k + 1) for a, e in ranges]
+            got = self._bins[k] = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *at]))
+        return got
+
+    def positions(
+        self, group: tuple[int, ...], starts: IntArray, s: int, rows: int, nb: IntArray
+    ) -> IntArray:
+        """Flat positions of those bins in a buffer of sizes *group* side by side.
+
+        Size ``group[i]`` starts at ``starts[i]`` and holds *s* subjects of
+        ``rows * nb[i]`` bins each.
+        """
+        key = (group, tuple(starts.tolist()), s, rows)
+        got = self._positions.get(key)
+        if got is None:
+            parts = [
+                (int(a) + np.arange(s)[:, None] * (rows * int(b)) + self.bins(k)).ravel()
+                for k, a, b in zip(group, starts, nb, strict=True)
+            ]
+            got = self._positions[key] = np.concatenate([np.zeros(0, dtype=np.int64), *parts])
+        return got
+
+    def per_column(self, per_day: int) -> IntArray:
+        """Empty cells of each column (time of day) of rows of *per_day* cells."""
+        return np.bincount(self.bins(1) % per_day, minlength=per_day).astype(np.int64)
+
+
+def seam_pairs(
+    flat: dict[int, FloatArray],
+    ks: tuple[int, ...],
+    seams: Seams,
+    empty: EmptyCells | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """(S, sizes) pairs and squared differences the seams add, from bins with NaN still in.
+
+    A bin touching an *empty* cell is missing (not valid) too.
+    """
+    s = flat[1].shape[0]
+    pairs = np.zeros((s, len(ks)))
+    d2 = np.zeros((s, len(ks)))
+    for i, k in enumerate(ks):
+        a, b, r = seams.pairs_at(k, empty)
+        if not a.size:
+            continue
+        if seams.rows is None:
+            va, vb = flat[k][:, a], flat[k][:, b]
+            ok = ~(np.isnan(va) | np.isnan(vb))
+            pairs[:, i] = ok.sum(axis=1)
+            d2[:, i] = np.where(ok, (vb - va) ** 2, 0.0).sum(axis=1)
+        else:
+            va, vb = flat[k][r, a], flat[k][r, b]
+            ok = ~(np.isnan(va) | np.isnan(vb))
+            pairs[:, i] = np.bincount(r[ok], minlength=s)
+            d2[:, i] = np.bincount(r[ok], weights=(vb[ok] - va[ok]) ** 2, minlength=s)
+    return pairs, d2
+
+
+@dataclass(frozen=True)
+class BinGaps:
+    """What the missing bins take out, per (subject, size) or per column."""
+
+    missing: FloatArray
+    """(S, L) missing bins."""
+    broken_pairs: FloatArray
+    """(S, L) successive pairs with a missing bin."""
+    neighbour_sq: FloatArray
+    """(S, L) squares of the valid neighbours of missing bins."""
+    per_column: FloatArray
+    """(S, C) missing bins of every column (time of day of every size)."""
+
+
+def zero_missing_bins(
+    flat: dict[int, FloatArray],
+    work: FloatArray,
+    ks: tuple[int, ...],
+    nb: IntArray,
+    offs: IntArray,
+    rows: int,
+    empty: EmptyCells | None = None,
+) -> tuple[BinGaps, FloatArray | None]:
+    """Set the missing bins of every size to 0, in place, and count what they take out.
+
+    *flat*: every size as a contiguous (S, days x bins) array, size 1 on its
+    own and the others one after the other at the start of *work*; *nb*
+    the bins per day of each size, *offs* where each size's columns start.
+    See the module docstring: the broken pairs (a pair of two missing bins
+    once) and the squares of the valid neighbours. The missing bins are the
+    NaN ones, or with *empty* (and no NaN) the bins touching empty cells,
+    whose values are then also returned summed per (subject, column).
+    """
+    s = flat[1].shape[0]
+    nsz = len(ks)
+    missing = np.zeros(nsz * s)
+    broken = np.zeros(nsz * s)
+    nsq = np.zeros(nsz * s)
+    per_col = np.zeros(s * int(nb.sum()))
+    held = None if empty is None else np.zeros(per_col.size)
+    coarse_ks = [k for k in ks if k != 1]
+    lengths = np.array([flat[k].size for k in coarse_ks], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    coarse = work[: int(lengths.sum())]
+    for buf, group, group_starts in (
+        (flat[1].reshape(-1), [1] if 1 in ks else [], np.zeros(1, dtype=np.int64)),
+        (coarse, coarse_ks, starts),
+    ):
+        if not group or buf.size == 0:
+            continue
+        if empty is None:
+            at = np.flatnonzero(np.isnan(buf))
+        else:
+            at = empty.positions(
+                tuple(group), group_starts, s, rows, nb[[ks.index(k) for k in group]]
+            )
+        if at.size == 0:
+            continue
+        g = np.searchsorted(group_starts, at, side="right") - 1
+        size_i = np.array([ks.index(k) for k in group], dtype=np.int64)[g]
+        per_subject = rows * nb[size_i]  # bins of one subject at that size
+        local = at - group_starts[g]
+        subj, t = np.divmod(local, per_subject)
+        col = subj * int(nb.sum()) + offs[size_i] + t % nb[size_i]
+        if held is not None:
+            held += np.bincount(col, weights=buf[at], minlength=held.size)
+        buf[at] = 0.0
+        key = size_i * s + subj
+        left, right = t > 0, t < per_subject - 1
+        z_left, z_right = buf[at[left] - 1], buf[at[right] + 1]
+        # *at* is sorted without repeats: the next bin is missing too when it is next in *at*
+        both = right & np.append(at[1:] == at[:-1] + 1, False)
+        m = nsz * s
+        missing += np.bincount(key, minlength=m)
+        broken += np.bincount(key, weights=left.astype(np.float64) + right, minlength=m)
+        broken -= np.bincount(key[both], minlength=m)
+        nsq += np.bincount(key[left], weights=z_left * z_left, minlength=m)
+        nsq += np.bincount(key[right], weights=z_right * z_right, minlength=m)
+        per_col += np.bincount(col, minlength=per_col.size)
+    gaps = BinGaps(
+        missing.reshape(nsz, s).T,
+        broken.reshape(nsz, s).T,
+        nsq.reshape(nsz, s).T,
+        per_col.reshape(s, -1),
+    )
+    return gaps, None if held is None else held.reshape(s, -1)
