@@ -417,3 +417,18 @@ def test_help_start_up() -> None:
 
     seconds, baseline, rss_mb = measure_help()
     report(f"ipsrt --help ({rss_mb:.0f} MB) vs python -c pass", seconds, 0.5, baseline)
+
+
+def test_panel_many_across_dst() -> None:
+    """``panel_many`` on year-long Europe/Berlin recordings, within 1.2x of the same in UTC
+    (the 16-band collector figures are printed by ``bench_collect.py``)."""
+    from tests.bench.bench_rhythm import measure_panel_many_dst
+
+    berlin, utc = measure_panel_many_dst(20, 365)
+    report(
+        "panel_many, 20 year-long Europe/Berlin recordings (CPU) vs the same in UTC; "
+        "target = 1.2 x UTC",
+        berlin,
+        1.2 * utc,
+        utc,
+    )
