@@ -33,7 +33,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ipsrt.reports.wearable import actogram
+from ipsrt.reports.timeline import actogram
 from ipsrt.store import Store
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
