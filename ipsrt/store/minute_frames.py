@@ -190,10 +190,10 @@ def reference_minute_frame(
         for device_id in device_ids
     ]
     matrix = np.concatenate(parts) if parts else np.empty((0, len(_SELECTED)))
-    whole = np.nan_to_num(matrix, nan=-1.0).astype(np.int64)
-    return minute_frame_from_arrays(
-        whole[:, 0], whole[:, 1], whole[:, 2], matrix[:, 3], whole[:, 4], whole[:, 5], whole[:, 6]
+    ts, device, steps, heart_rate, state, quality = (
+        np.nan_to_num(matrix[:, [0, 1, 2, 4, 5, 6]], nan=-1.0).astype(np.int64).T
     )
+    return minute_frame_from_arrays(ts, device, steps, matrix[:, 3], heart_rate, state, quality)
 
 
 def _packed_postgres(conn: sa.Connection, device_id: int, start_s: int, end_s: int) -> Any:
