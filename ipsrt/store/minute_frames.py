@@ -81,12 +81,12 @@ SQLITE_WORD_SQL = (
     "(state | (quality << 3) | (ifnull(steps + 1, 0) << 11)"
     " | (ifnull(heart_rate, 0) << 28) | (((ts - ?) / 60) << 44))"
 )
-#: SQLite: ``activity`` as an integer when whole, -1 for NULL, -2 for a fraction.
+#: SQLite: ``activity`` as an integer when whole (below 2**63), -1 for NULL, -2 otherwise.
 SQLITE_ACTIVITY_SQL = (
     "CASE WHEN activity IS NULL THEN -1"
     " WHEN activity = CAST(activity AS INTEGER) THEN CAST(activity AS INTEGER) ELSE -2 END"
 )
-_FRACTIONAL = -2
+_NOT_WHOLE = -2
 _28_BITS = (1 << 28) - 1
 
 
@@ -239,8 +239,8 @@ def _packed_sqlite_chunk(cursor: Any, device_id: int, first_s: int, lo_s: int, h
     )
     activity_words = _integers(activity_text, count)
     activity = activity_words.astype(np.float64)
-    fractional = np.flatnonzero(activity_words == _FRACTIONAL)
-    if len(fractional):
+    fractional = np.flatnonzero(activity_words == _NOT_WHOLE)
+    if len(fractional):  # read again as Python floats, matched by minute
         rows = cursor.execute(
             f"SELECT (ts - ?) / 60, activity {_RANGE}"
             " AND activity <> CAST(activity AS INTEGER) ORDER BY ts",
@@ -248,7 +248,7 @@ def _packed_sqlite_chunk(cursor: Any, device_id: int, first_s: int, lo_s: int, h
         ).fetchall()
         fractional = fractional[np.argsort(offsets[fractional])]
         if [row[0] for row in rows] != offsets[fractional].tolist():
-            raise DatabaseError("minute read: fractional activity rows do not match")
+            raise DatabaseError("minute read: the activity rows read again do not match")
         activity[fractional] = [row[1] for row in rows]
     return first_s + offsets * 60, packed, activity
 
