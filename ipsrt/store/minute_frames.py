@@ -5,19 +5,32 @@ Two readers return the same frame, built by one function
 inside its transaction (that transaction's uncommitted rows included):
 
 * :func:`reference_minute_frame`: the readable reference. One ``SELECT`` per
-  device through the DB-API driver, a Python tuple per row (about 2 µs a row).
-* :func:`read_minute_frame`: on PostgreSQL the server packs each device's
-  rows into one ``bytea`` value (``string_agg`` of ``int8send`` and
-  ``float8send``, 24 bytes a row) that NumPy reads as a structured array: no
-  Python object per row. On SQLite it is the reference path: no SQL function
-  there yields binary values, and the faster readers measured are either
-  slower than the target or unsafe (``docs/architecture.md``).
+  device through the DB-API driver, a Python tuple per row (about 1-2 µs a row).
+* :func:`read_minute_frame`: no Python object per row on either backend.
+  PostgreSQL packs each device's rows into one ``bytea`` value (``string_agg``
+  of ``int8send`` and ``float8send``, 24 bytes a row) that NumPy reads as a
+  structured array. SQLite has no SQL function that yields binary numbers, so
+  it packs each row into one 64-bit integer and ``group_concat`` joins a
+  device's integers into one decimal text that NumPy parses (below).
 
-The packed form carries three values a row: ``ts``, ``activity`` (NULL as
+The PostgreSQL form carries three values a row: ``ts``, ``activity`` (NULL as
 -1.0) and one 64-bit integer packing the small columns (:data:`PACKED_SQL`).
 The packing is lossless because the schema bounds them: ``state`` 0-5 (3
 bits), ``quality`` 0-255 (8 bits), ``steps`` and ``heart_rate`` 0-65535 (17
 bits each, stored plus one so that 0 is NULL), and ``activity >= 0``.
+
+The SQLite form carries two integers a row (:data:`SQLITE_WORD_SQL`,
+:data:`SQLITE_ACTIVITY_SQL`). The word keeps bits 0-27 of :data:`PACKED_SQL`,
+puts ``heart_rate`` in 16 bits (28-43; the schema's ``heart_rate >= 1`` leaves 0
+for NULL) and the minute's offset from the chunk's first minute in the top 20
+bits (44-63, the sign bit included: SQLite shifts as unsigned 64-bit, NumPy
+reads the word as ``uint64``). 20 bits cover :data:`SQLITE_CHUNK_SECONDS`
+(2**20 minutes, about 728 days); a longer range is read chunk by chunk. The
+second integer is ``activity`` when it is a whole number (a whole double below
+2**63 converts to and from int64 exactly), -1 for NULL and -2 otherwise; the
+rows marked -2 are fetched again as Python floats (exact, a tuple per row, so
+fractional activity costs what the reference path costs). The reads run in one
+snapshot (a ``SAVEPOINT`` when the caller has no transaction open).
 """
 
 from __future__ import annotations
@@ -30,9 +43,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ipsrt.enums import DeviceState
+from ipsrt.errors import DatabaseError
 
 __all__ = [
     "PACKED_SQL",
+    "SQLITE_ACTIVITY_SQL",
+    "SQLITE_CHUNK_SECONDS",
+    "SQLITE_WORD_SQL",
     "STATE_LABELS",
     "fetch_matrix",
     "minute_frame_from_arrays",
@@ -55,6 +72,22 @@ PACKED_SQL = (
 _ACTIVITY_SQL = "CAST(coalesce(activity, -1.0) AS DOUBLE PRECISION)"
 _PACKED_RECORD = np.dtype([("ts", ">i8"), ("packed", ">i8"), ("activity", ">f8")])
 _17_BITS = (1 << 17) - 1
+
+#: SQLite: seconds covered by the word's 20-bit minute offset (2**20 minutes).
+SQLITE_CHUNK_SECONDS = 60 << 20
+#: SQLite: one integer per row, bits 0-27 as in :data:`PACKED_SQL`, ``heart_rate``
+#: (0 = NULL) << 28, minutes from the chunk's first second (the ``?``) << 44.
+SQLITE_WORD_SQL = (
+    "(state | (quality << 3) | (ifnull(steps + 1, 0) << 11)"
+    " | (ifnull(heart_rate, 0) << 28) | (((ts - ?) / 60) << 44))"
+)
+#: SQLite: ``activity`` as an integer when whole (below 2**63), -1 for NULL, -2 otherwise.
+SQLITE_ACTIVITY_SQL = (
+    "CASE WHEN activity IS NULL THEN -1"
+    " WHEN activity = CAST(activity AS INTEGER) THEN CAST(activity AS INTEGER) ELSE -2 END"
+)
+_NOT_WHOLE = -2
+_28_BITS = (1 << 28) - 1
 
 
 def fetch_matrix(conn: sa.Connection, sql: str, params: list[int]) -> npt.NDArray[np.float64]:
@@ -157,10 +190,10 @@ def reference_minute_frame(
         for device_id in device_ids
     ]
     matrix = np.concatenate(parts) if parts else np.empty((0, len(_SELECTED)))
-    whole = np.nan_to_num(matrix, nan=-1.0).astype(np.int64)
-    return minute_frame_from_arrays(
-        whole[:, 0], whole[:, 1], whole[:, 2], matrix[:, 3], whole[:, 4], whole[:, 5], whole[:, 6]
+    ts, device, steps, heart_rate, state, quality = (
+        np.nan_to_num(matrix[:, [0, 1, 2, 4, 5, 6]], nan=-1.0).astype(np.int64).T
     )
+    return minute_frame_from_arrays(ts, device, steps, matrix[:, 3], heart_rate, state, quality)
 
 
 def _packed_postgres(conn: sa.Connection, device_id: int, start_s: int, end_s: int) -> Any:
@@ -181,15 +214,84 @@ def _packed_postgres(conn: sa.Connection, device_id: int, start_s: int, end_s: i
     return records["ts"], records["packed"], records["activity"]
 
 
+def _integers(text: str | None, count: int) -> npt.NDArray[np.int64]:
+    values = np.fromstring(text or "", dtype=np.int64, sep=",")
+    if len(values) != count:
+        raise DatabaseError(f"minute read: {len(values)} integers parsed for {count} rows")
+    return values
+
+
+def _packed_sqlite_chunk(cursor: Any, device_id: int, first_s: int, lo_s: int, hi_s: int) -> Any:
+    """``(ts, packed, activity)`` of one device's rows in ``lo_s <= ts < hi_s``, in the
+    PostgreSQL form; *first_s* is the chunk's first second (a whole minute)."""
+    count, words_text, activity_text = cursor.execute(
+        f"SELECT count(*), group_concat({SQLITE_WORD_SQL}, ','),"
+        f" group_concat({SQLITE_ACTIVITY_SQL}, ',') {_RANGE}",
+        [first_s, device_id, lo_s, hi_s],
+    ).fetchone()
+    if not count:
+        return _EMPTY
+    words = _integers(words_text, count).view(np.uint64)
+    offsets = (words >> np.uint64(44)).astype(np.int64)
+    heart_rate = ((words >> np.uint64(28)) & np.uint64(0xFFFF)).astype(np.int64)
+    packed = (words & np.uint64(_28_BITS)).astype(np.int64) | (
+        np.where(heart_rate > 0, heart_rate + 1, 0) << 28
+    )
+    activity_words = _integers(activity_text, count)
+    activity = activity_words.astype(np.float64)
+    fractional = np.flatnonzero(activity_words == _NOT_WHOLE)
+    if len(fractional):  # read again as Python floats, matched by minute
+        rows = cursor.execute(
+            f"SELECT (ts - ?) / 60, activity {_RANGE}"
+            " AND activity <> CAST(activity AS INTEGER) ORDER BY ts",
+            [first_s, device_id, lo_s, hi_s],
+        ).fetchall()
+        fractional = fractional[np.argsort(offsets[fractional])]
+        if [row[0] for row in rows] != offsets[fractional].tolist():
+            raise DatabaseError("minute read: the activity rows read again do not match")
+        activity[fractional] = [row[1] for row in rows]
+    return first_s + offsets * 60, packed, activity
+
+
+def _packed_sqlite(conn: sa.Connection, device_ids: list[int], start_s: int, end_s: int) -> Any:
+    """Per device and chunk, ``(device_id, ts, packed, activity)`` in one snapshot."""
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    own_snapshot = not driver.in_transaction  # type: ignore[union-attr]
+    if own_snapshot:
+        cursor.execute("SAVEPOINT read_minute_frame")
+    try:
+        first = start_s - start_s % 60
+        return [
+            (
+                device_id,
+                *_packed_sqlite_chunk(
+                    cursor,
+                    device_id,
+                    chunk_s,
+                    max(start_s, chunk_s),
+                    min(end_s, chunk_s + SQLITE_CHUNK_SECONDS),
+                ),
+            )
+            for device_id in device_ids
+            for chunk_s in range(first, end_s, SQLITE_CHUNK_SECONDS)
+        ]
+    finally:
+        if own_snapshot:
+            cursor.execute("RELEASE read_minute_frame")
+        cursor.close()
+
+
 def read_minute_frame(
     conn: sa.Connection, device_ids: list[int], start_s: int, end_s: int
 ) -> pd.DataFrame:
     """Samples of *device_ids* with ``start_s <= ts < end_s``, on *conn* in its transaction.
 
-    PostgreSQL: one packed ``bytea`` per device (module docstring); SQLite:
-    :func:`reference_minute_frame`.
+    PostgreSQL: one packed ``bytea`` per device; SQLite: one packed integer per
+    row, joined per device and chunk by ``group_concat`` (module docstring).
     """
-    if conn.dialect.name != "postgresql":
-        return reference_minute_frame(conn, device_ids, start_s, end_s)
-    parts = [(d, *_packed_postgres(conn, d, start_s, end_s)) for d in device_ids]
+    if conn.dialect.name == "postgresql":
+        parts = [(d, *_packed_postgres(conn, d, start_s, end_s)) for d in device_ids]
+    else:
+        parts = _packed_sqlite(conn, device_ids, start_s, end_s)
     return _from_packed(parts or [(0, *_EMPTY)])
