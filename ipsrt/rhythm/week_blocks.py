@@ -232,12 +232,24 @@ def block_average_days_local(
             e += 1
         run = flat[:, lo[b] : hi[e - 1]].reshape(s, e - b, 7, per_day)
         nan = np.isnan(run) if gaps else None
-        if nan is not None and nan.any():
-            part, n_ok = np.where(nan, 0.0, run).sum(axis=2), 7 - nan.sum(axis=2)
-        else:
-            part, n_ok = run.sum(axis=2), np.full((s, e - b, per_day), 7)
         shift = lo[b] % per_day  # column c holds the time of day c + shift
-        sums[:, b:e] = np.roll(part, shift, axis=-1)
-        cnt[:, b:e] = np.roll(n_ok, shift, axis=-1)
+        if nan is not None and nan.any():
+            part = np.where(nan, 0.0, run).sum(axis=2)
+            _rolled_into(cnt[:, b:e], 7 - nan.sum(axis=2), shift)
+        else:
+            cnt[:, b:e] = 7
+            if not shift:
+                run.sum(axis=2, out=sums[:, b:e])
+                b = e
+                continue
+            part = run.sum(axis=2)
+        _rolled_into(sums[:, b:e], part, shift)
         b = e
     return sums, cnt
+
+
+def _rolled_into(out: np.ndarray, a: np.ndarray, shift: int) -> None:
+    """``out[...] = np.roll(a, shift, axis=-1)``, without the temporary."""
+    n = a.shape[-1]
+    out[..., shift:] = a[..., : n - shift]
+    out[..., :shift] = a[..., n - shift :]
