@@ -278,8 +278,8 @@ class _MissingBins:
         # *at* is sorted without repeats: the next bin is missing too when it is next in *at*
         both = right & np.append(at[1:] == at[:-1] + 1, False)
         m = len(ks) * s
-        broken = np.bincount(key, weights=left.astype(np.float64) + right, minlength=m)
-        broken = np.asarray(broken - np.bincount(key[both], minlength=m), dtype=np.float64)
+        pairs = np.bincount(key, weights=left.astype(np.float64) + right, minlength=m)
+        broken: FloatArray = pairs - np.bincount(key[both], minlength=m)
         return _MissingBins(
             at,
             col,
