@@ -279,7 +279,8 @@ class _MissingBins:
         both = right & np.append(at[1:] == at[:-1] + 1, False)
         m = len(ks) * s
         pairs = np.bincount(key, weights=left.astype(np.float64) + right, minlength=m)
-        broken: FloatArray = pairs - np.bincount(key[both], minlength=m)
+        broken = np.asarray(pairs, dtype=np.float64)
+        broken -= np.bincount(key[both], minlength=m)
         return _MissingBins(
             at,
             col,
