@@ -142,20 +142,28 @@ def seam_pairs(
     s = flat[1].shape[0]
     pairs = np.zeros((s, len(ks)))
     d2 = np.zeros((s, len(ks)))
+    if seams.rows is None:
+        # every size's seams (the same in every row) in one gather
+        at = [(i, *seams.pairs_at(k, empty)[:2]) for i, k in enumerate(ks)]
+        at = [(i, a, b) for i, a, b in at if a.size]
+        if not at:
+            return pairs, d2
+        va = np.concatenate([flat[ks[i]][:, a] for i, a, _ in at], axis=1)
+        vb = np.concatenate([flat[ks[i]][:, b] for i, _, b in at], axis=1)
+        ok = ~(np.isnan(va) | np.isnan(vb))
+        first = np.cumsum([0] + [a.size for _, a, _ in at[:-1]])
+        used = [i for i, _, _ in at]
+        pairs[:, used] = np.add.reduceat(ok.astype(np.float64), first, axis=1)
+        d2[:, used] = np.add.reduceat(np.where(ok, (vb - va) ** 2, 0.0), first, axis=1)
+        return pairs, d2
     for i, k in enumerate(ks):
         a, b, r = seams.pairs_at(k, empty)
         if not a.size:
             continue
-        if seams.rows is None:
-            va, vb = flat[k][:, a], flat[k][:, b]
-            ok = ~(np.isnan(va) | np.isnan(vb))
-            pairs[:, i] = ok.sum(axis=1)
-            d2[:, i] = np.where(ok, (vb - va) ** 2, 0.0).sum(axis=1)
-        else:
-            va, vb = flat[k][r, a], flat[k][r, b]
-            ok = ~(np.isnan(va) | np.isnan(vb))
-            pairs[:, i] = np.bincount(r[ok], minlength=s)
-            d2[:, i] = np.bincount(r[ok], weights=(vb[ok] - va[ok]) ** 2, minlength=s)
+        va, vb = flat[k][r, a], flat[k][r, b]
+        ok = ~(np.isnan(va) | np.isnan(vb))
+        pairs[:, i] = np.bincount(r[ok], minlength=s)
+        d2[:, i] = np.bincount(r[ok], weights=(vb[ok] - va[ok]) ** 2, minlength=s)
     return pairs, d2
 
 

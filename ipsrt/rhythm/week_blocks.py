@@ -182,21 +182,36 @@ def _cut_blocks_is_iv(
     first_rows = [a // per_day for a, _ in spans]
     rows = max(-(-b // per_day) - r for (_, b), r in zip(spans, first_rows, strict=True))
     m = np.full((s, nb, max(rows, 1) * per_day), np.nan)
-    rows_of, before, after = [], [], []
     for j, ((a, b), r) in enumerate(zip(spans, first_rows, strict=True)):
         m[:, j, a - r * per_day : b - r * per_day] = flat[:, a:b]
-        inside = (seam_a >= a) & (seam_b < b)
-        for sa, sb in zip(seam_a[inside].tolist(), seam_b[inside].tolist(), strict=True):
-            rows_of.append(np.arange(s) * nb + j)
-            before.append(np.full(s, sa - r * per_day))
-            after.append(np.full(s, sb - r * per_day))
-    seams = (
-        Seams(np.concatenate(before), np.concatenate(after), np.concatenate(rows_of))
-        if rows_of
-        else None
+    seams = _cut_block_seams(
+        tuple(spans), tuple(seam_a.tolist()), tuple(seam_b.tolist()), per_day, s
     )
     st = is_iv_at_sizes(m.reshape(s * nb, -1, per_day), [1], prm.ddof, seams=seams).stats
     return st.is_.reshape(s, nb), st.iv.reshape(s, nb)
+
+
+@functools.lru_cache(maxsize=8)
+def _cut_block_seams(
+    spans: tuple[tuple[int, int], ...],
+    seam_a: tuple[int, ...],
+    seam_b: tuple[int, ...],
+    per_day: int,
+    s: int,
+) -> Seams | None:
+    """The seams of :func:`_cut_blocks_is_iv` for *s* subjects (kept, with the pairs they find)."""
+    nb = len(spans)
+    rows_of, before, after = [], [], []
+    for j, (a, b) in enumerate(spans):
+        r0 = (a // per_day) * per_day
+        for sa, sb in zip(seam_a, seam_b, strict=True):
+            if a <= sa and sb < b:
+                rows_of.append(np.arange(s) * nb + j)
+                before.append(np.full(s, sa - r0))
+                after.append(np.full(s, sb - r0))
+    if not rows_of:
+        return None
+    return Seams(np.concatenate(before), np.concatenate(after), np.concatenate(rows_of))
 
 
 def block_average_days_local(
