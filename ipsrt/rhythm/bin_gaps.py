@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ipsrt.rhythm.epochs import FloatArray, IntArray
+from ipsrt.rhythm.epochs import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "BinGaps",
@@ -73,10 +73,21 @@ class Seams:
             use = b - a > 1
             if empty is not None:
                 known = empty.bins(k)
-                use &= ~(np.isin(a, known) | np.isin(b, known))
+                use &= ~(_sorted_has(known, a) | _sorted_has(known, b))
             rows = np.zeros(0, dtype=np.int64) if self.rows is None else self.rows[use]
             got = self._pairs[key] = (a[use], b[use], rows)
         return got
+
+
+#: :meth:`EmptyCells.missing_bins` keeps the bins of a shape up to this many
+_KEPT_POSITIONS = 1 << 16
+
+
+def _sorted_has(known: IntArray, v: IntArray) -> BoolArray:
+    """Which of *v* are in the sorted *known* (``np.isin`` without its set-up)."""
+    if not known.size:
+        return np.zeros(v.size, dtype=bool)
+    return np.asarray(known[np.minimum(np.searchsorted(known, v), known.size - 1)] == v)
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +118,7 @@ class EmptyCells:
         s: int,
         rows: int,
     ) -> _MissingBins:
-        """Those bins in a buffer of sizes *group* side by side (kept per shape).
+        """Those bins in a buffer of sizes *group* side by side (kept for a few small shapes).
 
         Size ``group[i]`` starts at ``starts[i]`` and holds *s* subjects of
         ``rows * nb[ks.index(group[i])]`` bins each.
@@ -121,7 +132,10 @@ class EmptyCells:
             ]
             at = np.concatenate([np.zeros(0, dtype=np.int64), *(p.ravel() for p in parts)])
             got = _MissingBins.of(at, group, starts, ks, nb, offs, s, rows)
-            self._positions[key] = got
+            if at.size <= _KEPT_POSITIONS:  # memory stays small: a few shapes, not too large
+                if len(self._positions) >= 4:
+                    self._positions.clear()
+                self._positions[key] = got
         return got
 
     def per_column(self, per_day: int) -> IntArray:
