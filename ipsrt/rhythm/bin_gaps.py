@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ipsrt.rhythm.epochs import FloatArray, IntArray
+from ipsrt.rhythm.epochs import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "BinGaps",
@@ -73,10 +73,21 @@ class Seams:
             use = b - a > 1
             if empty is not None:
                 known = empty.bins(k)
-                use &= ~(np.isin(a, known) | np.isin(b, known))
+                use &= ~(_sorted_has(known, a) | _sorted_has(known, b))
             rows = np.zeros(0, dtype=np.int64) if self.rows is None else self.rows[use]
             got = self._pairs[key] = (a[use], b[use], rows)
         return got
+
+
+#: :meth:`EmptyCells.missing_bins` keeps the bins of a shape up to this many
+_KEPT_POSITIONS = 1 << 16
+
+
+def _sorted_has(known: IntArray, v: IntArray) -> BoolArray:
+    """Which of *v* are in the sorted *known* (``np.isin`` without its set-up)."""
+    if not known.size:
+        return np.zeros(v.size, dtype=bool)
+    return np.asarray(known[np.minimum(np.searchsorted(known, v), known.size - 1)] == v)
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,7 +97,7 @@ class EmptyCells:
     start: IntArray
     end: IntArray
     _bins: dict[int, IntArray] = field(default_factory=dict, compare=False, repr=False)
-    _positions: dict[object, IntArray] = field(default_factory=dict, compare=False, repr=False)
+    _positions: dict[object, _MissingBins] = field(default_factory=dict, compare=False, repr=False)
 
     def bins(self, k: int) -> IntArray:
         """The bins of *k* cells (positions in a row) that touch an empty cell, sorted."""
@@ -97,22 +108,34 @@ class EmptyCells:
             got = self._bins[k] = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *at]))
         return got
 
-    def positions(
-        self, group: tuple[int, ...], starts: IntArray, s: int, rows: int, nb: IntArray
-    ) -> IntArray:
-        """Flat positions of those bins in a buffer of sizes *group* side by side.
+    def missing_bins(
+        self,
+        group: tuple[int, ...],
+        starts: IntArray,
+        ks: tuple[int, ...],
+        nb: IntArray,
+        offs: IntArray,
+        s: int,
+        rows: int,
+    ) -> _MissingBins:
+        """Those bins in a buffer of sizes *group* side by side (kept for a few small shapes).
 
         Size ``group[i]`` starts at ``starts[i]`` and holds *s* subjects of
-        ``rows * nb[i]`` bins each.
+        ``rows * nb[ks.index(group[i])]`` bins each.
         """
-        key = (group, tuple(starts.tolist()), s, rows)
+        key = (group, tuple(starts.tolist()), ks, s, rows)
         got = self._positions.get(key)
         if got is None:
             parts = [
-                (int(a) + np.arange(s)[:, None] * (rows * int(b)) + self.bins(k)).ravel()
-                for k, a, b in zip(group, starts, nb, strict=True)
+                (int(a) + np.arange(s)[:, None] * (rows * int(nb[ks.index(k)])) + self.bins(k))
+                for k, a in zip(group, starts, strict=True)
             ]
-            got = self._positions[key] = np.concatenate([np.zeros(0, dtype=np.int64), *parts])
+            at = np.concatenate([np.zeros(0, dtype=np.int64), *(p.ravel() for p in parts)])
+            got = _MissingBins.of(at, group, starts, ks, nb, offs, s, rows)
+            if at.size <= _KEPT_POSITIONS:  # memory stays small: a few shapes, not too large
+                if len(self._positions) >= 4:
+                    self._positions.clear()
+                self._positions[key] = got
         return got
 
     def per_column(self, per_day: int) -> IntArray:
@@ -133,20 +156,28 @@ def seam_pairs(
     s = flat[1].shape[0]
     pairs = np.zeros((s, len(ks)))
     d2 = np.zeros((s, len(ks)))
+    if seams.rows is None:
+        # every size's seams (the same in every row) in one gather
+        at = [(i, *seams.pairs_at(k, empty)[:2]) for i, k in enumerate(ks)]
+        at = [(i, a, b) for i, a, b in at if a.size]
+        if not at:
+            return pairs, d2
+        va = np.concatenate([flat[ks[i]][:, a] for i, a, _ in at], axis=1)
+        vb = np.concatenate([flat[ks[i]][:, b] for i, _, b in at], axis=1)
+        ok = ~(np.isnan(va) | np.isnan(vb))
+        first = np.cumsum([0] + [a.size for _, a, _ in at[:-1]])
+        used = [i for i, _, _ in at]
+        pairs[:, used] = np.add.reduceat(ok.astype(np.float64), first, axis=1)
+        d2[:, used] = np.add.reduceat(np.where(ok, (vb - va) ** 2, 0.0), first, axis=1)
+        return pairs, d2
     for i, k in enumerate(ks):
         a, b, r = seams.pairs_at(k, empty)
         if not a.size:
             continue
-        if seams.rows is None:
-            va, vb = flat[k][:, a], flat[k][:, b]
-            ok = ~(np.isnan(va) | np.isnan(vb))
-            pairs[:, i] = ok.sum(axis=1)
-            d2[:, i] = np.where(ok, (vb - va) ** 2, 0.0).sum(axis=1)
-        else:
-            va, vb = flat[k][r, a], flat[k][r, b]
-            ok = ~(np.isnan(va) | np.isnan(vb))
-            pairs[:, i] = np.bincount(r[ok], minlength=s)
-            d2[:, i] = np.bincount(r[ok], weights=(vb[ok] - va[ok]) ** 2, minlength=s)
+        va, vb = flat[k][r, a], flat[k][r, b]
+        ok = ~(np.isnan(va) | np.isnan(vb))
+        pairs[:, i] = np.bincount(r[ok], minlength=s)
+        d2[:, i] = np.bincount(r[ok], weights=(vb[ok] - va[ok]) ** 2, minlength=s)
     return pairs, d2
 
 
@@ -181,7 +212,8 @@ def zero_missing_bins(
     See the module docstring: the broken pairs (a pair of two missing bins
     once) and the squares of the valid neighbours. The missing bins are the
     NaN ones, or with *empty* (and no NaN) the bins touching empty cells,
-    whose values are then also returned summed per (subject, column).
+    whose values are then also returned summed per (subject, column); what
+    depends only on their positions is then kept in *empty* from call to call.
     """
     s = flat[1].shape[0]
     nsz = len(ks)
@@ -190,45 +222,33 @@ def zero_missing_bins(
     nsq = np.zeros(nsz * s)
     per_col = np.zeros(s * int(nb.sum()))
     held = None if empty is None else np.zeros(per_col.size)
-    coarse_ks = [k for k in ks if k != 1]
+    coarse_ks = tuple(k for k in ks if k != 1)
     lengths = np.array([flat[k].size for k in coarse_ks], dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
     coarse = work[: int(lengths.sum())]
     for buf, group, group_starts in (
-        (flat[1].reshape(-1), [1] if 1 in ks else [], np.zeros(1, dtype=np.int64)),
+        (flat[1].reshape(-1), (1,) if 1 in ks else (), np.zeros(1, dtype=np.int64)),
         (coarse, coarse_ks, starts),
     ):
         if not group or buf.size == 0:
             continue
         if empty is None:
             at = np.flatnonzero(np.isnan(buf))
+            if at.size == 0:
+                continue
+            pos = _MissingBins.of(at, group, group_starts, ks, nb, offs, s, rows)
         else:
-            at = empty.positions(
-                tuple(group), group_starts, s, rows, nb[[ks.index(k) for k in group]]
-            )
-        if at.size == 0:
-            continue
-        g = np.searchsorted(group_starts, at, side="right") - 1
-        size_i = np.array([ks.index(k) for k in group], dtype=np.int64)[g]
-        per_subject = rows * nb[size_i]  # bins of one subject at that size
-        local = at - group_starts[g]
-        subj, t = np.divmod(local, per_subject)
-        col = subj * int(nb.sum()) + offs[size_i] + t % nb[size_i]
+            pos = empty.missing_bins(group, group_starts, ks, nb, offs, s, rows)
         if held is not None:
-            held += np.bincount(col, weights=buf[at], minlength=held.size)
-        buf[at] = 0.0
-        key = size_i * s + subj
-        left, right = t > 0, t < per_subject - 1
-        z_left, z_right = buf[at[left] - 1], buf[at[right] + 1]
-        # *at* is sorted without repeats: the next bin is missing too when it is next in *at*
-        both = right & np.append(at[1:] == at[:-1] + 1, False)
+            held += np.bincount(pos.col, weights=buf[pos.at], minlength=held.size)
+        buf[pos.at] = 0.0
+        z_left, z_right = buf[pos.left_of], buf[pos.right_of]
         m = nsz * s
-        missing += np.bincount(key, minlength=m)
-        broken += np.bincount(key, weights=left.astype(np.float64) + right, minlength=m)
-        broken -= np.bincount(key[both], minlength=m)
-        nsq += np.bincount(key[left], weights=z_left * z_left, minlength=m)
-        nsq += np.bincount(key[right], weights=z_right * z_right, minlength=m)
-        per_col += np.bincount(col, minlength=per_col.size)
+        missing += pos.missing
+        broken += pos.broken
+        nsq += np.bincount(pos.key_left, weights=z_left * z_left, minlength=m)
+        nsq += np.bincount(pos.key_right, weights=z_right * z_right, minlength=m)
+        per_col += pos.per_col
     gaps = BinGaps(
         missing.reshape(nsz, s).T,
         broken.reshape(nsz, s).T,
@@ -236,3 +256,61 @@ def zero_missing_bins(
         per_col.reshape(s, -1),
     )
     return gaps, None if held is None else held.reshape(s, -1)
+
+
+@dataclass(frozen=True)
+class _MissingBins:
+    """Missing bins in a buffer of sizes side by side, and what their positions alone give."""
+
+    at: IntArray
+    """Their flat positions, sorted."""
+    col: IntArray
+    """Their (subject, column) in the profiles of all sizes."""
+    left_of: IntArray
+    """Positions of the left neighbours (within the same subject and size)."""
+    right_of: IntArray
+    key_left: IntArray
+    """(size, subject) of each left neighbour's missing bin, as ``size * S + subject``."""
+    key_right: IntArray
+    missing: FloatArray
+    """Per (size, subject): missing bins, and the pairs they break."""
+    broken: FloatArray
+    per_col: FloatArray
+    """Missing bins per (subject, column)."""
+
+    @staticmethod
+    def of(
+        at: IntArray,
+        group: tuple[int, ...],
+        group_starts: IntArray,
+        ks: tuple[int, ...],
+        nb: IntArray,
+        offs: IntArray,
+        s: int,
+        rows: int,
+    ) -> _MissingBins:
+        """The missing bins at the sorted positions *at* of sizes *group* from *group_starts*."""
+        g = np.searchsorted(group_starts, at, side="right") - 1
+        size_i = np.array([ks.index(k) for k in group], dtype=np.int64)[g]
+        per_subject = rows * nb[size_i]  # bins of one subject at that size
+        subj, t = np.divmod(at - group_starts[g], per_subject)
+        col = np.asarray(subj * int(nb.sum()) + offs[size_i] + t % nb[size_i], dtype=np.int64)
+        key = size_i * s + subj
+        left, right = t > 0, t < per_subject - 1
+        # *at* is sorted without repeats: the next bin is missing too when it is next in *at*
+        both = right & np.append(at[1:] == at[:-1] + 1, False)
+        m = len(ks) * s
+        pairs = np.bincount(key, weights=left.astype(np.float64) + right, minlength=m)
+        broken = np.asarray(pairs, dtype=np.float64)
+        broken -= np.bincount(key[both], minlength=m)
+        return _MissingBins(
+            at,
+            col,
+            at[left] - 1,
+            at[right] + 1,
+            key[left],
+            key[right],
+            np.bincount(key, minlength=m).astype(np.float64),
+            broken,
+            np.bincount(col, minlength=s * int(nb.sum())).astype(np.float64),
+        )

@@ -231,11 +231,18 @@ def utc_offsets(instants: npt.ArrayLike, tz: str | dt.tzinfo, *, unit: str = "s"
     them (a 30-min DST shift, a historical offset in seconds, two changes
     within an hour). Nothing is sampled or interpolated:
 
-    * instants on whole UTC minutes (every epoch of a minute-aligned
-      recording) are looked up in the conversion of **every** whole minute of
-      their block of 2**16 minutes (about 45 days), made once per zone and
+    * instants are looked up in the conversion of **every** whole minute of
+      their blocks of 2**16 minutes (about 45 days), made once per zone and
       block and kept run-length encoded (:func:`_minute_offsets`), as long as
-      they span at most two blocks;
+      they span at most two blocks, or at most ``_TABLE_BLOCKS`` (about two
+      years) with at least ``_INSTANTS_PER_BLOCK`` instants per block (a
+      recording's epochs or its nights: the tables cost a few ms per block
+      once): an instant on a whole minute takes that minute's offset, one
+      within a minute the offset of its start, unless the offset at the
+      minute's end differs (a change inside that minute, as with historical
+      offsets in seconds): that instant is converted on its own. (A zone
+      that changed its offset and back within one minute would be missed;
+      the tz database has none.)
     * other instants are converted one by one in the same way (a handful
       through :class:`zoneinfo.ZoneInfo` directly, more through pandas).
 
@@ -250,16 +257,26 @@ def utc_offsets(instants: npt.ArrayLike, tz: str | dt.tzinfo, *, unit: str = "s"
     if isinstance(zi, dt.timezone):  # a fixed offset
         return np.full(t.size, _offset_at(0, zi), dtype=np.int64)
     if t.size <= _FEW_INSTANTS:
-        # the same conversion instant by instant: cheaper than pandas' set-up
-        return np.array([_offset_at(v // per_s, zi) for v in t.tolist()], dtype=np.int64)
+        return _convert_few(t, zi, unit)
     minutes, rest = np.divmod(t, 60 * per_s)
-    first, last = int(minutes.min()) >> _BLOCK_BITS, int(minutes.max()) >> _BLOCK_BITS
-    if last - first <= 1 and not rest.any():
+    inside = rest != 0
+    # the minute after an instant within a minute is looked up too
+    first, last = int(minutes.min()) >> _BLOCK_BITS, int(minutes.max() + 1) >> _BLOCK_BITS
+    blocks = last - first + 1
+    if blocks <= 2 or (blocks <= _TABLE_BLOCKS and t.size >= _INSTANTS_PER_BLOCK * blocks):
         try:
-            return _from_minute_blocks(minutes, first, last, zi)
+            starts, values = _minute_runs(zi, first, last)
         except TypeError:  # an unhashable tzinfo: convert directly
-            pass
-    return _convert(t, zi, unit)
+            return _convert(t, zi, unit)
+        run = np.searchsorted(starts, minutes, side="right") - 1
+        out = values[run]
+        if inside.any():
+            nxt = np.minimum(run + 1, starts.size - 1)
+            cut = np.flatnonzero(inside & (run + 1 < starts.size) & (starts[nxt] == minutes + 1))
+            if cut.size:  # a change within the minute: those instants on their own
+                out[cut] = _convert_few(t[cut], zi, unit)
+        return out
+    return _convert_few(t, zi, unit)
 
 
 def utc_offset_runs(
@@ -312,6 +329,11 @@ def utc_offset_runs(
 _FEW_INSTANTS = 24
 #: whole minutes per block of :func:`_minute_offsets` (2**16: about 45.5 days)
 _BLOCK_BITS = 16
+#: :func:`utc_offsets` looks instants spanning more than two blocks up in the
+#: blocks' tables when they span at most this many blocks, with at least
+#: ``_INSTANTS_PER_BLOCK`` instants per block (else one pandas conversion)
+_TABLE_BLOCKS = 16
+_INSTANTS_PER_BLOCK = 64
 
 
 def _offset_at(t: int, tz: dt.tzinfo) -> int:
@@ -343,18 +365,33 @@ def _minute_offsets(zi: dt.tzinfo, block: int) -> tuple[IntArray, IntArray]:
     return starts, values
 
 
-def _from_minute_blocks(minutes: IntArray, first: int, last: int, zi: dt.tzinfo) -> IntArray:
-    """Offsets of whole UTC *minutes* within blocks *first* .. *last* (at most two)."""
-    out = np.empty(minutes.size, dtype=np.int64)
-    within = minutes & ((1 << _BLOCK_BITS) - 1)
-    for block in range(first, last + 1):
-        starts, values = _minute_offsets(zi, block)
-        mine = slice(None) if first == last else (minutes >> _BLOCK_BITS) == block
-        if values.size == 1:
-            out[mine] = values[0]
-        else:
-            out[mine] = values[np.searchsorted(starts, within[mine], side="right") - 1]
-    return out
+def _convert_few(t: IntArray, zi: dt.tzinfo, unit: str) -> IntArray:
+    """Offsets (s) of the instants *t* (in *unit*): a handful one by one, more through pandas."""
+    if t.size > _FEW_INSTANTS:
+        return _convert(t, zi, unit)
+    # the same conversion instant by instant: cheaper than pandas' set-up
+    per_s = _UNITS_PER_S[unit]
+    return np.array([_offset_at(v // per_s, zi) for v in t.tolist()], dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=64)
+def _minute_runs(zi: dt.tzinfo, first: int, last: int) -> tuple[IntArray, IntArray]:
+    """The runs of equal offset of every whole UTC minute of blocks *first* .. *last*.
+
+    Returns (first minute of each run, since the Unix epoch; its offset in s),
+    the blocks' :func:`_minute_offsets` joined (a run going on into the next
+    block is one run).
+    """
+    parts = [_minute_offsets(zi, block) for block in range(first, last + 1)]
+    starts = np.concatenate(
+        [(b << _BLOCK_BITS) + p[0] for b, p in zip(range(first, last + 1), parts, strict=True)]
+    )
+    values = np.concatenate([p[1] for p in parts])
+    keep = np.concatenate(([True], values[1:] != values[:-1]))
+    starts, values = starts[keep], values[keep]
+    starts.flags.writeable = False
+    values.flags.writeable = False
+    return starts, values
 
 
 def _to_minutes(raw: FloatArray, utc: IntArray, epoch_s: int) -> tuple[FloatArray, IntArray, int]:

@@ -30,6 +30,7 @@ divide the change) is NaN in both.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -178,8 +179,22 @@ def local_days(utc0: int, n: int, epoch_s: int, tz: dt.tzinfo) -> LocalDays | No
 
     Rows start at the local midnight before the first epoch. None when the
     local clock of a segment is not on the epoch grid from that midnight (an
-    offset change that is not a whole number of epochs).
+    offset change that is not a whole number of epochs). The same layout
+    object is returned for the same arguments (a few kept), so that what is
+    derived from it is kept from call to call too.
     """
+    try:
+        return _kept_local_days(utc0, n, epoch_s, tz)
+    except TypeError:  # an unhashable tzinfo
+        return _local_days(utc0, n, epoch_s, tz)
+
+
+@functools.lru_cache(maxsize=4)
+def _kept_local_days(utc0: int, n: int, epoch_s: int, tz: dt.tzinfo) -> LocalDays | None:
+    return _local_days(utc0, n, epoch_s, tz)
+
+
+def _local_days(utc0: int, n: int, epoch_s: int, tz: dt.tzinfo) -> LocalDays | None:
     per_day = DAY_S // epoch_s
     first, offset = utc_offset_runs(utc0, n, epoch_s, tz)
     wall = utc0 + first * epoch_s + offset

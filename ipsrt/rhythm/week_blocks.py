@@ -182,21 +182,36 @@ def _cut_blocks_is_iv(
     first_rows = [a // per_day for a, _ in spans]
     rows = max(-(-b // per_day) - r for (_, b), r in zip(spans, first_rows, strict=True))
     m = np.full((s, nb, max(rows, 1) * per_day), np.nan)
-    rows_of, before, after = [], [], []
     for j, ((a, b), r) in enumerate(zip(spans, first_rows, strict=True)):
         m[:, j, a - r * per_day : b - r * per_day] = flat[:, a:b]
-        inside = (seam_a >= a) & (seam_b < b)
-        for sa, sb in zip(seam_a[inside].tolist(), seam_b[inside].tolist(), strict=True):
-            rows_of.append(np.arange(s) * nb + j)
-            before.append(np.full(s, sa - r * per_day))
-            after.append(np.full(s, sb - r * per_day))
-    seams = (
-        Seams(np.concatenate(before), np.concatenate(after), np.concatenate(rows_of))
-        if rows_of
-        else None
+    seams = _cut_block_seams(
+        tuple(spans), tuple(seam_a.tolist()), tuple(seam_b.tolist()), per_day, s
     )
     st = is_iv_at_sizes(m.reshape(s * nb, -1, per_day), [1], prm.ddof, seams=seams).stats
     return st.is_.reshape(s, nb), st.iv.reshape(s, nb)
+
+
+@functools.lru_cache(maxsize=8)
+def _cut_block_seams(
+    spans: tuple[tuple[int, int], ...],
+    seam_a: tuple[int, ...],
+    seam_b: tuple[int, ...],
+    per_day: int,
+    s: int,
+) -> Seams | None:
+    """The seams of :func:`_cut_blocks_is_iv` for *s* subjects (kept, with the pairs they find)."""
+    nb = len(spans)
+    rows_of, before, after = [], [], []
+    for j, (a, b) in enumerate(spans):
+        r0 = (a // per_day) * per_day
+        for sa, sb in zip(seam_a, seam_b, strict=True):
+            if a <= sa and sb < b:
+                rows_of.append(np.arange(s) * nb + j)
+                before.append(np.full(s, sa - r0))
+                after.append(np.full(s, sb - r0))
+    if not rows_of:
+        return None
+    return Seams(np.concatenate(before), np.concatenate(after), np.concatenate(rows_of))
 
 
 def block_average_days_local(
@@ -232,12 +247,24 @@ def block_average_days_local(
             e += 1
         run = flat[:, lo[b] : hi[e - 1]].reshape(s, e - b, 7, per_day)
         nan = np.isnan(run) if gaps else None
-        if nan is not None and nan.any():
-            part, n_ok = np.where(nan, 0.0, run).sum(axis=2), 7 - nan.sum(axis=2)
-        else:
-            part, n_ok = run.sum(axis=2), np.full((s, e - b, per_day), 7)
         shift = lo[b] % per_day  # column c holds the time of day c + shift
-        sums[:, b:e] = np.roll(part, shift, axis=-1)
-        cnt[:, b:e] = np.roll(n_ok, shift, axis=-1)
+        if nan is not None and nan.any():
+            part = np.where(nan, 0.0, run).sum(axis=2)
+            _rolled_into(cnt[:, b:e], 7 - nan.sum(axis=2), shift)
+        else:
+            cnt[:, b:e] = 7
+            if not shift:
+                run.sum(axis=2, out=sums[:, b:e])
+                b = e
+                continue
+            part = run.sum(axis=2)
+        _rolled_into(sums[:, b:e], part, shift)
         b = e
     return sums, cnt
+
+
+def _rolled_into(out: np.ndarray, a: np.ndarray, shift: int) -> None:
+    """``out[...] = np.roll(a, shift, axis=-1)``, without the temporary."""
+    n = a.shape[-1]
+    out[..., shift:] = a[..., : n - shift]
+    out[..., :shift] = a[..., n - shift :]

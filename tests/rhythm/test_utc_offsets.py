@@ -103,3 +103,45 @@ def test_fixed_offsets_and_empty_input() -> None:
     fixed = dt.timezone(dt.timedelta(hours=-3, minutes=-30))
     assert utc_offsets(np.array([0, _T]), fixed).tolist() == [-12_600, -12_600]
     assert utc_offsets(np.zeros(0, dtype=np.int64), "UTC").size == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "start"),
+    [
+        ("Europe/Berlin", "2025-03-30 00:00"),  # +1 -> +2 at 01:00 UTC
+        ("Australia/Lord_Howe", "2025-04-05 14:00"),  # 30-min DST
+        ("Europe/Amsterdam", "1937-06-30 22:00"),  # +0:19:32 -> +0:20 at 23:40:28 UTC
+    ],
+)
+def test_instants_within_minutes_match_the_zone_instant_by_instant(key: str, start: str) -> None:
+    # every 7 s (most instants within a minute) around a change, and the same
+    # instants among a year of hourly ones (more than two blocks of 2**16 minutes)
+    zone = ZoneInfo(key)
+    t0 = int(pd.Timestamp(start, tz="UTC").timestamp())
+    near = np.arange(t0, t0 + 4 * 3600, 7, dtype=np.int64)
+    want = _per_instant(near, zone)
+    assert len(set(want.tolist())) == 2
+    assert np.array_equal(utc_offsets(near, zone), want)
+    assert np.array_equal(utc_offsets(near * 10**9 + 999, zone, unit="ns"), want)
+    year = np.arange(t0 - 180 * 86_400 + 30, t0 + 180 * 86_400, 3600, dtype=np.int64)
+    both = np.concatenate((year, near))
+    assert np.array_equal(utc_offsets(both, zone), _per_instant(both, zone))
+
+
+def test_a_year_of_instants_is_looked_up_in_the_minute_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the nights of a year-long recording (onsets, offsets, midpoints on half
+    # minutes) are read from the kept tables, with no conversion of their own
+    zone = ZoneInfo("Europe/Berlin")
+    t0 = 1_735_686_000  # 2025-01-01 00:00 in Berlin
+    nights = t0 + 86_400 * np.arange(365, dtype=np.int64)[:, None] + [79_200, 104_400, 91_830]
+    instants = nights.ravel() * 10**9
+    want = _per_instant(instants // 10**9, zone)
+    utc_offsets(instants, zone, unit="ns")  # the tables of those blocks, once
+
+    def no_conversion(*args: object) -> None:
+        raise AssertionError("converted through pandas")
+
+    monkeypatch.setattr("ipsrt.rhythm.epochs._convert", no_conversion)
+    assert np.array_equal(utc_offsets(instants, zone, unit="ns"), want)
