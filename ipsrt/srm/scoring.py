@@ -164,7 +164,8 @@ def _score_grouped(
     with np.errstate(invalid="ignore", divide="ignore"):
         keep = slice(None) if activities else slice(0, 0)
         acts = pd.DataFrame(
-            {                "client": np.repeat(w_client, A)[keep],
+            {
+                "client": np.repeat(w_client, A)[keep],
                 "grp": np.repeat(w_grp, A)[keep],
                 "activity": np.tile(np.asarray(items.keys, dtype=object), W)[keep],
                 "occurrences": stats["occurrences"][keep],
