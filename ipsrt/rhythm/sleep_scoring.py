@@ -475,7 +475,7 @@ def _label_codes(
         )
     # Map the few distinct labels once, then index by each minute's label code.
     where, labels = pd.factorize(text[present])
-    code_of = {state: 1 for state in SLEEP_STATES} | {state: 0 for state in WAKE_STATES}
+    code_of = dict.fromkeys(SLEEP_STATES, 1) | dict.fromkeys(WAKE_STATES, 0)
     code_of["not_worn"] = _NOT_WORN
     if not score_unknown:
         code_of["unknown"] = _MISSING
