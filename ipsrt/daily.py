@@ -350,9 +350,10 @@ def summarise_week(
     if missing:
         raise InvalidInputError(f"minutes lack column(s) {', '.join(missing)}")
     dates = [first + i * _DAY for i in range(7)]
-    days = pd.DataFrame({"date": pd.Series(dates, dtype=object)})
-    for key, values in _day_figures(minutes, sleep, dates).items():
-        days[key] = values
+    # The day columns are gathered first and framed once (adding them one by one costs
+    # more than computing them).
+    cols: dict[str, Any] = {"date": pd.Series(dates, dtype=object)}
+    cols.update(_day_figures(minutes, sleep, dates))
     has_data = minutes["counts"].notna().any() or minutes["state"].notna().any()
     nights = sleep_timing(sleep, tz) if has_data else pd.DataFrame(columns=list(NIGHT_COLUMNS))
     nights = nights.set_index("night") if len(nights) else nights
@@ -361,12 +362,10 @@ def summarise_week(
         if len(nights)
         else pd.DataFrame(index=dates, columns=list(NIGHT_COLUMNS[1:]))
     )
-    days["sleep_onset_utc"] = (
-        pd.DatetimeIndex(main["onset_utc"]).tz_convert("UTC") if len(nights) else pd.NaT
-    )
-    days["sleep_offset_utc"] = (
-        pd.DatetimeIndex(main["offset_utc"]).tz_convert("UTC") if len(nights) else pd.NaT
-    )
+    onsets = pd.DatetimeIndex(main["onset_utc"]).tz_convert("UTC") if len(nights) else None
+    offsets = pd.DatetimeIndex(main["offset_utc"]).tz_convert("UTC") if len(nights) else None
+    cols["sleep_onset_utc"] = pd.NaT if onsets is None else onsets
+    cols["sleep_offset_utc"] = pd.NaT if offsets is None else offsets
     for key, column in (
         ("sleep_onset_min", "onset_local"),
         ("sleep_offset_min", "offset_local"),
@@ -374,56 +373,64 @@ def summarise_week(
         ("sleep_duration_min", "duration_min"),
         ("sleep_min", "sleep_min"),
     ):
-        days[key] = pd.to_numeric(main[column], errors="coerce").to_numpy(dtype=np.float64)
-    has_night = days["sleep_onset_utc"].notna().to_numpy()
+        cols[key] = pd.to_numeric(main[column], errors="coerce").to_numpy(dtype=np.float64)
     sources = np.full(7, None, dtype=object)
-    if has_night.any():
-        sources[has_night] = _sleep_sources(
-            minutes,
-            pd.DatetimeIndex(days["sleep_onset_utc"][has_night]),
-            pd.DatetimeIndex(days["sleep_offset_utc"][has_night]),
-        )
-    days["sleep_source"] = sources
+    if onsets is not None and offsets is not None:
+        has_night = ~onsets.isna()
+        if has_night.any():
+            sources[has_night] = _sleep_sources(minutes, onsets[has_night], offsets[has_night])
+    cols["sleep_source"] = sources
     reported = _anchor_table(entries, dates, ANCHORS)
     for name in ANCHORS:
-        days[f"reported_{name}_min"] = reported[name]
+        cols[f"reported_{name}_min"] = reported[name]
     estimated = _estimated(nights, minutes, tz, dates)
+    estimated_table = _anchor_table(estimated, dates, _ESTIMATED)
     for name in _ESTIMATED:
-        days[f"estimated_{name}_min"] = _anchor_table(estimated, dates, _ESTIMATED)[name]
-    days["diary_items"] = [
-        int(((entries["date"] == d) & entries["activity"].isin(ANCHORS)).sum())
-        if len(entries)
-        else 0
-        for d in dates
-    ]
+        cols[f"estimated_{name}_min"] = estimated_table[name]
+    cols["diary_items"] = _diary_items(entries, dates)
     for column in ("mood", "energy", "irritability", "anxiety"):
-        days[column] = _by_date(moods, column, dates)
+        cols[column] = _by_date(moods, column, dates)
     phq = scales[scales["instrument"] == "phq9"] if len(scales) else scales
     asrm = scales[scales["instrument"] == "asrm"] if len(scales) else scales
-    days["phq9_total"] = _by_date(phq, "total", dates, "max")
-    days["phq9_item9"] = _by_date(phq, "item9", dates, "max")
-    days["asrm_total"] = _by_date(asrm, "total", dates, "max")
-    days["wear_fraction"] = days["wear_min"] / days["day_minutes"].where(days["day_minutes"] > 0)
+    cols["phq9_total"] = _by_date(phq, "total", dates, "max")
+    cols["phq9_item9"] = _by_date(phq, "item9", dates, "max")
+    cols["asrm_total"] = _by_date(asrm, "total", dates, "max")
+    wear, day_minutes = cols["wear_min"], cols["day_minutes"]
+    cols["wear_fraction"] = wear / np.where(day_minutes > 0, day_minutes, np.nan)
+    days = pd.DataFrame({key: cols[key] for key in DAY_COLUMNS})
+    duration = cols["sleep_duration_min"]
     week_minutes = _span(minutes, first, first + 7 * _DAY, tz)
     srm, srm_estimated = _srm_pair(entries, estimated, week_start)
     week = {
         "week_start": first,
-        "days_with_data": int((days["wear_min"] > 0).sum()),
+        "days_with_data": int((wear > 0).sum()),
         "srm": srm,
         "srm_estimated": srm_estimated,
         **_rhythm_figures(week_minutes, sleep.loc[week_minutes.index], tz),
-        "sleep_duration_mean_min": float(np.nanmean(days["sleep_duration_min"]))
-        if days["sleep_duration_min"].notna().any()
+        "sleep_duration_mean_min": float(np.nanmean(duration))
+        if (~np.isnan(duration)).any()
         else np.nan,
-        "sleep_midpoint_sd_min": circular.sd_minutes(days["sleep_midpoint_min"].to_numpy()),
+        "sleep_midpoint_sd_min": circular.sd_minutes(cols["sleep_midpoint_min"]),
     }
     return WeekSummary(
-        days=days[list(DAY_COLUMNS)],
+        days=days,
         week=week,
         episodes=_episodes(
             sleep, nights.reset_index() if len(nights) else nights, minutes, tz, dates
         ),
     )
+
+
+def _diary_items(entries: pd.DataFrame, dates: list[dt.date]) -> list[int]:
+    """SRM-5 anchors entered (done or not) per date."""
+    if not len(entries):
+        return [0] * len(dates)
+    anchor = entries["activity"].isin(ANCHORS).to_numpy()
+    column = entries["date"]
+    if column.dtype != object:
+        return [int(((column == d).to_numpy() & anchor).sum()) for d in dates]
+    on = column.to_numpy()[anchor]
+    return [int((on == d).sum()) for d in dates]
 
 
 def _estimated(

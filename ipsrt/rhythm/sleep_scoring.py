@@ -473,9 +473,12 @@ def _label_codes(
             f"unknown device state(s) {', '.join(sorted(bad))}: expected one of "
             f"{', '.join(sorted(known))}"
         )
-    codes[np.isin(text, list(SLEEP_STATES))] = 1
-    codes[np.isin(text, list(WAKE_STATES))] = 0
-    codes[text == "not_worn"] = _NOT_WORN
+    # Map the few distinct labels once, then index by each minute's label code.
+    where, labels = pd.factorize(text[present])
+    code_of = dict.fromkeys(SLEEP_STATES, 1) | dict.fromkeys(WAKE_STATES, 0)
+    code_of["not_worn"] = _NOT_WORN
     if not score_unknown:
-        codes[text == "unknown"] = _MISSING
+        code_of["unknown"] = _MISSING
+    table = np.array([code_of.get(str(label), _NO_LABEL) for label in labels], dtype=np.int64)
+    codes[present] = table[where] if len(labels) else _NO_LABEL
     return codes

@@ -56,17 +56,24 @@ def _first_active(
         return out
     index = _utc(steps.index.to_series(), "steps")
     values = pd.to_numeric(pd.Series(steps.to_numpy(), index=index), errors="coerce").fillna(0.0)
-    grid = values.groupby(index.floor("min")).sum()
-    full = pd.date_range(
-        grid.index.min(), grid.index.max() + pd.Timedelta(minutes=window_min - 1), freq="min"
+    minute_ns = index.floor("min").asi8
+    if len(minute_ns) > 1 and bool((np.diff(minute_ns) > 0).all()):
+        # One sample per minute, in order (the usual grid): the per-minute sums are the values.
+        grid_ns, summed = minute_ns, values.to_numpy(dtype=np.float64)
+    else:
+        grouped = values.groupby(index.floor("min")).sum()
+        grid_ns, summed = grouped.index.as_unit("ns").asi8, grouped.to_numpy(dtype=np.float64)
+    step_ns = 60_000_000_000
+    full_ns = np.arange(grid_ns[0], grid_ns[-1] + window_min * step_ns, step_ns, dtype=np.int64)
+    grid = np.zeros(len(full_ns))
+    grid[(grid_ns - grid_ns[0]) // step_ns] = summed
+    forward = (
+        pd.Series(grid).rolling(window_min, min_periods=window_min).sum().shift(-(window_min - 1))
     )
-    grid = grid.reindex(full, fill_value=0.0)
-    forward = grid.rolling(window_min, min_periods=window_min).sum().shift(-(window_min - 1))
-    starts = grid.index[(forward >= min_steps).to_numpy()]
-    if len(starts) == 0:
+    start_ns = full_ns[(forward >= min_steps).to_numpy()]
+    if len(start_ns) == 0:
         return out
-    start_ns = starts.as_unit("ns").asi8
-    moving_ns = grid.index[(grid > 0).to_numpy()].as_unit("ns").asi8
+    moving_ns = full_ns[grid > 0]
     wake_ns = wake.ceil("min").as_unit("ns").asi8
     pos = np.searchsorted(start_ns, wake_ns, side="left")
     ok = pos < len(start_ns)
@@ -132,38 +139,39 @@ def estimate_anchors(
     offset = _utc(main["offset_utc"], "offset_utc")
     if (offset <= onset).any():
         raise InvalidInputError("sleep table: a sleep ends before it starts")
-    one_day = pd.Timedelta(days=1)
-    bed = pd.DataFrame(
-        {"date": nights, "activity": "bed", "minutes": minute_of_day(onset, tz).astype(float)}
-    )
-    wake = pd.DataFrame(
-        {
-            "date": nights + one_day,
-            "activity": "out_of_bed",
-            "minutes": minute_of_day(offset, tz).astype(float),
-        }
-    )
+    night_day = nights.to_numpy().astype("datetime64[D]").astype(np.int64)
     first = _first_active(
         offset, steps, window_min=window_min, min_steps=min_steps, max_search_min=max_search_min
     )
     has = np.isfinite(first)
-    start_utc = pd.to_datetime(first[has].astype(np.int64), unit="ns", utc=True)
-    active = pd.DataFrame(
-        {
-            "date": (nights + one_day)[has].to_numpy(),
-            "activity": "start_activity",
-            "minutes": minute_of_day(start_utc, tz).astype(float),
-        }
+    start_utc = pd.DatetimeIndex(first[has].astype(np.int64), tz="UTC")
+    # Rows by date, then in the form's order: out of bed, start activity, bed (nights are
+    # unique, so each (date, activity) occurs once).
+    day = np.concatenate([night_day + 1, night_day[has] + 1, night_day])
+    order = np.repeat([0, 1, 2], [len(night_day), int(has.sum()), len(night_day)])
+    minutes = np.concatenate(
+        [
+            minute_of_day(offset, tz).astype(float),
+            minute_of_day(start_utc, tz).astype(float),
+            minute_of_day(onset, tz).astype(float),
+        ]
     )
-    out = pd.concat([wake, active, bed], ignore_index=True)
-    out["date"] = pd.to_datetime(out["date"]).dt.date
-    out["status"] = "done"
-    out["people"] = np.nan
-    out["target"] = np.nan
-    out["source"] = ESTIMATED
-    out["_order"] = out["activity"].map({"out_of_bed": 0, "start_activity": 1, "bed": 2})
-    out = out.sort_values(["date", "_order"], kind="stable")
-    return out[_COLUMNS].reset_index(drop=True)
+    rows = np.lexsort((order, day))
+    n = len(rows)
+    return pd.DataFrame(
+        {
+            "date": day[rows].astype("datetime64[D]").astype(object),
+            "activity": np.array(["out_of_bed", "start_activity", "bed"], dtype=object)[
+                order[rows]
+            ],
+            "minutes": minutes[rows],
+            "status": ["done"] * n,
+            "people": np.full(n, np.nan),
+            "target": np.full(n, np.nan),
+            "source": [ESTIMATED] * n,
+        },
+        columns=_COLUMNS,
+    )
 
 
 def anchor_agreement(diary_entries: pd.DataFrame, estimated_entries: pd.DataFrame) -> pd.DataFrame:

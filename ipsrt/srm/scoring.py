@@ -127,8 +127,13 @@ def _hits_kernel(
     return out, hit
 
 
-def _score_grouped(frame: pd.DataFrame, grp: npt.NDArray[np.int64], items: ItemSet) -> SrmScores:
-    """Score entries whose window (week start or rolling end day) is *grp*; fully vectorised."""
+def _score_grouped(
+    frame: pd.DataFrame, grp: npt.NDArray[np.int64], items: ItemSet, *, activities: bool = True
+) -> SrmScores:
+    """Score entries whose window (week start or rolling end day) is *grp*; fully vectorised.
+
+    With ``activities=False`` the per-activity table is left empty (columns only).
+    """
     A = len(items.keys)
     ccode, cuniq = pd.factorize(frame["client"].to_numpy(), sort=True)
     act = pd.Index(items.keys).get_indexer(frame["activity"].to_numpy())
@@ -155,20 +160,22 @@ def _score_grouped(frame: pd.DataFrame, grp: npt.NDArray[np.int64], items: ItemS
     enough = np.repeat(diary_days >= MIN_DIARY_DAYS, A)
     w_client = cuniq[wuniq // span] if W else np.zeros(0, dtype=object)
     w_grp = wuniq % span + g0
+    not_done = _bc(cell[~done], size)
     with np.errstate(invalid="ignore", divide="ignore"):
+        keep = slice(None) if activities else slice(0, 0)
         acts = pd.DataFrame(
             {
-                "client": np.repeat(w_client, A),
-                "grp": np.repeat(w_grp, A),
-                "activity": np.tile(np.asarray(items.keys, dtype=object), W),
-                **{k: v for k, v in stats.items() if k in ("occurrences",)},
-                "not_done": _bc(cell[~done], size),
-                **{k: v for k, v in stats.items() if k != "occurrences"},
-                "qualifies": qualifies,
-                "scored": qualifies & enough,
-                "mean_people": sum_p / n_p,
-                "target_occurrences": n_t,
-                "target_adherence": sum_on / n_t,
+                "client": np.repeat(w_client, A)[keep],
+                "grp": np.repeat(w_grp, A)[keep],
+                "activity": np.tile(np.asarray(items.keys, dtype=object), W)[keep],
+                "occurrences": stats["occurrences"][keep],
+                "not_done": not_done[keep],
+                **{k: v[keep] for k, v in stats.items() if k != "occurrences"},
+                "qualifies": qualifies[keep],
+                "scored": (qualifies & enough)[keep],
+                "mean_people": (sum_p / n_p)[keep],
+                "target_occurrences": n_t[keep],
+                "target_adherence": (sum_on / n_t)[keep],
                 "item_set": items.name,
             }
         )
@@ -188,7 +195,7 @@ def _score_grouped(frame: pd.DataFrame, grp: npt.NDArray[np.int64], items: ItemS
                 "diary_days": diary_days.astype(np.int64),
                 "qualifying": n_q.astype(np.int64),
                 "ali": by_w["occurrences"].astype(np.int64),
-                "not_done": acts["not_done"].to_numpy().reshape(W, A).sum(axis=1),
+                "not_done": not_done.astype(np.int64).reshape(W, A).sum(axis=1),
                 "hits": q_hits.astype(np.int64),
                 "srm": srm,
                 "hits_all": by_w["hits"].astype(np.int64),
@@ -202,21 +209,27 @@ def _score_grouped(frame: pd.DataFrame, grp: npt.NDArray[np.int64], items: ItemS
     return SrmScores(weeks=weeks, activities=acts)
 
 
+def _dated(df: pd.DataFrame, *, start_col: str, span: int, source: object) -> pd.DataFrame:
+    """*df* with its ``grp`` column replaced by the window's dates (and ``source`` added)."""
+    grp = df["grp"].to_numpy(dtype=np.int64)
+    if start_col == "week_start":
+        dates = {"week_start": days_to_dates(grp), "week_end": days_to_dates(grp + span)}
+    else:
+        dates = {"window_start": days_to_dates(grp - span), "date": days_to_dates(grp)}
+    rest = [c for c in df.columns if c not in ("client", "grp")]
+    df = df.reset_index(drop=True)
+    columns: dict[str, object] = {"client": df["client"], **dates}
+    columns.update({c: df[c] for c in rest})
+    if source is not None:
+        columns["source"] = source
+    return pd.DataFrame(columns, index=df.index)
+
+
 def _finish(scores: SrmScores, *, start_col: str, span: int, source: object) -> SrmScores:
-    out = []
-    for df in (scores.weeks, scores.activities):
-        df = df.copy()
-        grp = df.pop("grp").to_numpy(dtype=np.int64)
-        if start_col == "week_start":
-            df.insert(1, "week_start", days_to_dates(grp))
-            df.insert(2, "week_end", days_to_dates(grp + span))
-        else:
-            df.insert(1, "window_start", days_to_dates(grp - span))
-            df.insert(2, "date", days_to_dates(grp))
-        if source is not None:
-            df["source"] = source
-        out.append(df.reset_index(drop=True))
-    return SrmScores(weeks=out[0], activities=out[1])
+    return SrmScores(
+        weeks=_dated(scores.weeks, start_col=start_col, span=span, source=source),
+        activities=_dated(scores.activities, start_col=start_col, span=span, source=source),
+    )
 
 
 def _source(entries: pd.DataFrame) -> object:
@@ -245,11 +258,17 @@ def score(
         ``weeks`` as returned by :func:`score_weeks` and ``activities`` as
         returned by :func:`score_activities`.
     """
+    return _score_by_week(entries, items=items, week_start=week_start, activities=True)
+
+
+def _score_by_week(
+    entries: pd.DataFrame, *, items: str | ItemSet, week_start: str | int, activities: bool
+) -> SrmScores:
     items_ = item_set(items)
     ws = week_start_index(week_start)
     frame = prepare_entries(entries, items_)
     return _finish(
-        _score_grouped(frame, week_start_days(frame["day"], ws), items_),
+        _score_grouped(frame, week_start_days(frame["day"], ws), items_, activities=activities),
         start_col="week_start",
         span=6,
         source=_source(entries),
@@ -301,7 +320,7 @@ def score_weeks(
     >>> float(score_weeks(e)["srm"].iloc[0])
     7.0
     """
-    return score(entries, items=items, week_start=week_start).weeks
+    return _score_by_week(entries, items=items, week_start=week_start, activities=False).weeks
 
 
 def score_activities(
