@@ -162,10 +162,6 @@ class SummaryRecords:
         ).scalar()
         return ClientFacts(int(client_id), code, tz, int(week_start), devices, purpose == "demo")
 
-    def client_ids(self, conn: sa.Connection) -> list[int]:
-        """Every client id (archived ones included: their records stay summarised)."""
-        return [int(r[0]) for r in conn.execute(sa.text("SELECT id FROM client ORDER BY id"))]
-
     def needs_update(self, definition: str) -> bool:
         """Whether any date is pending or any client's summaries are missing or outdated."""
         with self._store.engine.connect() as conn:
