@@ -441,3 +441,39 @@ class ClientSummary(SQLModel, table=True):
     alerts_version: int | None = None
     alerts_key: str | None = Field(default=None, max_length=64)
     alerts_due_utc: dt.datetime | None = _utc_column(nullable=True)
+
+
+# -- the dashboard: revocable server-side sessions and clinician-set target times --
+
+
+class WebSession(SQLModel, table=True):
+    """A dashboard login, held on the server so that it can be revoked.
+
+    The browser's cookie carries a random token; only its SHA-256 is stored
+    here (``token_hash``), so a copy of the database opens no session. A row
+    is dead once ``revoked_at`` is set or a timeout has passed
+    (``docs/security.md``).
+    """
+
+    __tablename__ = "web_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    created_at: dt.datetime = _utc_column()
+    last_seen_at: dt.datetime = _utc_column()
+    revoked_at: dt.datetime | None = _utc_column(nullable=True)
+
+
+class AnchorTarget(SQLModel, table=True):
+    """The target clock time a clinician and client agreed for one SRM anchor."""
+
+    __tablename__ = "anchor_target"
+    __table_args__ = (
+        sa.CheckConstraint("target_minute BETWEEN 0 AND 1439", name="target_range"),
+    )
+
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", primary_key=True)
+    activity: str = Field(primary_key=True, max_length=32)
+    target_minute: int
+    set_at: dt.datetime = _utc_column()
+    set_by: str = Field(max_length=128)
