@@ -52,6 +52,7 @@ MOOD_COLUMNS = ("client", "date", "mood", "energy", "irritability", "anxiety", "
 SCALE_COLUMNS = ("client", "date", "instrument", "version", "answers", "total", "item9")
 INSTRUMENTS = ("phq9", "asrm")
 _ENTRY_FIELDS = ("clock_minute", "not_done", "people", "target_minute")
+_MOOD_RATINGS = ("energy", "irritability", "anxiety")
 _REPLACED_IN_AUDIT = 50
 
 
@@ -137,6 +138,8 @@ class ClinicalRecords:
         now: dt.datetime,
         confirm_replace: bool = False,
         actor: str = "cli",
+        ratings: Mapping[dt.date, Mapping[str, int | None]] | None = None,
+        action: str = "diary.import",
     ) -> DiaryCounts:
         """Store validated diary rows for one client, all or nothing.
 
@@ -152,7 +155,15 @@ class ClinicalRecords:
             Replace stored entries or moods that differ; without it such a
             difference raises :class:`DiaryConflictError` and nothing is written.
         actor
-            Who imports (for the audit event ``diary.import``).
+            Who imports (for the audit event).
+        ratings
+            Optional 0..10 ``energy``, ``irritability`` and ``anxiety`` of a
+            mood's date (already validated). For a date listed here the three
+            ratings are stored with the mood and compared with the stored ones
+            (``None`` clears one); for other dates they are left as stored.
+        action
+            The audit event's action (``diary.import`` for a file, the
+            dashboard's own name for a day saved on its form).
 
         Returns
         -------
@@ -171,8 +182,9 @@ class ClinicalRecords:
                 for row in entries:
                     self._merge_entry(session, merge, stored, row, client.id, item_set, now)
                 for date, mood in moods:
+                    rated = None if ratings is None else ratings.get(date)
                     self._merge_mood(
-                        session, merge, stored_mood.get(date), date, mood, client.id, now
+                        session, merge, stored_mood.get(date), (date, mood, rated), client.id, now
                     )
                 if merge.conflicts and not confirm_replace:
                     more = (
@@ -196,7 +208,7 @@ class ClinicalRecords:
                         session,
                         now=now,
                         actor=actor,
-                        action="diary.import",
+                        action=action,
                         subject=client_code,
                         detail=detail,
                     )
@@ -259,20 +271,24 @@ class ClinicalRecords:
         session: Session,
         merge: _Merge,
         old: MoodEntry | None,
-        date: dt.date,
-        mood: int,
+        new: tuple[dt.date, int, Mapping[str, int | None] | None],
         client_id: int,
         now: dt.datetime,
     ) -> None:
+        date, mood, rated = new
+        values: dict[str, int | None] = {"mood": mood}
+        if rated is not None:
+            values |= {f: rated.get(f) for f in _MOOD_RATINGS}
         if old is None:
-            session.add(MoodEntry(client_id=client_id, diary_date=date, mood=mood, recorded_at=now))
+            session.add(MoodEntry(client_id=client_id, diary_date=date, recorded_at=now, **values))
             merge.counts["moods_new"] += 1
-        elif old.mood == mood:
+        elif all(getattr(old, f) == v for f, v in values.items()):
             merge.counts["moods_unchanged"] += 1
         else:
             merge.conflicts.append(f"{date} mood (stored {old.mood:+d} -> {mood:+d})")
             merge.replaced.append({"date": str(date), "activity": "mood"})
-            old.mood = mood
+            for f, v in values.items():
+                setattr(old, f, v)
             old.recorded_at = now
             merge.counts["moods_replaced"] += 1
 
