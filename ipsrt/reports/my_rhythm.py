@@ -170,7 +170,7 @@ def my_rhythm(store: Store, client_code: str, now: dt.datetime) -> MyRhythm:
 
 
 def _hours(minutes: float) -> str:
-    whole = int(round(minutes))
+    whole = round(minutes)
     return f"{whole // 60} h {whole % 60:02d} min"
 
 
@@ -213,7 +213,7 @@ def _anchor_sentence(anchors: pd.DataFrame) -> str | None:
     label = max(spreads, key=lambda k: spreads[k])
     return (
         f"'{label}' moved the most: it was usually within about "
-        f"{int(round(spreads[label]))} minutes of its average time."
+        f"{round(spreads[label])} minutes of its average time."
     )
 
 
@@ -226,8 +226,7 @@ def _target_sentence(anchors: pd.DataFrame) -> str | None:
     )
     within = int(np.sum(off <= HIT_WINDOW_MIN))
     return (
-        f"{within} of {len(aimed)} times with a target were within "
-        f"{HIT_WINDOW_MIN} minutes of it."
+        f"{within} of {len(aimed)} times with a target were within {HIT_WINDOW_MIN} minutes of it."
     )
 
 

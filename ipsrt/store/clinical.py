@@ -280,7 +280,10 @@ class ClinicalRecords:
         if rated is not None:
             values |= {f: rated.get(f) for f in _MOOD_RATINGS}
         if old is None:
-            session.add(MoodEntry(client_id=client_id, diary_date=date, recorded_at=now, **values))
+            added = MoodEntry(client_id=client_id, diary_date=date, mood=mood, recorded_at=now)
+            for f, v in values.items():
+                setattr(added, f, v)
+            session.add(added)
             merge.counts["moods_new"] += 1
         elif all(getattr(old, f) == v for f, v in values.items()):
             merge.counts["moods_unchanged"] += 1
