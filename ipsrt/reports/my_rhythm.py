@@ -25,6 +25,7 @@ import pandas as pd
 
 from ipsrt import circular
 from ipsrt.daily import week_of
+from ipsrt.errors import InvalidInputError
 from ipsrt.reports.nights import main_sleeps
 from ipsrt.reports.summaries import client_days, refresh
 from ipsrt.reports.targets import anchor_targets
@@ -36,6 +37,7 @@ from ipsrt.store import Store
 __all__ = [
     "ANCHOR_COLUMNS",
     "ANCHOR_DAYS",
+    "MAX_DAYS",
     "SLEEP_DAYS",
     "SLEEP_NIGHT_COLUMNS",
     "TREND_COLUMNS",
@@ -62,7 +64,15 @@ SRM_SAME = 0.5
 TREND_COLUMNS = ("week_start", "srm", "srm_estimated", "complete")
 ANCHOR_COLUMNS = ("date", "activity", "label", "minutes", "target")
 SLEEP_NIGHT_COLUMNS = ("night", "onset_min", "offset_min", "duration_min")
+#: The longest period of anchor times and nights a page may ask for (a year).
+MAX_DAYS = 366
 _DAY = dt.timedelta(days=1)
+
+
+def _check_days(days: int) -> int:
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise InvalidInputError(f"period of {days!r} days: use 1 to {MAX_DAYS}")
+    return days
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class MyRhythm:
     """Everything the *My rhythm* page shows for one client, as of its local ``today``."""
 
     today: dt.date
+    days: int
     weeks: pd.DataFrame
     anchors: pd.DataFrame
     sleep: pd.DataFrame
@@ -101,23 +112,28 @@ def srm_trend(store: Store, client_code: str, today: dt.date) -> pd.DataFrame:
 
 
 def anchor_times(
-    store: Store, client_code: str, today: dt.date, targets: Mapping[str, int]
+    store: Store,
+    client_code: str,
+    today: dt.date,
+    targets: Mapping[str, int],
+    *,
+    days: int = ANCHOR_DAYS,
 ) -> pd.DataFrame:
-    """Reported SRM-5 anchor times of the :data:`ANCHOR_DAYS` local days ending *today*.
+    """Reported SRM-5 anchor times of the *days* local days ending *today*.
 
     Columns :data:`ANCHOR_COLUMNS`, one row per date and anchor done (form
     order within a date): ``minutes`` the local clock minute, ``target`` the
     anchor's target minute from *targets* (NaN without one).
     """
-    days = client_days(store, client_code, today - (ANCHOR_DAYS - 1) * _DAY, today)
+    rows = client_days(store, client_code, today - (_check_days(days) - 1) * _DAY, today)
     parts = []
     for key in SRM5.keys:
-        column = days[f"reported_{key}_min"].to_numpy(dtype=np.float64)
+        column = rows[f"reported_{key}_min"].to_numpy(dtype=np.float64)
         done = ~np.isnan(column)
         parts.append(
             pd.DataFrame(
                 {
-                    "date": pd.Series(list(days["day"][done]), dtype=object),
+                    "date": pd.Series(list(rows["day"][done]), dtype=object),
                     "activity": key,
                     "label": SRM5.label_of(key),
                     "minutes": column[done],
@@ -136,14 +152,16 @@ def anchor_times(
     )
 
 
-def sleep_nights(store: Store, client_code: str, today: dt.date) -> pd.DataFrame:
-    """Main sleep of the :data:`SLEEP_DAYS` nights ending the night before *today*.
+def sleep_nights(
+    store: Store, client_code: str, today: dt.date, *, days: int = SLEEP_DAYS
+) -> pd.DataFrame:
+    """Main sleep of the *days* nights ending with the night before *today*.
 
     Columns :data:`SLEEP_NIGHT_COLUMNS`: ``night`` the local date the night
     starts on, ``onset_min`` / ``offset_min`` local clock minutes, ``duration_min``.
     Nights without a main sleep have no row.
     """
-    nights = main_sleeps(store, client_code, today - (SLEEP_DAYS - 1) * _DAY, today - _DAY)
+    nights = main_sleeps(store, client_code, today - (_check_days(days) - 1) * _DAY, today - _DAY)
     return pd.DataFrame(
         {
             "night": pd.Series(list(nights["night"]), dtype=object),
@@ -155,15 +173,21 @@ def sleep_nights(store: Store, client_code: str, today: dt.date) -> pd.DataFrame
     )
 
 
-def my_rhythm(store: Store, client_code: str, now: dt.datetime) -> MyRhythm:
-    """The client's *My rhythm* figures and summary as of *now* (UTC)."""
+def my_rhythm(
+    store: Store, client_code: str, now: dt.datetime, *, days: int = ANCHOR_DAYS
+) -> MyRhythm:
+    """The client's *My rhythm* figures and summary as of *now* (UTC).
+
+    Anchor times and nights cover the *days* local days ending today
+    (1..:data:`MAX_DAYS`); the SRM trend always covers :data:`TREND_WEEKS` weeks.
+    """
     today = client_today(store.client(client_code), now)
     targets = anchor_targets(store, client_code)
     weeks = srm_trend(store, client_code, today)
-    anchors = anchor_times(store, client_code, today, targets)
-    sleep = sleep_nights(store, client_code, today)
+    anchors = anchor_times(store, client_code, today, targets, days=days)
+    sleep = sleep_nights(store, client_code, today, days=days)
     summary = rhythm_summary_text(weeks, anchors, sleep, today=today)
-    return MyRhythm(today, weeks, anchors, sleep, dict(targets), summary)
+    return MyRhythm(today, days, weeks, anchors, sleep, dict(targets), summary)
 
 
 # -- the summary in plain words (pure) ----------------------------------------------------
