@@ -18,7 +18,7 @@ from dashboard.pages.today import FIELDS, SAFETY_MESSAGE
 from ipsrt.reports.diary import srm_entries
 from ipsrt.reports.targets import set_anchor_target
 from ipsrt.srm import SRM5
-from tests.dashboard.conftest import NOW, call_callback, login, response_text
+from tests.helpers.dashboard import NOW, call_callback, login, response_text
 
 TODAY = dt.date(2026, 6, 10)
 YESTERDAY = TODAY - dt.timedelta(days=1)
