@@ -112,9 +112,25 @@ def _anchor_card(key: str, values: dict[tuple[str, str], Any]) -> Component:
         dbc.CardBody(
             [
                 html.H3(SRM5.label_of(key), className="h6 card-title"),
-                dbc.Label("Time", html_for=time, className="mb-0 small"),
-                dbc.Input(id=time, type="time", value=values[time, "value"], className="mb-2"),
-                dbc.Switch(id=not_done, label="Did not do", value=values[not_done, "value"]),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label("Time", html_for=time, className="mb-0 small"),
+                                dbc.Input(id=time, type="time", value=values[time, "value"]),
+                            ],
+                            width=7,
+                        ),
+                        dbc.Col(
+                            dbc.Switch(
+                                id=not_done, label="Did not do", value=values[not_done, "value"]
+                            ),
+                            width=5,
+                            className="d-flex align-items-end",
+                        ),
+                    ],
+                    className="g-2 mb-2",
+                ),
                 dbc.Label("Who was there", html_for=people, className="mb-0 small"),
                 dbc.Select(
                     id=people,
@@ -184,48 +200,40 @@ def _mood_section(values: dict[tuple[str, str], Any]) -> Component:
     )
 
 
-def _phq9_form() -> Component:
+def _scale_form(
+    scale: str,
+    title: str,
+    intro: str,
+    prompts: Sequence[tuple[object, str]],
+    options: Sequence[str],
+) -> Component:
+    """One questionnaire: a fieldset of radio buttons per item, ids ``today-<scale>``."""
     items = [
         html.Fieldset(
             [
                 html.Legend(f"{i}. {text}", className="fs-6"),
                 dcc.RadioItems(
-                    id={"type": "today-phq9", "item": i},
-                    options=[{"label": f" {o}", "value": v} for v, o in enumerate(PHQ9_OPTIONS)],
+                    id={"type": f"today-{scale}", "item": key},
+                    options=[{"label": f" {o}", "value": v} for v, o in enumerate(options)],
                     labelStyle={"display": "block"},
                 ),
             ],
             className="mb-3",
         )
-        for i, text in enumerate(PHQ9_ITEMS, start=1)
+        for i, (key, text) in enumerate(prompts, start=1)
     ]
-    return html.Section(
-        [html.H3("PHQ-9", className="h6"), html.P(PHQ9_STEM, className="small"), *items]
-    )
+    return html.Section([html.H3(title, className="h6"), html.P(intro, className="small"), *items])
+
+
+def _phq9_form() -> Component:
+    prompts = list(enumerate(PHQ9_ITEMS, start=1))
+    return _scale_form("phq9", "PHQ-9", PHQ9_STEM, prompts, PHQ9_OPTIONS)
 
 
 def _asrm_form() -> Component:
-    items = [
-        html.Fieldset(
-            [
-                html.Legend(f"{i}. {ASRM_PROMPTS[key]}", className="fs-6"),
-                dcc.RadioItems(
-                    id={"type": "today-asrm", "item": key},
-                    options=[{"label": f" {o}", "value": v} for v, o in enumerate(ASRM_OPTIONS)],
-                    labelStyle={"display": "block"},
-                ),
-            ],
-            className="mb-3",
-        )
-        for i, (key, _label) in enumerate(ASRM_DOMAINS, start=1)
-    ]
-    return html.Section(
-        [
-            html.H3("Mood and energy (ASRM)", className="h6"),
-            html.P("Over the past week, how often were you ...", className="small"),
-            *items,
-        ]
-    )
+    prompts = [(key, ASRM_PROMPTS[key]) for key, _label in ASRM_DOMAINS]
+    intro = "Over the past week, how often were you ..."
+    return _scale_form("asrm", "Mood and energy (ASRM)", intro, prompts, ASRM_OPTIONS)
 
 
 def _scales_section(due: list[str]) -> Component:
@@ -278,8 +286,13 @@ def layout(**_params: str) -> Component:
                 f"correct the last {len(days)} days.",
                 className="small",
             ),
-            _scales_section(due),
+            *(
+                [dbc.Alert("This week's questionnaires are waiting below the form.", color="info")]
+                if due
+                else []
+            ),
             form,
+            _scales_section(due),
         ],
         style={"maxWidth": "40rem"},
     )

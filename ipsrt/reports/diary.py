@@ -29,11 +29,14 @@ def import_diary(
     now: dt.datetime,
     confirm_replace: bool = False,
     actor: str = "cli",
+    ratings: Mapping[dt.date, Mapping[str, int | None]] | None = None,
+    action: str = "diary.import",
 ) -> DiaryCounts:
     """Validate every line of *diary*, then store its entries and moods, all or nothing.
 
     See :meth:`ipsrt.store.clinical.ClinicalRecords.save_diary` for the
-    unchanged / conflict / replace rules.
+    unchanged / conflict / replace rules, the mood *ratings* (already
+    validated) and the audit *action*.
     """
     store.client(client_code)
     rows = diary_rows(diary)
@@ -45,6 +48,8 @@ def import_diary(
         now=now,
         confirm_replace=confirm_replace,
         actor=actor,
+        ratings=ratings,
+        action=action,
     )
 
 

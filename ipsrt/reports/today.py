@@ -13,8 +13,9 @@ Rules (``docs/dashboard.md``, "Client pages"):
   (:mod:`ipsrt.reports.targets`) as ``target_minute``.
 * **Mood**: the daily rating -5..+5 with energy, irritability and anxiety
   0..10 (:class:`ipsrt.mood.MoodRating`).
-* A day is written through the diary's one store path
-  (:meth:`ipsrt.store.clinical.ClinicalRecords.save_diary`, replacing stored
+* A day is written through the diary's one path
+  (:func:`ipsrt.reports.diary.import_diary`, then
+  :meth:`ipsrt.store.clinical.ClinicalRecords.save_diary`, replacing stored
   answers of that date), so the daily summaries are updated in the same
   transaction; saving the same answers again writes nothing. Changes are
   audited as ``diary.save``.
@@ -40,10 +41,9 @@ from ipsrt.errors import InvalidInputError
 from ipsrt.models import Client
 from ipsrt.mood import MoodRating, score_asrm, score_phq9
 from ipsrt.reports.alerts import run_alerts
-from ipsrt.reports.diary import record_scale
+from ipsrt.reports.diary import import_diary, record_scale
 from ipsrt.srm import SRM5
 from ipsrt.srm.diary import Diary
-from ipsrt.srm.diary_rows import diary_rows
 from ipsrt.store import Store
 from ipsrt.store.clinical import DiaryCounts
 from ipsrt.timeutil import require_utc, zone
@@ -206,7 +206,8 @@ def save_diary_day(
     *day* must be one of :func:`editable_days`; anchors are keyed by SRM-5
     activity (unanswered ones are skipped); *mood* may be ``None`` (no mood
     written). Every answer is checked before anything is written
-    (:func:`ipsrt.srm.diary_rows.diary_rows`, :class:`ipsrt.mood.MoodRating`);
+    (:func:`ipsrt.srm.diary_rows.diary_rows` through
+    :func:`ipsrt.reports.diary.import_diary`, :class:`ipsrt.mood.MoodRating`);
     target times are filled from the client's anchor targets. Idempotent:
     saving the same answers again changes nothing and writes no audit event.
 
@@ -233,12 +234,10 @@ def save_diary_day(
                 "anxiety": rating.anxiety,
             }
         }
-    rows = diary_rows(Diary(entries, mood_frame, (), SRM5.name))
-    return store.clinical.save_diary(
+    return import_diary(
+        store,
         client_code,
-        rows.item_set,
-        rows.entries,
-        rows.moods,
+        Diary(entries, mood_frame, (), SRM5.name),
         now=now,
         confirm_replace=True,
         actor=actor,

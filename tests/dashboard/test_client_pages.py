@@ -195,16 +195,15 @@ def scale_state(phq9: list[int | None], asrm: list[int | None]) -> list[Any]:
     ]
 
 
+def save_scales(client: Any, app: Any, phq9: list[int | None], asrm: list[int | None]) -> Any:
+    clicked = [value("today-scales-save", "n_clicks", 1)]
+    return call_callback(client, app, SCALES, clicked, scale_state(phq9, asrm))
+
+
 def test_item_9_shows_the_safety_message_and_alerts_the_clinician(dash_store, make_app):
     app = make_app(dash_store)
     client = signed_in(app, "client1")
-    response = call_callback(
-        client,
-        app,
-        SCALES,
-        [value("today-scales-save", "n_clicks", 1)],
-        scale_state([0, 1, 0, 0, 0, 0, 0, 0, 2], [0, 0, 1, 0, 0]),
-    )
+    response = save_scales(client, app, [0, 1, 0, 0, 0, 0, 0, 0, 2], [0, 0, 1, 0, 0])
     assert response.status_code == 200, response_text(response)
     text = response_text(response)
     assert SAFETY_MESSAGE in text
@@ -220,22 +219,10 @@ def test_item_9_shows_the_safety_message_and_alerts_the_clinician(dash_store, ma
 def test_questionnaires_without_item_9_and_unanswered_questions(dash_store, make_app):
     app = make_app(dash_store)
     client = signed_in(app, "client1")
-    missing = call_callback(
-        client,
-        app,
-        SCALES,
-        [value("today-scales-save", "n_clicks", 1)],
-        scale_state([0, 1, 0, 0, None, 0, 0, 0, 0], [0, 0, 1, 0, 0]),
-    )
+    missing = save_scales(client, app, [0, 1, 0, 0, None, 0, 0, 0, 0], [0, 0, 1, 0, 0])
     assert "Not saved: answer every PHQ-9 question." in response_text(missing)
     assert dash_store.clinical.scale_frame("C001").empty
-    quiet = call_callback(
-        client,
-        app,
-        SCALES,
-        [value("today-scales-save", "n_clicks", 1)],
-        scale_state([0, 1, 0, 0, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0]),
-    )
+    quiet = save_scales(client, app, [0, 1, 0, 0, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0])
     assert "Saved. Thank you." in response_text(quiet)
     assert SAFETY_MESSAGE not in response_text(quiet)
     assert dash_store.alerts.find(client_code="C001") == []

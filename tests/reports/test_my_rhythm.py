@@ -28,11 +28,11 @@ from ipsrt.reports.my_rhythm import (
     sleep_nights,
     srm_trend,
 )
-from ipsrt.reports.summaries import install
 from ipsrt.reports.targets import set_anchor_target
 from ipsrt.reports.today import AnchorAnswer, DayMood, save_diary_day
 from ipsrt.store import Store
 from ipsrt.timeutil import local_midnight
+from tests.helpers.clients import two_clients
 
 TODAY = dt.date(2026, 6, 10)  # a Wednesday
 D = dt.timedelta(days=1)
@@ -175,10 +175,7 @@ LOCAL_TODAY = dt.date(2026, 6, 2)  # a Tuesday; the UTC date is 1 June
 
 @pytest.fixture
 def auckland(store: Store) -> Store:
-    install(store)
-    store.add_client("C001", TZ, now=NOW)
-    store.add_client("C002", TZ, now=NOW)
-    return store
+    return two_clients(store, TZ, NOW)
 
 
 def enter_days(store: Store, code: str, days: int, *, bed) -> None:

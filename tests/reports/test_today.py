@@ -21,7 +21,6 @@ from conftest import NOW
 
 from ipsrt.errors import InvalidInputError
 from ipsrt.reports.diary import srm_entries
-from ipsrt.reports.summaries import install
 from ipsrt.reports.targets import set_anchor_target
 from ipsrt.reports.today import (
     EDITABLE_DAYS,
@@ -37,6 +36,7 @@ from ipsrt.reports.today import (
 from ipsrt.srm import SRM5
 from ipsrt.store import Store
 from ipsrt.store.clinical import DiaryCounts
+from tests.helpers.clients import two_clients
 
 TZ = "Pacific/Auckland"
 #: 13:00 UTC on 1 June is 01:00 on 2 June in Auckland: UTC is still "yesterday".
@@ -60,10 +60,7 @@ MOOD = DayMood(-1, energy=4, irritability=2, anxiety=6)
 
 @pytest.fixture
 def auckland(store: Store) -> Store:
-    install(store)
-    store.add_client("C001", TZ, now=NOW)
-    store.add_client("C002", TZ, now=NOW)
-    return store
+    return two_clients(store, TZ, NOW)
 
 
 def day_audits(store: Store) -> list:
