@@ -119,13 +119,16 @@ def _anchor_card(key: str, values: dict[tuple[str, str], Any]) -> Component:
                                 dbc.Label("Time", html_for=time, className="mb-0 small"),
                                 dbc.Input(id=time, type="time", value=values[time, "value"]),
                             ],
-                            width=7,
+                            width=6,
                         ),
                         dbc.Col(
                             dbc.Switch(
-                                id=not_done, label="Did not do", value=values[not_done, "value"]
+                                id=not_done,
+                                label="Did not do",
+                                value=values[not_done, "value"],
+                                className="text-nowrap",
                             ),
-                            width=5,
+                            width=6,
                             className="d-flex align-items-end",
                         ),
                     ],
