@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import flask
 import flask_login
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from markupsafe import escape
 from werkzeug.wrappers import Response
@@ -32,7 +33,15 @@ from ipsrt.reports import web_sessions
 from ipsrt.reports.access import Viewer
 from ipsrt.store import Store
 
-__all__ = ["PUBLIC_PATHS", "PUBLIC_PREFIXES", "cookie_name", "csrf_token", "install_auth"]
+__all__ = [
+    "PUBLIC_PATHS",
+    "PUBLIC_PREFIXES",
+    "client_address",
+    "cookie_name",
+    "csrf_token",
+    "install_auth",
+    "login_key",
+]
 
 #: Routes anyone may reach: the sign-in form and a health check.
 PUBLIC_PATHS = frozenset({"/login", "/healthz"})
@@ -40,6 +49,27 @@ PUBLIC_PATHS = frozenset({"/login", "/healthz"})
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/static-lib/")
 LOGIN_CSRF_COOKIE = "ipsrt-login-csrf"
 GENERIC_FAILURE = "Wrong login or password."
+TOO_MANY_ATTEMPTS = (
+    '<h1 class="h3 mb-3">Sign in</h1>'
+    '<div class="alert alert-warning" role="alert">Too many sign-in attempts. '
+    "Wait a minute, then try again.</div>"
+    '<a class="btn btn-primary" href="/login">Back to sign in</a>'
+)
+
+
+def client_address() -> str:
+    """The address of the request's client: the socket peer, or the address a trusted
+    proxy forwarded (``ipsrt serve --trusted-proxy`` rewrites it in the WSGI environ)."""
+    return get_remote_address() or "unknown"
+
+
+def _form_login() -> str:
+    return unicodedata.normalize("NFKC", str(flask.request.form.get("login", "")))[:256]
+
+
+def login_key() -> str:
+    """The per-login rate-limit key: the login the form names, NFKC and case-folded."""
+    return "login:" + _form_login().strip().casefold()[:128]
 
 
 def cookie_name(settings: Settings) -> str:
@@ -63,7 +93,7 @@ class SignedIn(flask_login.UserMixin):
         return str(self.viewer.user_id)
 
 
-def _page(title: str, body: str, status: int = 200) -> Response:
+def _page(title: str, body: str, status: int = 200) -> flask.Response:
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -118,7 +148,13 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
         viewer = flask.g.get("viewer")
         return None if viewer is None else SignedIn(viewer)
 
-    limiter = Limiter(get_remote_address, app=server, storage_uri="memory://", default_limits=[])
+    limiter = Limiter(
+        client_address,
+        app=server,
+        storage_uri=settings.limiter_storage_uri,
+        strategy="moving-window",
+        default_limits=[],
+    )
 
     def _cookie(response: Response, name: str, value: str, **kw: Any) -> None:
         response.set_cookie(
@@ -169,23 +205,45 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
         _cookie(response, LOGIN_CSRF_COOKIE, csrf, samesite="Strict", max_age=3600)
         return response
 
-    def _login_key() -> str:
-        return "login:" + str(flask.request.form.get("login", ""))[:128].casefold()
+    def _refused(limit: RequestLimit) -> flask.Response:
+        # One generic page whichever limit was reached and whether the login exists.
+        which = "login" if limit.request_args[0].startswith("login:") else "address"
+        with store.write_session() as session:
+            store.audit(
+                session,
+                now=context.now(),
+                actor=_form_login()[:128] or "?",
+                action="login.refused",
+                detail={"address": client_address()[:64], "limit": which},
+            )
+        response = _page("Sign in", TOO_MANY_ATTEMPTS, 429)
+        response.headers["Retry-After"] = "60"
+        return response
 
     @server.route("/login", methods=["POST"])
-    @limiter.limit(lambda: settings.login_limits, key_func=get_remote_address)
-    @limiter.limit(lambda: settings.login_limits, key_func=_login_key)
+    @limiter.limit(
+        lambda: settings.login_limit_per_address, key_func=client_address, on_breach=_refused
+    )
+    @limiter.limit(lambda: settings.login_limit_per_login, key_func=login_key, on_breach=_refused)
     def login_submit() -> Response:
         sent = str(flask.request.form.get("csrf", ""))
         expected = flask.request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not expected or not hmac.compare_digest(sent, expected):
+            with store.write_session() as session:
+                store.audit(
+                    session,
+                    now=context.now(),
+                    actor=_form_login()[:128] or "?",
+                    action="login.failed",
+                    detail={"address": client_address()[:64], "reason": "form token"},
+                )
             return flask.make_response({"error": "the form expired: reload the page"}, 400)
         result = web_sessions.sign_in(
             store,
             str(flask.request.form.get("login", ""))[:256],
             str(flask.request.form.get("password", ""))[:1024],
             now=context.now(),
-            address=get_remote_address() or "",
+            address=client_address(),
         )
         if result is None:
             return _login_failed(expected)
