@@ -177,10 +177,10 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
             else None
         )
         path = flask.request.path
-        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
-            return None
         if flask.request.method not in ("GET", "HEAD") and not _same_origin():
             return flask.make_response({"error": "cross-origin request refused"}, 403)
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+            return None
         if flask.g.viewer is None:
             if path.startswith("/_dash-") or flask.request.method not in ("GET", "HEAD"):
                 return flask.make_response({"error": "sign in first"}, 401)
