@@ -38,9 +38,9 @@ def free_port() -> int:
 def serving(url: str, *options: str) -> Iterator[int]:
     """``ipsrt serve --db URL OPTIONS`` on a free port; yields the port, stops with SIGTERM."""
     port = free_port()
+    command = ["--db", url, "--port", str(port), "--workers", "2", *options]
     process = subprocess.Popen(
-        [sys.executable, "-c", "from ipsrt.cli import run; run()", "serve"]
-        + ["--db", url, "--port", str(port), "--workers", "2", *options],
+        [sys.executable, "-c", "from ipsrt.cli import run; run()", "serve", *command],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
