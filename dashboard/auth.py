@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -40,6 +41,7 @@ __all__ = [
     "cookie_name",
     "csrf_token",
     "install_auth",
+    "login_csrf_cookie_name",
     "login_key",
 ]
 
@@ -47,7 +49,8 @@ __all__ = [
 PUBLIC_PATHS = frozenset({"/login", "/healthz"})
 #: Static code and style (the same for everyone; no data).
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/static-lib/")
-LOGIN_CSRF_COOKIE = "ipsrt-login-csrf"
+#: What a sign-in form token looks like (``secrets.token_urlsafe(32)``).
+LOGIN_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 GENERIC_FAILURE = "Wrong login or password."
 TOO_MANY_ATTEMPTS = (
     '<h1 class="h3 mb-3">Sign in</h1>'
@@ -77,6 +80,12 @@ def cookie_name(settings: Settings) -> str:
     return "__Host-ipsrt-session" if settings.secure_cookies else "ipsrt-session"
 
 
+def login_csrf_cookie_name(settings: Settings) -> str:
+    """The sign-in form's CSRF cookie: ``__Host-`` prefixed when cookies are ``Secure``
+    (so a sibling host cannot plant one: the prefix forbids a ``Domain``)."""
+    return "__Host-ipsrt-login-csrf" if settings.secure_cookies else "ipsrt-login-csrf"
+
+
 def csrf_token(settings: Settings, token: str) -> str:
     """The CSRF token of forms shown in the session *token*: HMAC-SHA256 of its stored hash."""
     key = web_sessions.token_hash(token).encode()
@@ -98,6 +107,7 @@ def _page(title: str, body: str, status: int = 200) -> flask.Response:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · IPSRT tracker</title>"
+        '<link rel="icon" href="data:,">'
         '<link rel="stylesheet" href="/static-lib/bootstrap.min.css"></head>'
         f'<body><main class="container py-4" style="max-width:28rem">{body}</main></body></html>'
     )
@@ -140,6 +150,7 @@ def _same_origin() -> bool:
 def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limiter:
     """Add sessions, the sign-in/out routes, CSRF and rate limits to *server*."""
     session_cookie = cookie_name(settings)
+    login_csrf_cookie = login_csrf_cookie_name(settings)
     login_manager = flask_login.LoginManager()
     login_manager.init_app(server)
 
@@ -200,9 +211,12 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
     def login_form() -> Response:
         if flask.g.get("viewer") is not None:
             return flask.redirect("/")
-        csrf = secrets.token_urlsafe(32)
+        # Keep the browser's token while it is valid: another tab, or the browser's own
+        # favicon request redirected here, must not invalidate the form already shown.
+        kept = flask.request.cookies.get(login_csrf_cookie, "")
+        csrf = kept if LOGIN_TOKEN_PATTERN.fullmatch(kept) else secrets.token_urlsafe(32)
         response = _page("Sign in", _login_form(csrf))
-        _cookie(response, LOGIN_CSRF_COOKIE, csrf, samesite="Strict", max_age=3600)
+        _cookie(response, login_csrf_cookie, csrf, samesite="Strict", max_age=3600)
         return response
 
     def _refused(limit: RequestLimit) -> flask.Response:
@@ -227,7 +241,7 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
     @limiter.limit(lambda: settings.login_limit_per_login, key_func=login_key, on_breach=_refused)
     def login_submit() -> Response:
         sent = str(flask.request.form.get("csrf", ""))
-        expected = flask.request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        expected = flask.request.cookies.get(login_csrf_cookie, "")
         if not expected or not hmac.compare_digest(sent, expected):
             with store.write_session() as session:
                 store.audit(
@@ -250,7 +264,7 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
         token, _viewer = result
         response = flask.redirect("/")
         _cookie(response, session_cookie, token)
-        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+        response.delete_cookie(login_csrf_cookie, path="/", secure=settings.secure_cookies)
         return response
 
     def _check_session_csrf() -> Response | None:

@@ -99,14 +99,15 @@ def cookie_value(line: str) -> str:
 def sign_in(port: int, login: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
     status, got, html = request(port, "GET", "/login", headers=headers)
     assert status == 200
-    csrf = cookie_value(next(v for k, v in cookies(got).items() if k.endswith("login-csrf")))
+    name, line = next((k, v) for k, v in cookies(got).items() if k.endswith("login-csrf"))
+    csrf = cookie_value(line)
     assert re.search(rf'name="csrf" value="{re.escape(csrf)}"', html)
     status, got, _ = request(
         port,
         "POST",
         "/login",
         body=f"login={login}&password={PASSWORD.replace(' ', '+')}&csrf={csrf}",
-        headers={**(headers or {}), "Cookie": f"ipsrt-login-csrf={csrf}"},
+        headers={**(headers or {}), "Cookie": f"{name}={csrf}"},
     )
     return status, cookies(got)
 
@@ -146,12 +147,12 @@ def test_serve_behind_a_tls_proxy_believes_only_the_trusted_proxy(
         status, headers, _ = request(port, "GET", "/login", headers=proxied)
         assert status == 200
         assert int(headers["Strict-Transport-Security"].split("=")[1]) >= 31_536_000
-        line = cookies(headers)["ipsrt-login-csrf"]
+        line = cookies(headers)["__Host-ipsrt-login-csrf"]
         assert "Secure" in line
         assert request(port, "GET", "/healthz")[0] == 200
         status, session = sign_in(port, "client1", proxied)
         assert status == 302
-        assert set(session) == {"__Host-ipsrt-session", "ipsrt-login-csrf"}
+        assert set(session) == {"__Host-ipsrt-session", "__Host-ipsrt-login-csrf"}
         assert "Secure" in session["__Host-ipsrt-session"]
     with serving(url) as port:
         # No trusted proxy: the same headers are ignored, so the Origin (https://clinic.example)
