@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 import dashboard.app
 from dashboard.auth import cookie_name
 from dashboard.security import HSTS_MAX_AGE
 from ipsrt.enums import Role
+from ipsrt.models import User
 from ipsrt.reports import accounts
 from ipsrt.reports.access import RULES, Action, Scope
 from tests.helpers.dashboard import NOW, PASSWORD, call_callback, login, response_text
@@ -176,6 +178,19 @@ def test_disabled_account_gets_401_on_its_next_request(dash_store, make_app) -> 
     assert login(app.server.test_client(), "clin1").status_code == 401
     accounts.set_active(dash_store, "clin1", True, now=NOW, actor="admin1")
     assert client.get(LAYOUT).status_code == 401  # enabling brings no old session back
+
+
+def test_an_inactive_account_is_refused_even_with_its_sessions_unrevoked(
+    sqlite_dash_store, make_app
+) -> None:
+    # Every request re-reads the account: a row made inactive by any means, its
+    # sessions left as they were, is refused at the next request.
+    app = make_app(sqlite_dash_store)
+    client = app.server.test_client()
+    login(client, "clin1")
+    with sqlite_dash_store.write_session() as session:
+        session.execute(sa.update(User).where(User.login == "clin1").values(active=False))
+    assert client.get(LAYOUT).status_code == 401
 
 
 def test_disabled_unknown_and_wrong_password_answers_are_identical(
