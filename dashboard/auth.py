@@ -219,17 +219,21 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
         _cookie(response, login_csrf_cookie, csrf, samesite="Strict", max_age=3600)
         return response
 
-    def _refused(limit: RequestLimit) -> flask.Response:
-        # One generic page whichever limit was reached and whether the login exists.
-        which = "login" if limit.request_args[0].startswith("login:") else "address"
+    def _audit_attempt(action: str, **detail: str) -> None:
+        # A sign-in attempt stopped before the password was checked (sign_in audits the rest).
         with store.write_session() as session:
             store.audit(
                 session,
                 now=context.now(),
                 actor=_form_login()[:128] or "?",
-                action="login.refused",
-                detail={"address": client_address()[:64], "limit": which},
+                action=action,
+                detail={"address": client_address()[:64], **detail},
             )
+
+    def _refused(limit: RequestLimit) -> flask.Response:
+        # One generic page whichever limit was reached and whether the login exists.
+        which = "login" if limit.request_args[0].startswith("login:") else "address"
+        _audit_attempt("login.refused", limit=which)
         response = _page("Sign in", TOO_MANY_ATTEMPTS, 429)
         response.headers["Retry-After"] = "60"
         return response
@@ -243,14 +247,7 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
         sent = str(flask.request.form.get("csrf", ""))
         expected = flask.request.cookies.get(login_csrf_cookie, "")
         if not expected or not hmac.compare_digest(sent, expected):
-            with store.write_session() as session:
-                store.audit(
-                    session,
-                    now=context.now(),
-                    actor=_form_login()[:128] or "?",
-                    action="login.failed",
-                    detail={"address": client_address()[:64], "reason": "form token"},
-                )
+            _audit_attempt("login.failed", reason="form token")
             return flask.make_response({"error": "the form expired: reload the page"}, 400)
         result = web_sessions.sign_in(
             store,

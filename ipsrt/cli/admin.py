@@ -219,6 +219,16 @@ def assign(
         stdout.print(f"{client} is now in the care of {clinician}.")
 
 
+def _set_active(login: str, active: bool, db: str | None) -> None:
+    from ipsrt.reports import accounts
+
+    with open_store(db) as store:
+        accounts.set_active(store, login, active, now=utc_now())
+    stdout.print(
+        f"Disabled {login}; its sessions have ended." if not active else f"Enabled {login}."
+    )
+
+
 @users_app.command("disable")
 @handle_errors
 def users_disable(
@@ -226,11 +236,7 @@ def users_disable(
     db: DbOption = None,
 ) -> None:
     """Disable a login: it cannot sign in, and its dashboard sessions end at once."""
-    from ipsrt.reports import accounts
-
-    with open_store(db) as store:
-        accounts.set_active(store, login, False, now=utc_now())
-        stdout.print(f"Disabled {login}; its sessions have ended.")
+    _set_active(login, False, db)
 
 
 @users_app.command("enable")
@@ -240,11 +246,7 @@ def users_enable(
     db: DbOption = None,
 ) -> None:
     """Enable a disabled login again (it signs in afresh)."""
-    from ipsrt.reports import accounts
-
-    with open_store(db) as store:
-        accounts.set_active(store, login, True, now=utc_now())
-        stdout.print(f"Enabled {login}.")
+    _set_active(login, True, db)
 
 
 @users_app.command("unassign")
