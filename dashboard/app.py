@@ -19,7 +19,7 @@ import flask
 from dash import Input, Output, dcc, html
 from dash.development.base_component import Component
 
-from dashboard import auth, context
+from dashboard import auth, context, security
 from dashboard.pages import PAGES
 from dashboard.settings import Settings
 from ipsrt.reports.access import AccessDenied, audit_access
@@ -179,4 +179,5 @@ def create_app(store: Store, settings: Settings | None = None) -> dash.Dash:
 
     for module in PAGES:
         module.register(app)
+    security.install_security_headers(app, settings)
     return app

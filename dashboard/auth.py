@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import flask
 import flask_login
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from markupsafe import escape
 from werkzeug.wrappers import Response
@@ -32,19 +34,56 @@ from ipsrt.reports import web_sessions
 from ipsrt.reports.access import Viewer
 from ipsrt.store import Store
 
-__all__ = ["PUBLIC_PATHS", "PUBLIC_PREFIXES", "cookie_name", "csrf_token", "install_auth"]
+__all__ = [
+    "PUBLIC_PATHS",
+    "PUBLIC_PREFIXES",
+    "client_address",
+    "cookie_name",
+    "csrf_token",
+    "install_auth",
+    "login_csrf_cookie_name",
+    "login_key",
+]
 
 #: Routes anyone may reach: the sign-in form and a health check.
 PUBLIC_PATHS = frozenset({"/login", "/healthz"})
 #: Static code and style (the same for everyone; no data).
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/static-lib/")
-LOGIN_CSRF_COOKIE = "ipsrt-login-csrf"
+#: What a sign-in form token looks like (``secrets.token_urlsafe(32)``).
+LOGIN_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 GENERIC_FAILURE = "Wrong login or password."
+TOO_MANY_ATTEMPTS = (
+    '<h1 class="h3 mb-3">Sign in</h1>'
+    '<div class="alert alert-warning" role="alert">Too many sign-in attempts. '
+    "Wait a minute, then try again.</div>"
+    '<a class="btn btn-primary" href="/login">Back to sign in</a>'
+)
+
+
+def client_address() -> str:
+    """The address of the request's client: the socket peer, or the address a trusted
+    proxy forwarded (``ipsrt serve --trusted-proxy`` rewrites it in the WSGI environ)."""
+    return get_remote_address() or "unknown"
+
+
+def _form_login() -> str:
+    return unicodedata.normalize("NFKC", str(flask.request.form.get("login", "")))[:256]
+
+
+def login_key() -> str:
+    """The per-login rate-limit key: the login the form names, NFKC and case-folded."""
+    return "login:" + _form_login().strip().casefold()[:128]
 
 
 def cookie_name(settings: Settings) -> str:
     """The session cookie's name: ``__Host-`` prefixed when cookies are ``Secure``."""
     return "__Host-ipsrt-session" if settings.secure_cookies else "ipsrt-session"
+
+
+def login_csrf_cookie_name(settings: Settings) -> str:
+    """The sign-in form's CSRF cookie: ``__Host-`` prefixed when cookies are ``Secure``
+    (so a sibling host cannot plant one: the prefix forbids a ``Domain``)."""
+    return "__Host-ipsrt-login-csrf" if settings.secure_cookies else "ipsrt-login-csrf"
 
 
 def csrf_token(settings: Settings, token: str) -> str:
@@ -63,11 +102,12 @@ class SignedIn(flask_login.UserMixin):
         return str(self.viewer.user_id)
 
 
-def _page(title: str, body: str, status: int = 200) -> Response:
+def _page(title: str, body: str, status: int = 200) -> flask.Response:
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · IPSRT tracker</title>"
+        '<link rel="icon" href="data:,">'
         '<link rel="stylesheet" href="/static-lib/bootstrap.min.css"></head>'
         f'<body><main class="container py-4" style="max-width:28rem">{body}</main></body></html>'
     )
@@ -110,6 +150,7 @@ def _same_origin() -> bool:
 def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limiter:
     """Add sessions, the sign-in/out routes, CSRF and rate limits to *server*."""
     session_cookie = cookie_name(settings)
+    login_csrf_cookie = login_csrf_cookie_name(settings)
     login_manager = flask_login.LoginManager()
     login_manager.init_app(server)
 
@@ -118,7 +159,13 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
         viewer = flask.g.get("viewer")
         return None if viewer is None else SignedIn(viewer)
 
-    limiter = Limiter(get_remote_address, app=server, storage_uri="memory://", default_limits=[])
+    limiter = Limiter(
+        client_address,
+        app=server,
+        storage_uri=settings.limiter_storage_uri,
+        strategy="moving-window",
+        default_limits=[],
+    )
 
     def _cookie(response: Response, name: str, value: str, **kw: Any) -> None:
         response.set_cookie(
@@ -141,10 +188,10 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
             else None
         )
         path = flask.request.path
-        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
-            return None
         if flask.request.method not in ("GET", "HEAD") and not _same_origin():
             return flask.make_response({"error": "cross-origin request refused"}, 403)
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+            return None
         if flask.g.viewer is None:
             if path.startswith("/_dash-") or flask.request.method not in ("GET", "HEAD"):
                 return flask.make_response({"error": "sign in first"}, 401)
@@ -164,35 +211,57 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
     def login_form() -> Response:
         if flask.g.get("viewer") is not None:
             return flask.redirect("/")
-        csrf = secrets.token_urlsafe(32)
+        # Keep the browser's token while it is valid: another tab, or the browser's own
+        # favicon request redirected here, must not invalidate the form already shown.
+        kept = flask.request.cookies.get(login_csrf_cookie, "")
+        csrf = kept if LOGIN_TOKEN_PATTERN.fullmatch(kept) else secrets.token_urlsafe(32)
         response = _page("Sign in", _login_form(csrf))
-        _cookie(response, LOGIN_CSRF_COOKIE, csrf, samesite="Strict", max_age=3600)
+        _cookie(response, login_csrf_cookie, csrf, samesite="Strict", max_age=3600)
         return response
 
-    def _login_key() -> str:
-        return "login:" + str(flask.request.form.get("login", ""))[:128].casefold()
+    def _audit_attempt(action: str, **detail: str) -> None:
+        # A sign-in attempt stopped before the password was checked (sign_in audits the rest).
+        with store.write_session() as session:
+            store.audit(
+                session,
+                now=context.now(),
+                actor=_form_login()[:128] or "?",
+                action=action,
+                detail={"address": client_address()[:64], **detail},
+            )
+
+    def _refused(limit: RequestLimit) -> flask.Response:
+        # One generic page whichever limit was reached and whether the login exists.
+        which = "login" if limit.request_args[0].startswith("login:") else "address"
+        _audit_attempt("login.refused", limit=which)
+        response = _page("Sign in", TOO_MANY_ATTEMPTS, 429)
+        response.headers["Retry-After"] = "60"
+        return response
 
     @server.route("/login", methods=["POST"])
-    @limiter.limit(lambda: settings.login_limits, key_func=get_remote_address)
-    @limiter.limit(lambda: settings.login_limits, key_func=_login_key)
+    @limiter.limit(
+        lambda: settings.login_limit_per_address, key_func=client_address, on_breach=_refused
+    )
+    @limiter.limit(lambda: settings.login_limit_per_login, key_func=login_key, on_breach=_refused)
     def login_submit() -> Response:
         sent = str(flask.request.form.get("csrf", ""))
-        expected = flask.request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        expected = flask.request.cookies.get(login_csrf_cookie, "")
         if not expected or not hmac.compare_digest(sent, expected):
+            _audit_attempt("login.failed", reason="form token")
             return flask.make_response({"error": "the form expired: reload the page"}, 400)
         result = web_sessions.sign_in(
             store,
             str(flask.request.form.get("login", ""))[:256],
             str(flask.request.form.get("password", ""))[:1024],
             now=context.now(),
-            address=get_remote_address() or "",
+            address=client_address(),
         )
         if result is None:
             return _login_failed(expected)
         token, _viewer = result
         response = flask.redirect("/")
         _cookie(response, session_cookie, token)
-        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+        response.delete_cookie(login_csrf_cookie, path="/", secure=settings.secure_cookies)
         return response
 
     def _check_session_csrf() -> Response | None:

@@ -33,12 +33,22 @@ class Settings:
         or behind a TLS proxy).
     secret_key
         Key of the CSRF tokens of signed-in forms (random per process unless given).
-    login_limits
-        Flask-Limiter limits on sign-in attempts, per address and per login.
+    login_limit_per_address
+        Flask-Limiter limit on sign-in attempts from one client address.
+    login_limit_per_login
+        Flask-Limiter limit on sign-in attempts naming one login (whatever
+        the address; logins compared case-insensitively).
+    limiter_storage_uri
+        Where the limiter counts attempts. ``memory://`` is exact when one
+        process serves the app (``ipsrt serve``: one waitress process, many
+        threads); several processes need a shared store such as
+        ``redis://HOST:6379`` (see ``docs/deploy.md``).
     """
 
     clock: Callable[[], dt.datetime] = utc_now
     sessions: SessionRules = dataclasses.field(default_factory=SessionRules)
     secure_cookies: bool = False
     secret_key: bytes = dataclasses.field(default_factory=lambda: secrets.token_bytes(32))
-    login_limits: str = "10 per minute"
+    login_limit_per_address: str = "20 per minute"
+    login_limit_per_login: str = "5 per minute"
+    limiter_storage_uri: str = "memory://"

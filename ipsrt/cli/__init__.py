@@ -25,7 +25,7 @@ from typing import Annotated
 import typer
 
 from ipsrt import DATABASE_URL_ENV_VAR, __version__
-from ipsrt.cli import admin, metrics
+from ipsrt.cli import admin, metrics, serve
 from ipsrt.cli.alerts import alerts_app
 from ipsrt.cli.devices import collect, devices_app
 from ipsrt.cli.imports import import_app
@@ -76,6 +76,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(summaries_app, name="summaries")
 app.add_typer(devices_app, name="devices")
 app.command("collect")(collect)
+app.command("serve")(serve.serve)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -217,3 +217,48 @@ def assign(
     with open_store(db) as store:
         store.accounts.assign(clinician, client, now=utc_now())
         stdout.print(f"{client} is now in the care of {clinician}.")
+
+
+def _set_active(login: str, active: bool, db: str | None) -> None:
+    from ipsrt.reports import accounts
+
+    with open_store(db) as store:
+        accounts.set_active(store, login, active, now=utc_now())
+    stdout.print(
+        f"Disabled {login}; its sessions have ended." if not active else f"Enabled {login}."
+    )
+
+
+@users_app.command("disable")
+@handle_errors
+def users_disable(
+    login: Annotated[str, typer.Argument(help="Login name.")],
+    db: DbOption = None,
+) -> None:
+    """Disable a login: it cannot sign in, and its dashboard sessions end at once."""
+    _set_active(login, False, db)
+
+
+@users_app.command("enable")
+@handle_errors
+def users_enable(
+    login: Annotated[str, typer.Argument(help="Login name.")],
+    db: DbOption = None,
+) -> None:
+    """Enable a disabled login again (it signs in afresh)."""
+    _set_active(login, True, db)
+
+
+@users_app.command("unassign")
+@handle_errors
+def users_unassign(
+    clinician: Annotated[str, typer.Argument(help="Clinician's login.")],
+    client: Annotated[str, typer.Argument(help="Client code.")],
+    db: DbOption = None,
+) -> None:
+    """End a clinician's care of a client (their next request no longer sees it)."""
+    from ipsrt.reports import accounts
+
+    with open_store(db) as store:
+        accounts.unassign(store, clinician, client, now=utc_now())
+        stdout.print(f"{client} is no longer in the care of {clinician}.")

@@ -20,6 +20,7 @@ import secrets
 
 from ipsrt import passwords
 from ipsrt.errors import NotFoundError
+from ipsrt.reports import accounts
 from ipsrt.reports.access import Viewer, load_viewer
 from ipsrt.store import Store
 from ipsrt.timeutil import require_utc
@@ -87,7 +88,7 @@ def sign_in(
         return None
     if passwords.needs_rehash(user.password_hash):
         store.accounts.set_password_hash(
-            user.login, passwords.hash_password(password), now=now, actor=user.login
+            user.login, passwords.rehash_password(password), now=now, actor=user.login
         )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     store.web_sessions.create(token_hash(token), user.id, now=now)
@@ -145,9 +146,7 @@ def change_password(
         with store.write_session() as session:
             store.audit(session, now=now, actor=viewer.login, action="user.set_password.failed")
         return False
-    store.accounts.set_password_hash(
-        viewer.login, passwords.hash_password(new), now=now, actor=viewer.login
-    )
+    accounts.set_password(store, viewer.login, new, now=now, actor=viewer.login)
     return True
 
 

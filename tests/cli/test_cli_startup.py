@@ -35,6 +35,10 @@ HEAVY = (
     "bleak",
     "bumble",
     "devices",
+    "dashboard",
+    "dash",
+    "flask",
+    "waitress",
 )
 
 #: Runs ``ipsrt ARGS...`` as the console script does, then prints the heavy
