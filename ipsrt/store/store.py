@@ -45,6 +45,7 @@ from ipsrt.store.engine import WRITE_OPTION, make_engine, parse_url, safe_url, s
 from ipsrt.store.minute_frames import read_minute_frame
 from ipsrt.store.samples import QualityRules, UpsertResult, prepare_samples, write_samples
 from ipsrt.store.summaries import SummaryRecords
+from ipsrt.store.targets import TargetRecords
 from ipsrt.timeutil import require_utc, zone
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -117,6 +118,8 @@ class Store:
         self.alerts = AlertRecords(self)
         #: Daily and weekly summaries, their pending marks and the reads screens need.
         self.summaries = SummaryRecords(self)
+        #: Target clock times of clients' SRM anchors.
+        self.targets = TargetRecords(self)
         self.summariser = summariser
         try:
             with self.engine.connect() as conn:
