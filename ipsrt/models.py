@@ -468,9 +468,7 @@ class AnchorTarget(SQLModel, table=True):
     """The target clock time a clinician and client agreed for one SRM anchor."""
 
     __tablename__ = "anchor_target"
-    __table_args__ = (
-        sa.CheckConstraint("target_minute BETWEEN 0 AND 1439", name="target_range"),
-    )
+    __table_args__ = (sa.CheckConstraint("target_minute BETWEEN 0 AND 1439", name="target_range"),)
 
     client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", primary_key=True)
     activity: str = Field(primary_key=True, max_length=32)

@@ -45,7 +45,7 @@ __all__ = [
 CLIENT_CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
-class AccessDenied(IpsrtError, PermissionError):
+class AccessDenied(IpsrtError, PermissionError):  # noqa: N818 (reads as the answer it is)
     """The viewer may not do this (or the client named does not exist: the same answer)."""
 
 
@@ -69,7 +69,7 @@ class Action(enum.StrEnum):
     #: Read the audit log.
     VIEW_AUDIT = "admin.audit"
     #: Change one's own password.
-    CHANGE_OWN_PASSWORD = "self.password"
+    CHANGE_OWN_PASSWORD = "self.password"  # noqa: S105 (an action name)
 
 
 class Scope(enum.Enum):

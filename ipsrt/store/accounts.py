@@ -16,6 +16,7 @@ from sqlmodel import select
 from ipsrt.enums import Role
 from ipsrt.errors import InvalidInputError, NotFoundError
 from ipsrt.models import CareAssignment, Client, User
+from ipsrt.store.web_sessions import revoke_user_sessions
 from ipsrt.timeutil import require_utc
 
 if TYPE_CHECKING:
@@ -103,8 +104,54 @@ class AccountRecords:
                 raise NotFoundError(f"unknown user {login!r}")
             user.password_hash = password_hash
             user.password_changed_at = require_utc(now)
+            assert user.id is not None
+            revoke_user_sessions(session, user.id, now=now)
             self._store.audit(
                 session, now=now, actor=actor, action="user.set_password", subject=login
+            )
+
+    def set_active(self, login: str, active: bool, *, now: dt.datetime, actor: str = "cli") -> None:
+        """Enable or disable a login; disabling ends its dashboard sessions at once (audited)."""
+        with self._store.write_session() as session:
+            user = session.exec(select(User).where(User.login == login)).first()
+            if user is None:
+                raise NotFoundError(f"unknown user {login!r}")
+            user.active = bool(active)
+            if not active:
+                assert user.id is not None
+                revoke_user_sessions(session, user.id, now=now)
+            self._store.audit(
+                session,
+                now=now,
+                actor=actor,
+                action="user.enable" if active else "user.disable",
+                subject=login,
+            )
+
+    def unassign(
+        self, clinician_login: str, client_code: str, *, now: dt.datetime, actor: str = "cli"
+    ) -> None:
+        """End a care assignment (audited); an unknown pair raises :class:`NotFoundError`."""
+        clinician = self.user(clinician_login)
+        client = self._store.client(client_code)
+        with self._store.write_session() as session:
+            row = session.exec(
+                select(CareAssignment)
+                .where(CareAssignment.clinician_id == clinician.id)
+                .where(CareAssignment.client_id == client.id)
+            ).first()
+            if row is None:
+                raise NotFoundError(
+                    f"client {client_code!r} is not assigned to {clinician_login!r}"
+                )
+            session.delete(row)
+            self._store.audit(
+                session,
+                now=now,
+                actor=actor,
+                action="care.unassign",
+                subject=client_code,
+                detail={"clinician": clinician_login},
             )
 
     def assign(

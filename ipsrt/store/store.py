@@ -46,6 +46,7 @@ from ipsrt.store.minute_frames import read_minute_frame
 from ipsrt.store.samples import QualityRules, UpsertResult, prepare_samples, write_samples
 from ipsrt.store.summaries import SummaryRecords
 from ipsrt.store.targets import TargetRecords
+from ipsrt.store.web_sessions import WebSessionRecords
 from ipsrt.timeutil import require_utc, zone
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -120,6 +121,7 @@ class Store:
         self.summaries = SummaryRecords(self)
         #: Target clock times of clients' SRM anchors.
         self.targets = TargetRecords(self)
+        self.web_sessions = WebSessionRecords(self)
         self.summariser = summariser
         try:
             with self.engine.connect() as conn:
