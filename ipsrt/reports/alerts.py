@@ -264,8 +264,7 @@ def run_alerts(
         start = first_kept - dt.timedelta(days=WARMUP_DAYS)
         try:
             table = _table(store, client, start, end)
-            # In the client's zone: the table ends at the local date of now,
-            # which the rules must see (not the UTC date).
+            # The table's dates are local: rows up to the client's local date of now count.
             found = evaluate(table, rules=client_rules_, now=now.astimezone(zone(client.timezone)))
         except IpsrtError as exc:
             failed[client.code] = str(exc)

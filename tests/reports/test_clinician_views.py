@@ -200,9 +200,7 @@ def test_anchor_raster_estimated_with_habitual_times(nights_store: Store) -> Non
 def test_anchor_raster_reported_beside_estimated(nights_store: Store) -> None:
     store = nights_store
     times = ["07:00", "07:10", "06:50", "07:05", "09:00"]  # 09:00 is beyond 45 min of H
-    rows = "".join(
-        f"2026-05-{25 + i},out_of_bed,{t},0,\n" for i, t in enumerate(times)
-    )
+    rows = "".join(f"2026-05-{25 + i},out_of_bed,{t},0,\n" for i, t in enumerate(times))
     diary = read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + rows))
     import_diary(store, "C001", diary, now=NOW)
     raster = anchor_raster(store, "C001", dt.date(2026, 5, 25), dt.date(2026, 5, 31))
@@ -246,7 +244,12 @@ def test_mood_linkage_with_sleep(nights_store: Store) -> None:
     days = [dt.date(2026, 5, 11) + dt.timedelta(days=i) for i in range(22)]
     moods = [1] * 21 + [-2]
     text = "".join(f"{d},out_of_bed,07:00,0,{m}\n" for d, m in zip(days, moods, strict=True))
-    import_diary(store, "C001", read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + text)), now=NOW)
+    import_diary(
+        store,
+        "C001",
+        read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + text)),
+        now=NOW,
+    )
     linkage = mood_linkage(store, "C001", days[0], days[-1])
     lag0 = linkage.correlations.query("feature == 'sleep_duration_min' and lag == 0").iloc[0]
     assert (lag0["rho"], lag0["n"]) == (pytest.approx(1.0), 22)
