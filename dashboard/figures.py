@@ -71,7 +71,7 @@ def _clock_ticks(lo_h: float, hi_h: float, step: int = 2) -> tuple[list[float], 
     return values, [f"{int(h) % 24:02d}:00" for h in values]
 
 
-def _double(rows: list[list[object]]) -> list[list[object]]:
+def _double(rows: list[list[float | None]]) -> list[list[float | None]]:
     """Each row followed by the next one (48 h per row); the last row's second day is empty."""
     width = len(rows[0]) if rows else 0
     return [
@@ -79,25 +79,31 @@ def _double(rows: list[list[object]]) -> list[list[object]]:
     ]
 
 
-def actogram_figure(data: Mapping[str, object]) -> go.Figure:
+def actogram_figure(
+    days: list[str],
+    activity: list[list[float | None]],
+    worn: list[list[int]],
+    sleep: list[list[int]],
+    *,
+    bin_minutes: int,
+) -> go.Figure:
     """Double-plotted actogram: each row shows day *d* and day *d + 1* (48 h).
 
-    *data* is :func:`ipsrt.reports.client_view.actogram_data` (dates, bin
-    width and days x bins matrices of mean activity, minutes worn and minutes
-    asleep). Three heatmaps share the grid: activity of the worn bins (blue
-    scale), sleep shaded over it (the share of the bin asleep) and bins with
-    no minute worn in grey. Rows run top to bottom, oldest first.
+    The arguments are those of :func:`ipsrt.reports.client_view.actogram_data`:
+    ISO dates, days x bins matrices of mean activity, minutes worn and
+    minutes asleep, and the bin width. Three heatmaps share the grid:
+    activity of the worn bins (blue scale), sleep shaded over it (the share
+    of the bin asleep) and bins with no minute worn in grey. Rows run top to bottom, oldest first.
     """
-    bin_minutes = int(data["bin_minutes"])
-    days = list(data["days"])
     per_day = 1440 // bin_minutes
-    worn = data["worn"]
-    activity = [
+    worn_activity: list[list[float | None]] = [
         [a if w and a is not None else None for a, w in zip(arow, wrow, strict=True)]
-        for arow, wrow in zip(data["activity"], worn, strict=True)
+        for arow, wrow in zip(activity, worn, strict=True)
     ]
-    sleep = [[round(v / bin_minutes, 2) if v else None for v in row] for row in data["sleep"]]
-    not_worn = [[None if v else 1 for v in row] for row in worn]
+    asleep: list[list[float | None]] = [
+        [round(v / bin_minutes, 2) if v else None for v in row] for row in sleep
+    ]
+    not_worn: list[list[float | None]] = [[None if v else 1.0 for v in row] for row in worn]
     x = [round((i + 0.5) * bin_minutes / 60, 3) for i in range(2 * per_day)]
     common: dict[str, object] = {"x": x, "y": days, "xgap": 0, "ygap": 1, "hoverongaps": False}
     fig = go.Figure(
@@ -111,7 +117,7 @@ def actogram_figure(data: Mapping[str, object]) -> go.Figure:
                 **common,
             ),
             go.Heatmap(
-                z=_double(activity),
+                z=_double(worn_activity),
                 colorscale=[[0, "#FFFFFF"], [1, PALETTE["activity"]]],
                 colorbar={"title": {"text": "Activity"}, "len": 0.5},
                 name="Activity",
@@ -119,7 +125,7 @@ def actogram_figure(data: Mapping[str, object]) -> go.Figure:
                 **common,
             ),
             go.Heatmap(
-                z=_double(sleep),
+                z=_double(asleep),
                 colorscale=[[0, "rgba(86, 180, 233, 0.15)"], [1, "rgba(86, 180, 233, 0.6)"]],
                 zmin=0,
                 zmax=1,
@@ -336,7 +342,7 @@ def weekly_trends_figure(trends: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def linkage_sentence(best: Mapping[str, object] | None) -> str:
+def linkage_sentence(best: Mapping[str, float | str] | None) -> str:
     """The strongest lagged correlation in words (or why there is none)."""
     if best is None:
         return "Not enough days with both mood and sleep for a correlation (14 pairs needed)."
@@ -354,7 +360,7 @@ def linkage_sentence(best: Mapping[str, object] | None) -> str:
     )
 
 
-def mood_figure(daily: pd.DataFrame, best: Mapping[str, object] | None) -> go.Figure:
+def mood_figure(daily: pd.DataFrame, best: Mapping[str, float | str] | None) -> go.Figure:
     """Daily mood (-5..+5) with last night's sleep, annotated with the strongest lagged link.
 
     *daily* and *best* come from :func:`ipsrt.reports.client_view.mood_linkage`;

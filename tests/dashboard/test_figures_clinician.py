@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ from ipsrt.reports.client_view import ANCHOR_RASTER_COLUMNS, MOOD_COLUMNS, TREND
 from ipsrt.reports.nights import SLEEP_COLUMNS
 
 
-def _actogram(days: int, bin_minutes: int, seed: int = 1) -> dict[str, object]:
+def _actogram(days: int, bin_minutes: int, seed: int = 1) -> dict[str, Any]:
     """Worn all day except the first bin; asleep in the bins before 06:00; random activity."""
     per_day = 1440 // bin_minutes
     rng = np.random.default_rng(seed)
@@ -45,24 +46,26 @@ def _actogram(days: int, bin_minutes: int, seed: int = 1) -> dict[str, object]:
 
 def test_actogram_is_double_plotted() -> None:
     data = _actogram(3, 60)
-    fig = actogram_figure(data)
+    fig = actogram_figure(**data)
     not_worn, activity, sleep = fig.data
     assert [t.name for t in fig.data] == ["Not worn", "Activity", "Asleep"]
-    assert len(activity.x) == 48 and activity.x[0] == 0.5 and activity.x[-1] == 47.5
+    assert len(activity.x) == 48
+    assert (activity.x[0], activity.x[-1]) == (0.5, 47.5)
     # Row d shows day d then day d+1; the last row has no next day.
-    assert list(activity.z[0][24:]) == list(data["activity"][1])  # type: ignore[index]
+    assert list(activity.z[0][24:]) == list(data["activity"][1])
     assert list(activity.z[2][24:]) == [None] * 24
-    assert not_worn.z[0][0] == 1 and not_worn.z[0][1] is None and not_worn.z[0][24] == 1
+    assert (not_worn.z[0][0], not_worn.z[0][1], not_worn.z[0][24]) == (1, None, 1)
     assert list(sleep.z[0][:7]) == [1.0] * 6 + [None]
     assert fig.layout.title.text.startswith("Actogram, double-plotted")
-    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    assert fig.layout.xaxis.title.text == "Clock time (day d, then day d+1)"
+    assert fig.layout.yaxis.title.text == "Date (day d)"
     assert fig.layout.yaxis.autorange == "reversed"
 
 
 def test_a_year_of_actogram_stays_small() -> None:
     # A year at 30-minute bins and three months at 10-minute bins (actogram_bin_minutes).
-    year = len(actogram_figure(_actogram(365, 30)).to_json())
-    quarter = len(actogram_figure(_actogram(92, 10)).to_json())
+    year = len(actogram_figure(**_actogram(365, 30)).to_json())
+    quarter = len(actogram_figure(**_actogram(92, 10)).to_json())
     assert year < 1_500_000, year
     assert quarter < 1_500_000, quarter
 
@@ -151,8 +154,9 @@ def test_weekly_trends_small_multiples() -> None:
         "SRM-5",
     ]
     sri = fig.data[3]
-    assert sri.yaxis == "y4" and np.isnan(sri.y[1])
-    assert fig.data[5].name == "SRM-5 (estimated)" and fig.data[5].yaxis == "y5"
+    assert sri.yaxis == "y4"
+    assert np.isnan(sri.y[1])
+    assert (fig.data[5].name, fig.data[5].yaxis) == ("SRM-5 (estimated)", "y5")
 
 
 def test_mood_figure_annotates_the_strongest_lag() -> None:
@@ -169,10 +173,11 @@ def test_mood_figure_annotates_the_strongest_lag() -> None:
     fig = mood_figure(daily, best)
     sleep, mood = fig.data
     assert list(sleep.y[:2]) == [8.0, 7.0]
-    assert mood.name == "Mood" and mood.yaxis == "y"
+    assert (mood.name, mood.yaxis) == ("Mood", "y")
     text = fig.layout.annotations[0].text
     assert "last night's sleep with mood 2 days later" in text
-    assert "rho = 0.46" in text and "n = 30" in text
+    assert "rho = 0.46" in text
+    assert "n = 30" in text
     assert "14 pairs" in linkage_sentence(None)
     assert "1 day earlier" in linkage_sentence(best | {"lag": -1})
     json.loads(fig.to_json())  # serialisable for a callback

@@ -50,7 +50,7 @@ def test_only_an_assigned_clinician_acknowledges(two_clients: Store) -> None:
     mine, theirs = _alert_of(store, "C001"), _alert_of(store, "C002")
     # An unassigned clinician and an admin (no clinical data) are refused; nothing changes.
     for login in ("other", "boss"):
-        with pytest.raises(AccessDenied, match="not allowed: client.alert.acknowledge"):
+        with pytest.raises(AccessDenied, match=r"not allowed: client\.alert\.acknowledge"):
             acknowledge(store, mine, by_login=login, now=NOW)
     with pytest.raises(AccessDenied):
         acknowledge(store, theirs, by_login="dr", now=NOW)

@@ -145,8 +145,10 @@ def test_caseload_rows(nights_store: Store) -> None:
     assert (row["attention_tier"], row["attention_reasons"]) == (1, ("warning_alert",))
     empty = table.iloc[1]
     assert (empty["attention_tier"], empty["attention_reasons"]) == (2, ("stale_data",))
-    assert empty["open_alerts"] == 0 and pd.isna(empty["highest_severity"])
-    assert np.isnan(empty["battery"]) and np.isnan(empty["midpoint_min"])
+    assert empty["open_alerts"] == 0
+    assert pd.isna(empty["highest_severity"])
+    assert np.isnan(empty["battery"])
+    assert np.isnan(empty["midpoint_min"])
     # Only the codes asked for: a clinician's caseload never shows other clients.
     assert caseload_rows(store, ["C002"], now=NOW)["client"].tolist() == ["C002"]
     assert caseload_rows(store, [], now=NOW).empty
@@ -180,7 +182,8 @@ def test_actogram_bins_keep_a_year_small(nights_store: Store) -> None:
     assert [actogram_bin_minutes(d) for d in (1, 92, 93, 184, 185, 366)] == [10, 10, 20, 20, 30, 30]
     data = actogram_data(nights_store, "C001", dt.date(2025, 6, 2), dt.date(2026, 6, 1))
     assert data["bin_minutes"] == 30
-    assert len(data["days"]) == 365 and len(data["activity"][0]) == 48
+    assert len(data["days"]) == 365
+    assert len(data["activity"][0]) == 48
     # The night of 30 May: asleep 23:00-24:00 in the last two half-hour bins.
     row = data["days"].index("2026-05-30")
     assert data["sleep"][row][-2:] == [30, 30]
@@ -253,4 +256,5 @@ def test_mood_linkage_with_sleep(nights_store: Store) -> None:
     linkage = mood_linkage(store, "C001", days[0], days[-1])
     lag0 = linkage.correlations.query("feature == 'sleep_duration_min' and lag == 0").iloc[0]
     assert (lag0["rho"], lag0["n"]) == (pytest.approx(1.0), 22)
-    assert linkage.best is not None and abs(linkage.best["rho"]) == pytest.approx(1.0)
+    assert linkage.best is not None
+    assert abs(linkage.best["rho"]) == pytest.approx(1.0)

@@ -277,7 +277,7 @@ def test_acknowledge_is_audited_and_only_once(store, client):
     store.accounts.assign("dr", client, now=NOW)
     store.alerts.upsert([_alert(10)], now=NOW)
     (alert,) = store.alerts.find()
-    with pytest.raises(AccessDenied, match="not allowed: client.alert.acknowledge"):
+    with pytest.raises(AccessDenied, match=r"not allowed: client\.alert\.acknowledge"):
         acknowledge(store, alert.id, by_login="res", now=LATER)
     with pytest.raises(NotFoundError, match="unknown alert 999"):
         acknowledge(store, 999, by_login="dr", now=LATER)
