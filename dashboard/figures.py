@@ -71,6 +71,18 @@ def _clock_ticks(lo_h: float, hi_h: float, step: int = 2) -> tuple[list[float], 
     return values, [f"{int(h) % 24:02d}:00" for h in values]
 
 
+def _stacked(fig: go.Figure, title: str, x_title: str, *, rows: int, row_height: int) -> go.Figure:
+    """Title, bottom x-axis title, height and legend of a figure of *rows* stacked panels."""
+    fig.update_xaxes(title={"text": x_title}, row=rows, col=1)
+    fig.update_layout(
+        title={"text": title},
+        height=row_height * rows + 120,
+        legend={"orientation": "h", "y": -0.08},
+        margin={"l": 70, "r": 20, "t": 80, "b": 60},
+    )
+    return fig
+
+
 def _double(rows: list[list[float | None]]) -> list[list[float | None]]:
     """Each row followed by the next one (48 h per row); the last row's second day is empty."""
     width = len(rows[0]) if rows else 0
@@ -246,14 +258,13 @@ def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go
         fig.update_yaxes(
             title={"text": "Clock time"}, tickvals=ticks, ticktext=labels, row=row, col=1
         )
-    fig.update_xaxes(title={"text": "Date"}, row=len(anchors), col=1)
-    fig.update_layout(
-        title={"text": "SRM anchors: reported and estimated, with habitual bands and targets"},
-        height=180 * len(anchors) + 120,
-        legend={"orientation": "h", "y": -0.08},
-        margin={"l": 70, "r": 20, "t": 80, "b": 60},
+    return _stacked(
+        fig,
+        "SRM anchors: reported and estimated, with habitual bands and targets",
+        "Date",
+        rows=len(anchors),
+        row_height=180,
     )
-    return fig
 
 
 def sleep_timeline_figure(sleeps: pd.DataFrame) -> go.Figure:
@@ -332,14 +343,9 @@ def weekly_trends_figure(trends: pd.DataFrame) -> go.Figure:
         row=len(_TREND_PANELS),
         col=1,
     )
-    fig.update_xaxes(title={"text": "Week starting"}, row=len(_TREND_PANELS), col=1)
-    fig.update_layout(
-        title={"text": "Weekly rhythm figures"},
-        height=140 * len(_TREND_PANELS) + 120,
-        legend={"orientation": "h", "y": -0.08},
-        margin={"l": 70, "r": 20, "t": 80, "b": 60},
+    return _stacked(
+        fig, "Weekly rhythm figures", "Week starting", rows=len(_TREND_PANELS), row_height=140
     )
-    return fig
 
 
 def linkage_sentence(best: Mapping[str, float | str] | None) -> str:
