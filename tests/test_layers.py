@@ -158,3 +158,16 @@ def test_cli_start_up_loads_no_bluetooth_stack() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_dashboard_holds_no_sql_and_reads_the_store_only_through_services() -> None:
+    """Pages ask ``ipsrt.reports`` (services) for data; they never talk to the database."""
+    database = {"sqlalchemy", "sqlmodel", "psycopg", "sqlite3", "alembic"}
+    offenders = [
+        f"{module_name(path)} imports {name}"
+        for path in sources("dashboard")
+        for name in imports(path)
+        if name.split(".")[0] in database
+        or (name.startswith("ipsrt.store.") and name != "ipsrt.store")
+    ]
+    assert offenders == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.dashboard.conftest import call_callback, login, response_text
+from tests.helpers.dashboard import call_callback, login, response_text
 
 
 def test_signed_out_dash_requests_get_401_and_pages_redirect(sqlite_dash_store, make_app) -> None:

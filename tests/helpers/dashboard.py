@@ -1,4 +1,4 @@
-"""Fixtures of the dashboard tests: a small clinic, an app over it, signed-in test clients.
+"""Dashboard test fixtures (a pytest plugin loaded by tests/conftest.py) and helpers.
 
 The clinic: clients C001 and C002; users ``client1`` (C001), ``client2``
 (C002), ``clin1`` (C001 assigned), ``clin2`` (nothing assigned) and
