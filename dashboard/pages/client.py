@@ -35,7 +35,6 @@ from ipsrt.reports.client_view import (
 from ipsrt.reports.nights import main_sleeps
 from ipsrt.reports.targets import anchor_targets, set_anchor_target
 from ipsrt.srm import SRM5
-from ipsrt.store.alerts_store import StoredAlert
 from ipsrt.timeutil import parse_clock
 
 __all__ = ["PAGE", "SPANS", "layout", "register"]
@@ -53,7 +52,8 @@ def _clock(minutes: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-def _alert_item(alert: StoredAlert) -> Component:
+def _alert_item(alert: Any) -> Component:
+    """One alert of :func:`ipsrt.reports.client_view.client_alerts` as a list item."""
     window = str(alert.window_start)
     if alert.window_end != alert.window_start:
         window += f" to {alert.window_end}"

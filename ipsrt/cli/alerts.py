@@ -122,7 +122,9 @@ def alerts_list(
 @handle_errors
 def alerts_ack(
     alert_id: Annotated[int, typer.Argument(metavar="ID", help="Alert id (see 'alerts list').")],
-    by: Annotated[str, typer.Option("--by", help="Login of a clinician the client is assigned to.")],
+    by: Annotated[
+        str, typer.Option("--by", help="Login of the clinician the client is assigned to.")
+    ],
     db: DbOption = None,
 ) -> None:
     """Acknowledge an alert as a clinician the client is assigned to (audited; once only)."""

@@ -1,6 +1,6 @@
 """The clinician pages through the web layer: caseload, client figures, acknowledge, targets.
 
-The test clinic (tests/dashboard/conftest.py): ``clin1`` is assigned C001, ``clin2``
+The test clinic (tests/helpers/dashboard.py): ``clin1`` is assigned C001, ``clin2``
 nothing. Every callback re-checks the client kept in ``client-client``; a refusal is a
 403 with a generic body (docs/security.md).
 """
@@ -16,7 +16,7 @@ import pytest
 from ipsrt.alerts import Alert, Severity
 from ipsrt.reports.targets import anchor_targets
 from ipsrt.store import Store
-from tests.dashboard.conftest import NOW, call_callback, login, response_text
+from tests.helpers.dashboard import NOW, call_callback, login, response_text
 from tests.reports.test_alerts import night_minutes
 
 ROUTE = [("shell-menu", "children"), ("shell-page", "children")]
