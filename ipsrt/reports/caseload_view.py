@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ipsrt import circular
@@ -90,8 +91,11 @@ _SEVERITIES = ("urgent", "warning", "info")
 
 
 def _number(value: Any) -> float:
-    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return float(number) if pd.notna(number) else np.nan
+    """*value* as a float; NaN for None, NaT, NaN or anything that is not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
 
 
 def attention_tier(row: Mapping[str, Any]) -> tuple[int, tuple[str, ...]]:
@@ -161,11 +165,6 @@ def attention_order(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.loc[order].reset_index(drop=True)
 
 
-def _mean_of(values: pd.Series) -> float:
-    finite = pd.to_numeric(values, errors="coerce").dropna()
-    return float(finite.mean()) if len(finite) else np.nan
-
-
 def _battery(devices: list[Device], counted: list[int]) -> float:
     seen = [d for d in devices if d.id in counted and d.battery is not None]
     if not seen:
@@ -175,65 +174,99 @@ def _battery(devices: list[Device], counted: list[int]) -> float:
     return float(latest.battery) if latest.battery is not None else np.nan
 
 
+def _midpoints(
+    days: pd.DataFrame, today: Mapping[int, dt.date], position: Mapping[int, int]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Circular mean midpoint per client of the last 7 nights, and of the 7 nights before."""
+    ages = np.array(
+        [(today[int(c)] - d).days for c, d in zip(days["client_id"], days["day"], strict=True)],
+        dtype=np.int64,
+    )
+    rows = np.array([position[int(c)] for c in days["client_id"]], dtype=np.int64)
+    values = pd.to_numeric(days["sleep_midpoint_min"], errors="coerce").to_numpy(np.float64)
+    keep = (ages >= 1) & (ages <= 14)
+    groups = 2 * rows[keep] + (ages[keep] > 7)
+    means, _sd, _n = circular.grouped_mean_sd(groups, values[keep], 2 * len(position))
+    return means[0::2], means[1::2]
+
+
 def caseload_rows(store: Store, client_codes: Sequence[str], *, now: dt.datetime) -> pd.DataFrame:
     """The caseload page's rows for *client_codes*, most in need of attention first.
 
     Columns :data:`CASELOAD_VIEW_COLUMNS` (see the module docstring); order
     by :func:`attention_order`. An unknown code raises
-    :class:`~ipsrt.errors.NotFoundError`.
+    :class:`~ipsrt.errors.NotFoundError`. A few queries whatever the number
+    of clients (the last minute is one index probe per device, in one query).
     """
     now = require_utc(now)
     refresh(store)
-    clients = [store.client(code) for code in dict.fromkeys(client_codes)]
+    wanted = list(dict.fromkeys(client_codes))
+    known = {c.code: c for c in store.clients(include_archived=True)}
+    for code in wanted:
+        if code not in known:
+            store.client(code)  # raises the store's NotFoundError
+    clients = [known[code] for code in wanted]
     if not clients:
         return pd.DataFrame(columns=list(CASELOAD_VIEW_COLUMNS))
-    ids = [int(c.id) for c in clients if c.id is not None]
-    today = {c.id: now.astimezone(zone(c.timezone)).date() for c in clients}
-    weeks_of = {c.id: week_of(today[c.id], c.week_start) - _WEEK for c in clients}
-    lo = min(min(weeks_of.values()) - _WEEK, min(today.values()) - 14 * _DAY)
+    ids = [int(c.id or 0) for c in clients]
+    position = {cid: i for i, cid in enumerate(ids)}
+    pairs = list(zip(clients, ids, strict=True))
+    today = {cid: now.astimezone(zone(c.timezone)).date() for c, cid in pairs}
+    week = {cid: week_of(today[cid], c.week_start) - _WEEK for c, cid in pairs}
+    lo = min(min(week.values()) - _WEEK, min(today.values()) - 14 * _DAY)
     hi = max(today.values())
     days = store.summaries.days(ids, lo, hi, columns=["sleep_midpoint_min"])
+    midpoint, previous = _midpoints(days, today, position)
     weeks = store.summaries.weeks(ids, lo, hi)
-    wanted = {c.code for c in clients}
-    open_alerts = [a for a in store.alerts.find(state="open") if a.client in wanted]
-    by_severity = Counter((a.client, a.severity) for a in open_alerts)
+    by_week = {
+        (int(c), w): (_number(srm), _number(est), _number(sri))
+        for c, w, srm, est, sri in zip(
+            weeks["client_id"],
+            weeks["week_start"],
+            weeks["srm"],
+            weeks["srm_estimated"],
+            weeks["SRI"],
+            strict=True,
+        )
+    }
+    codes = set(wanted)
+    by_severity = Counter(
+        (a.client, a.severity) for a in store.alerts.find(state="open") if a.client in codes
+    )
     demo = store.purpose == "demo"
     devices: dict[int, list[Device]] = {}
     for device in store.devices():
-        if device.client_id in today:
+        if device.client_id in position:
             devices.setdefault(device.client_id, []).append(device)
+    counted = {
+        cid: split_devices(
+            [(int(d.id), d.emulated) for d in devices.get(cid, []) if d.id is not None], demo=demo
+        )[0]
+        for cid in ids
+    }
+    latest = store.last_minutes([d for ds in counted.values() for d in ds], now)
+    missing = (np.nan, np.nan, np.nan)
     rows = []
-    for client in clients:
-        cid = int(client.id or 0)
+    for client, cid in pairs:
         mine = devices.get(cid, [])
-        counted, _excluded = split_devices(
-            [(int(d.id), d.emulated) for d in mine if d.id is not None], demo=demo
-        )
-        last = store.last_minute(counted, now)
-        week = weeks_of[client.id]
-        w = weeks[weeks["client_id"] == cid].set_index("week_start")
-        this = w.loc[week] if week in w.index else pd.Series(dtype=object)
-        before = w.loc[week - _WEEK] if week - _WEEK in w.index else pd.Series(dtype=object)
-        d = days[days["client_id"] == cid].set_index("day")["sleep_midpoint_min"]
-        d = pd.to_numeric(d, errors="coerce")
-        t = today[client.id]
-        recent = d[(d.index >= t - 7 * _DAY) & (d.index < t)]
-        earlier = d[(d.index >= t - 14 * _DAY) & (d.index < t - 7 * _DAY)]
-        midpoint = circular.mean_minutes(recent.to_numpy(dtype=np.float64))
-        previous = circular.mean_minutes(earlier.to_numpy(dtype=np.float64))
+        seen = [latest[d] for d in counted[cid] if d in latest]
+        last = max(seen) if seen else None
+        this = by_week.get((cid, week[cid]), missing)
+        before = by_week.get((cid, week[cid] - _WEEK), missing)
+        sri = [v for v in (this[2], before[2]) if not np.isnan(v)]
+        mid, prev = float(midpoint[position[cid]]), float(previous[position[cid]])
         counts = {s: by_severity.get((client.code, s), 0) for s in _SEVERITIES}
         row: dict[str, Any] = {
             "client": client.code,
-            "week_start": week,
-            "srm": _number(this.get("srm")),
-            "srm_change": _number(this.get("srm")) - _number(before.get("srm")),
-            "srm_estimated": _number(this.get("srm_estimated")),
-            "srm_estimated_change": _number(this.get("srm_estimated"))
-            - _number(before.get("srm_estimated")),
-            "sri_14d": _mean_of(pd.Series([this.get("SRI"), before.get("SRI")])),
-            "midpoint_min": midpoint,
-            "midpoint_previous_min": previous,
-            "midpoint_shift_min": float(circular.wrap(midpoint - previous)),
+            "week_start": week[cid],
+            "srm": this[0],
+            "srm_change": this[0] - before[0],
+            "srm_estimated": this[1],
+            "srm_estimated_change": this[1] - before[1],
+            "sri_14d": float(np.mean(sri)) if sri else np.nan,
+            "midpoint_min": mid,
+            "midpoint_previous_min": prev,
+            "midpoint_shift_min": float(circular.wrap(mid - prev)),
             "open_alerts": sum(counts.values()),
             "open_urgent": counts["urgent"],
             "open_warning": counts["warning"],
@@ -242,7 +275,7 @@ def caseload_rows(store: Store, client_codes: Sequence[str], *, now: dt.datetime
             "data_age_h": (now - last.to_pydatetime()).total_seconds() / 3600
             if last is not None
             else np.nan,
-            "battery": _battery(mine, counted),
+            "battery": _battery(mine, counted[cid]),
         }
         row["attention_tier"], row["attention_reasons"] = attention_tier(row)
         rows.append(row)
