@@ -25,8 +25,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import numpy as np
@@ -40,6 +39,7 @@ from ipsrt.reports.caseload import caseload
 from ipsrt.reports.caseload_view import caseload_rows
 from ipsrt.reports.summaries import install
 from ipsrt.store import Store
+from tests.bench.bench_reads import best_of
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Pacific/Auckland")
@@ -113,15 +113,6 @@ def fill(store: Store, clients: int, days: int) -> Store:
         )
     store.alerts.upsert(alerts, now=NOW)
     return install(store)
-
-
-def best_of(runs: int, action: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = action()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def figure(store: Store, backend: str) -> None:
