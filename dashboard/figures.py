@@ -272,3 +272,377 @@ def sleep_nights_figure(sleep: pd.DataFrame, *, start: dt.date, end: dt.date) ->
 
 
 # -- figures of the clinician pages (Caseload, Client) ---------------------------------
+
+__all__ += [
+    "actogram_figure",
+    "anchor_raster_figure",
+    "linkage_sentence",
+    "mood_figure",
+    "sleep_timeline_figure",
+    "weekly_trends_figure",
+]
+
+_TREND_PANELS = (
+    ("IS", "Interdaily stability"),
+    ("IV", "Intradaily variability"),
+    ("RA", "Relative amplitude"),
+    ("SRI", "Sleep Regularity Index"),
+    ("srm", "SRM-5"),
+)
+_FEATURE_WORDS = {
+    "sleep_duration_min": "last night's sleep",
+    "midpoint_deviation_min": "the sleep midpoint's shift from habit",
+}
+
+
+def _clock_ticks(lo_h: float, hi_h: float, step: int = 2) -> tuple[list[float], list[str]]:
+    """Tick positions every *step* hours over [lo_h, hi_h] labelled as clock times (mod 24)."""
+    first = int(np.floor(lo_h / step) * step)
+    values = [float(h) for h in range(first, int(np.ceil(hi_h)) + 1, step)]
+    return values, [f"{int(h) % 24:02d}:00" for h in values]
+
+
+def _stacked(fig: go.Figure, title: str, x_title: str, *, rows: int, row_height: int) -> go.Figure:
+    """Title, bottom x-axis title, height and legend of a figure of *rows* stacked panels."""
+    fig.update_xaxes(title={"text": x_title}, row=rows, col=1)
+    fig.update_layout(
+        title={"text": title},
+        height=row_height * rows + 120,
+        legend={"orientation": "h", "y": -0.08},
+        margin={"l": 70, "r": 20, "t": 80, "b": 60},
+    )
+    return fig
+
+
+def _double(rows: list[list[float | None]]) -> list[list[float | None]]:
+    """Each row followed by the next one (48 h per row); the last row's second day is empty."""
+    width = len(rows[0]) if rows else 0
+    return [
+        row + (rows[i + 1] if i + 1 < len(rows) else [None] * width) for i, row in enumerate(rows)
+    ]
+
+
+def actogram_figure(
+    days: list[str],
+    activity: list[list[float | None]],
+    worn: list[list[int]],
+    sleep: list[list[int]],
+    *,
+    bin_minutes: int,
+) -> go.Figure:
+    """Double-plotted actogram: each row shows day *d* and day *d + 1* (48 h).
+
+    The arguments are those of :func:`ipsrt.reports.client_view.actogram_data`:
+    ISO dates, days x bins matrices of mean activity, minutes worn and
+    minutes asleep, and the bin width. Three heatmaps share the grid:
+    activity of the worn bins (blue scale), sleep shaded over it (the share
+    of the bin asleep) and bins with no minute worn in grey. Rows run top to bottom, oldest first.
+    """
+    per_day = 1440 // bin_minutes
+    worn_activity: list[list[float | None]] = [
+        [a if w and a is not None else None for a, w in zip(arow, wrow, strict=True)]
+        for arow, wrow in zip(activity, worn, strict=True)
+    ]
+    asleep: list[list[float | None]] = [
+        [round(v / bin_minutes, 2) if v else None for v in row] for row in sleep
+    ]
+    not_worn: list[list[float | None]] = [[None if v else 1.0 for v in row] for row in worn]
+    x = [round((i + 0.5) * bin_minutes / 60, 3) for i in range(2 * per_day)]
+    common: dict[str, object] = {"x": x, "y": days, "xgap": 0, "ygap": 1, "hoverongaps": False}
+    fig = go.Figure(
+        [
+            go.Heatmap(
+                z=_double(not_worn),
+                colorscale=[[0, PALETTE["not_worn"]], [1, PALETTE["not_worn"]]],
+                showscale=False,
+                name="Not worn",
+                hovertemplate="%{y} %{x:.1f} h: not worn<extra></extra>",
+                **common,
+            ),
+            go.Heatmap(
+                z=_double(worn_activity),
+                colorscale=[[0, "#FFFFFF"], [1, PALETTE["activity"]]],
+                colorbar={"title": {"text": "Activity"}, "len": 0.5},
+                name="Activity",
+                hovertemplate="%{y} %{x:.1f} h: activity %{z}<extra></extra>",
+                **common,
+            ),
+            go.Heatmap(
+                z=_double(asleep),
+                colorscale=[[0, "rgba(86, 180, 233, 0.15)"], [1, "rgba(86, 180, 233, 0.6)"]],
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                name="Asleep",
+                hovertemplate="%{y} %{x:.1f} h: asleep %{z:.0%}<extra></extra>",
+                **common,
+            ),
+        ]
+    )
+    ticks, labels = _clock_ticks(0, 48, 6)
+    fig.update_layout(
+        title={"text": f"Actogram, double-plotted ({bin_minutes}-minute bins)"},
+        xaxis={
+            "title": {"text": "Clock time (day d, then day d+1)"},
+            "tickvals": ticks,
+            "ticktext": labels,
+            "range": [0, 48],
+        },
+        yaxis={"title": {"text": "Date (day d)"}, "autorange": "reversed", "type": "category"},
+        height=max(320, 40 + 14 * len(days)) if len(days) <= 120 else 1200,
+        margin={"l": 90, "r": 20, "t": 50, "b": 50},
+    )
+    return fig
+
+
+def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go.Figure:
+    """SRM-5 anchor times per day, one panel per anchor: reported and estimated side by side.
+
+    *raster* is :func:`ipsrt.reports.client_view.anchor_raster`. Reported
+    (diary) times are circles, estimated (wearable) times diamonds; a hit
+    is filled, a miss hollow. Each client week's habitual time of the
+    reported anchors gets a band of ±``HIT_WINDOW_MIN`` minutes (the
+    estimated one a dotted outline), and an agreed target a dashed line.
+    Clock times are drawn on a line unwrapped around each anchor's circular
+    mean (:func:`ipsrt.circular.unwrap`), so 23:50 and 00:10 lie together.
+    """
+    anchors = [a for a in SRM5.keys if a in set(raster["activity"]) or a in targets]
+    anchors = anchors or ["out_of_bed"]
+    fig = make_subplots(
+        rows=len(anchors),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=[SRM5.label_of(a) for a in anchors],
+    )
+    shown: set[str] = set()
+    for row, anchor in enumerate(anchors, start=1):
+        part = raster[raster["activity"] == anchor]
+        values = np.concatenate(
+            [
+                part["minutes"].to_numpy(dtype=float),
+                [float(targets[anchor])] if anchor in targets else [],
+            ]
+        )
+        centre = circular.mean_minutes(values) if len(values) else 720.0
+        centre = 720.0 if np.isnan(centre) else centre
+
+        def hours(minutes: object, centre: float = centre) -> np.ndarray:
+            return circular.unwrap(np.asarray(minutes, dtype=float), centre) / 60
+
+        for source, symbol in (("reported", "circle"), ("estimated", "diamond")):
+            mine = part[part["source"] == source]
+            if mine.empty:
+                continue
+            label = "Reported (diary)" if source == "reported" else "Estimated (wearable)"
+            hit = mine["hit"].to_numpy(dtype=bool)
+            fig.add_trace(
+                go.Scatter(
+                    x=list(mine["date"]),
+                    y=hours(mine["minutes"]),
+                    mode="markers",
+                    name=label,
+                    legendgroup=source,
+                    showlegend=source not in shown,
+                    marker={
+                        "symbol": [symbol if h else f"{symbol}-open" for h in hit],
+                        "color": PALETTE[source],
+                        "size": 8,
+                    },
+                    customdata=[f"{int(m) // 60:02d}:{int(m) % 60:02d}" for m in mine["minutes"]],
+                    hovertemplate="%{x}: %{customdata}<extra>" + label + "</extra>",
+                ),
+                row=row,
+                col=1,
+            )
+            shown.add(source)
+            weeks = mine.dropna(subset=["habitual_min"]).drop_duplicates("week_start")
+            for week, habitual in zip(weeks["week_start"], weeks["habitual_min"], strict=True):
+                h = float(hours([habitual])[0])
+                fig.add_shape(
+                    type="rect",
+                    x0=dt.datetime.combine(week, dt.time()) - dt.timedelta(hours=12),
+                    x1=dt.datetime.combine(week, dt.time()) + dt.timedelta(days=6, hours=12),
+                    y0=h - HIT_WINDOW_MIN / 60,
+                    y1=h + HIT_WINDOW_MIN / 60,
+                    fillcolor=PALETTE["band"] if source == "reported" else "rgba(0,0,0,0)",
+                    line={
+                        "width": 0 if source == "reported" else 1,
+                        "dash": "dot",
+                        "color": PALETTE["estimated"],
+                    },
+                    layer="below",
+                    name=f"habitual {source}",
+                    row=row,
+                    col=1,
+                )
+        if anchor in targets:
+            fig.add_hline(
+                y=float(hours([targets[anchor]])[0]),
+                line={"color": PALETTE["target"], "dash": "dash", "width": 2},
+                name="target",
+                row=row,
+                col=1,
+            )
+        lo = float(hours([centre])[0]) - 3
+        ticks, labels = _clock_ticks(lo, lo + 6, 1)
+        fig.update_yaxes(
+            title={"text": "Clock time"}, tickvals=ticks, ticktext=labels, row=row, col=1
+        )
+    return _stacked(
+        fig,
+        "SRM anchors: reported and estimated, with habitual bands and targets",
+        "Date",
+        rows=len(anchors),
+        row_height=180,
+    )
+
+
+def sleep_timeline_figure(sleeps: pd.DataFrame) -> go.Figure:
+    """Main sleep per night as a bar from onset to offset on a noon-to-noon clock.
+
+    *sleeps* is :func:`ipsrt.reports.nights.main_sleeps`; the bar starts at
+    the onset's local clock time (noon = 12, midnight = 24, next noon = 36)
+    and is as long as the time in bed.
+    """
+    onset_h = ((sleeps["onset_local"].to_numpy(dtype=float) - 720.0) % 1440.0) / 60 + 12
+    fig = go.Figure(
+        go.Bar(
+            y=list(sleeps["night"]),
+            x=(sleeps["duration_min"].to_numpy(dtype=float) / 60).round(2),
+            base=onset_h.round(2),
+            orientation="h",
+            marker={"color": PALETTE["sleep"]},
+            name="Main sleep",
+            customdata=(sleeps["sleep_min"].to_numpy(dtype=float) / 60).round(1),
+            hovertemplate="Night of %{y}: %{x:.1f} h in bed, %{customdata} h asleep<extra></extra>",
+        )
+    )
+    ticks, labels = _clock_ticks(12, 36, 3)
+    fig.update_layout(
+        title={"text": "Main sleep per night"},
+        xaxis={
+            "title": {"text": "Clock time (noon to noon)"},
+            "tickvals": ticks,
+            "ticktext": labels,
+            "range": [12, 36],
+        },
+        yaxis={"title": {"text": "Night of"}, "autorange": "reversed"},
+        height=max(300, 60 + 12 * len(sleeps)),
+        margin={"l": 90, "r": 20, "t": 50, "b": 50},
+    )
+    return fig
+
+
+def weekly_trends_figure(trends: pd.DataFrame) -> go.Figure:
+    """Small multiples of the weekly IS, IV, RA, SRI and SRM-5 (diary and estimated).
+
+    *trends* is :func:`ipsrt.reports.client_view.weekly_trends`; weeks
+    without a value leave a gap.
+    """
+    fig = make_subplots(
+        rows=len(_TREND_PANELS),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.05,
+        subplot_titles=[title for _column, title in _TREND_PANELS],
+    )
+    weeks = list(trends["week_start"])
+    for row, (column, title) in enumerate(_TREND_PANELS, start=1):
+        fig.add_trace(
+            go.Scatter(
+                x=weeks,
+                y=pd.to_numeric(trends[column], errors="coerce").round(3),
+                mode="lines+markers",
+                name="SRM-5 (diary)" if column == "srm" else title,
+                line={"color": PALETTE["reported"] if column == "srm" else PALETTE["activity"]},
+                showlegend=column == "srm",
+            ),
+            row=row,
+            col=1,
+        )
+        fig.update_yaxes(title={"text": column}, row=row, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=weeks,
+            y=pd.to_numeric(trends["srm_estimated"], errors="coerce").round(3),
+            mode="lines+markers",
+            name="SRM-5 (estimated)",
+            line={"color": PALETTE["estimated"], "dash": "dot"},
+            marker={"symbol": "diamond"},
+        ),
+        row=len(_TREND_PANELS),
+        col=1,
+    )
+    return _stacked(
+        fig, "Weekly rhythm figures", "Week starting", rows=len(_TREND_PANELS), row_height=140
+    )
+
+
+def linkage_sentence(best: Mapping[str, float | str] | None) -> str:
+    """The strongest lagged correlation in words (or why there is none)."""
+    if best is None:
+        return "Not enough days with both mood and sleep for a correlation (14 pairs needed)."
+    feature = _FEATURE_WORDS.get(str(best["feature"]), str(best["feature"]))
+    lag = int(best["lag"])
+    when = (
+        "on the same day"
+        if lag == 0
+        else f"{abs(lag)} day{'s' if abs(lag) != 1 else ''} " + ("later" if lag > 0 else "earlier")
+    )
+    return (
+        f"Strongest link: {feature} with mood {when} "
+        f"(Spearman rho = {float(best['rho']):.2f}, n = {int(best['n'])} days; "
+        "not corrected for the lags tried)."
+    )
+
+
+def mood_figure(daily: pd.DataFrame, best: Mapping[str, float | str] | None) -> go.Figure:
+    """Daily mood (-5..+5) with last night's sleep, annotated with the strongest lagged link.
+
+    *daily* and *best* come from :func:`ipsrt.reports.client_view.mood_linkage`;
+    the annotation is :func:`linkage_sentence`.
+    """
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    dates = list(daily["date"])
+    fig.add_trace(
+        go.Bar(
+            x=dates,
+            y=(pd.to_numeric(daily["sleep_duration_min"], errors="coerce") / 60).round(2),
+            name="Sleep the night before (h)",
+            marker={"color": PALETTE["sleep"]},
+            opacity=0.6,
+        ),
+        secondary_y=True,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=dates,
+            y=pd.to_numeric(daily["mood"], errors="coerce"),
+            mode="lines+markers",
+            name="Mood",
+            line={"color": PALETTE["mood"]},
+            connectgaps=False,
+        ),
+        secondary_y=False,
+    )
+    fig.add_annotation(
+        text=linkage_sentence(best),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=1.08,
+        showarrow=False,
+        align="left",
+        xanchor="left",
+    )
+    fig.update_yaxes(title={"text": "Mood (-5 to +5)"}, range=[-5.5, 5.5], secondary_y=False)
+    fig.update_yaxes(title={"text": "Sleep (h)"}, rangemode="tozero", secondary_y=True)
+    fig.update_xaxes(title={"text": "Date"})
+    fig.update_layout(
+        title={"text": "Mood and sleep"},
+        height=380,
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 70, "r": 70, "t": 90, "b": 60},
+    )
+    return fig

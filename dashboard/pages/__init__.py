@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dashboard.pages import home, my_rhythm, today
+from dashboard.pages import caseload, client, home, my_rhythm, today
 
 __all__ = ["PAGES"]
 
 #: Every page, in menu order.
-PAGES: tuple[ModuleType, ...] = (home, today, my_rhythm)
+PAGES: tuple[ModuleType, ...] = (home, today, my_rhythm, caseload, client)

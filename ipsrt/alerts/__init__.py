@@ -62,8 +62,10 @@ def evaluate(
     rules
         Rules to run, default :data:`DEFAULT_RULES`.
     now
-        Timezone-aware evaluation instant; rows dated after its date are
-        ignored, and the data-gap rule measures from it.
+        Timezone-aware evaluation instant; rows dated after its date *in its
+        own zone* are ignored, so pass it in the client's local zone (the
+        table's dates are the client's local dates); the data-gap rule
+        measures from it.
 
     Returns
     -------

@@ -83,7 +83,8 @@ class Rule(Protocol):
 class DailyView:
     """One client's daily table on a complete calendar-day grid.
 
-    Rows dated after ``now``'s date are dropped. ``day`` holds integer days
+    Rows dated after ``now``'s date (in ``now``'s own zone, the client's
+    local zone when the caller passes local time) are dropped. ``day`` holds integer days
     since 1970-01-01; :meth:`col` returns a float array (NaN where missing).
     """
 

@@ -122,10 +122,12 @@ def alerts_list(
 @handle_errors
 def alerts_ack(
     alert_id: Annotated[int, typer.Argument(metavar="ID", help="Alert id (see 'alerts list').")],
-    by: Annotated[str, typer.Option("--by", help="Login of the clinician or admin.")],
+    by: Annotated[
+        str, typer.Option("--by", help="Login of the clinician the client is assigned to.")
+    ],
     db: DbOption = None,
 ) -> None:
-    """Acknowledge an alert (audited; an acknowledged alert cannot be acknowledged again)."""
+    """Acknowledge an alert as a clinician the client is assigned to (audited; once only)."""
     from ipsrt.reports.alerts import acknowledge
 
     with open_store(db) as store:

@@ -19,7 +19,8 @@
 
 :func:`run_alerts` evaluates every client as of ``now`` and stores the alerts
 (:meth:`ipsrt.store.alerts_store.AlertRecords.upsert`); :func:`acknowledge`
-decides who may acknowledge one. ``now`` is always an argument.
+acknowledges one for a clinician the client is assigned to
+(:func:`ipsrt.reports.access.authorize`). ``now`` is always an argument.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ from ipsrt.alerts import (
     evaluate,
 )
 from ipsrt.daily import week_of
-from ipsrt.enums import Role
-from ipsrt.errors import InvalidInputError, IpsrtError
+from ipsrt.errors import InvalidInputError, IpsrtError, NotFoundError
 from ipsrt.models import Client
+from ipsrt.reports.access import AccessDenied, Action, authorize, load_viewer
 from ipsrt.reports.summaries import refresh
 from ipsrt.reports.wearable import last_data
 from ipsrt.store import Store
@@ -52,7 +53,6 @@ from ipsrt.store.alerts_store import StoredAlert
 from ipsrt.timeutil import WEEKDAYS, local_midnight, require_utc, zone
 
 __all__ = [
-    "ACK_ROLES",
     "DAILY_COLUMNS",
     "DEFAULT_LOOKBACK_DAYS",
     "WARMUP_DAYS",
@@ -84,8 +84,6 @@ DAILY_COLUMNS = (
     "last_wearable_data_utc",
 )
 _DAY = dt.timedelta(days=1)
-#: Roles allowed to acknowledge an alert.
-ACK_ROLES = frozenset({Role.CLINICIAN.value, Role.ADMIN.value})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -288,23 +286,44 @@ def run_alerts(
     )
 
 
-def acknowledge(store: Store, alert_id: int, *, by_login: str, now: dt.datetime) -> StoredAlert:
-    """Acknowledge an open alert as *by_login*, an active clinician or admin (audited).
+def acknowledge(
+    store: Store,
+    alert_id: int,
+    *,
+    by_login: str,
+    now: dt.datetime,
+    client_code: str | None = None,
+) -> StoredAlert:
+    """Acknowledge an open alert as *by_login*, a clinician the alert's client is assigned to.
+
+    Who may acknowledge is :func:`ipsrt.reports.access.authorize` with
+    :attr:`~ipsrt.reports.access.Action.ACKNOWLEDGE_ALERT` on the alert's
+    client, for the user as they are now (active, current assignments): the
+    dashboard and ``ipsrt alerts ack`` both come here. With *client_code*
+    (the client a page shows), an alert of another client, or none, is
+    refused with the same :class:`~ipsrt.reports.access.AccessDenied`.
+    Audited by the store (``alert.acknowledge``).
 
     Raises
     ------
     NotFoundError
-        For an unknown alert id or login.
+        For an unknown login, or an unknown alert id when no *client_code* is given.
     InvalidInputError
-        When the login is inactive or neither a clinician nor an admin.
+        When the login is inactive.
+    AccessDenied
+        When the user may not acknowledge the alert's alerts (not a clinician,
+        or the client is not assigned to them), or the alert is not *client_code*'s.
     AlertStateError
         When the alert is already acknowledged (the first acknowledgement is kept).
     """
     user = store.accounts.user(by_login)
-    if not user.active:
+    viewer = load_viewer(store, int(user.id)) if user.id is not None else None
+    if viewer is None:
         raise InvalidInputError(f"user {by_login!r} is inactive")
-    if user.role not in ACK_ROLES:
-        raise InvalidInputError(
-            f"user {by_login!r} is a {user.role}; only clinicians and admins acknowledge alerts"
-        )
+    alert = store.alerts.get(alert_id)
+    if client_code is not None and (alert is None or alert.client != client_code):
+        raise AccessDenied("no such alert")
+    if alert is None:
+        raise NotFoundError(f"unknown alert {alert_id}")
+    authorize(viewer, Action.ACKNOWLEDGE_ALERT, store.client(alert.client).id)
     return store.alerts.acknowledge(alert_id, by_login=by_login, now=now)

@@ -188,6 +188,18 @@ class AlertRecords:
             # A concurrent run inserted some of the same alerts first (PostgreSQL): once more.
             return _upsert_once(self._store, batch, now)
 
+    def get(self, alert_id: int) -> StoredAlert | None:
+        """The stored alert *alert_id*, or ``None`` when there is none."""
+        query = (
+            select(Alert, Client.code, User.login)
+            .join(Client, col(Client.id) == Alert.client_id)
+            .outerjoin(User, col(User.id) == Alert.acknowledged_by)
+            .where(Alert.id == alert_id)
+        )
+        with self._store.session() as session:
+            row = session.exec(query).first()
+        return None if row is None else _stored(*row)
+
     def find(
         self, *, client_code: str | None = None, state: str | None = None
     ) -> list[StoredAlert]:

@@ -460,3 +460,21 @@ class Store:
             ]
         found = [int(v) for v in latest if v is not None]
         return pd.Timestamp(max(found), unit="s", tz="UTC") if found else None
+
+    def last_minutes(self, device_ids: list[int], before: dt.datetime) -> dict[int, pd.Timestamp]:
+        """The latest stored minute of each of *device_ids* strictly before *before* (UTC).
+
+        One query (an index probe per device); devices with no minute are absent.
+        """
+        if not device_ids:
+            return {}
+        before_s = _to_seconds(before, "before")
+        query = sa.text(
+            "SELECT d.id, (SELECT max(m.ts) FROM minute_sample m "
+            "WHERE m.device_id = d.id AND m.ts < :t) FROM device d WHERE d.id IN :ids"
+        ).bindparams(sa.bindparam("ids", expanding=True))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query, {"t": before_s, "ids": [int(d) for d in device_ids]}).all()
+        return {
+            int(d): pd.Timestamp(int(ts), unit="s", tz="UTC") for d, ts in rows if ts is not None
+        }

@@ -301,16 +301,30 @@ class SummaryRecords:
 
     # -- reads for screens and alerts --------------------------------------------------
 
-    def days(self, client_ids: Sequence[int], start: dt.date, end: dt.date) -> pd.DataFrame:
-        """Stored day rows of *client_ids* for dates *start*..*end*, by client and date."""
+    def days(
+        self,
+        client_ids: Sequence[int],
+        start: dt.date,
+        end: dt.date,
+        *,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Stored day rows of *client_ids* for dates *start*..*end*, by client and date.
+
+        *columns* limits the read to ``client_id``, ``day`` and those columns
+        (default: all, including the screen bins).
+        """
+        names = [c.name for c in _DAY_TABLE.columns]
+        if columns is not None:
+            names = ["client_id", "day", *(c for c in columns if c not in ("client_id", "day"))]
         query = (
-            sa.select(_DAY_TABLE)
+            sa.select(*(_DAY_TABLE.c[c] for c in names))
             .where(
                 _DAY_TABLE.c.client_id.in_(list(client_ids)), _DAY_TABLE.c.day.between(start, end)
             )
             .order_by(_DAY_TABLE.c.client_id, _DAY_TABLE.c.day)
         )
-        return self._frame(query, [c.name for c in _DAY_TABLE.columns])
+        return self._frame(query, names)
 
     def day_bins(self, client_id: int, start: dt.date, end: dt.date) -> pd.DataFrame:
         """A client's screen bins (``day``, ``bin_activity_sum``, ``bin_worn``,

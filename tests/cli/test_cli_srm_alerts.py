@@ -192,6 +192,11 @@ def test_alerts_run_list_ack(capsys, db, diary_file, tmp_path):
         "2026-05-29",
     )
     assert alert["evidence"] == {"direction": "low", "moods": [-4.0, -3.0]}
+    # The same rule as the dashboard: only a clinician C001 is assigned to may acknowledge.
+    code, _, err = run(capsys, "--db", db, "alerts", "ack", str(alert["id"]), "--by", "dr")
+    assert (code, err) == (1, "error: not allowed: client.alert.acknowledge\n")
+    with Store(db) as store:
+        store.accounts.assign("dr", "C001", now=NOW)
     code, out, _ = run(capsys, "--db", db, "alerts", "ack", str(alert["id"]), "--by", "dr")
     assert code == 0
     assert "acknowledged by dr" in out

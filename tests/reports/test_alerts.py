@@ -128,6 +128,7 @@ def test_growing_run_updates_rather_than_duplicates(store, client):
     )
     from ipsrt.reports.alerts import acknowledge
 
+    store.accounts.assign("dr", client, now=NOW)
     acknowledge(store, alert.id, by_login="dr", now=NOW)
     later = NOW + dt.timedelta(days=1)
     more = mood_diary({"2026-05-30": 5})

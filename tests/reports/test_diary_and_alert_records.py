@@ -14,6 +14,7 @@ from conftest import NOW
 from ipsrt.alerts import Alert, Severity
 from ipsrt.errors import InvalidInputError, NotFoundError
 from ipsrt.mood import PHQ9_VERSION, MoodError
+from ipsrt.reports.access import AccessDenied
 from ipsrt.reports.accounts import add_user
 from ipsrt.reports.alerts import acknowledge
 from ipsrt.reports.diary import import_diary, record_scale, scale_responses, srm_entries
@@ -250,6 +251,7 @@ def test_upsert_is_idempotent_and_grows_without_reopening(store, client):
     assert mood.rule in {"mood_extreme", "phq9_item9"}
     mood = next(a for a in store.alerts.find() if a.rule == "mood_extreme")
     assert mood.evidence == {"moods": [4.0, 4.0], "baseline": None}
+    store.accounts.assign("dr", client, now=NOW)
     acked = acknowledge(store, mood.id, by_login="dr", now=LATER)
     assert acked.state == "acknowledged"
     assert acked.acknowledged_by == "dr"
@@ -272,9 +274,10 @@ def test_upsert_is_idempotent_and_grows_without_reopening(store, client):
 def test_acknowledge_is_audited_and_only_once(store, client):
     add_user(store, "dr", "a long enough password", "clinician", now=NOW)
     add_user(store, "res", "a long enough password", "researcher", now=NOW)
+    store.accounts.assign("dr", client, now=NOW)
     store.alerts.upsert([_alert(10)], now=NOW)
     (alert,) = store.alerts.find()
-    with pytest.raises(InvalidInputError, match="'res' is a researcher"):
+    with pytest.raises(AccessDenied, match=r"not allowed: client\.alert\.acknowledge"):
         acknowledge(store, alert.id, by_login="res", now=LATER)
     with pytest.raises(NotFoundError, match="unknown alert 999"):
         acknowledge(store, 999, by_login="dr", now=LATER)
