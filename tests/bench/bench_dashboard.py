@@ -4,6 +4,9 @@ Run by hand (not part of ``make test``), from the repository root::
 
     python -m tests.bench.bench_dashboard                 # 200 clients x 365 days, 60 s load
     python -m tests.bench.bench_dashboard --duration 10 --backends sqlite
+    python -m tests.bench.bench_dashboard --help          # every option
+
+``make bench`` runs it too (:func:`test_dashboard_figures`).
 
 PostgreSQL figures need ``IPSRT_TEST_POSTGRES_URL``. The store is the one of
 :func:`tests.bench.bench_reads.build_read_store` (``--clients`` x ``--days``),
@@ -37,6 +40,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import os
+import shlex
 import statistics
 import sys
 import time
@@ -359,6 +363,15 @@ def run(argv: list[str] | None = None) -> int:
     missed = [f for f in figures if f.status == "MISSED"]
     print(f"[dashboard] {len(missed)} targets MISSED, {len(missing)} figures NOT MEASURED")
     return 1 if missing else 0
+
+
+def test_dashboard_figures() -> None:
+    """``make bench``: every figure with the defaults (``IPSRT_BENCH_DASHBOARD`` adds options;
+    PostgreSQL only when ``IPSRT_TEST_POSTGRES_URL`` is set). Fails only when something was
+    not measured, never on a time."""
+    backends = "sqlite,postgres" if os.environ.get("IPSRT_TEST_POSTGRES_URL") else "sqlite"
+    extra = shlex.split(os.environ.get("IPSRT_BENCH_DASHBOARD", ""))
+    assert run(["--backends", backends, *extra]) == 0
 
 
 if __name__ == "__main__":
