@@ -158,7 +158,7 @@ def cached_sqlite_store(clients: int, days: int, folder: Path | None = None) -> 
     path = folder / f"reads-{clients}x{days}-{SEED}.sqlite3"
     url = f"sqlite:///{path}"
     if path.exists():
-        store = install(Store(url))
+        store = install(Store.initialise(url))  # a store of older code is migrated
         if store_is_built(store, clients):
             print(f"\n[reads] reusing {path}")
             return store
