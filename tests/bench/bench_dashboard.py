@@ -203,25 +203,26 @@ def callback_figures(store: Store, backend: str, days: int) -> list[Figure]:
         figures.append(Figure(label + " JSON", size, "B", CALLBACK_BYTES, len(layout.data)))
 
     for module in PAGES:
-        role = cases.page_role(module)
         path = cases.page_path(module, ctx)
-        if role is None:
+        roles = cases.page_roles(module)
+        if not roles:
             figures.append(Figure(f"{backend} router {path}", None, "s", CALLBACK_SECONDS))
-            continue
         pathname = [{"id": "url", "property": "pathname", "value": path}]
-        measure(f"router {path}", role, cases.ROUTER, pathname, [])
+        for role in roles:
+            measure(f"router {path}", role, cases.ROUTER, pathname, [])
     for key, spec in app.callback_map.items():
         if key == cases.ROUTER:
             continue
         case = cases.CALLBACK_CASES.get(key)
-        if case is None:
+        module = next((m for m in PAGES if case and m.PAGE.path == case.page), None)
+        if case is None or module is None:
             figures.append(Figure(f"{backend} callback {key}", None, "s", CALLBACK_SECONDS))
             continue
-        module = next(m for m in PAGES if m.PAGE.path == case.page)
-        role = case.role or cases.page_role(module)
-        assert role is not None
-        inputs, state = cases.callback_inputs(spec, case, ctx)
-        measure(f"callback {key} ({case.page})", role, key, inputs, state)
+        for role in (case.role,) if case.role else cases.page_roles(module):
+            for variant in (None, *case.variants):
+                inputs, state = cases.callback_inputs(spec, case, ctx, variant)
+                label = f"callback {key} ({case.page}{', ' + variant if variant else ''})"
+                measure(label, role, key, inputs, state)
     return figures
 
 

@@ -12,7 +12,9 @@ callback's key in ``app.callback_map`` (``"id.prop"`` for one output,
 every input and state (``"component-id.property"``). A value may be a
 function of the :class:`BenchContext` (the client, its year of data, the
 instant of the run). A page with path parameters (``/clients/<code>``) gets
-them from :data:`PATH_PARAMS`.
+them from :data:`PATH_PARAMS`; a page that is not in a role's menu but that
+the role reaches by a link (the start page, ``/clients/<code>`` from the
+caseload) is listed in :data:`LINKED_PAGES`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ipsrt.reports.access import RULES
 
 __all__ = [
     "CALLBACK_CASES",
+    "LINKED_PAGES",
     "PATH_PARAMS",
     "ROLE_ORDER",
     "ROUTER",
@@ -37,6 +40,7 @@ __all__ = [
     "callback_inputs",
     "page_path",
     "page_role",
+    "page_roles",
     "role_pages",
 ]
 
@@ -74,6 +78,9 @@ class CallbackCase:
     #: Fired by the browser when the page loads (replayed by the load test); ``False``
     #: for callbacks fired by a click or a typed value.
     initial: bool = True
+    #: Other inputs measured in-process too: label -> values replacing some of *values*
+    #: (e.g. the longest period a page offers).
+    variants: Mapping[str, Mapping[str, Value]] = dataclasses.field(default_factory=dict)
 
 
 #: Path parameters of pages reached by links (``/clients/<code>``).
@@ -81,9 +88,53 @@ PATH_PARAMS: dict[str, Callable[[BenchContext], str]] = {
     "code": lambda ctx: ctx.client_code,
 }
 
+#: Pages reached by a link rather than the menu (``Page.nav_roles``), and by whom.
+LINKED_PAGES: dict[str, tuple[Role, ...]] = {
+    "/": ROLE_ORDER,
+    "/clients/<code>": (Role.CLINICIAN,),
+}
+
+
+def _srm5_targets() -> dict[str, Value]:
+    from ipsrt.srm import SRM5
+
+    return {f"client-target-{key}.value": f"{7 + k:02d}:30" for k, key in enumerate(SRM5.keys)}
+
+
 #: The callbacks of the pages in ``dashboard.pages.PAGES``, by their ``callback_map`` key.
-#: The start page has none; the lead adds each page's entries when it merges.
-CALLBACK_CASES: dict[str, CallbackCase] = {}
+#: The start page has none. Entries for pages not merged yet are unused until they are.
+CALLBACK_CASES: dict[str, CallbackCase] = {
+    # /clients/<code> (clinician): the figures for the period chosen, then the two buttons.
+    "..client-actogram.figure...client-anchors.figure...client-sleep.figure"
+    "...client-trends.figure...client-mood.figure...client-anchor-table.children..": CallbackCase(
+        page="/clients/<code>",
+        values={"client-span.value": "28", "client-client.data": lambda ctx: ctx.client_code},
+        role=Role.CLINICIAN,
+        variants={"1 year": {"client-span.value": "364"}},
+    ),
+    "..client-alerts.children...client-ack-alert.options...client-ack-status.children..": (
+        CallbackCase(
+            page="/clients/<code>",
+            values={
+                "client-ack.n_clicks": 1,
+                "client-ack-alert.value": None,
+                "client-client.data": lambda ctx: ctx.client_code,
+            },
+            role=Role.CLINICIAN,
+            initial=False,
+        )
+    ),
+    "client-targets-status.children": CallbackCase(
+        page="/clients/<code>",
+        values={
+            "client-targets-save.n_clicks": 1,
+            "client-client.data": lambda ctx: ctx.client_code,
+            **_srm5_targets(),
+        },
+        role=Role.CLINICIAN,
+        initial=False,
+    ),
+}
 
 
 def page_role(module: ModuleType) -> Role | None:
@@ -94,9 +145,20 @@ def page_role(module: ModuleType) -> Role | None:
     return None
 
 
+def page_roles(module: ModuleType) -> tuple[Role, ...]:
+    """Who opens the page: the roles of its menu entry and of :data:`LINKED_PAGES`, else
+    :func:`page_role`."""
+    path = module.PAGE.path
+    roles = tuple(
+        r for r in ROLE_ORDER if r in (*module.PAGE.nav_roles, *LINKED_PAGES.get(path, ()))
+    )
+    fallback = page_role(module)
+    return roles or (() if fallback is None else (fallback,))
+
+
 def role_pages(pages: tuple[ModuleType, ...], role: Role) -> list[ModuleType]:
-    """The pages *role* may open (its rules allow the page's action), in menu order."""
-    return [module for module in pages if (module.PAGE.action, role) in RULES]
+    """The pages *role* opens (:func:`page_roles`), in menu order."""
+    return [module for module in pages if role in page_roles(module)]
 
 
 def page_path(module: ModuleType, ctx: BenchContext) -> str:
@@ -115,20 +177,22 @@ def _dependency_key(dependency: Mapping[str, Any]) -> str:
 
 
 def callback_inputs(
-    spec: Mapping[str, Any], case: CallbackCase, ctx: BenchContext
+    spec: Mapping[str, Any], case: CallbackCase, ctx: BenchContext, variant: str | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The ``inputs`` and ``state`` lists of a callback request, as the browser sends them.
+    """The ``inputs`` and ``state`` lists of a callback request, as the browser sends them
+    (with the values of *variant* of the case, if given).
 
     Raises ``KeyError`` naming the first input or state with no value in *case*.
     """
+    given = {**case.values, **(case.variants[variant] if variant else {})}
 
     def values(dependencies: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
         sent = []
         for dependency in dependencies:
             key = _dependency_key(dependency)
-            if key not in case.values:
+            if key not in given:
                 raise KeyError(f"no value for {key}")
-            value = case.values[key]
+            value = given[key]
             sent.append(
                 {
                     "id": dependency["id"],
