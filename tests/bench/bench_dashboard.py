@@ -323,6 +323,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads")
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between pages (s)")
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--figures", default="callbacks,caseload,load", help="which to measure")
     parser.add_argument("--cache", type=Path, default=None, help="folder of the SQLite store")
     parser.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -349,12 +350,16 @@ def run(argv: list[str] | None = None) -> int:
         if isinstance(store, str):
             figures.append(Figure(f"{backend}: every figure", None, "", None, note=store))
             continue
-        with section(f"{backend} callbacks"):
-            figures += callback_figures(store, backend, options.days)
-        with section(f"{backend} caseload"):
-            figures += caseload_figures(store, backend)
-        with section(f"{backend} load"):
-            figures += load_figures(store, backend, options)
+        wanted = options.figures.split(",")
+        if "callbacks" in wanted:
+            with section(f"{backend} callbacks"):
+                figures += callback_figures(store, backend, options.days)
+        if "caseload" in wanted:
+            with section(f"{backend} caseload"):
+                figures += caseload_figures(store, backend)
+        if "load" in wanted:
+            with section(f"{backend} load"):
+                figures += load_figures(store, backend, options)
     print(f"\n[dashboard] {options.clients} clients x {options.days} days of minutes")
     print("ratio = measured / baseline (both from this run); s = seconds, B = bytes, n = count")
     print(f"{'status':12} {'measured':>11} {'':2} {'target':>13} {'baseline':>11} {'ratio':>8}")
