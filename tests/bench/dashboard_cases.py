@@ -11,10 +11,12 @@ callback's key in ``app.callback_map`` (``"id.prop"`` for one output,
 ``"..a.x...b.y.."`` for several), naming the page's path and a value for
 every input and state (``"component-id.property"``). A value may be a
 function of the :class:`BenchContext` (the client, its year of data, the
-instant of the run). A page with path parameters (``/clients/<code>``) gets
-them from :data:`PATH_PARAMS`; a page that is not in a role's menu but that
-the role reaches by a link (the start page, ``/clients/<code>`` from the
-caseload) is listed in :data:`LINKED_PAGES`.
+instant of the run); a state of a wildcard id (``{"type": ..., "item": ALL}``,
+keyed by the JSON of the id with ``["ALL"]``) takes a list of ``(item,
+value)`` pairs, one per component the page shows. A page with path
+parameters (``/clients/<code>``) gets them from :data:`PATH_PARAMS`; a page
+that is not in a role's menu but that the role reaches by a link (the start
+page, ``/clients/<code>`` from the caseload) is listed in :data:`LINKED_PAGES`.
 """
 
 from __future__ import annotations
@@ -101,9 +103,105 @@ def _srm5_targets() -> dict[str, Value]:
     return {f"client-target-{key}.value": f"{7 + k:02d}:30" for k, key in enumerate(SRM5.keys)}
 
 
+def _yesterday(ctx: BenchContext) -> str:
+    return (ctx.now.date() - dt.timedelta(days=1)).isoformat()
+
+
+def _srm5_diary() -> dict[str, Value]:
+    from ipsrt.srm import SRM5
+
+    values: dict[str, Value] = {}
+    for k, key in enumerate(SRM5.keys):
+        values[f"today-time-{key}.value"] = f"{7 + 2 * k:02d}:15"
+        values[f"today-notdone-{key}.value"] = False
+        values[f"today-people-{key}.value"] = ""
+    return values
+
+
+def _many(outputs: str) -> str:
+    """The ``callback_map`` key of a callback with the outputs ``"a.x b.y ..."``."""
+    return ".." + "...".join(outputs.split()) + ".."
+
+
+_TODAY_FIELDS = {
+    **_srm5_diary(),
+    "today-mood-on.value": True,
+    "today-mood.value": 1,
+    **{f"today-{r}.value": 1 for r in ("energy", "irritability", "anxiety")},
+}
+_AUDIT = "admin_audit-"
+_USERS = "admin_users-"
+
 #: The callbacks of the pages in ``dashboard.pages.PAGES``, by their ``callback_map`` key.
 #: The start page has none. Entries for pages not merged yet are unused until they are.
 CALLBACK_CASES: dict[str, CallbackCase] = {
+    # /today (client): the day chosen, then the two save buttons.
+    _many(" ".join(f"{k.rsplit('.', 1)[0]}.value" for k in _TODAY_FIELDS)): CallbackCase(
+        page="/today", values={"today-day.value": _yesterday}, initial=False
+    ),
+    "today-saved.children": CallbackCase(
+        page="/today",
+        values={"today-save.n_clicks": 1, "today-day.value": _yesterday, **_TODAY_FIELDS},
+        initial=False,
+    ),
+    "today-scales-result.children": CallbackCase(
+        page="/today",
+        values={
+            "today-scales-save.n_clicks": 1,
+            '{"item":["ALL"],"type":"today-phq9"}.value': [],
+            '{"item":["ALL"],"type":"today-asrm"}.value': [],
+        },
+        initial=False,
+    ),
+    # /my-rhythm (client): the summary and figures of the period chosen.
+    _many(
+        "my-rhythm-summary.children my-rhythm-srm.figure my-rhythm-anchors.figure "
+        "my-rhythm-sleep.figure"
+    ): CallbackCase(
+        page="/my-rhythm",
+        values={"my-rhythm-days.value": "28"},
+        variants={"84 days": {"my-rhythm-days.value": "84"}},
+    ),
+    # /admin/audit and /admin/users (admin): buttons only.
+    _many(
+        f"{_AUDIT}table.children {_AUDIT}position.children {_AUDIT}page.data "
+        f"{_AUDIT}newer.disabled {_AUDIT}older.disabled"
+    ): CallbackCase(
+        page="/admin/audit",
+        values={
+            f"{_AUDIT}filter.n_clicks": 1,
+            f"{_AUDIT}newer.n_clicks": None,
+            f"{_AUDIT}older.n_clicks": None,
+            f"{_AUDIT}actor.value": None,
+            f"{_AUDIT}action.value": None,
+            f"{_AUDIT}page.data": 0,
+        },
+        initial=False,
+    ),
+    _many(
+        f"{_USERS}message.children {_USERS}table.children {_USERS}account.options "
+        f"{_USERS}clinician.options {_USERS}password.value {_USERS}new-password.value"
+    ): CallbackCase(
+        page="/admin/users",
+        values={
+            f"{_USERS}add.n_clicks": 1,
+            **{f"{_USERS}{b}.n_clicks": None for b in ("enable", "disable", "reset")},
+            **{f"{_USERS}{f}.value": None for f in ("login", "role", "client", "password")},
+            f"{_USERS}account.value": None,
+            f"{_USERS}new-password.value": None,
+        },
+        initial=False,
+    ),
+    _many(f"{_USERS}assign-message.children {_USERS}assignments.children"): CallbackCase(
+        page="/admin/users",
+        values={
+            f"{_USERS}assign.n_clicks": 1,
+            f"{_USERS}unassign.n_clicks": None,
+            f"{_USERS}clinician.value": None,
+            f"{_USERS}code.value": None,
+        },
+        initial=False,
+    ),
     # /clients/<code> (clinician): the figures for the period chosen, then the two buttons.
     "..client-actogram.figure...client-anchors.figure...client-sleep.figure"
     "...client-trends.figure...client-mood.figure...client-anchor-table.children..": CallbackCase(
@@ -193,13 +291,19 @@ def callback_inputs(
             if key not in given:
                 raise KeyError(f"no value for {key}")
             value = given[key]
-            sent.append(
-                {
-                    "id": dependency["id"],
-                    "property": dependency["property"],
-                    "value": value(ctx) if callable(value) else value,
-                }
-            )
+            value = value(ctx) if callable(value) else value
+            ident = dependency["id"]
+            wild = [k for k, v in ident.items() if v == ["ALL"]] if isinstance(ident, dict) else []
+            if wild:  # the browser sends one entry per matching component
+                sent.append(
+                    [
+                        {"id": {**ident, wild[0]: item}, "property": dependency["property"]}
+                        | {"value": answer}
+                        for item, answer in value
+                    ]
+                )
+            else:
+                sent.append({"id": ident, "property": dependency["property"], "value": value})
         return sent
 
     return values(spec["inputs"]), values(spec["state"])
