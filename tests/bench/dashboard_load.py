@@ -33,9 +33,9 @@ from dashboard.pages import PAGES
 from ipsrt.enums import Role
 from ipsrt.store import Store
 from tests.bench import dashboard_cases as cases
+from tests.bench.bench_dashboard import PASSWORD, call_callback
 from tests.bench.bench_reads import END, NOW
 from tests.bench.bench_reads import client_code as bench_code
-from tests.dashboard.conftest import PASSWORD, call_callback
 
 __all__ = ["LoadResult", "replay"]
 
