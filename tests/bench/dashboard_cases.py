@@ -108,14 +108,14 @@ def _yesterday(ctx: BenchContext) -> str:
 
 
 def _srm5_diary() -> dict[str, Value]:
+    """The diary form's anchors, in the page's field order (times, not done, people)."""
     from ipsrt.srm import SRM5
 
-    values: dict[str, Value] = {}
-    for k, key in enumerate(SRM5.keys):
-        values[f"today-time-{key}.value"] = f"{7 + 2 * k:02d}:15"
-        values[f"today-notdone-{key}.value"] = False
-        values[f"today-people-{key}.value"] = ""
-    return values
+    return {
+        **{f"today-time-{key}.value": f"{7 + 2 * k:02d}:15" for k, key in enumerate(SRM5.keys)},
+        **{f"today-notdone-{key}.value": False for key in SRM5.keys},
+        **{f"today-people-{key}.value": "" for key in SRM5.keys},
+    }
 
 
 def _many(outputs: str) -> str:
