@@ -143,26 +143,35 @@ def build_read_store(url: str, clients: int = 100, days: int = 365, seed: int = 
     return install(store)
 
 
-def _built(store: Store, clients: int) -> bool:
+def store_is_built(store: Store, clients: int) -> bool:
+    """True when *store* holds at least *clients* clients, each with daily summaries.
+
+    A store whose build stopped while summarising (every minute written, some
+    clients summarised: :func:`build_read_store` summarises only after the last
+    minute) has the rest of its summaries built here, and counts as built.
+    """
     ids = [c.id for c in store.clients() if c.id is not None]
     states = store.summaries.states(ids)
+    if len(ids) >= clients and states and len(states) < clients:
+        missing = [c.code for c in store.clients() if c.id not in states]
+        print(f"\n[reads] summarising the {len(missing)} clients a stopped build left")
+        rebuild(store, missing, progress=lambda code, weeks: None)
+        states = store.summaries.states(ids)
     return len(ids) >= clients and len(states) >= clients
 
 
-@pytest.fixture(scope="session")
-def sqlite_store() -> Iterator[Store]:
-    clients, days = bench_size()
-    folder = Path(tempfile.gettempdir()) / "ipsrt-bench"
+def cached_sqlite_store(clients: int, days: int, folder: Path | None = None) -> Store:
+    """The SQLite store of :func:`build_read_store`, kept under *folder* (default: the temp
+    directory's ``ipsrt-bench``) and keyed by its size, so reruns skip the generation."""
+    folder = folder or Path(tempfile.gettempdir()) / "ipsrt-bench"
     folder.mkdir(exist_ok=True)
     path = folder / f"reads-{clients}x{days}-{SEED}.sqlite3"
     url = f"sqlite:///{path}"
     if path.exists():
-        store = install(Store(url))
-        if _built(store, clients):
+        store = install(Store.initialise(url))  # a store of older code is migrated
+        if store_is_built(store, clients):
             print(f"\n[reads] reusing {path}")
-            yield store
-            store.close()
-            return
+            return store
         store.close()
         for leftover in folder.glob(f"{path.name}*"):
             leftover.unlink()
@@ -171,6 +180,38 @@ def sqlite_store() -> Iterator[Store]:
     print(
         f"\n[reads] built {path} ({clients} x {days} days) in {time.perf_counter() - started:.0f} s"
     )
+    return store
+
+
+def postgres_schema_url(base: str, schema: str) -> str:
+    """*base* with every connection's ``search_path`` set to *schema*."""
+    return f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
+
+
+def cached_postgres_store(base: str, clients: int, days: int) -> Store:
+    """The PostgreSQL store of :func:`build_read_store` in its own schema of the database at
+    *base*, keyed by its size (kept between runs like :func:`cached_sqlite_store`)."""
+    schema = f"bench_reads_{clients}x{days}_{SEED}"
+    admin = sa.create_engine(sa.make_url(base).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    admin.dispose()
+    url = postgres_schema_url(base, schema)
+    store = install(Store.initialise(url))
+    if not store_is_built(store, clients):
+        store.close()
+        admin = sa.create_engine(sa.make_url(base).set(drivername="postgresql+psycopg"))
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        admin.dispose()
+        store = build_read_store(url, clients, days)
+    return store
+
+
+@pytest.fixture(scope="session")
+def sqlite_store() -> Iterator[Store]:
+    store = cached_sqlite_store(*bench_size())
     yield store
     store.close()
 
@@ -180,22 +221,7 @@ def postgres_store() -> Iterator[Store]:
     base = os.environ.get("IPSRT_TEST_POSTGRES_URL")
     if not base:
         pytest.skip("IPSRT_TEST_POSTGRES_URL not set: PostgreSQL figures not measured")
-    clients, days = bench_size()
-    schema = f"bench_reads_{clients}x{days}_{SEED}"
-    admin = sa.create_engine(sa.make_url(base).set(drivername="postgresql+psycopg"))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    admin.dispose()
-    url = f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
-    store = install(Store.initialise(url))
-    if not _built(store, clients):
-        store.close()
-        admin = sa.create_engine(sa.make_url(base).set(drivername="postgresql+psycopg"))
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        admin.dispose()
-        store = build_read_store(url, clients, days)
+    store = cached_postgres_store(base, *bench_size())
     yield store
     store.close()
 
