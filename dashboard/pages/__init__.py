@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dashboard.pages import home
+from dashboard.pages import admin_audit, admin_devices, admin_users, home
 
 __all__ = ["PAGES"]
 
 #: Every page, in menu order.
-PAGES: tuple[ModuleType, ...] = (home,)
+PAGES: tuple[ModuleType, ...] = (home, admin_users, admin_devices, admin_audit)
