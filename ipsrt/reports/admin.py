@@ -14,7 +14,8 @@ client login is linked to, a device row its client's code, and nothing
 else of the client. Device secrets are never read out and addresses only
 masked (:func:`masked_address`). Audit values are shown with control and
 format characters escaped (:func:`printable`), so a crafted login or
-subject cannot forge a line or reorder text on screen.
+subject cannot forge a line or reorder text on screen; a device's address
+in an audit event's detail is masked like in the devices table.
 """
 
 from __future__ import annotations
@@ -263,11 +264,13 @@ class AuditPage:
     has_older: bool
 
 
-def _detail_text(detail: dict[str, object]) -> str:
+def _detail_text(action: str, detail: dict[str, object]) -> str:
     parts = []
     for key in sorted(detail):
         value = detail[key]
         shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        if key == "address" and action.startswith("device."):
+            shown = masked_address(shown)
         parts.append(f"{key}={shown}")
     text = printable("; ".join(parts))
     return text if len(text) <= DETAIL_SHOWN else text[: DETAIL_SHOWN - 1] + "…"
@@ -301,7 +304,7 @@ def audit_page(
             actor=printable(e.actor),
             action=printable(e.action),
             subject="" if e.subject is None else printable(e.subject),
-            detail=_detail_text(dict(e.detail or {})),
+            detail=_detail_text(e.action, dict(e.detail or {})),
         )
         for e in events[:size]
     ]
