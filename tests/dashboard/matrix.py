@@ -513,8 +513,19 @@ CALLBACK_ROWS: tuple[Row, ...] = (
 
 
 def router_rows() -> tuple[Row, ...]:
-    """One row per page of ``PAGES`` listed in :data:`PAGE_NAMES`: the router showing it."""
-    return tuple(
+    """One row per page of ``PAGES`` listed in :data:`PAGE_NAMES`: the router showing it.
+
+    And one more: the router sent a forged ``pathname`` (the target itself:
+    a number, a list...), which must find no page rather than fail.
+    """
+    forged = Row(
+        "page of a forged pathname",
+        ROUTER,
+        Access.SIGNED_IN,
+        fire(ROUTER, "url.pathname", {"url.pathname": TARGET}),
+        uses_target=True,
+    )
+    pages = tuple(
         Row(
             f"page {module.PAGE.path}",
             ROUTER,
@@ -526,6 +537,7 @@ def router_rows() -> tuple[Row, ...]:
         for module in PAGES
         if module.PAGE.path in PAGE_NAMES
     )
+    return (forged, *pages)
 
 
 def rows() -> tuple[Row, ...]:

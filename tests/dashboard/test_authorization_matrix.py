@@ -164,3 +164,5 @@ def test_every_route_without_a_session_is_refused(clinic: Store) -> None:
                 assert method in ("GET", "HEAD"), where
                 assert response.headers["Location"].endswith("/login"), where
     assert seen > 20
+    # A script Dash never registered is a plain 404, not a server error.
+    assert http.get("/_dash-component-suites/dash/no-such-script.js").status_code == 404
