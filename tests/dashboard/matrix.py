@@ -30,7 +30,9 @@ import flask.testing
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from dashboard.auth import cookie_name
 from dashboard.pages import PAGES
+from dashboard.settings import Settings
 from ipsrt.alerts.model import Alert, Severity
 from ipsrt.enums import DeviceFamily, Role
 from ipsrt.models import MoodEntry
@@ -247,7 +249,7 @@ def expected_allowed(row: Row, viewer: MatrixViewer, target: object) -> bool:
 #: Stands for the request's target in the values of :func:`fire`.
 TARGET = object()
 ROUTER = "..shell-menu.children...shell-page.children.."
-COOKIE = "ipsrt-session"
+COOKIE = cookie_name(Settings(secure_cookies=False))
 
 
 def open_session(

@@ -106,8 +106,11 @@ def test_every_route_callback_and_page_has_a_row(clinic: Store) -> None:
     assert len({row.name for row in ROWS}) == len(ROWS), "row names must be unique"
 
 
-def test_viewers_are_the_test_clinic() -> None:
+def test_viewers_are_the_test_clinic(clinic: Store) -> None:
     """The facts the expectations use match the clinic ``conftest.build_clinic`` builds."""
+    assigned = sorted((v.login, code) for v in matrix.VIEWERS for code in v.assigned)
+    assert clinic.accounts.assignments() == assigned
+    assert {c.code for c in clinic.clients()} == matrix.CLIENT_CODES
     for viewer in matrix.VIEWERS:
         if viewer.login is None:
             continue
