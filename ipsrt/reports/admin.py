@@ -62,13 +62,15 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 def _text(value: object, what: str, *, limit: int = 128) -> str:
     """*value* as text from a form: a string of at most *limit* characters, stripped."""
+    if value is None or value == "":
+        raise InvalidInputError(f"{what}: required")
     if not isinstance(value, str) or len(value) > limit:
         raise InvalidInputError(f"{what}: expected text of at most {limit} characters")
     return value.strip()
 
 
 def _optional_text(value: object, what: str) -> str | None:
-    if value is None:
+    if value is None or value == "":
         return None
     return _text(value, what) or None
 
@@ -151,6 +153,8 @@ def create_user(
     """
     login = _text(login, "login")
     role_text = _text(role, "role", limit=16)
+    if password is None:
+        raise InvalidInputError("password: required")
     if not isinstance(password, str) or len(password) > 1024:
         raise InvalidInputError("password: expected text of at most 1024 characters")
     code = _optional_text(client_code, "client code")

@@ -116,7 +116,8 @@ def test_create_user_checks_everything_before_it_stores(store: Store) -> None:
         (("ann", "clinician", PASSWORD), {"client_code": "C001"}, "take none"),
         (("ann", "boss", PASSWORD), {}, "unknown role"),
         ((["ann"], "admin", PASSWORD), {}, "login: expected text"),
-        (("ann", "admin", None), {}, "password: expected text"),
+        (("ann", "admin", None), {}, "password: required"),
+        (("ann", "admin", 12345678), {}, "password: expected text"),
         (("a n n", "admin", PASSWORD), {}, "invalid login"),
     ]
     for args, kw, message in bad:
@@ -150,6 +151,8 @@ def test_assignments_list_every_clinician(store: Store) -> None:
     assert admin.assignments_by_clinician(store) == {"amy": [], "zed": ["C001"]}
     with pytest.raises(InvalidInputError, match="client code: expected text"):
         admin.assign_client(store, "amy", {"code": "C001"}, now=NOW, actor="admin1")
+    with pytest.raises(InvalidInputError, match="clinician: required"):
+        admin.assign_client(store, None, "C001", now=NOW, actor="admin1")
 
 
 def test_an_admin_cannot_disable_their_own_login(store: Store) -> None:
