@@ -175,6 +175,8 @@ class Refusal(enum.Enum):
     FORBIDDEN = "403"
     #: The router's "Page not found" page (200), the same for unknown and forbidden.
     PAGE_NOT_FOUND = "page not found"
+    #: No update at all (204: the callback raised ``PreventUpdate``).
+    NO_DATA = "204"
 
 
 @dataclasses.dataclass(frozen=True)

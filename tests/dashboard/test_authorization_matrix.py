@@ -84,6 +84,8 @@ def test_matrix(row: matrix.Row, viewer: matrix.MatrixViewer, clinic: Store) -> 
             elif row.refusal is matrix.Refusal.FORBIDDEN:
                 assert response.status_code == 403, where
                 assert body.strip() == '{"error":"not found or not allowed"}', where
+            elif row.refusal is matrix.Refusal.NO_DATA:
+                assert response.status_code == 204, where
             else:
                 assert response.status_code == 200, where
                 assert "Page not found" in body, where
