@@ -1,4 +1,4 @@
-"""Users and care assignments (admins): list, create, enable or disable, assign clients.
+"""Users and care assignments (admins): list, create, enable, disable, reset, assign.
 
 Every callback asks :func:`dashboard.context.require` for
 ``MANAGE_ACCOUNTS`` before it reads or changes anything, and every change
@@ -117,10 +117,24 @@ def layout(**_params: str) -> Component:
     active_form = dbc.Card(
         dbc.CardBody(
             [
-                html.H2("Enable or disable a login", className="h5"),
-                dbc.Row(_field("Login", dbc.Select(id=_ID + "account", options=_options()))),
+                html.H2("Enable, disable or reset a login", className="h5"),
+                dbc.Row(
+                    [
+                        _field("Login", dbc.Select(id=_ID + "account", options=_options())),
+                        _field(
+                            "New password (for a reset)",
+                            dbc.Input(
+                                id=_ID + "new-password",
+                                type="password",
+                                autocomplete="new-password",
+                            ),
+                        ),
+                    ],
+                    className="g-2",
+                ),
                 dbc.Button("Enable", id=_ID + "enable", color="secondary", className="mt-2 me-2"),
-                dbc.Button("Disable", id=_ID + "disable", color="danger", className="mt-2"),
+                dbc.Button("Disable", id=_ID + "disable", color="danger", className="mt-2 me-2"),
+                dbc.Button("Set new password", id=_ID + "reset", color="warning", className="mt-2"),
             ]
         ),
         className="mb-3",
@@ -169,25 +183,30 @@ def register(app: Dash) -> None:
         Output(_ID + "account", "options"),
         Output(_ID + "clinician", "options"),
         Output(_ID + "password", "value"),
+        Output(_ID + "new-password", "value"),
         Input(_ID + "add", "n_clicks"),
         Input(_ID + "enable", "n_clicks"),
         Input(_ID + "disable", "n_clicks"),
+        Input(_ID + "reset", "n_clicks"),
         State(_ID + "login", "value"),
         State(_ID + "role", "value"),
         State(_ID + "client", "value"),
         State(_ID + "password", "value"),
         State(_ID + "account", "value"),
+        State(_ID + "new-password", "value"),
         prevent_initial_call=True,
     )
     def change_login(
         _add: Any,
         _enable: Any,
         _disable: Any,
+        _reset: Any,
         login: Any,
         role: Any,
         client: Any,
         password: Any,
         account: Any,
+        new_password: Any,
     ) -> tuple[Any, ...]:
         actor = context.require(Action.MANAGE_ACCOUNTS).login
         store, now = context.store(), context.now()
@@ -205,10 +224,19 @@ def register(app: Dash) -> None:
 
             return change
 
-        changes = {_ID + "add": add, _ID + "enable": enable(True), _ID + "disable": enable(False)}
+        def reset() -> str:
+            admin.reset_password(store, account, new_password, now=now, actor=actor)
+            return f"Set a new password for {account}; their sessions ended."
+
+        changes = {
+            _ID + "add": add,
+            _ID + "enable": enable(True),
+            _ID + "disable": enable(False),
+            _ID + "reset": reset,
+        }
         change = changes.get(str(ctx.triggered_id))
         message = _outcome(change) if change is not None else None
-        return message, _users_table(), _options(), _options(Role.CLINICIAN), ""
+        return message, _users_table(), _options(), _options(Role.CLINICIAN), "", ""
 
     @app.callback(
         Output(_ID + "assign-message", "children"),

@@ -44,6 +44,7 @@ __all__ = [
     "device_rows",
     "masked_address",
     "printable",
+    "reset_password",
     "set_user_active",
     "unassign_client",
     "user_rows",
@@ -67,6 +68,15 @@ def _text(value: object, what: str, *, limit: int = 128) -> str:
     if not isinstance(value, str) or len(value) > limit:
         raise InvalidInputError(f"{what}: expected text of at most {limit} characters")
     return value.strip()
+
+
+def _password(value: object) -> str:
+    """A password from a form, unstripped (the policy of :mod:`ipsrt.passwords` comes next)."""
+    if value is None:
+        raise InvalidInputError("password: required")
+    if not isinstance(value, str) or len(value) > 1024:
+        raise InvalidInputError("password: expected text of at most 1024 characters")
+    return value
 
 
 def _optional_text(value: object, what: str) -> str | None:
@@ -153,10 +163,7 @@ def create_user(
     """
     login = _text(login, "login")
     role_text = _text(role, "role", limit=16)
-    if password is None:
-        raise InvalidInputError("password: required")
-    if not isinstance(password, str) or len(password) > 1024:
-        raise InvalidInputError("password: expected text of at most 1024 characters")
+    password = _password(password)
     code = _optional_text(client_code, "client code")
     try:
         chosen = Role(role_text)
@@ -179,6 +186,19 @@ def set_user_active(
     if not active and login == actor:
         raise InvalidInputError("you cannot disable your own login")
     store.accounts.set_active(login, active, now=now, actor=actor)
+
+
+def reset_password(
+    store: Store, login: object, password: object, *, now: dt.datetime, actor: str
+) -> None:
+    """Give *login* a new password that meets the policy; ends its sessions; audited.
+
+    For a person who forgot theirs: they change it again at ``/account/password``.
+    """
+    login = _text(login, "login")
+    password = _password(password)
+    store.accounts.user(login)
+    accounts.set_password(store, login, password, now=now, actor=actor)
 
 
 def assign_client(

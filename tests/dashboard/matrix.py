@@ -443,12 +443,13 @@ PAGE_NAMES: dict[str, Names] = {
     "/admin/audit": Names.NOTHING,
 }
 
-_USERS = (
+ADMIN_USERS_KEY = (
     "..admin_users-message.children...admin_users-table.children...admin_users-account.options"
-    "...admin_users-clinician.options...admin_users-password.value.."
+    "...admin_users-clinician.options...admin_users-password.value"
+    "...admin_users-new-password.value.."
 )
-_ASSIGN = "..admin_users-assign-message.children...admin_users-assignments.children.."
-_AUDIT = (
+ADMIN_ASSIGN_KEY = "..admin_users-assign-message.children...admin_users-assignments.children.."
+ADMIN_AUDIT_KEY = (
     "..admin_audit-table.children...admin_audit-position.children...admin_audit-page.data"
     "...admin_audit-newer.disabled...admin_audit-older.disabled.."
 )
@@ -458,10 +459,10 @@ CALLBACK_ROWS: tuple[Row, ...] = (
     # A weak password: refused by the policy before any hashing, so the row stays fast.
     Row(
         "admin_users: add a client login",
-        _USERS,
+        ADMIN_USERS_KEY,
         Action.MANAGE_ACCOUNTS,
         fire(
-            _USERS,
+            ADMIN_USERS_KEY,
             "admin_users-add.n_clicks",
             {
                 "admin_users-login.value": "matrix-made",
@@ -474,16 +475,29 @@ CALLBACK_ROWS: tuple[Row, ...] = (
     ),
     Row(
         "admin_users: disable a login",
-        _USERS,
+        ADMIN_USERS_KEY,
         Action.MANAGE_ACCOUNTS,
-        fire(_USERS, "admin_users-disable.n_clicks", {"admin_users-account.value": "clin2"}),
+        fire(
+            ADMIN_USERS_KEY, "admin_users-disable.n_clicks", {"admin_users-account.value": "clin2"}
+        ),
+    ),
+    # A weak password again: the policy refuses it before any hashing.
+    Row(
+        "admin_users: reset a password",
+        ADMIN_USERS_KEY,
+        Action.MANAGE_ACCOUNTS,
+        fire(
+            ADMIN_USERS_KEY,
+            "admin_users-reset.n_clicks",
+            {"admin_users-account.value": "client2", "admin_users-new-password.value": "short"},
+        ),
     ),
     Row(
         "admin_users: assign a client",
-        _ASSIGN,
+        ADMIN_ASSIGN_KEY,
         Action.MANAGE_ACCOUNTS,
         fire(
-            _ASSIGN,
+            ADMIN_ASSIGN_KEY,
             "admin_users-assign.n_clicks",
             {"admin_users-clinician.value": "clin2", "admin_users-code.value": TARGET},
         ),
@@ -491,10 +505,10 @@ CALLBACK_ROWS: tuple[Row, ...] = (
     ),
     Row(
         "admin_users: unassign a client",
-        _ASSIGN,
+        ADMIN_ASSIGN_KEY,
         Action.MANAGE_ACCOUNTS,
         fire(
-            _ASSIGN,
+            ADMIN_ASSIGN_KEY,
             "admin_users-unassign.n_clicks",
             {"admin_users-clinician.value": "clin1", "admin_users-code.value": TARGET},
         ),
@@ -502,15 +516,17 @@ CALLBACK_ROWS: tuple[Row, ...] = (
     ),
     Row(
         "admin_audit: filter by subject's actions",
-        _AUDIT,
+        ADMIN_AUDIT_KEY,
         Action.VIEW_AUDIT,
-        fire(_AUDIT, "admin_audit-filter.n_clicks", {"admin_audit-action.value": "diary."}),
+        fire(
+            ADMIN_AUDIT_KEY, "admin_audit-filter.n_clicks", {"admin_audit-action.value": "diary."}
+        ),
     ),
     Row(
         "admin_audit: page with a forged page number",
-        _AUDIT,
+        ADMIN_AUDIT_KEY,
         Action.VIEW_AUDIT,
-        fire(_AUDIT, "admin_audit-older.n_clicks", {"admin_audit-page.data": TARGET}),
+        fire(ADMIN_AUDIT_KEY, "admin_audit-older.n_clicks", {"admin_audit-page.data": TARGET}),
         uses_target=True,
     ),
 )

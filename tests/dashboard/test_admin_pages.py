@@ -12,9 +12,9 @@ from ipsrt.store import Store
 from tests.dashboard import matrix
 from tests.dashboard.conftest import NOW, login, response_text
 
-USERS = matrix.CALLBACK_ROWS[0].covers
-ASSIGN = matrix.CALLBACK_ROWS[2].covers
-AUDIT = matrix.CALLBACK_ROWS[4].covers
+USERS = matrix.ADMIN_USERS_KEY
+ASSIGN = matrix.ADMIN_ASSIGN_KEY
+AUDIT = matrix.ADMIN_AUDIT_KEY
 
 
 def _signed_in(app: Any, store: Store, user: str) -> Any:
@@ -189,3 +189,27 @@ def test_only_admins_see_the_admin_pages_in_their_menu(dash_store, make_app) -> 
         text = response_text(matrix.route("/")(matrix.Request(http, app, dash_store, None)))
         for path in ("/admin/users", "/admin/devices", "/admin/audit"):
             assert (f'"{path}"' in text.replace("\\u002f", "/")) is shown, (user, path)
+
+
+def test_an_admin_resets_a_password_and_the_old_sessions_end(dash_store, make_app) -> None:
+    app = make_app(dash_store)
+    admin_http = _signed_in(app, dash_store, "admin1")
+    client_http = _signed_in(app, dash_store, "client1")
+    before = dash_store.accounts.user("client1").password_hash
+    weak = _press(
+        admin_http, app, dash_store, USERS, "admin_users-reset",
+        admin_users__account="client1", **{"admin_users__new-password": "12345678"},
+    )  # fmt: skip
+    assert "password is too common" in response_text(weak)
+    assert dash_store.accounts.user("client1").password_hash == before
+    assert client_http.get("/_dash-layout").status_code == 200
+    done = _press(
+        admin_http, app, dash_store, USERS, "admin_users-reset",
+        admin_users__account="client1", **{"admin_users__new-password": "a fresh passphrase 9"},
+    )  # fmt: skip
+    assert "Set a new password for client1" in response_text(done)
+    assert json.loads(response_text(done))["response"]["admin_users-new-password"]["value"] == ""
+    assert dash_store.accounts.user("client1").password_hash != before
+    assert client_http.get("/_dash-layout").status_code == 401
+    event = dash_store.audit_events()[-1]
+    assert (event.actor, event.action, event.subject) == ("admin1", "user.set_password", "client1")

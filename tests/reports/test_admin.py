@@ -161,3 +161,17 @@ def test_an_admin_cannot_disable_their_own_login(store: Store) -> None:
         admin.set_user_active(store, "root", False, now=NOW, actor="root")
     admin.set_user_active(store, "root", False, now=NOW, actor="other-admin")
     assert admin.user_rows(store)[0].active is False
+
+
+def test_reset_password_checks_the_policy_and_the_login(store: Store) -> None:
+    store.accounts.add_user("ann", "$argon2id$placeholder", "admin", now=NOW)
+    with pytest.raises(WeakPasswordError):
+        admin.reset_password(store, "ann", "short", now=NOW, actor="root")
+    with pytest.raises(NotFoundError, match="unknown user 'bob'"):
+        admin.reset_password(store, "bob", PASSWORD, now=NOW, actor="root")
+    with pytest.raises(InvalidInputError, match="password: required"):
+        admin.reset_password(store, "ann", None, now=NOW, actor="root")
+    assert store.accounts.user("ann").password_hash == "$argon2id$placeholder"
+    admin.reset_password(store, "ann", PASSWORD, now=NOW, actor="root")
+    assert store.accounts.user("ann").password_hash.startswith("$argon2id$")
+    assert store.accounts.user("ann").password_hash != "$argon2id$placeholder"
