@@ -9,12 +9,12 @@ import pytest
 
 from ipsrt.reports.access import load_viewer
 from ipsrt.store import Store
-from tests.dashboard import matrix
+from tests.dashboard import matrix, matrix_table
 from tests.dashboard.conftest import NOW, login, response_text
 
-USERS = matrix.ADMIN_USERS_KEY
-ASSIGN = matrix.ADMIN_ASSIGN_KEY
-AUDIT = matrix.ADMIN_AUDIT_KEY
+USERS = matrix_table.ADMIN_USERS_KEY
+ASSIGN = matrix_table.ADMIN_ASSIGN_KEY
+AUDIT = matrix_table.ADMIN_AUDIT_KEY
 
 
 def _signed_in(app: Any, store: Store, user: str) -> Any:

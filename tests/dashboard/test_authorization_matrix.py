@@ -1,7 +1,8 @@
 """Every route and callback, as every kind of viewer, naming every kind of client.
 
-The table and how to add a page to it are in ``tests/dashboard/matrix.py``
-and ``docs/dashboard.md`` ("Authorization"). What is allowed comes from
+The table is ``tests/dashboard/matrix_table.py``, its machinery
+``tests/dashboard/matrix.py``; how to add a page is in ``docs/dashboard.md``
+("Authorization"). What is allowed comes from
 :data:`ipsrt.reports.access.RULES` and the test clinic's facts
 (:func:`matrix.expected_allowed`); an allowed request gets the row's
 statuses, a refused one 401 (or a redirect to the sign-in form) without a
@@ -24,10 +25,10 @@ from dashboard.auth import PUBLIC_PATHS, PUBLIC_PREFIXES
 from dashboard.pages import PAGES
 from ipsrt.reports.summaries import install
 from ipsrt.store import Store
-from tests.dashboard import matrix
+from tests.dashboard import matrix, matrix_table
 from tests.dashboard.conftest import NOW, USERS, Clock, build_clinic
 
-ROWS = matrix.rows()
+ROWS = matrix_table.rows()
 
 
 @pytest.fixture(scope="session")
@@ -99,12 +100,12 @@ def test_every_route_callback_and_page_has_a_row(clinic: Store) -> None:
     app = _app(clinic)
     covered = {row.covers for row in ROWS}
     routes = matrix.route_keys(app)
-    assert set(app.callback_map) - covered == set(), "callbacks without a row in matrix.py"
-    assert routes - covered == set(), "routes without a row in matrix.py"
+    assert set(app.callback_map) - covered == set(), "callbacks without a row in matrix_table.py"
+    assert routes - covered == set(), "routes without a row in matrix_table.py"
     assert covered - set(app.callback_map) - routes == set(), "rows of nothing in the app"
     paths = {module.PAGE.path for module in PAGES}
-    assert paths - set(matrix.PAGE_NAMES) == set(), "pages missing from matrix.PAGE_NAMES"
-    assert set(matrix.PAGE_NAMES) - paths == set(), "PAGE_NAMES lists pages that do not exist"
+    assert paths - set(matrix_table.PAGE_NAMES) == set(), "pages missing from PAGE_NAMES"
+    assert set(matrix_table.PAGE_NAMES) - paths == set(), "PAGE_NAMES lists pages that do not exist"
     assert len({row.name for row in ROWS}) == len(ROWS), "row names must be unique"
 
 
