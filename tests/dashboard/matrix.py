@@ -129,6 +129,12 @@ def add_canaries(store: Store, now: dt.datetime = SEEDED) -> None:
     )
 
 
+def canary_alert_id(store: Store) -> int:
+    """The id of C002's canary alert, for rows that send an alert id beside the target."""
+    (alert,) = store.alerts.find(client_code="C002")
+    return alert.id
+
+
 def may_see_c002(viewer: MatrixViewer) -> bool:
     """True when the rules let *viewer* read C002's data (``VIEW_CLIENT``)."""
     return allowed_on(viewer, Action.VIEW_CLIENT, "C002")
@@ -207,6 +213,10 @@ class Row:
     refusal: Refusal = Refusal.FORBIDDEN
     #: Statuses without a session (``302`` only to the sign-in form).
     signed_out: frozenset[int] = frozenset({401})
+    #: The request must change no record whoever sends it, allowed or not: for rows that
+    #: name a record of C002 (:func:`canary_alert_id`) beside the target, which nobody
+    #: of the clinic may change (nobody is assigned C002).
+    changes_nothing: bool = False
 
     @property
     def targets(self) -> tuple[object, ...]:

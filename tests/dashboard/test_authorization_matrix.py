@@ -91,6 +91,8 @@ def test_matrix(row: matrix.Row, viewer: matrix.MatrixViewer, clinic: Store) -> 
                 assert response.status_code == 200, where
                 assert "Page not found" in body, where
             assert matrix.records(clinic) == before, f"{where}: a refused request changed data"
+        if row.changes_nothing:
+            assert matrix.records(clinic) == before, f"{where}: changed another client's record"
         for hidden in matrix.forbidden_strings(viewer):
             assert hidden not in body, f"{where}: {hidden!r} leaked"
 
@@ -127,6 +129,8 @@ def test_canaries_are_stored_and_the_check_finds_them(clinic: Store) -> None:
     stored = repr(matrix.records(clinic))
     for canary in (*matrix.CLINICAL_CANARIES, matrix.DEVICE_NAME_CANARY, *matrix.NEVER_SHOWN):
         assert canary in stored
+    (alert,) = clinic.alerts.find(client_code="C002")
+    assert (alert.id, alert.state) == (matrix.canary_alert_id(clinic), "open")
     app = _app(clinic)
     http = app.server.test_client()
     matrix.open_session(http, clinic, "admin1", NOW)
