@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import NOW
 
 from ipsrt.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from ipsrt.passwords import WeakPasswordError
 from ipsrt.reports import admin
 from ipsrt.store import Store
 
+NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 PASSWORD = "a passphrase of one's own 7"
 
 
