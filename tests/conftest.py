@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -21,6 +22,17 @@ from ipsrt.store import Store
 
 POSTGRES_ENV = "IPSRT_TEST_POSTGRES_URL"
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+# Test modules say ``from conftest import NOW``. pytest imports every conftest.py
+# outside a package under the module name ``conftest``, so collecting
+# tests/dashboard/conftest.py replaces this one in ``sys.modules`` and a module
+# collected after it would read that file's NOW. Put this one back before each
+# module is collected (tests/dashboard import theirs as ``tests.dashboard.conftest``).
+_THIS = sys.modules[__name__]
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    sys.modules["conftest"] = _THIS
 
 
 def postgres_url_or_skip() -> str:
