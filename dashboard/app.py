@@ -18,6 +18,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, dcc, html
 from dash.development.base_component import Component
+from dash.exceptions import DependencyException
 
 from dashboard import auth, context, security
 from dashboard.pages import PAGES
@@ -136,6 +137,11 @@ def create_app(store: Store, settings: Settings | None = None) -> dash.Dash:
         response.headers["Content-Type"] = "text/css; charset=utf-8"
         response.headers["Cache-Control"] = "public, max-age=86400"
         return response
+
+    @server.errorhandler(DependencyException)
+    def unknown_script(_exc: Exception) -> flask.Response:
+        # Dash raises this for a component-suite path it never registered.
+        return flask.make_response({"error": "not found"}, 404)
 
     @server.errorhandler(AccessDenied)
     def denied(_exc: AccessDenied) -> flask.Response:

@@ -9,9 +9,27 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dashboard.pages import caseload, client, home, my_rhythm, today
+from dashboard.pages import (
+    admin_audit,
+    admin_devices,
+    admin_users,
+    caseload,
+    client,
+    home,
+    my_rhythm,
+    today,
+)
 
 __all__ = ["PAGES"]
 
 #: Every page, in menu order.
-PAGES: tuple[ModuleType, ...] = (home, today, my_rhythm, caseload, client)
+PAGES: tuple[ModuleType, ...] = (
+    home,
+    today,
+    my_rhythm,
+    caseload,
+    client,
+    admin_users,
+    admin_devices,
+    admin_audit,
+)

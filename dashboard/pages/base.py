@@ -30,7 +30,12 @@ class Page:
     nav_roles: tuple[Role, ...] = ()
 
     def match(self, pathname: str) -> dict[str, str] | None:
-        """The path parameters when *pathname* is this page's, else ``None``."""
+        """The path parameters when *pathname* is this page's, else ``None``.
+
+        *pathname* comes from the browser: anything but text matches no page.
+        """
+        if not isinstance(pathname, str):
+            return None
         pattern = "^" + _PARAM.sub(r"(?P<\1>[^/]{1,64})", re.escape(self.path)) + "/?$"
         found = re.match(pattern, pathname)
         return None if found is None else found.groupdict()

@@ -191,3 +191,14 @@ class AccountRecords:
         )
         with self._store.session() as session:
             return list(session.exec(query))
+
+    def assignments(self) -> list[tuple[str, str]]:
+        """Every care assignment as (clinician login, client code), ordered by both."""
+        query = (
+            select(User.login, Client.code)
+            .join(CareAssignment, CareAssignment.clinician_id == User.id)  # type: ignore[arg-type]
+            .join(Client, CareAssignment.client_id == Client.id)  # type: ignore[arg-type]
+            .order_by(User.login, Client.code)
+        )
+        with self._store.session() as session:
+            return [(str(login), str(code)) for login, code in session.exec(query)]

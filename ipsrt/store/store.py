@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from ipsrt.errors import (
     AlreadyExistsError,
@@ -236,6 +236,31 @@ class Store:
         """Every audit event, oldest first."""
         with self.session() as session:
             return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)))  # type: ignore[arg-type]
+
+    def audit_page(
+        self,
+        offset: int,
+        limit: int,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+    ) -> list[AuditEvent]:
+        """Audit events newest first, skipping *offset* and returning at most *limit*.
+
+        *actor* keeps the events of that actor exactly; *action* keeps the
+        actions that start with it (``user.`` finds ``user.add`` and
+        ``user.disable``; ``%`` and ``_`` match only themselves). Only the
+        page asked for is read, never the whole log.
+        """
+        if not 0 <= offset <= 10**9 or not 0 <= limit <= 1000:
+            raise InvalidInputError("audit page: offset 0..1e9 and limit 0..1000 expected")
+        query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).offset(offset).limit(limit)
+        if actor is not None:
+            query = query.where(AuditEvent.actor == actor)
+        if action is not None:
+            query = query.where(col(AuditEvent.action).startswith(action, autoescape=True))
+        with self.session() as session:
+            return list(session.exec(query))
 
     # -- the database itself --------------------------------------------------------
 

@@ -56,11 +56,7 @@ from ipsrt.store import Store
 from tests.bench import dashboard_cases as cases
 from tests.bench.bench_reads import END, NOW, cached_postgres_store, cached_sqlite_store
 from tests.bench.bench_reads import client_code as bench_code
-
-try:  # where the dashboard's test helpers live once the page branches are merged
-    from tests.helpers.dashboard import PASSWORD, call_callback, login, password_hash
-except ImportError:  # the skeleton's
-    from tests.dashboard.conftest import PASSWORD, call_callback, login, password_hash
+from tests.helpers.dashboard import PASSWORD, call_callback, login, password_hash
 
 __all__ = ["PASSWORD", "Figure", "add_bench_users", "call_callback", "callback_figures", "run"]
 

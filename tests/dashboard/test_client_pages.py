@@ -1,7 +1,7 @@
 """The client pages *Today* and *My rhythm*, through the router and their callbacks.
 
 Callbacks are posted the way a browser posts them (``call_callback``), as a
-signed-in user of the test clinic (``tests/dashboard/conftest.py``: C001 in
+signed-in user of the test clinic (``tests/helpers/dashboard.py``: C001 in
 Europe/Berlin, so 2026-06-10 12:00 UTC is 14:00 on 10 June local). The rules
 checked are those of ``docs/dashboard.md``, "Client pages".
 """

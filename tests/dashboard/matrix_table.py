@@ -1,0 +1,250 @@
+"""The table of the authorization matrix: every route, page and callback of the app.
+
+Each :class:`~tests.dashboard.matrix.Row` says how to send one way into the
+app for a target client code and what governs it; the machinery (viewers,
+targets, canaries, expected answers, senders) is in ``tests/dashboard/matrix.py``
+and how to add a page in ``docs/dashboard.md`` ("Authorization"): one line
+in :data:`PAGE_NAMES`, one :class:`Row` per callback in :data:`CALLBACK_ROWS`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from dashboard.pages import PAGES
+from ipsrt.reports.access import Action
+from tests.dashboard.matrix import (
+    ROUTER,
+    TARGET,
+    Access,
+    Names,
+    Refusal,
+    Row,
+    fire,
+    get,
+    route,
+    sign_out,
+)
+
+_SCRIPT = "/_dash-component-suites/dash/dash-renderer/build/dash_renderer.min.js"
+
+#: Every Flask route by ``"METHOD /rule"``.
+ROUTE_ROWS: tuple[Row, ...] = (
+    Row("login form", "GET /login", Access.PUBLIC, get("/login"), ok=frozenset({200, 302})),
+    # Without the form's CSRF cookie: refused before any password work, for everyone.
+    Row(
+        "login submit",
+        "POST /login",
+        Access.PUBLIC,
+        lambda r: r.http.post("/login", data={"login": "clin1", "password": "x"}),
+        ok=frozenset({400}),
+    ),
+    Row("sign out", "POST /logout", Access.SIGNED_IN, sign_out, ok=frozenset({302})),
+    Row(
+        "password form",
+        "GET /account/password",
+        Action.CHANGE_OWN_PASSWORD,
+        get("/account/password"),
+        signed_out=frozenset({302}),
+    ),
+    # Without the form's CSRF field: refused before the current password is checked.
+    Row(
+        "password submit",
+        "POST /account/password",
+        Action.CHANGE_OWN_PASSWORD,
+        lambda r: r.http.post("/account/password", data={"current": "x", "new": "y"}),
+        ok=frozenset({400}),
+    ),
+    Row("health", "GET /healthz", Access.PUBLIC, get("/healthz")),
+    Row(
+        "bootstrap css",
+        "GET /static-lib/bootstrap.min.css",
+        Access.PUBLIC,
+        get("/static-lib/bootstrap.min.css"),
+    ),
+    # Flask's own static route: the dashboard has no static folder.
+    Row(
+        "flask static",
+        "GET /static/<path:filename>",
+        Access.SIGNED_IN,
+        get("/static/x.css"),
+        ok=frozenset({404}),
+        signed_out=frozenset({302}),
+    ),
+    Row(
+        "dash assets",
+        "GET /assets/<path:filename>",
+        Access.PUBLIC,
+        get("/assets/x.css"),
+        ok=frozenset({404}),
+    ),
+    Row(
+        "dash scripts",
+        "GET /_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
+        Access.PUBLIC,
+        get(_SCRIPT),
+    ),
+    Row("dash layout", "GET /_dash-layout", Access.SIGNED_IN, get("/_dash-layout")),
+    Row(
+        "dash dependencies", "GET /_dash-dependencies", Access.SIGNED_IN, get("/_dash-dependencies")
+    ),
+    Row(
+        "dash callbacks",
+        "POST /_dash-update-component",
+        Access.SIGNED_IN,
+        fire(ROUTER, "url.pathname", {"url.pathname": "/"}),
+    ),
+    Row(
+        "dash reload hash",
+        "GET /_reload-hash",
+        Access.SIGNED_IN,
+        get("/_reload-hash"),
+        signed_out=frozenset({302}),
+    ),
+    Row(
+        "dash favicon",
+        "GET /_favicon.ico",
+        Access.SIGNED_IN,
+        get("/_favicon.ico"),
+        signed_out=frozenset({302}),
+    ),
+    Row("dash index", "GET /", Access.SIGNED_IN, get("/"), signed_out=frozenset({302})),
+    # Dash's catch-all serves the same empty shell for every path; data comes by callbacks.
+    Row(
+        "dash index of a path",
+        "GET /<path:path>",
+        Access.SIGNED_IN,
+        lambda r: r.http.get("/clients/" + quote(str(r.target), safe="")),
+        uses_target=True,
+        signed_out=frozenset({302}),
+    ),
+)
+
+#: Which client each page's path names, by path: one line per page in ``PAGES``.
+PAGE_NAMES: dict[str, Names] = {
+    "/": Names.NOTHING,
+    "/admin/users": Names.NOTHING,
+    "/admin/devices": Names.NOTHING,
+    "/admin/audit": Names.NOTHING,
+}
+
+ADMIN_USERS_KEY = (
+    "..admin_users-message.children...admin_users-table.children...admin_users-account.options"
+    "...admin_users-clinician.options...admin_users-password.value"
+    "...admin_users-new-password.value.."
+)
+ADMIN_ASSIGN_KEY = "..admin_users-assign-message.children...admin_users-assignments.children.."
+ADMIN_AUDIT_KEY = (
+    "..admin_audit-table.children...admin_audit-position.children...admin_audit-page.data"
+    "...admin_audit-newer.disabled...admin_audit-older.disabled.."
+)
+
+#: Every page callback: one or more rows per key of ``app.callback_map`` (the router aside).
+CALLBACK_ROWS: tuple[Row, ...] = (
+    # A weak password: refused by the policy before any hashing, so the row stays fast.
+    Row(
+        "admin_users: add a client login",
+        ADMIN_USERS_KEY,
+        Action.MANAGE_ACCOUNTS,
+        fire(
+            ADMIN_USERS_KEY,
+            "admin_users-add.n_clicks",
+            {
+                "admin_users-login.value": "matrix-made",
+                "admin_users-role.value": "client",
+                "admin_users-client.value": TARGET,
+                "admin_users-password.value": "short",
+            },
+        ),
+        uses_target=True,
+    ),
+    Row(
+        "admin_users: disable a login",
+        ADMIN_USERS_KEY,
+        Action.MANAGE_ACCOUNTS,
+        fire(
+            ADMIN_USERS_KEY, "admin_users-disable.n_clicks", {"admin_users-account.value": "clin2"}
+        ),
+    ),
+    # A weak password again: the policy refuses it before any hashing.
+    Row(
+        "admin_users: reset a password",
+        ADMIN_USERS_KEY,
+        Action.MANAGE_ACCOUNTS,
+        fire(
+            ADMIN_USERS_KEY,
+            "admin_users-reset.n_clicks",
+            {"admin_users-account.value": "client2", "admin_users-new-password.value": "short"},
+        ),
+    ),
+    Row(
+        "admin_users: assign a client",
+        ADMIN_ASSIGN_KEY,
+        Action.MANAGE_ACCOUNTS,
+        fire(
+            ADMIN_ASSIGN_KEY,
+            "admin_users-assign.n_clicks",
+            {"admin_users-clinician.value": "clin2", "admin_users-code.value": TARGET},
+        ),
+        uses_target=True,
+    ),
+    Row(
+        "admin_users: unassign a client",
+        ADMIN_ASSIGN_KEY,
+        Action.MANAGE_ACCOUNTS,
+        fire(
+            ADMIN_ASSIGN_KEY,
+            "admin_users-unassign.n_clicks",
+            {"admin_users-clinician.value": "clin1", "admin_users-code.value": TARGET},
+        ),
+        uses_target=True,
+    ),
+    Row(
+        "admin_audit: filter by subject's actions",
+        ADMIN_AUDIT_KEY,
+        Action.VIEW_AUDIT,
+        fire(
+            ADMIN_AUDIT_KEY, "admin_audit-filter.n_clicks", {"admin_audit-action.value": "diary."}
+        ),
+    ),
+    Row(
+        "admin_audit: page with a forged page number",
+        ADMIN_AUDIT_KEY,
+        Action.VIEW_AUDIT,
+        fire(ADMIN_AUDIT_KEY, "admin_audit-older.n_clicks", {"admin_audit-page.data": TARGET}),
+        uses_target=True,
+    ),
+)
+
+
+def router_rows() -> tuple[Row, ...]:
+    """One row per page of ``PAGES`` listed in :data:`PAGE_NAMES`: the router showing it.
+
+    And one more: the router sent a forged ``pathname`` (the target itself:
+    a number, a list...), which must find no page rather than fail.
+    """
+    forged = Row(
+        "page of a forged pathname",
+        ROUTER,
+        Access.SIGNED_IN,
+        fire(ROUTER, "url.pathname", {"url.pathname": TARGET}),
+        uses_target=True,
+    )
+    pages = tuple(
+        Row(
+            f"page {module.PAGE.path}",
+            ROUTER,
+            module.PAGE.action,
+            route(module.PAGE.path),
+            names=PAGE_NAMES[module.PAGE.path],
+            refusal=Refusal.PAGE_NOT_FOUND,
+        )
+        for module in PAGES
+        if module.PAGE.path in PAGE_NAMES
+    )
+    return (forged, *pages)
+
+
+def rows() -> tuple[Row, ...]:
+    """The whole table."""
+    return ROUTE_ROWS + router_rows() + CALLBACK_ROWS
