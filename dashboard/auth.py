@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +41,7 @@ PUBLIC_PATHS = frozenset({"/login", "/healthz"})
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/static-lib/")
 LOGIN_CSRF_COOKIE = "ipsrt-login-csrf"
 GENERIC_FAILURE = "Wrong login or password."
+_LOGIN_CSRF_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def cookie_name(settings: Settings) -> str:
@@ -164,7 +166,11 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
     def login_form() -> Response:
         if flask.g.get("viewer") is not None:
             return flask.redirect("/")
-        csrf = secrets.token_urlsafe(32)
+        # Keep the token of an earlier form: the browser's own requests (such as
+        # /favicon.ico, redirected here while signed out) must not replace the
+        # cookie of the form on screen.
+        kept = flask.request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        csrf = kept if _LOGIN_CSRF_SHAPE.fullmatch(kept) else secrets.token_urlsafe(32)
         response = _page("Sign in", _login_form(csrf))
         _cookie(response, LOGIN_CSRF_COOKIE, csrf, samesite="Strict", max_age=3600)
         return response
