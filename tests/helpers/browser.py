@@ -133,8 +133,15 @@ def existing_rows(login: str | None = None) -> list[PageRow]:
 # -- the clinic's data -----------------------------------------------------------------
 
 TZ = "Europe/Berlin"
+
+
+def local_today(zone: str, now: dt.datetime = NOW) -> dt.date:
+    """The local date of the test clock's *now* in *zone*."""
+    return pd.Timestamp(now).tz_convert(zone).date()
+
+
 #: The short night: the night before NOW's local date (asleep 23:00-04:00).
-SHORT_NIGHT = NOW.astimezone(dt.timezone(dt.timedelta(hours=2))).date() - dt.timedelta(days=1)
+SHORT_NIGHT = local_today(TZ) - dt.timedelta(days=1)
 NIGHTS = 21
 
 
@@ -440,3 +447,27 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
                 f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
             )
     return found
+
+
+def section(page: Any, heading: str) -> Any:
+    """The card (or other ``section``/``form``) whose heading is *heading*, to scope locators.
+
+    Pages repeat labels such as "Time" or "Login" in several cards; the card
+    named by its visible heading tells them apart.
+    """
+    titled = page.get_by_role("heading", name=heading, exact=True)
+    return page.locator(".card, section, form").filter(has=titled).last
+
+
+def figure_traces(page: Any, graph_id: str) -> list[dict[str, Any]]:
+    """The plotly traces drawn in the ``dcc.Graph`` *graph_id* (x, y, name, customdata)."""
+    plot = page.locator(f"#{graph_id} .js-plotly-plot")
+    plot.wait_for(state="attached")
+    page.wait_for_function(
+        "id => (document.querySelector('#' + id + ' .js-plotly-plot').data || []).length > 0",
+        arg=graph_id,
+    )
+    return plot.evaluate(
+        """gd => gd.data.map(t => ({name: t.name, x: Array.from(t.x || []),
+            y: Array.from(t.y || []), customdata: Array.from(t.customdata || [])}))"""
+    )
