@@ -442,9 +442,12 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
     found = []
     for violation in results.response["violations"]:
         if violation.get("impact") in impacts:
-            targets = [str(node.get("target")) for node in violation.get("nodes", [])][:5]
+            nodes = violation.get("nodes", [])
+            targets = [" ".join(map(str, node.get("target", []))) for node in nodes][:5]
+            why = " ".join(str(nodes[0].get("failureSummary", "")).split()) if nodes else ""
             found.append(
-                f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
+                f"{violation['id']} ({violation['impact']}): {violation['help']} "
+                f"at {targets}: {why}"
             )
     return found
 
