@@ -77,7 +77,7 @@ class PageRow:
     *dash* pages are routed by :data:`dashboard.pages.PAGES` (skipped until a
     module routes the path); the others are the server's own forms, always
     there. *heading* is a pattern the page's first ``h1`` must match once
-    loaded (``None``: any heading).
+    loaded (``None``: any heading but the router's "Page not found").
     """
 
     path: str
@@ -100,13 +100,13 @@ PAGE_ROWS: tuple[PageRow, ...] = (
     PageRow("/", "clin1", "Signed in as clin1"),
     PageRow("/", "admin1", "Signed in as admin1"),
     PageRow("/account/password", "client1", "Change your password", dash=False),
-    PageRow("/today", "client1"),
-    PageRow("/my-rhythm", "client1"),
-    PageRow("/caseload", "clin1"),
-    PageRow("/clients/C001", "clin1"),
-    PageRow("/admin/users", "admin1"),
-    PageRow("/admin/devices", "admin1"),
-    PageRow("/admin/audit", "admin1"),
+    PageRow("/today", "client1", "Today"),
+    PageRow("/my-rhythm", "client1", "My rhythm"),
+    PageRow("/caseload", "clin1", "Caseload"),
+    PageRow("/clients/C001", "clin1", "Client C001"),
+    PageRow("/admin/users", "admin1", "Users"),
+    PageRow("/admin/devices", "admin1", "Devices"),
+    PageRow("/admin/audit", "admin1", "Audit log"),
 )
 
 
@@ -216,6 +216,8 @@ class ServedApp:
     def __init__(self, store: Store, settings: Settings) -> None:
         from waitress.server import create_server
 
+        # Parallel requests of one page queue briefly; waitress warns of each.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self.app = create_app(store, settings)
         self.store = store
         self.server: Any = create_server(self.app.server, host="127.0.0.1", port=0, threads=4)
@@ -265,6 +267,13 @@ def chromium_or_skip() -> Path:
     pytest.skip(message)
 
 
+def launch_chromium(playwright: Any, executable: Path = CHROMIUM) -> Any:
+    """Start Chromium at *executable* headless with :data:`CHROMIUM_ARGS`."""
+    return playwright.chromium.launch(
+        executable_path=str(executable), args=list(CHROMIUM_ARGS), headless=True
+    )
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium under Playwright, one per test session (per xdist worker)."""
@@ -272,9 +281,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(executable), args=list(CHROMIUM_ARGS), headless=True
-        )
+        launched = launch_chromium(playwright, executable)
         try:
             yield launched
         finally:
@@ -327,7 +334,7 @@ def open_tab(browser: Any, base_url: str, viewport: Viewport) -> Tab:
         locale="en-GB",
         timezone_id=TZ,
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # a loaded 2-core CI runner
     context.add_init_script(_CSP_LISTENER)
     page = context.new_page()
     watch = PageWatch()
@@ -410,8 +417,9 @@ def visit(page: Any, row: PageRow) -> None:
         wait_for_dash_page(page)
     heading = page.locator("h1").first
     heading.wait_for(state="visible")
+    text = heading.inner_text()
+    assert text != "Page not found", f"{row.path} as {row.login}: not found or not allowed"
     if row.heading is not None:
-        text = heading.inner_text()
         assert re.search(row.heading, text), f"{row.path}: heading {text!r}"
 
 
