@@ -21,7 +21,7 @@ from tests.helpers.browser import (
     PageRow,
     figure_traces,
     local_today,
-    require_page,
+    needs_pages,
     section,
     signed_in,
     visit,
@@ -30,6 +30,7 @@ from tests.helpers.browser import (
 pytestmark = pytest.mark.browser
 
 
+@needs_pages("/today", "/my-rhythm")
 def test_client_enters_todays_anchors_and_mood_and_sees_them(tab_factory, browser_store) -> None:
     """/today then /my-rhythm at phone width.
 
@@ -40,8 +41,6 @@ def test_client_enters_todays_anchors_and_mood_and_sees_them(tab_factory, browse
     /my-rhythm: the anchors figure ``#my-rhythm-anchors`` shows today's times
     (``customdata`` holds the clock text).
     """
-    require_page(PageRow("/today", "client1"))
-    require_page(PageRow("/my-rhythm", "client1"))
     tab = tab_factory(PHONE)
     page = tab.page
     signed_in(page, "client1")
@@ -76,6 +75,7 @@ def test_client_enters_todays_anchors_and_mood_and_sees_them(tab_factory, browse
     assert tab.watch.errors == []
 
 
+@needs_pages("/caseload", "/clients/C001")
 def test_clinician_finds_c001_and_acknowledges_its_alert(tab_factory, browser_store) -> None:
     """/caseload then /clients/C001 at desktop width.
 
@@ -84,8 +84,6 @@ def test_clinician_finds_c001_and_acknowledges_its_alert(tab_factory, browser_st
     labelled "Open alert" and a button "Acknowledge"; a status line
     containing "Acknowledged".
     """
-    require_page(PageRow("/caseload", "clin1"))
-    require_page(PageRow("/clients/C001", "clin1"))
     opened = browser_store.alerts.find(client_code="C001", state="open")
     assert opened
     tab = tab_factory(DESKTOP)
@@ -107,6 +105,7 @@ def test_clinician_finds_c001_and_acknowledges_its_alert(tab_factory, browser_st
     assert tab.watch.errors == []
 
 
+@needs_pages("/admin/users")
 def test_admin_assigns_c001_to_clin2(tab_factory, browser_store) -> None:
     """/admin/users at desktop width.
 
@@ -114,7 +113,6 @@ def test_admin_assigns_c001_to_clin2(tab_factory, browser_store) -> None:
     "Clinician", an input labelled "Client code" and a button "Assign"; the
     outcome in a status line; the "Care assignments" table lists clin2 with C001.
     """
-    require_page(PageRow("/admin/users", "admin1"))
     assert [c.code for c in browser_store.accounts.assigned_clients("clin2")] == []
     tab = tab_factory(DESKTOP)
     page = tab.page

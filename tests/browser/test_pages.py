@@ -18,14 +18,13 @@ import pytest
 from dashboard.pages import PAGES
 from tests.helpers.browser import (
     DESKTOP,
-    PAGE_ROWS,
     ROLE_OF,
     VIEWPORTS,
     PageRow,
     axe_violations,
     browser_storage,
     existing_rows,
-    require_page,
+    page_params,
     screenshot,
     sign_out,
     signed_in,
@@ -40,10 +39,6 @@ ALLOWED_STORAGE_KEYS: frozenset[str] = frozenset()
 #: What must never reach browser storage: the test clinic's names and the diary's and
 #: wearable's values as they would be written (times of day, the alert's rule).
 HEALTH_CANARIES = ("Canary Client", "07:", "23:", "sleep", "mood", "srm", "alert")
-
-
-def _row_id(row: PageRow) -> str:
-    return f"{row.login or 'signed-out'}:{row.path}"
 
 
 @pytest.mark.parametrize("login", ["client1", "clin1", "admin1"])
@@ -61,12 +56,11 @@ def test_each_role_signs_in_to_its_start_page_and_menu(tab_factory, login: str) 
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=[v.name for v in VIEWPORTS])
-@pytest.mark.parametrize("row", PAGE_ROWS, ids=[_row_id(r) for r in PAGE_ROWS])
+@pytest.mark.parametrize("row", page_params())
 def test_page_is_accessible_and_keeps_the_policy(
     row: PageRow, viewport, signed_in_tabs, tab_factory
 ) -> None:
     """Screenshot; no serious/critical axe-core violation; no CSP violation or script error."""
-    require_page(row)
     tab = tab_factory(viewport) if row.login is None else signed_in_tabs(row.login, viewport)
     visit(tab.page, row)
     screenshot(tab.page, f"{row.slug}-{viewport.name}")

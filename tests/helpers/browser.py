@@ -24,6 +24,7 @@ import io
 import logging
 import os
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,6 +114,33 @@ PAGE_ROWS: tuple[PageRow, ...] = (
 def page_exists(path: str) -> bool:
     """True when a module in :data:`dashboard.pages.PAGES` routes *path*."""
     return any(module.PAGE.match(path) is not None for module in PAGES)
+
+
+def page_params(rows: tuple[PageRow, ...] = PAGE_ROWS) -> list[Any]:
+    """*rows* as ``pytest.param``s, each marked to skip while its page is not routed.
+
+    Skipping at collection spares the module's server and browser when every
+    row of a test skips.
+    """
+    return [
+        pytest.param(
+            row,
+            id=f"{row.login or 'signed-out'}:{row.path}",
+            marks=pytest.mark.skipif(
+                row.dash and not page_exists(row.path),
+                reason=f"{row.path} is not in dashboard.pages.PAGES yet",
+            ),
+        )
+        for row in rows
+    ]
+
+
+def needs_pages(*paths: str) -> Any:
+    """A ``skipif`` mark for a test that needs every page of *paths*."""
+    missing = [path for path in paths if not page_exists(path)]
+    return pytest.mark.skipif(
+        bool(missing), reason=f"not in dashboard.pages.PAGES yet: {', '.join(missing)}"
+    )
 
 
 def require_page(row: PageRow) -> None:
@@ -236,12 +264,24 @@ class ServedApp:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The test clinic with C001's data, on SQLite (one per test module)."""
-    path = tmp_path_factory.mktemp("browser") / "dash.sqlite3"
+@pytest.fixture(scope="session")
+def browser_clinic_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file of :func:`build_browser_clinic`, built once per session (per worker)."""
+    path = tmp_path_factory.mktemp("browser-clinic") / "clinic.sqlite3"
     with Store.initialise(f"sqlite:///{path}") as opened:
-        yield build_browser_clinic(opened)
+        build_browser_clinic(opened)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser_store(
+    tmp_path_factory: pytest.TempPathFactory, browser_clinic_file: Path
+) -> Iterator[Store]:
+    """A copy of the browser clinic for one test module (tests may change it)."""
+    path = tmp_path_factory.mktemp("browser") / "dash.sqlite3"
+    shutil.copyfile(browser_clinic_file, path)
+    with Store(f"sqlite:///{path}") as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")
