@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -41,6 +40,7 @@ from ipsrt.reports.diary import import_diary
 from ipsrt.srm.diary import read_diary_csv
 from ipsrt.store import Store
 from tests.helpers.dashboard import NOW, PASSWORD, Clock, build_clinic
+from tests.helpers.nights import labelled_nights
 
 CHROMIUM = Path(os.environ.get("IPSRT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = (
@@ -174,33 +174,14 @@ NIGHTS = 21
 
 
 def night_minutes(device_id: int, nights: int = NIGHTS, short_night: dt.date = SHORT_NIGHT):
-    """*nights* + 1 nights of device labels ending on *short_night*'s morning.
+    """*nights* + 1 nights of device labels (Europe/Berlin) ending on *short_night*'s morning.
 
-    Asleep 23:00-07:00 local (Europe/Berlin) every night but *short_night*
-    (23:00-04:00); minutes run from noon before the first night to 11:00 on
-    the morning after *short_night*. Awake minutes carry steps and activity.
+    Asleep 23:00-07:00 local, 23:00-04:00 on *short_night*
+    (:func:`tests.helpers.nights.labelled_nights`).
     """
     first = short_night - dt.timedelta(days=nights)
-    start = pd.Timestamp(f"{first} 12:00", tz=TZ)
-    end = pd.Timestamp(f"{short_night + dt.timedelta(days=1)} 11:00", tz=TZ)
-    local = pd.date_range(start, end, freq="min", inclusive="left")
-    clock = local.hour * 60 + local.minute
-    night = (local - pd.Timedelta(hours=12)).date
-    wake_at = np.where(night == short_night, 4 * 60, 7 * 60)
-    asleep = (clock >= 23 * 60) | (clock < wake_at)
-    rng = np.random.default_rng(7)
-    n = len(local)
-    return pd.DataFrame(
-        {
-            "device_id": device_id,
-            "ts": local.tz_convert("UTC"),
-            "steps": np.where(asleep, 0, rng.integers(0, 40, n)),
-            "activity": np.where(asleep, 0.0, 50.0 + rng.random(n) * 100),
-            "heart_rate": np.where(asleep, 52, 75),
-            "state": np.where(
-                asleep, np.where(clock % 90 < 30, "sleep_deep", "sleep_light"), "awake"
-            ),
-        }
+    return labelled_nights(
+        device_id, first_night=first, last_night=short_night, short_night=short_night, tz=TZ
     )
 
 
