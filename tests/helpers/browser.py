@@ -13,7 +13,7 @@ fail under ``CI=true`` and skip elsewhere (``make test`` installs it).
 
 The pages the tests visit are the rows of :data:`PAGE_ROWS`; a row whose
 path no module in :data:`dashboard.pages.PAGES` routes yet is skipped until
-that page lands (see :func:`page_exists`).
+that page lands (:func:`page_params`, :func:`needs_pages`).
 """
 
 from __future__ import annotations
@@ -141,12 +141,6 @@ def needs_pages(*paths: str) -> Any:
     return pytest.mark.skipif(
         bool(missing), reason=f"not in dashboard.pages.PAGES yet: {', '.join(missing)}"
     )
-
-
-def require_page(row: PageRow) -> None:
-    """Skip the calling test while *row*'s page is not in :data:`dashboard.pages.PAGES`."""
-    if row.dash and not page_exists(row.path):
-        pytest.skip(f"{row.path} is not in dashboard.pages.PAGES yet")
 
 
 def existing_rows(login: str | None = None) -> list[PageRow]:
