@@ -20,7 +20,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dashboard import Settings
 from ipsrt.store import Store
 from tests.helpers.browser import (
     CHROMIUM,
@@ -30,6 +29,7 @@ from tests.helpers.browser import (
     ServedApp,
     Tab,
     Viewport,
+    browser_settings,
     build_browser_clinic,
     existing_rows,
     launch_chromium,
@@ -37,7 +37,6 @@ from tests.helpers.browser import (
     signed_in,
     visit,
 )
-from tests.helpers.dashboard import NOW, Clock
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 #: Pages longer than this (CSS pixels) are cut: the guide shows their top.
@@ -57,7 +56,7 @@ def take(out: Path) -> list[Path]:
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.initialise(f"sqlite:///{Path(tmp) / 'guide.sqlite3'}")
-        served = ServedApp(build_browser_clinic(store), Settings(clock=Clock(NOW)))
+        served = ServedApp(build_browser_clinic(store), browser_settings())
         try:
             with sync_playwright() as playwright:
                 browser = launch_chromium(playwright, CHROMIUM)

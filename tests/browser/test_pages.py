@@ -96,3 +96,18 @@ def test_storage_holds_no_health_data_and_sign_out_clears_it(
     # The old session is gone on the server too: the start page asks to sign in again.
     tab.page.goto("/")
     assert re.search(r"/login$", tab.page.url)
+
+
+def test_the_csp_watch_sees_a_violation(signed_in_tabs) -> None:
+    """The check above can fail: an injected inline script is refused and reported."""
+    tab = signed_in_tabs("client1", DESKTOP)
+    response = tab.page.goto("/")
+    if "content-security-policy" not in response.headers:
+        pytest.skip("the server sends no Content-Security-Policy yet")
+    tab.page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.injected = 1'; document.body.appendChild(s); }"
+    )
+    tab.page.wait_for_timeout(200)
+    assert tab.page.evaluate("() => window.injected") is None
+    assert tab.watch.csp, "an inline script ran or went unreported"
