@@ -6,7 +6,7 @@ test clinic (:func:`tests.helpers.dashboard.build_clinic`) with three weeks of
 data for C001: wearable minutes (regular nights, one short night that opens
 a sleep-change alert), an SRM-5 diary with daily moods, and the alert run.
 Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright's sync
-API, one browser per test session (per xdist worker).
+API, one browser per test module (see :func:`browser`).
 
 Tests marked ``browser`` never pass by skipping in CI: without Chromium they
 fail under ``CI=true`` and skip elsewhere (``make test`` installs it).
@@ -18,6 +18,7 @@ that page lands (:func:`page_params`, :func:`needs_pages`).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import io
@@ -303,9 +304,15 @@ def launch_chromium(playwright: Any, executable: Path = CHROMIUM) -> Any:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium under Playwright, one per test session (per xdist worker)."""
+    """Debian's Chromium under Playwright, one per test module.
+
+    Not one per session: while it runs, Playwright's sync API keeps an
+    asyncio loop running on the main thread, and every later test calling
+    ``asyncio.run()`` would fail (microsoft/playwright-pytest#167). pytest
+    ends module fixtures before the next module's first test.
+    """
     executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -315,6 +322,16 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+    assert asyncio_loop_running() is False, "Playwright left its event loop running"
+
+
+def asyncio_loop_running() -> bool:
+    """True while an asyncio loop runs on this thread (``asyncio.run`` would refuse)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class PageWatch:
