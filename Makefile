@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# The browser tests drive Debian's Chromium (tests/helpers/browser.py).
+CHROMIUM ?= /usr/bin/chromium
+# Empty as root; "sudo -n" (never prompts) for others when sudo exists.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && echo "sudo -n"; })
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean chromium screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +25,26 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# Installs Debian's chromium package when it is missing (as root, or through sudo).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] || [ -n "$(SUDO)" ]; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			{ $(SUDO) apt-get update -qq && \
+			$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+			echo "could not install chromium: the browser tests skip (and fail under CI=true)"; \
+		else \
+			echo "$(CHROMIUM) is missing and neither root nor sudo can install it:" \
+				"the browser tests skip (and fail under CI=true)"; \
+		fi; \
+	fi
+
+test: lint chromium
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# The user guide's screenshots (docs/images/), from the pages that exist.
+screenshots: $(BIN)/.installed chromium
+	$(BIN)/python -m tests.browser.make_screenshots
 
 bench: $(BIN)/.installed
 	$(BIN)/pytest tests/bench/bench_*.py -s -p no:xdist $(PYTEST_ARGS)

@@ -165,6 +165,8 @@ def create_app(store: Store, settings: Settings | None = None) -> dash.Dash:
         external_stylesheets=[_BOOTSTRAP_CSS],
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    # Screen readers pick their voice from the page's language (axe: html-has-lang).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.layout = html.Div(
         [
             dcc.Location(id="url", refresh="callback-nav"),

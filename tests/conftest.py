@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from ipsrt.store import Store
 
 #: Fixtures of the dashboard tests (the test clinic, apps, a settable clock).
-pytest_plugins = ["tests.helpers.dashboard"]
+pytest_plugins = ["tests.helpers.dashboard", "tests.helpers.browser"]
 
 POSTGRES_ENV = "IPSRT_TEST_POSTGRES_URL"
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)

@@ -36,7 +36,8 @@ def layout(**_params: str) -> Component:
         [
             html.H1(f"Signed in as {viewer.login}", className="h3"),
             html.P(_GREETING.get(viewer.role.value, "")),
-            dbc.ListGroup(links),
+            # Links, not list items: a <ul> may hold only <li> (axe: list).
+            dbc.ListGroup(links, tag="div"),
         ]
     )
 

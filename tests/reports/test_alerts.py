@@ -15,6 +15,7 @@ from ipsrt.reports.alerts import DAILY_COLUMNS, WARMUP_DAYS, daily_table, run_al
 from ipsrt.reports.diary import import_diary, record_scale
 from ipsrt.srm.diary import read_diary_csv
 from ipsrt.store import Store
+from tests.helpers.nights import labelled_nights
 
 TZ = "Europe/Berlin"  # UTC+2 in May/June 2026: no DST change in the data
 LAST_NIGHT = dt.date(2026, 5, 31)  # the short night (morning of 2026-06-01, NOW's date)
@@ -24,29 +25,11 @@ FIRST_NIGHT = LAST_NIGHT - dt.timedelta(days=21)
 def night_minutes(device_id: int, short_night: dt.date | None = LAST_NIGHT) -> pd.DataFrame:
     """22 nights of device labels: asleep 23:00-07:00 local, one night 23:00-04:00.
 
-    Minutes run from noon before the first night to 11:00 local on NOW's date;
-    awake minutes carry activity, sleep minutes none; heart rate throughout.
+    Minutes run from noon before the first night to 11:00 local on NOW's date
+    (:func:`tests.helpers.nights.labelled_nights`).
     """
-    start = pd.Timestamp(f"{FIRST_NIGHT} 12:00", tz=TZ)
-    end = pd.Timestamp(f"{LAST_NIGHT + dt.timedelta(days=1)} 11:00", tz=TZ)
-    local = pd.date_range(start, end, freq="min", inclusive="left")
-    clock = local.hour * 60 + local.minute
-    night = (local - pd.Timedelta(hours=12)).date
-    wake_at = np.where(night == short_night, 4 * 60, 7 * 60)
-    asleep = (clock >= 23 * 60) | (clock < wake_at)
-    n = len(local)
-    rng = np.random.default_rng(4)
-    return pd.DataFrame(
-        {
-            "device_id": device_id,
-            "ts": local.tz_convert("UTC"),
-            "steps": np.where(asleep, 0, rng.integers(0, 40, n)),
-            "activity": np.where(asleep, 0.0, 50.0 + rng.random(n) * 100),
-            "heart_rate": np.where(asleep, 52, 75),
-            "state": np.where(
-                asleep, np.where(clock % 90 < 30, "sleep_deep", "sleep_light"), "awake"
-            ),
-        }
+    return labelled_nights(
+        device_id, first_night=FIRST_NIGHT, last_night=LAST_NIGHT, short_night=short_night, tz=TZ
     )
 
 
