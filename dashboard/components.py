@@ -9,7 +9,11 @@ import dash_bootstrap_components as dbc
 from dash import html
 from dash.development.base_component import Component
 
-__all__ = ["labelled", "text_table"]
+__all__ = [
+    "labelled",
+    "scrolling_region",
+    "text_table",
+]
 
 
 def text_table(
@@ -18,7 +22,7 @@ def text_table(
     """A responsive table with a caption and a header row, or the *empty* note without rows."""
     if not rows:
         return html.P(empty, className="text-muted")
-    return dbc.Table(
+    table = dbc.Table(
         [
             html.Caption(caption),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
@@ -26,11 +30,21 @@ def text_table(
         ],
         bordered=True,
         hover=True,
-        responsive=True,
         size="sm",
         striped=True,
         className="caption-top",
     )
+    return scrolling_region(table, caption)
+
+
+def scrolling_region(content: Component, label: str) -> Component:
+    """*content* (a wide table) in a box that scrolls sideways on a phone.
+
+    A scrolling region must be reachable by keyboard (WCAG 2.1.1), so the box
+    is focusable and named by *label*.
+    """
+    region: dict[str, Any] = {"role": "region", "aria-label": label}
+    return html.Div(content, className="table-responsive", tabIndex="0", **region)
 
 
 def labelled(label: str, field: Any, **widths: int) -> Component:

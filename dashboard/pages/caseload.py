@@ -17,6 +17,7 @@ from dash import Dash, dcc, html
 from dash.development.base_component import Component
 
 from dashboard import context
+from dashboard.components import scrolling_region
 from dashboard.pages.base import Page
 from ipsrt.enums import Role
 from ipsrt.reports.access import Action
@@ -88,7 +89,7 @@ def _row(row: pd.Series) -> html.Tr:
     reasons = ", ".join(_REASONS[r] for r in row["attention_reasons"]) or "nothing flagged"
     return html.Tr(
         [
-            html.Td(dcc.Link(code, href=f"/clients/{code}")),
+            html.Td(dcc.Link(code, href=f"/clients/{code}", className="link-dark fw-semibold")),
             html.Td(reasons),
             html.Td(_alerts(row)),
             html.Td(_score(row["srm"], row["srm_change"])),
@@ -123,9 +124,9 @@ def layout(**_params: str) -> Component:
             id="caseload-table",
             bordered=False,
             hover=True,
-            responsive=True,
             size="sm",
         )
+        body = scrolling_region(body, "Caseload")
     return html.Div(
         [
             html.H1("Caseload", className="h3"),

@@ -20,6 +20,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
 from dashboard import context, figures
+from dashboard.components import scrolling_region
 from dashboard.pages.base import Page
 from ipsrt.errors import IpsrtError
 from ipsrt.reports.access import Action
@@ -65,7 +66,13 @@ def _alert_item(alert: Any) -> Component:
     colour = {"urgent": "danger", "warning": "warning"}.get(alert.severity, "secondary")
     return dbc.ListGroupItem(
         [
-            dbc.Badge(alert.severity, color=colour, className="me-2"),
+            # Dark text on the yellow warning badge keeps a 4.5:1 contrast (WCAG 1.4.3).
+            dbc.Badge(
+                alert.severity,
+                color=colour,
+                text_color="dark" if colour == "warning" else None,
+                className="me-2",
+            ),
             html.Strong(f"#{alert.id} {alert.rule}"),
             html.Span(f" ({window}, {state})"),
             html.Div(alert.message),
@@ -108,6 +115,12 @@ def _target_inputs(code: str) -> Component:
     return html.Div(rows)
 
 
+def _section(title: str, children: Any) -> Component:
+    """A titled part of the client page."""
+    parts = children if isinstance(children, list) else [children]
+    return html.Section([html.H2(title, className="h5 mt-4"), *parts], className="mb-3")
+
+
 def layout(code: str = "", **_params: str) -> Component:
     """The client's page (the figures are filled by :func:`register`'s callbacks)."""
     client = context.client(Action.VIEW_CLIENT, code)
@@ -135,41 +148,31 @@ def layout(code: str = "", **_params: str) -> Component:
                 ],
                 className="mb-3",
             ),
-            dbc.Tabs(
+            # Stacked sections, not tabs: every figure is drawn at its full width
+            # at once, and the page reads top to bottom with a screen reader.
+            _section("Actogram", graphs["actogram"]),
+            _section("Anchors", [graphs["anchors"], html.Div(id="client-anchor-table")]),
+            _section("Sleep", graphs["sleep"]),
+            _section("Weekly trends", graphs["trends"]),
+            _section("Mood", graphs["mood"]),
+            _section(
+                "Alerts",
                 [
-                    dbc.Tab(graphs["actogram"], label="Actogram"),
-                    dbc.Tab(
-                        [graphs["anchors"], html.Div(id="client-anchor-table")],
-                        label="Anchors",
-                    ),
-                    dbc.Tab(graphs["sleep"], label="Sleep"),
-                    dbc.Tab(graphs["trends"], label="Weekly trends"),
-                    dbc.Tab(graphs["mood"], label="Mood"),
-                    dbc.Tab(
-                        [
-                            html.Div(alerts, id="client-alerts", className="my-3"),
-                            dbc.Label("Open alert", html_for="client-ack-alert"),
-                            dbc.Select(id="client-ack-alert", options=options),
-                            dbc.Button(
-                                "Acknowledge", id="client-ack", color="primary", className="mt-2"
-                            ),
-                            html.Div(id="client-ack-status", role="status", className="mt-2"),
-                        ],
-                        label="Alerts",
-                    ),
-                    dbc.Tab(
-                        [
-                            html.P(
-                                "Target clock times agreed with the client (leave empty: none).",
-                                className="mt-3",
-                            ),
-                            _target_inputs(client.code),
-                            dbc.Button("Save targets", id="client-targets-save", color="primary"),
-                            html.Div(id="client-targets-status", role="status", className="mt-2"),
-                        ],
-                        label="Targets",
-                    ),
-                ]
+                    html.Div(alerts, id="client-alerts", className="my-3"),
+                    dbc.Label("Open alert", html_for="client-ack-alert"),
+                    dbc.Select(id="client-ack-alert", options=options),
+                    dbc.Button("Acknowledge", id="client-ack", color="primary", className="mt-2"),
+                    html.Div(id="client-ack-status", role="status", className="mt-2"),
+                ],
+            ),
+            _section(
+                "Targets",
+                [
+                    html.P("Target clock times agreed with the client (leave empty: none)."),
+                    _target_inputs(client.code),
+                    dbc.Button("Save targets", id="client-targets-save", color="primary"),
+                    html.Div(id="client-targets-status", role="status", className="mt-2"),
+                ],
             ),
         ]
     )
@@ -201,15 +204,16 @@ def _side_by_side(raster: pd.DataFrame, days: int = 14) -> Component:
             )
         )
     head = ("Date", "Anchor", "Reported", "Estimated", "Estimated − reported (min)")
-    return dbc.Table(
+    caption = f"Reported and estimated anchors, last {days} days"
+    table = dbc.Table(
         [
-            html.Caption(f"Reported and estimated anchors, last {days} days"),
+            html.Caption(caption),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
             html.Tbody(rows),
         ],
         size="sm",
-        responsive=True,
     )
+    return scrolling_region(table, caption)
 
 
 def register(app: Dash) -> None:

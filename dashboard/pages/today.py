@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, dcc, html
+from dash import ALL, Dash, Input, Output, State, html
 from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
@@ -148,7 +148,6 @@ def _anchor_card(key: str, values: dict[tuple[str, str], Any]) -> Component:
 
 
 def _mood_section(values: dict[tuple[str, str], Any]) -> Component:
-    marks = {v: {"label": f"{v:+d}" if v else "0"} for v in (-5, 0, 5)}
     ratings = []
     for name in _RATINGS:
         ratings.append(
@@ -176,20 +175,24 @@ def _mood_section(values: dict[tuple[str, str], Any]) -> Component:
                     label="Save a mood rating for this day",
                     value=values["today-mood-on", "value"],
                 ),
-                html.Label(
-                    "Mood, from -5 (severely low) to +5 (severely high)",
-                    id="today-mood-label",
-                    htmlFor="today-mood",
-                    className="small",
-                ),
-                dcc.Slider(
-                    id="today-mood",
-                    min=-5,
-                    max=5,
-                    step=1,
-                    value=values["today-mood", "value"],
-                    marks=marks,
-                    tooltip={"placement": "bottom", "always_visible": True},
+                # A group of labelled radio buttons rather than a slider: every
+                # value has a visible, spoken name and is one tap away at 360 px.
+                html.Fieldset(
+                    [
+                        html.Legend(
+                            "Mood, from -5 (severely low) to +5 (severely high)",
+                            id="today-mood-label",
+                            className="small mb-1",
+                        ),
+                        dbc.RadioItems(
+                            id="today-mood",
+                            options=[
+                                {"label": f"{v:+d}" if v else "0", "value": v} for v in range(-5, 6)
+                            ],
+                            value=values["today-mood", "value"],
+                            inline=True,
+                        ),
+                    ]
                 ),
                 html.P(
                     "Energy, irritability and anxiety from 0 (none) to 10 (extreme); "
@@ -215,10 +218,9 @@ def _scale_form(
         html.Fieldset(
             [
                 html.Legend(f"{i}. {text}", className="fs-6"),
-                dcc.RadioItems(
+                dbc.RadioItems(
                     id={"type": f"today-{scale}", "item": key},
-                    options=[{"label": f" {o}", "value": v} for v, o in enumerate(options)],
-                    labelStyle={"display": "block"},
+                    options=[{"label": o, "value": v} for v, o in enumerate(options)],
                 ),
             ],
             className="mb-3",

@@ -36,7 +36,7 @@ def test_client_enters_todays_anchors_and_mood_and_sees_them(tab_factory, browse
 
     /today: one card per SRM-5 anchor headed by its name ("Out of bed",
     "First contact with another person", ..., "To bed"), each with a "Time"
-    input; a "Mood" card with a slider (role ``slider``, -5..+5, today's
+    input; a "Mood" card with a radio group -5..+5 (labels "-5".."+5", today's
     mood on by default); a "Save" button; a status line starting "Saved".
     /my-rhythm: the anchors figure ``#my-rhythm-anchors`` shows today's times
     (``customdata`` holds the clock text).
@@ -48,10 +48,7 @@ def test_client_enters_todays_anchors_and_mood_and_sees_them(tab_factory, browse
     times = {"Out of bed": "06:45", "To bed": "22:50"}
     for anchor, clock in times.items():
         section(page, anchor).get_by_label("Time").fill(clock)
-    slider = section(page, "Mood").get_by_role("slider")
-    slider.focus()
-    for _ in range(2):
-        slider.press("ArrowRight")  # 0 -> +2
+    section(page, "Mood").get_by_label("+2", exact=True).check()
     page.get_by_role("button", name="Save", exact=True).click()
     status = page.get_by_role("status").filter(has_text="Saved")
     status.wait_for()
@@ -80,7 +77,7 @@ def test_clinician_finds_c001_and_acknowledges_its_alert(tab_factory, browser_st
     """/caseload then /clients/C001 at desktop width.
 
     /caseload: a table whose row for C001 has a link named "C001".
-    /clients/C001: heading "Client C001"; a tab "Alerts" holding a select
+    /clients/C001: heading "Client C001"; a section "Alerts" holding a select
     labelled "Open alert" and a button "Acknowledge"; a status line
     containing "Acknowledged".
     """
@@ -94,7 +91,6 @@ def test_clinician_finds_c001_and_acknowledges_its_alert(tab_factory, browser_st
     page.get_by_role("link", name="C001", exact=True).click()
     page.wait_for_url(re.compile(r"/clients/C001$"))
     page.get_by_role("heading", name="Client C001").wait_for()
-    page.get_by_role("tab", name="Alerts").click()
     choose(page.get_by_label("Open alert"), index=1)
     page.get_by_role("button", name="Acknowledge").click()
     page.get_by_role("status").filter(has_text=re.compile("acknowledged", re.I)).wait_for()
