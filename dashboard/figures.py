@@ -404,7 +404,7 @@ def actogram_figure(
 
 def _week_bands(
     weeks: npt.NDArray[np.datetime64], centres_h: npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.float64]]:
+) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.float64]]:
     """Outlines of one rectangle per week, ±``HIT_WINDOW_MIN`` around each centre (hours).
 
     Each rectangle spans its week's seven dates (half a day either side of the
@@ -517,7 +517,7 @@ def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go
         rows += [row] * len(markers)
         axis = "" if row == 1 else str(row)
         if anchor in targets:
-            y = float(hours([targets[anchor]])[0])
+            level = float(hours([targets[anchor]])[0])
             lines.append(
                 {
                     "type": "line",
@@ -525,8 +525,8 @@ def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go
                     "x0": 0,
                     "x1": 1,
                     "yref": f"y{axis}",
-                    "y0": y,
-                    "y1": y,
+                    "y0": level,
+                    "y1": level,
                     "line": {"color": PALETTE["target"], "dash": "dash", "width": 2},
                     "name": "target",
                 }
