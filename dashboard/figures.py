@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -314,12 +315,10 @@ def _stacked(fig: go.Figure, title: str, x_title: str, *, rows: int, row_height:
     return fig
 
 
-def _double(rows: list[list[float | None]]) -> list[list[float | None]]:
+def _double(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Each row followed by the next one (48 h per row); the last row's second day is empty."""
-    width = len(rows[0]) if rows else 0
-    return [
-        row + (rows[i + 1] if i + 1 < len(rows) else [None] * width) for i, row in enumerate(rows)
-    ]
+    gap = np.full((min(len(rows), 1), rows.shape[1]), np.nan, dtype=rows.dtype)
+    return np.hstack([rows, np.vstack([rows[1:], gap])])
 
 
 def actogram_figure(
@@ -337,18 +336,26 @@ def actogram_figure(
     minutes asleep, and the bin width. Three heatmaps share the grid:
     activity of the worn bins (blue scale), sleep shaded over it (the share
     of the bin asleep) and bins with no minute worn in grey. Rows run top to bottom, oldest first.
+    The matrices are passed to plotly as float32 arrays (NaN: an empty
+    cell), which it sends as compact typed arrays without checking each value.
     """
     per_day = 1440 // bin_minutes
-    worn_activity: list[list[float | None]] = [
-        [a if w and a is not None else None for a, w in zip(arow, wrow, strict=True)]
-        for arow, wrow in zip(activity, worn, strict=True)
-    ]
-    asleep: list[list[float | None]] = [
-        [round(v / bin_minutes, 2) if v else None for v in row] for row in sleep
-    ]
-    not_worn: list[list[float | None]] = [[None if v else 1.0 for v in row] for row in worn]
-    x = [round((i + 0.5) * bin_minutes / 60, 3) for i in range(2 * per_day)]
-    common: dict[str, object] = {"x": x, "y": days, "xgap": 0, "ygap": 1, "hoverongaps": False}
+    shape = (len(days), per_day)
+    mean = np.array(activity, dtype=np.float64).reshape(shape)
+    worn_min = np.array(worn, dtype=np.float64).reshape(shape)
+    sleep_min = np.array(sleep, dtype=np.float64).reshape(shape)
+    nan = np.float32(np.nan)
+    worn_activity = np.where(worn_min > 0, mean, nan).astype(np.float32)
+    asleep = np.where(sleep_min > 0, np.round(sleep_min / bin_minutes, 2), nan).astype(np.float32)
+    not_worn = np.where(worn_min > 0, nan, 1.0).astype(np.float32)
+    x = np.round((np.arange(2 * per_day) + 0.5) * bin_minutes / 60, 3)
+    common: dict[str, object] = {
+        "x": x,
+        "y": np.array(days, dtype=str),
+        "xgap": 0,
+        "ygap": 1,
+        "hoverongaps": False,
+    }
     fig = go.Figure(
         [
             go.Heatmap(
@@ -364,7 +371,7 @@ def actogram_figure(
                 colorscale=[[0, "#FFFFFF"], [1, PALETTE["activity"]]],
                 colorbar={"title": {"text": "Activity"}, "len": 0.5},
                 name="Activity",
-                hovertemplate="%{y} %{x:.1f} h: activity %{z}<extra></extra>",
+                hovertemplate="%{y} %{x:.1f} h: activity %{z:.1f}<extra></extra>",
                 **common,
             ),
             go.Heatmap(
@@ -395,6 +402,24 @@ def actogram_figure(
     return fig
 
 
+def _week_bands(
+    weeks: npt.NDArray[np.datetime64], centres_h: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.float64]]:
+    """Outlines of one rectangle per week, ±``HIT_WINDOW_MIN`` around each centre (hours).
+
+    Each rectangle spans its week's seven dates (half a day either side of the
+    first and last) and is drawn as five corners, the last one repeating the
+    first, then a gap (y NaN), so one scatter trace holds every week's band.
+    """
+    half = np.timedelta64(12, "h")
+    x0 = weeks.astype("datetime64[m]") - half
+    x1 = x0 + np.timedelta64(7, "D")
+    y0, y1 = centres_h - HIT_WINDOW_MIN / 60, centres_h + HIT_WINDOW_MIN / 60
+    x = np.stack([x0, x0, x1, x1, x0, x0], axis=1).ravel()
+    y = np.stack([y0, y1, y1, y0, y0, np.full_like(y0, np.nan)], axis=1).ravel()
+    return x, y
+
+
 def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go.Figure:
     """SRM-5 anchor times per day, one panel per anchor: reported and estimated side by side.
 
@@ -403,6 +428,9 @@ def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go
     is filled, a miss hollow. Each client week's habitual time of the
     reported anchors gets a band of ±``HIT_WINDOW_MIN`` minutes (the
     estimated one a dotted outline), and an agreed target a dashed line.
+    The bands of one anchor and source are one scatter trace of rectangles
+    (:func:`_week_bands`) drawn under the markers, so a year costs a few
+    traces rather than hundreds of layout shapes.
     Clock times are drawn on a line unwrapped around each anchor's circular
     mean (:func:`ipsrt.circular.unwrap`), so 23:50 and 00:10 lie together.
     """
@@ -416,6 +444,9 @@ def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go
         subplot_titles=[SRM5.label_of(a) for a in anchors],
     )
     shown: set[str] = set()
+    traces: list[go.Scatter] = []
+    rows: list[int] = []
+    lines: list[dict[str, object]] = []
     for row, anchor in enumerate(anchors, start=1):
         part = raster[raster["activity"] == anchor]
         values = np.concatenate(
@@ -427,18 +458,20 @@ def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go
         centre = circular.mean_minutes(values) if len(values) else 720.0
         centre = 720.0 if np.isnan(centre) else centre
 
-        def hours(minutes: object, centre: float = centre) -> np.ndarray:
-            return circular.unwrap(np.asarray(minutes, dtype=float), centre) / 60
+        def hours(minutes: object, centre: float = centre) -> npt.NDArray[np.float64]:
+            return np.asarray(circular.unwrap(np.asarray(minutes, dtype=float), centre) / 60)
 
+        markers: list[go.Scatter] = []
         for source, symbol in (("reported", "circle"), ("estimated", "diamond")):
             mine = part[part["source"] == source]
             if mine.empty:
                 continue
             label = "Reported (diary)" if source == "reported" else "Estimated (wearable)"
             hit = mine["hit"].to_numpy(dtype=bool)
-            fig.add_trace(
+            minutes = mine["minutes"].to_numpy(dtype=float).astype(np.int64)
+            markers.append(
                 go.Scatter(
-                    x=list(mine["date"]),
+                    x=np.array(list(mine["date"]), dtype="datetime64[D]"),
                     y=hours(mine["minutes"]),
                     mode="markers",
                     name=label,
@@ -449,46 +482,62 @@ def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go
                         "color": PALETTE[source],
                         "size": 8,
                     },
-                    customdata=[f"{int(m) // 60:02d}:{int(m) % 60:02d}" for m in mine["minutes"]],
+                    customdata=[f"{m // 60:02d}:{m % 60:02d}" for m in minutes.tolist()],
                     hovertemplate="%{x}: %{customdata}<extra>" + label + "</extra>",
-                ),
-                row=row,
-                col=1,
+                )
             )
             shown.add(source)
             weeks = mine.dropna(subset=["habitual_min"]).drop_duplicates("week_start")
-            for week, habitual in zip(weeks["week_start"], weeks["habitual_min"], strict=True):
-                h = float(hours([habitual])[0])
-                fig.add_shape(
-                    type="rect",
-                    x0=dt.datetime.combine(week, dt.time()) - dt.timedelta(hours=12),
-                    x1=dt.datetime.combine(week, dt.time()) + dt.timedelta(days=6, hours=12),
-                    y0=h - HIT_WINDOW_MIN / 60,
-                    y1=h + HIT_WINDOW_MIN / 60,
-                    fillcolor=PALETTE["band"] if source == "reported" else "rgba(0,0,0,0)",
+            if weeks.empty:
+                continue
+            x, y = _week_bands(
+                np.array(list(weeks["week_start"]), dtype="datetime64[D]"),
+                hours(weeks["habitual_min"]),
+            )
+            traces.append(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    mode="lines",
+                    name=f"habitual {source}",
+                    legendgroup=source,
+                    showlegend=False,
+                    hoverinfo="skip",
+                    fill="toself" if source == "reported" else "none",
+                    fillcolor=PALETTE["band"] if source == "reported" else None,
                     line={
                         "width": 0 if source == "reported" else 1,
                         "dash": "dot",
                         "color": PALETTE["estimated"],
                     },
-                    layer="below",
-                    name=f"habitual {source}",
-                    row=row,
-                    col=1,
                 )
+            )
+            rows.append(row)
+        traces += markers
+        rows += [row] * len(markers)
+        axis = "" if row == 1 else str(row)
         if anchor in targets:
-            fig.add_hline(
-                y=float(hours([targets[anchor]])[0]),
-                line={"color": PALETTE["target"], "dash": "dash", "width": 2},
-                name="target",
-                row=row,
-                col=1,
+            level = float(hours([targets[anchor]])[0])
+            lines.append(
+                {
+                    "type": "line",
+                    "xref": f"x{axis} domain",
+                    "x0": 0,
+                    "x1": 1,
+                    "yref": f"y{axis}",
+                    "y0": level,
+                    "y1": level,
+                    "line": {"color": PALETTE["target"], "dash": "dash", "width": 2},
+                    "name": "target",
+                }
             )
         lo = float(hours([centre])[0]) - 3
         ticks, labels = _clock_ticks(lo, lo + 6, 1)
-        fig.update_yaxes(
-            title={"text": "Clock time"}, tickvals=ticks, ticktext=labels, row=row, col=1
+        fig.layout[f"yaxis{axis}"].update(
+            title={"text": "Clock time"}, tickvals=ticks, ticktext=labels
         )
+    fig.add_traces(traces, rows=rows, cols=[1] * len(rows))
+    fig.update_layout(shapes=lines)
     return _stacked(
         fig,
         "SRM anchors: reported and estimated, with habitual bands and targets",

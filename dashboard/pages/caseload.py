@@ -78,13 +78,13 @@ def _age(hours: Any) -> str:
     return f"{hours:.0f} h ago" if hours < 48 else f"{hours / 24:.0f} days ago"
 
 
-def _alerts(row: pd.Series) -> str:
+def _alerts(row: dict[str, Any]) -> str:
     if not row["open_alerts"]:
         return "none"
     return f"{row['open_alerts']} (highest: {row['highest_severity']})"
 
 
-def _row(row: pd.Series) -> html.Tr:
+def _row(row: dict[str, Any]) -> html.Tr:
     code = str(row["client"])
     reasons = ", ".join(_REASONS[r] for r in row["attention_reasons"]) or "nothing flagged"
     return html.Tr(
@@ -119,7 +119,7 @@ def layout(**_params: str) -> Component:
             [
                 html.Caption("Assigned clients, most in need of attention first"),
                 html.Thead(html.Tr([html.Th(h, scope="col") for h in _HEADERS])),
-                html.Tbody([_row(r) for _i, r in rows.iterrows()]),
+                html.Tbody([_row(r) for r in rows.to_dict("records")]),
             ],
             id="caseload-table",
             bordered=False,

@@ -280,7 +280,11 @@ def serve(url: str, threads: int) -> None:
     from ipsrt.reports.summaries import install
 
     store = install(Store(url))
-    settings = Settings(clock=shifted_clock(NOW), login_limits="100000 per minute")
+    settings = Settings(
+        clock=shifted_clock(NOW),
+        login_limit_per_address="100000 per minute",
+        login_limit_per_login="100000 per minute",
+    )
     app = create_app(store, settings)
     server = waitress.create_server(app.server, host="127.0.0.1", port=0, threads=threads)
     print(f"listening {server.effective_port}", flush=True)  # type: ignore[union-attr]

@@ -51,11 +51,17 @@ def test_actogram_is_double_plotted() -> None:
     assert [t.name for t in fig.data] == ["Not worn", "Activity", "Asleep"]
     assert len(activity.x) == 48
     assert (activity.x[0], activity.x[-1]) == (0.5, 47.5)
-    # Row d shows day d then day d+1; the last row has no next day.
-    assert list(activity.z[0][24:]) == list(data["activity"][1])
-    assert list(activity.z[2][24:]) == [None] * 24
-    assert (not_worn.z[0][0], not_worn.z[0][1], not_worn.z[0][24]) == (1, None, 1)
-    assert list(sleep.z[0][:7]) == [1.0] * 6 + [None]
+    # Row d shows day d then day d+1; the last row has no next day. Empty cells are NaN
+    # (a gap for plotly); the matrices are float32, so the 0.1-rounded means are compared
+    # to float32 precision.
+    np.testing.assert_allclose(
+        activity.z[0][24:], np.array(data["activity"][1], dtype=float), rtol=1e-6
+    )
+    assert np.isnan(activity.z[2][24:]).all()
+    assert (not_worn.z[0][0], not_worn.z[0][24]) == (1, 1)
+    assert np.isnan(not_worn.z[0][1])
+    assert list(sleep.z[0][:6]) == [1.0] * 6
+    assert np.isnan(sleep.z[0][6])
     assert fig.layout.title.text.startswith("Actogram, double-plotted")
     assert fig.layout.xaxis.title.text == "Clock time (day d, then day d+1)"
     assert fig.layout.yaxis.title.text == "Date (day d)"
@@ -98,23 +104,35 @@ def _raster() -> pd.DataFrame:
 def test_anchor_raster_marks_sources_bands_and_targets() -> None:
     fig = anchor_raster_figure(_raster(), {"out_of_bed": 450})
     names = [(t.name, t.yaxis) for t in fig.data]
+    # The bands come first (drawn under the markers): one trace per anchor and source that
+    # has a habitual time (the bed times have none), whatever the number of weeks.
     assert names == [
+        ("habitual reported", "y"),
+        ("habitual estimated", "y"),
         ("Reported (diary)", "y"),
         ("Estimated (wearable)", "y"),
         ("Estimated (wearable)", "y2"),
     ]
-    reported, estimated, bed = fig.data
+    band, outline, reported, estimated, bed = fig.data
     assert reported.marker.symbol == ("circle",) * 4 + ("circle-open",)
     assert set(estimated.marker.symbol) == {"diamond"}
     assert reported.marker.color == PALETTE["reported"]
     # 07:00 is 7 h; the bed times 23:50 and 00:10 are unwrapped next to each other.
     assert reported.y[0] == 7.0
     assert max(bed.y) - min(bed.y) == 20 / 60
-    rects = [s for s in fig.layout.shapes if s.type == "rect"]
-    assert len(rects) == 2  # one band per source and week that has a habitual time
-    band = next(r for r in rects if r.fillcolor == PALETTE["band"])
-    assert (band.y0, band.y1) == (421.25 / 60 - 0.75, 421.25 / 60 + 0.75)
-    (target,) = [s for s in fig.layout.shapes if s.type == "line"]
+    # One rectangle per week: five corners and a gap; ±45 min around H, the week's seven
+    # dates with half a day either side.
+    assert (band.fill, band.fillcolor, outline.fill) == ("toself", PALETTE["band"], "none")
+    assert outline.line.dash == "dot"
+    h = 421.25 / 60
+    assert list(band.y[:5]) == [h - 0.75, h + 0.75, h + 0.75, h - 0.75, h - 0.75]
+    assert np.isnan(band.y[5])
+    assert len(band.y) == 6
+    assert str(band.x[0]) == "2026-05-24T12:00"
+    assert str(band.x[2]) == "2026-05-31T12:00"
+    assert list(outline.y[:2]) == [440 / 60 - 0.75, 440 / 60 + 0.75]
+    (target,) = fig.layout.shapes  # the target line is the only shape
+    assert target.type == "line"
     assert target.y0 == target.y1 == 7.5
     assert [a.text for a in fig.layout.annotations] == ["Out of bed", "To bed"]
     assert fig.layout.title.text
@@ -181,3 +199,23 @@ def test_mood_figure_annotates_the_strongest_lag() -> None:
     assert "14 pairs" in linkage_sentence(None)
     assert "1 day earlier" in linkage_sentence(best | {"lag": -1})
     json.loads(fig.to_json())  # serialisable for a callback
+
+
+def test_a_year_of_anchor_bands_is_a_few_traces() -> None:
+    # 52 weeks of one reported anchor, each with its habitual time: one band trace of 52
+    # rectangles (6 points each), no layout shape but the target line.
+    first = dt.date(2025, 6, 2)
+    rows = [
+        (first + dt.timedelta(days=d), "out_of_bed", 420 + d % 7, "reported", week, 423.0, True)
+        for d in range(364)
+        for week in [first + dt.timedelta(days=d - d % 7)]
+    ]
+    fig = anchor_raster_figure(
+        pd.DataFrame(rows, columns=list(ANCHOR_RASTER_COLUMNS)), {"out_of_bed": 450}
+    )
+    assert [t.name for t in fig.data] == ["habitual reported", "Reported (diary)"]
+    band = fig.data[0]
+    assert len(band.y) == 52 * 6
+    assert np.isnan(band.y[5::6]).all()
+    assert str(band.x[-3]) == "2026-05-31T12:00"  # the last week's Sunday, plus half a day
+    assert len(fig.layout.shapes) == 1
