@@ -135,6 +135,30 @@ def canary_alert_id(store: Store) -> int:
     return alert.id
 
 
+def add_open_alert_of_c001(store: Store, now: dt.datetime = SEEDED) -> None:
+    """An open alert of C001 (no canary in it): what the assigned clinician acknowledges."""
+    store.alerts.upsert(
+        [
+            Alert(
+                client="C001",
+                rule_id="phq9_item9",
+                window_start=now.date(),
+                window_end=now.date(),
+                severity=Severity.URGENT,
+                message="C001 alert to acknowledge",
+                evidence={},
+            )
+        ],
+        now=now,
+    )
+
+
+def open_alert_id_of_c001(store: Store) -> int:
+    """The id of C001's open alert, for the row that acknowledges it."""
+    (alert,) = store.alerts.find(client_code="C001")
+    return alert.id
+
+
 def may_see_c002(viewer: MatrixViewer) -> bool:
     """True when the rules let *viewer* read C002's data (``VIEW_CLIENT``)."""
     return allowed_on(viewer, Action.VIEW_CLIENT, "C002")

@@ -20,8 +20,10 @@ from tests.dashboard.matrix import (
     Names,
     Refusal,
     Row,
+    canary_alert_id,
     fire,
     get,
+    open_alert_id_of_c001,
     route,
     sign_out,
 )
@@ -126,6 +128,10 @@ PAGE_NAMES: dict[str, Names] = {
     "/admin/users": Names.NOTHING,
     "/admin/devices": Names.NOTHING,
     "/admin/audit": Names.NOTHING,
+    "/today": Names.OWN,
+    "/my-rhythm": Names.OWN,
+    "/caseload": Names.NOTHING,
+    "/clients/<code>": Names.TARGET,
 }
 
 ADMIN_USERS_KEY = (
@@ -138,6 +144,32 @@ ADMIN_AUDIT_KEY = (
     "..admin_audit-table.children...admin_audit-position.children...admin_audit-page.data"
     "...admin_audit-newer.disabled...admin_audit-older.disabled.."
 )
+
+_ANCHORS = ("out_of_bed", "first_contact", "start_activity", "dinner", "bed")
+_TODAY_FIELDS = (
+    *(f"today-{field}-{key}" for field in ("time", "notdone", "people") for key in _ANCHORS),
+    *("today-mood-on", "today-mood", "today-energy", "today-irritability", "today-anxiety"),
+)
+TODAY_DAY_KEY = ".." + "...".join(f"{field}.value" for field in _TODAY_FIELDS) + ".."
+TODAY_SAVE_KEY = "today-saved.children"
+TODAY_SCALES_KEY = "today-scales-result.children"
+#: The PHQ-9 and ASRM answers, as Dash sends the values of a pattern-matching ``ALL`` state.
+_PHQ9_ALL = '{"item":["ALL"],"type":"today-phq9"}.value'
+_ASRM_ALL = '{"item":["ALL"],"type":"today-asrm"}.value'
+MY_RHYTHM_KEY = (
+    "..my-rhythm-summary.children...my-rhythm-srm.figure...my-rhythm-anchors.figure"
+    "...my-rhythm-sleep.figure.."
+)
+CLIENT_FIGURES_KEY = (
+    "..client-actogram.figure...client-anchors.figure...client-sleep.figure"
+    "...client-trends.figure...client-mood.figure...client-anchor-table.children.."
+)
+CLIENT_ACK_KEY = (
+    "..client-alerts.children...client-ack-alert.options...client-ack-status.children.."
+)
+CLIENT_TARGETS_KEY = "client-targets-status.children"
+#: C001's local date at the clinic's clock (Europe/Berlin, 2026-06-10 12:00 UTC): editable.
+_C001_TODAY = "2026-06-10"
 
 #: Every page callback: one or more rows per key of ``app.callback_map`` (the router aside).
 CALLBACK_ROWS: tuple[Row, ...] = (
@@ -213,6 +245,115 @@ CALLBACK_ROWS: tuple[Row, ...] = (
         Action.VIEW_AUDIT,
         fire(ADMIN_AUDIT_KEY, "admin_audit-older.n_clicks", {"admin_audit-page.data": TARGET}),
         uses_target=True,
+    ),
+    Row(
+        "today: load a day",
+        TODAY_DAY_KEY,
+        Action.WRITE_DIARY,
+        fire(TODAY_DAY_KEY, "today-day.value", {"today-day.value": _C001_TODAY}),
+        names=Names.OWN,
+    ),
+    Row(
+        "today: save a day",
+        TODAY_SAVE_KEY,
+        Action.WRITE_DIARY,
+        fire(
+            TODAY_SAVE_KEY,
+            "today-save.n_clicks",
+            {
+                "today-day.value": _C001_TODAY,
+                **{
+                    f"today-time-{key}.value": clock
+                    for key, clock in zip(
+                        _ANCHORS, ("07:00", "08:30", "09:15", "19:00", "23:00"), strict=True
+                    )
+                },
+                **{f"today-people-{key}.value": "1" for key in _ANCHORS},
+                "today-mood-on.value": True,
+                "today-mood.value": 1,
+                "today-energy.value": 5,
+                "today-irritability.value": 2,
+                "today-anxiety.value": 3,
+            },
+        ),
+        names=Names.OWN,
+    ),
+    Row(
+        "today: save the questionnaires",
+        TODAY_SCALES_KEY,
+        Action.WRITE_DIARY,
+        fire(
+            TODAY_SCALES_KEY,
+            "today-scales-save.n_clicks",
+            {_PHQ9_ALL: [0, 1, 0, 1, 0, 0, 1, 0, 0], _ASRM_ALL: [0, 1, 0, 0, 1]},
+        ),
+        names=Names.OWN,
+    ),
+    Row(
+        "my_rhythm: show the last weeks",
+        MY_RHYTHM_KEY,
+        Action.VIEW_CLIENT,
+        fire(MY_RHYTHM_KEY, "my-rhythm-days.value", {"my-rhythm-days.value": "28"}),
+        names=Names.OWN,
+    ),
+    Row(
+        "client: show the figures",
+        CLIENT_FIGURES_KEY,
+        Action.VIEW_CLIENT,
+        fire(
+            CLIENT_FIGURES_KEY,
+            "client-span.value",
+            {"client-span.value": "28", "client-client.data": TARGET},
+        ),
+        names=Names.TARGET,
+    ),
+    Row(
+        "client: acknowledge an alert",
+        CLIENT_ACK_KEY,
+        Action.ACKNOWLEDGE_ALERT,
+        lambda r: fire(
+            CLIENT_ACK_KEY,
+            "client-ack.n_clicks",
+            {
+                "client-client.data": r.target,
+                "client-ack-alert.value": open_alert_id_of_c001(r.store),
+            },
+        )(r),
+        names=Names.TARGET,
+    ),
+    # C002's alert beside any target: nobody of the clinic may acknowledge it.
+    Row(
+        "client: acknowledge C002's alert",
+        CLIENT_ACK_KEY,
+        Action.ACKNOWLEDGE_ALERT,
+        lambda r: fire(
+            CLIENT_ACK_KEY,
+            "client-ack.n_clicks",
+            {"client-client.data": r.target, "client-ack-alert.value": canary_alert_id(r.store)},
+        )(r),
+        names=Names.TARGET,
+        # Refused as another client's alert (403), or answered with a message: no change.
+        ok=frozenset({200, 403}),
+        changes_nothing=True,
+    ),
+    Row(
+        "client: save anchor targets",
+        CLIENT_TARGETS_KEY,
+        Action.WRITE_TARGETS,
+        fire(
+            CLIENT_TARGETS_KEY,
+            "client-targets-save.n_clicks",
+            {
+                "client-client.data": TARGET,
+                **{
+                    f"client-target-{key}.value": clock
+                    for key, clock in zip(
+                        _ANCHORS, ("07:00", "08:00", "09:00", "18:30", "22:30"), strict=True
+                    )
+                },
+            },
+        ),
+        names=Names.TARGET,
     ),
 )
 

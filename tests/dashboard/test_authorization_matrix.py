@@ -38,6 +38,7 @@ def clinic_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store.initialise(f"sqlite:///{path}") as store:
         build_clinic(store)
         matrix.add_canaries(store)
+        matrix.add_open_alert_of_c001(store)
     return path
 
 
