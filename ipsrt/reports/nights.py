@@ -13,6 +13,7 @@ import datetime as dt
 
 import pandas as pd
 
+from ipsrt.daily import DAY_COLUMNS
 from ipsrt.reports.summaries import client_days
 from ipsrt.srm.estimated import ESTIMATED
 from ipsrt.store import Store
@@ -43,16 +44,7 @@ SLEEP_COLUMNS = (
     "source",
 )
 #: The ``client_day`` columns :func:`main_sleep_rows` reads (besides ``day``).
-SLEEP_DAY_COLUMNS = (
-    "sleep_onset_utc",
-    "sleep_offset_utc",
-    "sleep_onset_min",
-    "sleep_offset_min",
-    "sleep_midpoint_min",
-    "sleep_duration_min",
-    "sleep_min",
-    "sleep_source",
-)
+SLEEP_DAY_COLUMNS = tuple(c for c in DAY_COLUMNS if c.startswith("sleep_"))
 _ANCHOR_COLUMNS = {
     "out_of_bed": "estimated_out_of_bed_min",
     "start_activity": "estimated_start_activity_min",
