@@ -9,13 +9,17 @@ palette; Okabe & Ito 2008, https://jfly.uni-koeln.de/color/).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from ipsrt import circular
@@ -42,15 +46,16 @@ PALETTE = {
 
 __all__ += ["anchor_times_figure", "sleep_nights_figure", "srm_trend_figure"]
 
-#: Layout shared by the client figures: readable at 360 px (legend below, small margins).
-_CLIENT_LAYOUT = {
-    "template": "plotly_white",
+#: Layout shared by the client figures: readable at 360 px (legend below, small margins),
+#: on plotly's "plotly_white" template (set by :func:`_client_figure`).
+_CLIENT_LAYOUT: dict[str, Any] = {
     "margin": {"l": 52, "r": 12, "t": 48, "b": 72},
     "legend": {"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0},
     "font": {"size": 13},
     "title": {"x": 0, "xanchor": "left", "font": {"size": 16}},
     "hovermode": "closest",
 }
+_CLIENT_TEMPLATE = "plotly_white"
 #: Short anchor names for the narrow screen (the form shows the full labels).
 ANCHOR_SHORT = {
     "out_of_bed": "Out of bed",
@@ -66,10 +71,43 @@ def _clock_text(minutes: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-def _no_data(fig: go.Figure, text: str) -> go.Figure:
-    fig.add_annotation(
-        text=text, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font={"size": 14}
-    )
+def _merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """*base* updated by *extra* the way ``update_layout`` does: nested dicts merge."""
+    out = dict(base)
+    for key, value in extra.items():
+        old = out.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            value = _merged(old, value)
+        out[key] = value
+    return out
+
+
+def _no_data_note(text: str) -> dict[str, Any]:
+    """The centred annotation of a figure with nothing to draw."""
+    return {
+        "text": text,
+        "showarrow": False,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0.5,
+        "font": {"size": 14},
+    }
+
+
+def _client_figure(data: list[dict[str, Any]], layout: Mapping[str, Any]) -> go.Figure:
+    """A client-page figure of *data* (trace dicts) and *layout*, built and validated once.
+
+    The figure is built in one constructor call rather than by ``add_trace`` /
+    ``update_layout`` calls (each re-validates and relays out the figure), and
+    the registered template is assigned the way plotly assigns its default
+    template: without validating it again (plotly validated it when it was
+    registered; validating a copy costs some 30 ms per figure).
+    """
+    fig = go.Figure(data=data, layout=_merged(_CLIENT_LAYOUT, layout))
+    fig.layout._validate = False
+    fig.layout.template = pio.templates[_CLIENT_TEMPLATE]
+    fig.layout._validate = True
     return fig
 
 
@@ -80,36 +118,54 @@ def srm_trend_figure(weeks: pd.DataFrame) -> go.Figure:
     (:func:`ipsrt.reports.my_rhythm.srm_trend`); the week still running is
     drawn with an open marker (its score covers fewer days).
     """
-    fig = go.Figure()
     symbols = ["circle" if done else "circle-open" for done in weeks["complete"]]
-    for column, name, colour, dash in (
-        ("srm", "From your diary", PALETTE["reported"], "solid"),
-        ("srm_estimated", "Estimated from your wearable", PALETTE["estimated"], "dash"),
-    ):
-        fig.add_trace(
-            go.Scatter(
-                x=list(weeks["week_start"]),
-                y=weeks[column].to_numpy(dtype=np.float64),
-                name=name,
-                mode="lines+markers",
-                line={"color": colour, "dash": dash},
-                marker={"size": 9, "symbol": symbols, "color": colour},
-                connectgaps=False,
-                hovertemplate="Week from %{x|%d %b}: %{y:.1f} of 7<extra>" + name + "</extra>",
-            )
+    data = [
+        {
+            "type": "scatter",
+            "x": list(weeks["week_start"]),
+            "y": weeks[column].to_numpy(dtype=np.float64),
+            "name": name,
+            "mode": "lines+markers",
+            "line": {"color": colour, "dash": dash},
+            "marker": {"size": 9, "symbol": symbols, "color": colour},
+            "connectgaps": False,
+            "hovertemplate": "Week from %{x|%d %b}: %{y:.1f} of 7<extra>" + name + "</extra>",
+        }
+        for column, name, colour, dash in (
+            ("srm", "From your diary", PALETTE["reported"], "solid"),
+            ("srm_estimated", "Estimated from your wearable", PALETTE["estimated"], "dash"),
         )
-    fig.update_layout(
-        _CLIENT_LAYOUT, title={"text": "How regular each week was (SRM, 0-7)"}, height=340
-    )
-    fig.update_xaxes(title_text="Week starting", nticks=4, tickformat="%d %b")
-    fig.update_yaxes(title_text="SRM", range=[0, 7.3], tickvals=[0, 2, 4, 6])
+    ]
+    layout: dict[str, Any] = {
+        "title": {"text": "How regular each week was (SRM, 0-7)"},
+        "height": 340,
+        "xaxis": {"title": {"text": "Week starting"}, "nticks": 4, "tickformat": "%d %b"},
+        "yaxis": {"title": {"text": "SRM"}, "range": [0, 7.3], "tickvals": [0, 2, 4, 6]},
+    }
     if weeks.empty:
-        _no_data(fig, "No weeks with entries yet")
-    return fig
+        layout["annotations"] = [_no_data_note("No weeks with entries yet")]
+    return _client_figure(data, layout)
 
 
 def _tick_step(half_range: float) -> int:
     return 60 if half_range <= 120 else 120 if half_range <= 300 else 240
+
+
+@functools.cache
+def _anchor_panels(rows: int, titles: tuple[str, ...]) -> dict[str, Any]:
+    """The layout of *rows* stacked panels sharing the date axis (plotly's ``make_subplots``,
+    computed once per process)."""
+    grid = make_subplots(
+        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=titles
+    )
+    layout: dict[str, Any] = grid.layout.to_plotly_json()
+    layout.pop("template", None)
+    return layout
+
+
+def _axis(name: str, row: int) -> str:
+    """``x``, ``x2``... : the trace reference of panel *row*'s axis."""
+    return name if row == 1 else f"{name}{row}"
 
 
 def anchor_times_figure(
@@ -131,62 +187,69 @@ def anchor_times_figure(
     within which a time counts as a hit in SRM scoring (``docs/srm.md``).
     """
     keys = SRM5.keys
-    fig = make_subplots(
-        rows=len(keys),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.06,
-        subplot_titles=[ANCHOR_SHORT[k] for k in keys],
-    )
+    layout = copy.deepcopy(_anchor_panels(len(keys), tuple(ANCHOR_SHORT[k] for k in keys)))
+    data: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    activity = anchors["activity"].to_numpy()
+    dates = anchors["date"].to_numpy()
+    minutes = anchors["minutes"].to_numpy(dtype=np.float64)
     first_dot = first_target = True
     for row, key in enumerate(keys, start=1):
-        rows = anchors[anchors["activity"] == key]
-        times = rows["minutes"].to_numpy(dtype=np.float64)
+        xref, yref = _axis("x", row), _axis("y", row)
+        mine = activity == key
+        times = minutes[mine]
         target = targets.get(key)
         centre = float(target) if target is not None else circular.mean_minutes(times)
         if not np.isfinite(centre):
             centre = 12 * 60.0
         y = circular.unwrap(times, centre) if times.size else times
-        fig.add_trace(
-            go.Scatter(
-                x=list(rows["date"]),
-                y=y,
-                mode="markers",
-                name="Your time",
-                legendgroup="time",
-                showlegend=first_dot,
-                marker={"color": PALETTE["reported"], "size": 8},
-                customdata=[_clock_text(t) for t in times],
-                hovertemplate="%{x|%a %d %b}: %{customdata}<extra></extra>",
-            ),
-            row=row,
-            col=1,
+        data.append(
+            {
+                "type": "scatter",
+                "x": list(dates[mine]),
+                "y": y,
+                "mode": "markers",
+                "name": "Your time",
+                "legendgroup": "time",
+                "showlegend": first_dot,
+                "marker": {"color": PALETTE["reported"], "size": 8},
+                "customdata": [_clock_text(t) for t in times],
+                "hovertemplate": "%{x|%a %d %b}: %{customdata}<extra></extra>",
+                "xaxis": xref,
+                "yaxis": yref,
+            }
         )
         first_dot = False
         half = 90.0
         if target is not None:
-            fig.add_hrect(
-                y0=centre - HIT_WINDOW_MIN,
-                y1=centre + HIT_WINDOW_MIN,
-                fillcolor=PALETTE["band"],
-                line_width=0,
-                layer="below",
-                row=row,
-                col=1,
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": f"{xref} domain",
+                    "yref": yref,
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": centre - HIT_WINDOW_MIN,
+                    "y1": centre + HIT_WINDOW_MIN,
+                    "fillcolor": PALETTE["band"],
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
             )
-            fig.add_trace(
-                go.Scatter(
-                    x=[start, end],
-                    y=[centre, centre],
-                    mode="lines",
-                    name=f"Target, ±{HIT_WINDOW_MIN} min",
-                    legendgroup="target",
-                    showlegend=first_target,
-                    line={"color": PALETTE["target"], "width": 2},
-                    hovertemplate=f"Target {_clock_text(centre)}<extra></extra>",
-                ),
-                row=row,
-                col=1,
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": [start, end],
+                    "y": [centre, centre],
+                    "mode": "lines",
+                    "name": f"Target, ±{HIT_WINDOW_MIN} min",
+                    "legendgroup": "target",
+                    "showlegend": first_target,
+                    "line": {"color": PALETTE["target"], "width": 2},
+                    "hovertemplate": f"Target {_clock_text(centre)}<extra></extra>",
+                    "xaxis": xref,
+                    "yaxis": yref,
+                }
             )
             first_target = False
         if np.isfinite(y).any():
@@ -194,25 +257,28 @@ def anchor_times_figure(
         step = _tick_step(half)
         low, high = np.ceil((centre - half) / step), np.floor((centre + half) / step)
         ticks = np.arange(low, high + 1) * step
-        fig.update_yaxes(
-            range=[centre + half, centre - half],  # earlier times at the top
-            tickvals=list(ticks),
-            ticktext=[_clock_text(t) for t in ticks],
-            row=row,
-            col=1,
-        )
-    fig.update_layout(
-        _CLIENT_LAYOUT,
+        axis = layout[f"yaxis{row if row > 1 else ''}"]
+        axis["range"] = [centre + half, centre - half]  # earlier times at the top
+        axis["tickvals"] = list(ticks)
+        axis["ticktext"] = [_clock_text(t) for t in ticks]
+        layout[f"xaxis{row if row > 1 else ''}"]["range"] = [
+            start - dt.timedelta(hours=12),
+            end + dt.timedelta(hours=12),
+        ]
+    layout[f"xaxis{len(keys)}"].update(
+        {"title": {"text": "Date"}, "nticks": 4, "tickformat": "%d %b"}
+    )
+    layout[f"yaxis{(len(keys) + 1) // 2}"]["title"] = {"text": "Time"}
+    if shapes:
+        layout["shapes"] = shapes
+    if anchors.empty:
+        layout["annotations"].append(_no_data_note("No anchors entered in these days"))
+    layout.update(
         title={"text": f"Your anchors, last {(end - start).days + 1} days"},
         height=130 * len(keys) + 130,
         margin={"t": 64},
     )
-    fig.update_xaxes(range=[start - dt.timedelta(hours=12), end + dt.timedelta(hours=12)])
-    fig.update_xaxes(title_text="Date", nticks=4, tickformat="%d %b", row=len(keys), col=1)
-    fig.update_yaxes(title_text="Time", row=(len(keys) + 1) // 2, col=1)
-    if anchors.empty:
-        _no_data(fig, "No anchors entered in these days")
-    return fig
+    return _client_figure(data, layout)
 
 
 def _since_noon(minutes: np.ndarray) -> np.ndarray:
@@ -235,41 +301,42 @@ def sleep_nights_figure(sleep: pd.DataFrame, *, start: dt.date, end: dt.date) ->
         f"{_clock_text(on)} to {_clock_text(off)}, {int(d) // 60} h {int(d) % 60:02d} min"
         for on, off, d in zip(sleep["onset_min"], sleep["offset_min"], length, strict=True)
     ]
-    fig = go.Figure(
-        go.Bar(
-            x=list(sleep["night"]),
-            y=length,
-            base=base,
-            name="Main sleep",
-            marker={"color": PALETTE["sleep"]},
-            customdata=text,
-            hovertemplate="Night of %{x|%a %d %b}: %{customdata}<extra></extra>",
-        )
-    )
+    bars = {
+        "type": "bar",
+        "x": list(sleep["night"]),
+        "y": length,
+        "base": base,
+        "name": "Main sleep",
+        "marker": {"color": PALETTE["sleep"]},
+        "customdata": text,
+        "hovertemplate": "Night of %{x|%a %d %b}: %{customdata}<extra></extra>",
+    }
     top, bottom = 6 * 60.0, 20 * 60.0  # 18:00 .. 08:00
     if len(base):
         top = min(top, float(np.nanmin(base)) - 30)
         bottom = max(bottom, float(np.nanmax(base + length)) + 30)
     top, bottom = max(top, 0.0), min(bottom, 1440.0 + 12 * 60)
     ticks = [float(t) for t in range(0, 1440 + 12 * 60 + 1, 180) if top <= t <= bottom]
-    fig.update_layout(
-        _CLIENT_LAYOUT, title={"text": "Sleep per night"}, height=340, showlegend=False
-    )
-    fig.update_xaxes(
-        title_text="Night of",
-        nticks=4,
-        tickformat="%d %b",
-        range=[start - dt.timedelta(hours=12), end + dt.timedelta(hours=12)],
-    )
-    fig.update_yaxes(
-        title_text="Clock time",
-        range=[bottom, top],  # evening at the top
-        tickvals=ticks,
-        ticktext=[_clock_text(t + 12 * 60) for t in ticks],
-    )
+    layout: dict[str, Any] = {
+        "title": {"text": "Sleep per night"},
+        "height": 340,
+        "showlegend": False,
+        "xaxis": {
+            "title": {"text": "Night of"},
+            "nticks": 4,
+            "tickformat": "%d %b",
+            "range": [start - dt.timedelta(hours=12), end + dt.timedelta(hours=12)],
+        },
+        "yaxis": {
+            "title": {"text": "Clock time"},
+            "range": [bottom, top],  # evening at the top
+            "tickvals": ticks,
+            "ticktext": [_clock_text(t + 12 * 60) for t in ticks],
+        },
+    }
     if sleep.empty:
-        _no_data(fig, "No nights recorded by your wearable")
-    return fig
+        layout["annotations"] = [_no_data_note("No nights recorded by your wearable")]
+    return _client_figure([bars], layout)
 
 
 # -- figures of the clinician pages (Caseload, Client) ---------------------------------

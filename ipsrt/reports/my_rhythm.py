@@ -26,7 +26,8 @@ import pandas as pd
 from ipsrt import circular
 from ipsrt.daily import week_of
 from ipsrt.errors import InvalidInputError
-from ipsrt.reports.nights import main_sleeps
+from ipsrt.models import Client
+from ipsrt.reports.nights import SLEEP_DAY_COLUMNS, main_sleep_rows, main_sleeps
 from ipsrt.reports.summaries import client_days, refresh
 from ipsrt.reports.targets import anchor_targets
 from ipsrt.reports.today import client_today
@@ -88,6 +89,27 @@ class MyRhythm:
     summary: str
 
 
+def _trend_frame(weeks: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """:data:`TREND_COLUMNS` of stored week rows."""
+    starts = list(weeks["week_start"])
+    return pd.DataFrame(
+        {
+            "week_start": pd.Series(starts, dtype=object),
+            "srm": weeks["srm"].to_numpy(dtype=np.float64),
+            "srm_estimated": weeks["srm_estimated"].to_numpy(dtype=np.float64),
+            "complete": [w + 6 * _DAY <= today for w in starts],
+        },
+        columns=list(TREND_COLUMNS),
+    )
+
+
+def _trend_weeks(store: Store, client: Client, today: dt.date) -> pd.DataFrame:
+    """The stored week rows of :func:`srm_trend` (summaries already refreshed)."""
+    assert client.id is not None
+    first = week_of(today, client.week_start) - (TREND_WEEKS - 1) * 7 * _DAY
+    return _trend_frame(store.summaries.weeks([client.id], first, today), today)
+
+
 def srm_trend(store: Store, client_code: str, today: dt.date) -> pd.DataFrame:
     """Weekly SRM-5 of the diary and of the estimated anchors (columns :data:`TREND_COLUMNS`).
 
@@ -96,18 +118,31 @@ def srm_trend(store: Store, client_code: str, today: dt.date) -> pd.DataFrame:
     a week whose last day is after *today* (its score covers fewer days).
     """
     client = store.client(client_code)
-    assert client.id is not None
-    first = week_of(today, client.week_start) - (TREND_WEEKS - 1) * 7 * _DAY
     refresh(store)
-    weeks = store.summaries.weeks([client.id], first, today)
+    return _trend_weeks(store, client, today)
+
+
+#: The ``client_day`` columns of the reported anchor times, in SRM-5 form order.
+_REPORTED_COLUMNS = tuple(f"reported_{key}_min" for key in SRM5.keys)
+
+
+def _anchor_rows(days: pd.DataFrame, targets: Mapping[str, int]) -> pd.DataFrame:
+    """:data:`ANCHOR_COLUMNS` of day rows (``day`` and the reported anchor columns):
+    one row per date and anchor done, by date then form order."""
+    minutes = days[list(_REPORTED_COLUMNS)].to_numpy(dtype=np.float64)
+    at, which = np.nonzero(~np.isnan(minutes))  # row-major: by date, then form order
+    keys = np.array(SRM5.keys, dtype=object)
+    labels = np.array([SRM5.label_of(k) for k in SRM5.keys], dtype=object)
+    aims = np.array([float(targets.get(k, np.nan)) for k in SRM5.keys], dtype=np.float64)
     return pd.DataFrame(
         {
-            "week_start": pd.Series(list(weeks["week_start"]), dtype=object),
-            "srm": weeks["srm"].to_numpy(dtype=np.float64),
-            "srm_estimated": weeks["srm_estimated"].to_numpy(dtype=np.float64),
-            "complete": [w + 6 * _DAY <= today for w in weeks["week_start"]],
+            "date": pd.Series(days["day"].to_numpy(dtype=object)[at], dtype=object),
+            "activity": pd.Series(keys[which], dtype=str),
+            "label": pd.Series(labels[which], dtype=str),
+            "minutes": minutes[at, which],
+            "target": aims[which],
         },
-        columns=list(TREND_COLUMNS),
+        columns=list(ANCHOR_COLUMNS),
     )
 
 
@@ -126,29 +161,19 @@ def anchor_times(
     anchor's target minute from *targets* (NaN without one).
     """
     rows = client_days(store, client_code, today - (_check_days(days) - 1) * _DAY, today)
-    parts = []
-    for key in SRM5.keys:
-        column = rows[f"reported_{key}_min"].to_numpy(dtype=np.float64)
-        done = ~np.isnan(column)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "date": pd.Series(list(rows["day"][done]), dtype=object),
-                    "activity": key,
-                    "label": SRM5.label_of(key),
-                    "minutes": column[done],
-                    "target": float(targets.get(key, np.nan)),
-                },
-                columns=list(ANCHOR_COLUMNS),
-            )
-        )
-    frame = pd.concat(parts, ignore_index=True)
-    order = frame["activity"].map({k: i for i, k in enumerate(SRM5.keys)})
-    return (
-        frame.assign(_order=order)
-        .sort_values(["date", "_order"], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
+    return _anchor_rows(rows, targets)
+
+
+def _night_rows(nights: pd.DataFrame) -> pd.DataFrame:
+    """:data:`SLEEP_NIGHT_COLUMNS` of :func:`ipsrt.reports.nights.main_sleeps` rows."""
+    return pd.DataFrame(
+        {
+            "night": pd.Series(list(nights["night"]), dtype=object),
+            "onset_min": nights["onset_local"].to_numpy(dtype=np.float64),
+            "offset_min": nights["offset_local"].to_numpy(dtype=np.float64),
+            "duration_min": nights["duration_min"].to_numpy(dtype=np.float64),
+        },
+        columns=list(SLEEP_NIGHT_COLUMNS),
     )
 
 
@@ -161,16 +186,8 @@ def sleep_nights(
     starts on, ``onset_min`` / ``offset_min`` local clock minutes, ``duration_min``.
     Nights without a main sleep have no row.
     """
-    nights = main_sleeps(store, client_code, today - (_check_days(days) - 1) * _DAY, today - _DAY)
-    return pd.DataFrame(
-        {
-            "night": pd.Series(list(nights["night"]), dtype=object),
-            "onset_min": nights["onset_local"].to_numpy(dtype=np.float64),
-            "offset_min": nights["offset_local"].to_numpy(dtype=np.float64),
-            "duration_min": nights["duration_min"].to_numpy(dtype=np.float64),
-        },
-        columns=list(SLEEP_NIGHT_COLUMNS),
-    )
+    first = today - (_check_days(days) - 1) * _DAY
+    return _night_rows(main_sleeps(store, client_code, first, today - _DAY))
 
 
 def my_rhythm(
@@ -180,12 +197,23 @@ def my_rhythm(
 
     Anchor times and nights cover the *days* local days ending today
     (1..:data:`MAX_DAYS`); the SRM trend always covers :data:`TREND_WEEKS` weeks.
+    The same frames as :func:`srm_trend`, :func:`anchor_times` and
+    :func:`sleep_nights`, from one read of the day rows the period needs
+    (the nights' rows start a day earlier than the anchors').
     """
-    today = client_today(store.client(client_code), now)
+    client = store.client(client_code)
+    assert client.id is not None
+    today = client_today(client, now)
+    first = today - (_check_days(days) - 1) * _DAY
     targets = anchor_targets(store, client_code)
-    weeks = srm_trend(store, client_code, today)
-    anchors = anchor_times(store, client_code, today, targets, days=days)
-    sleep = sleep_nights(store, client_code, today, days=days)
+    refresh(store)
+    weeks = _trend_weeks(store, client, today)
+    rows = store.summaries.days(
+        [client.id], first - _DAY, today, columns=[*_REPORTED_COLUMNS, *SLEEP_DAY_COLUMNS]
+    )
+    in_period = (rows["day"] >= first).to_numpy(dtype=bool)
+    anchors = _anchor_rows(rows[in_period], targets)
+    sleep = _night_rows(main_sleep_rows(rows[(rows["day"] < today).to_numpy(dtype=bool)]))
     summary = rhythm_summary_text(weeks, anchors, sleep, today=today)
     return MyRhythm(today, days, weeks, anchors, sleep, dict(targets), summary)
 

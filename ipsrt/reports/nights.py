@@ -13,11 +13,19 @@ import datetime as dt
 
 import pandas as pd
 
+from ipsrt.daily import DAY_COLUMNS
 from ipsrt.reports.summaries import client_days
 from ipsrt.srm.estimated import ESTIMATED
 from ipsrt.store import Store
 
-__all__ = ["ESTIMATED_COLUMNS", "SLEEP_COLUMNS", "estimated_entries", "main_sleeps"]
+__all__ = [
+    "ESTIMATED_COLUMNS",
+    "SLEEP_COLUMNS",
+    "SLEEP_DAY_COLUMNS",
+    "estimated_entries",
+    "main_sleep_rows",
+    "main_sleeps",
+]
 
 ESTIMATED_COLUMNS = ("client", "date", "activity", "minutes", "status", "source")
 _DAY = dt.timedelta(days=1)
@@ -35,6 +43,8 @@ SLEEP_COLUMNS = (
     "sleep_min",
     "source",
 )
+#: The ``client_day`` columns :func:`main_sleep_rows` reads (besides ``day``).
+SLEEP_DAY_COLUMNS = tuple(c for c in DAY_COLUMNS if c.startswith("sleep_"))
 _ANCHOR_COLUMNS = {
     "out_of_bed": "estimated_out_of_bed_min",
     "start_activity": "estimated_start_activity_min",
@@ -50,7 +60,13 @@ def main_sleeps(store: Store, client_code: str, start: dt.date, end: dt.date) ->
     (:func:`ipsrt.minutes.sleep_states`), on the minutes that count. Nights
     without a main sleep have no row.
     """
-    days = client_days(store, client_code, start - _DAY, end)
+    return main_sleep_rows(client_days(store, client_code, start - _DAY, end))
+
+
+def main_sleep_rows(days: pd.DataFrame) -> pd.DataFrame:
+    """:func:`main_sleeps` of day rows already read (``day`` and the columns
+    :data:`SLEEP_DAY_COLUMNS`, as :meth:`ipsrt.store.summaries.SummaryRecords.days`
+    returns them): one row per day with a main sleep, the night starting on that date."""
     days = days[days["sleep_duration_min"].notna()]
     return pd.DataFrame(
         {

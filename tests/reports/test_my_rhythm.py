@@ -253,3 +253,40 @@ def test_sleep_nights_and_the_page_bundle(auckland):
     assert bundle.summary.endswith(
         "You slept 8 h 00 min a night on average (4 nights recorded in the last 7)."
     )
+
+
+def test_the_page_bundle_is_the_three_readers_of_its_period(auckland):
+    """my_rhythm reads the day rows once for both spans (anchors: the *days* dates ending
+    today; nights: the *days* nights ending the night before): its frames must be the
+    ones srm_trend, anchor_times and sleep_nights return on their own."""
+    set_anchor_target(auckland, "C001", "bed", 23 * 60, now=EDGE, actor="clin1")
+    enter_days(auckland, "C001", 9, bed=lambda i: (1380 + (i % 3) * 20) % 1440)
+    device = auckland.add_device("C001", "huami", "C8:0F:10:00:00:02", now=NOW)
+    start = local_midnight(LOCAL_TODAY - 8 * D, TZ) + dt.timedelta(hours=12)
+    end = local_midnight(LOCAL_TODAY - D, TZ) + dt.timedelta(hours=12)
+    ts = pd.date_range(start, end, freq="min", inclusive="left")
+    hour = ts.tz_convert(TZ).hour.to_numpy()
+    asleep = (hour >= 22) | (hour < 6)
+    auckland.upsert_minute_samples(
+        pd.DataFrame(
+            {
+                "device_id": device.id,
+                "ts": ts,
+                "activity": np.where(asleep, 0.0, 50.0),
+                "state": np.where(asleep, "sleep_light", "awake"),
+            }
+        ),
+        now=EDGE,
+    )
+    for days in (1, 3, 7, 14):
+        bundle = my_rhythm(auckland, "C001", EDGE, days=days)
+        targets = {"bed": 23 * 60}
+        pd.testing.assert_frame_equal(bundle.weeks, srm_trend(auckland, "C001", LOCAL_TODAY))
+        pd.testing.assert_frame_equal(
+            bundle.anchors, anchor_times(auckland, "C001", LOCAL_TODAY, targets, days=days)
+        )
+        pd.testing.assert_frame_equal(
+            bundle.sleep, sleep_nights(auckland, "C001", LOCAL_TODAY, days=days)
+        )
+        assert len(bundle.anchors) == 2 * min(days, 9)  # out of bed and bed each day
+        assert len(bundle.sleep) == min(days - 1, 7)  # 7 whole nights stored, none last night
