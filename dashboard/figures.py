@@ -152,11 +152,11 @@ def _tick_step(half_range: float) -> int:
 
 
 @functools.cache
-def _anchor_panels(rows: int, titles: tuple[str, ...]) -> dict[str, Any]:
+def _anchor_panels(rows: int, titles: tuple[str, ...], spacing: float = 0.06) -> dict[str, Any]:
     """The layout of *rows* stacked panels sharing the date axis (plotly's ``make_subplots``,
     computed once per process)."""
     grid = make_subplots(
-        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=titles
+        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=spacing, subplot_titles=titles
     )
     layout: dict[str, Any] = grid.layout.to_plotly_json()
     layout.pop("template", None)
@@ -370,9 +370,21 @@ def _clock_ticks(lo_h: float, hi_h: float, step: int = 2) -> tuple[list[float], 
     return values, [f"{int(h) % 24:02d}:00" for h in values]
 
 
+def _panel_figure(rows: int, titles: list[str], spacing: float) -> go.Figure:
+    """An empty figure of *rows* stacked panels (the grid laid out once per process)."""
+    return go.Figure(layout=_anchor_panels(rows, tuple(titles), spacing))
+
+
+def _on_panel(trace: go.Scatter, row: int) -> go.Scatter:
+    """*trace* placed on panel *row* of a :func:`_panel_figure`."""
+    suffix = "" if row == 1 else str(row)
+    trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+    return trace
+
+
 def _stacked(fig: go.Figure, title: str, x_title: str, *, rows: int, row_height: int) -> go.Figure:
     """Title, bottom x-axis title, height and legend of a figure of *rows* stacked panels."""
-    fig.update_xaxes(title={"text": x_title}, row=rows, col=1)
+    fig.layout["xaxis" if rows == 1 else f"xaxis{rows}"].update(title={"text": x_title})
     fig.update_layout(
         title={"text": title},
         height=row_height * rows + 120,
@@ -503,13 +515,7 @@ def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go
     """
     anchors = [a for a in SRM5.keys if a in set(raster["activity"]) or a in targets]
     anchors = anchors or ["out_of_bed"]
-    fig = make_subplots(
-        rows=len(anchors),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.06,
-        subplot_titles=[SRM5.label_of(a) for a in anchors],
-    )
+    fig = _panel_figure(len(anchors), [SRM5.label_of(a) for a in anchors], 0.06)
     shown: set[str] = set()
     traces: list[go.Scatter] = []
     rows: list[int] = []
@@ -603,7 +609,7 @@ def anchor_raster_figure(raster: pd.DataFrame, targets: Mapping[str, int]) -> go
         fig.layout[f"yaxis{axis}"].update(
             title={"text": "Clock time"}, tickvals=ticks, ticktext=labels
         )
-    fig.add_traces(traces, rows=rows, cols=[1] * len(rows))
+    fig.add_traces([_on_panel(t, r) for t, r in zip(traces, rows, strict=True)])
     fig.update_layout(shapes=lines)
     return _stacked(
         fig,
@@ -656,40 +662,38 @@ def weekly_trends_figure(trends: pd.DataFrame) -> go.Figure:
     *trends* is :func:`ipsrt.reports.client_view.weekly_trends`; weeks
     without a value leave a gap.
     """
-    fig = make_subplots(
-        rows=len(_TREND_PANELS),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.05,
-        subplot_titles=[title for _column, title in _TREND_PANELS],
-    )
+    fig = _panel_figure(len(_TREND_PANELS), [title for _column, title in _TREND_PANELS], 0.05)
     weeks = list(trends["week_start"])
+    traces = []
     for row, (column, title) in enumerate(_TREND_PANELS, start=1):
-        fig.add_trace(
+        traces.append(
+            _on_panel(
+                go.Scatter(
+                    x=weeks,
+                    y=pd.to_numeric(trends[column], errors="coerce").round(3),
+                    mode="lines+markers",
+                    name="SRM-5 (diary)" if column == "srm" else title,
+                    line={"color": PALETTE["reported"] if column == "srm" else PALETTE["activity"]},
+                    showlegend=column == "srm",
+                ),
+                row,
+            )
+        )
+        fig.layout["yaxis" if row == 1 else f"yaxis{row}"].update(title={"text": column})
+    traces.append(
+        _on_panel(
             go.Scatter(
                 x=weeks,
-                y=pd.to_numeric(trends[column], errors="coerce").round(3),
+                y=pd.to_numeric(trends["srm_estimated"], errors="coerce").round(3),
                 mode="lines+markers",
-                name="SRM-5 (diary)" if column == "srm" else title,
-                line={"color": PALETTE["reported"] if column == "srm" else PALETTE["activity"]},
-                showlegend=column == "srm",
+                name="SRM-5 (estimated)",
+                line={"color": PALETTE["estimated"], "dash": "dot"},
+                marker={"symbol": "diamond"},
             ),
-            row=row,
-            col=1,
+            len(_TREND_PANELS),
         )
-        fig.update_yaxes(title={"text": column}, row=row, col=1)
-    fig.add_trace(
-        go.Scatter(
-            x=weeks,
-            y=pd.to_numeric(trends["srm_estimated"], errors="coerce").round(3),
-            mode="lines+markers",
-            name="SRM-5 (estimated)",
-            line={"color": PALETTE["estimated"], "dash": "dot"},
-            marker={"symbol": "diamond"},
-        ),
-        row=len(_TREND_PANELS),
-        col=1,
     )
+    fig.add_traces(traces)
     return _stacked(
         fig, "Weekly rhythm figures", "Week starting", rows=len(_TREND_PANELS), row_height=140
     )
