@@ -226,18 +226,25 @@ class ServedApp:
         self.store = store
         self.server: Any = create_server(self.app.server, host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, name="waitress", daemon=True)
+        self._stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, name="waitress", daemon=True)
         self.thread.start()
+
+    def _serve(self) -> None:
+        # waitress's own loop, a short poll at a time, so stop() can end it
+        # between polls instead of closing sockets under a running select().
+        while not self._stopping.is_set():
+            self.server.asyncore.loop(timeout=0.1, map=self.server._map, count=1)
 
     def stop(self) -> None:
         logging.getLogger("waitress").setLevel(logging.CRITICAL)
-        self.server.task_dispatcher.shutdown()
-        # Closing every channel of the server's map (the listening socket and
-        # the trigger) ends its loop.
-        while self.server._map:
-            for channel in list(self.server._map.values()):
-                channel.handle_close()
+        self._stopping.set()
         self.thread.join(timeout=10)
+        self.server.task_dispatcher.shutdown()
+        # The loop has ended: closing every channel (the listening socket and
+        # the trigger) no longer races a select() on them.
+        for channel in list(self.server._map.values()):
+            channel.handle_close()
 
 
 #: Names the sign-in rate limits have had in :class:`dashboard.Settings`.
