@@ -16,7 +16,6 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -336,12 +335,3 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> Limit
         return flask.make_response({"ok": True}, 200)
 
     return limiter
-
-
-def logout_form(settings: Settings) -> Callable[[], str]:
-    """The CSRF token the shell's sign-out form needs, for the current request."""
-
-    def token() -> str:
-        return csrf_token(settings, flask.g.get("session_token") or "")
-
-    return token

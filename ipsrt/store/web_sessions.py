@@ -11,7 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ipsrt.models import User, WebSession
 from ipsrt.timeutil import require_utc
@@ -78,18 +78,3 @@ class WebSessionRecords:
                 .where(WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
                 .values(revoked_at=require_utc(now))
             )
-
-    def revoke_user(self, user_id: int, *, now: dt.datetime) -> None:
-        """End every live session of *user_id*."""
-        with self._store.write_session() as session:
-            revoke_user_sessions(session, user_id, now=now)
-
-    def live_count(self, user_id: int) -> int:
-        """How many unrevoked sessions *user_id* has (timeouts aside)."""
-        with self._store.session() as session:
-            rows = session.exec(
-                select(WebSession.token_hash)
-                .where(WebSession.user_id == user_id)
-                .where(WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
-            )
-            return len(list(rows))
