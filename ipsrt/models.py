@@ -129,6 +129,8 @@ class Device(SQLModel, table=True):
     emulated: bool = Field(
         default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
+    #: When the device was retired (``ipsrt devices remove``): its data stay, it is not synced.
+    retired_at: dt.datetime | None = _utc_column(nullable=True)
 
 
 class DeviceCursor(SQLModel, table=True):
@@ -322,6 +324,8 @@ class Alert(SQLModel, table=True):
         default=None, foreign_key="user_account.id", ondelete="SET NULL"
     )
     acknowledged_at: dt.datetime | None = _utc_column(nullable=True)
+    #: When a later run no longer found the alert's evidence (kept, never deleted).
+    resolved_at: dt.datetime | None = _utc_column(nullable=True)
 
 
 class AuditEvent(SQLModel, table=True):
