@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Generic, ParamSpec, TypeVar
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from ipsrt import DATABASE_URL_ENV_VAR
+from ipsrt.display import printable
 from ipsrt.errors import IpsrtError
 
 if TYPE_CHECKING:
@@ -75,9 +81,34 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def operator() -> str:
+    """The audit actor of a command: ``cli:`` and the operating-system user running it."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER (containers)
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"cli:{printable(user)[:100]}"
+
+
+def shown(value: object) -> str:
+    """*value* as table or message text: control characters escaped, Rich markup inert."""
+    return escape(printable("" if value is None else str(value)))
+
+
+def new_table(*columns: str) -> Table:
+    """A table whose cells fold onto more lines instead of being cut with an ellipsis.
+
+    Put every cell through :func:`shown`.
+    """
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    return table
+
+
 def fail(message: str) -> typer.Exit:
-    """Print one line on stderr and return the exit to raise."""
-    first_line = " ".join(str(message).split())
+    """Print one line on stderr (control characters escaped) and return the exit to raise."""
+    first_line = printable(" ".join(str(message).split()))
     print(f"error: {first_line}", file=sys.stderr)
     return typer.Exit(code=1)
 

@@ -13,7 +13,7 @@ Nothing here reads clinical data: a user row names the client code a
 client login is linked to, a device row its client's code, and nothing
 else of the client. Device secrets are never read out and addresses only
 masked (:func:`masked_address`). Audit values are shown with control and
-format characters escaped (:func:`printable`), so a crafted login or
+format characters escaped (:func:`ipsrt.display.printable`), so a crafted login or
 subject cannot forge a line or reorder text on screen; a device's address
 in an audit event's detail is masked like in the devices table.
 """
@@ -23,8 +23,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import unicodedata
 
+from ipsrt.display import printable
 from ipsrt.enums import Role
 from ipsrt.errors import InvalidInputError
 from ipsrt.models import User
@@ -43,7 +43,6 @@ __all__ = [
     "create_user",
     "device_rows",
     "masked_address",
-    "printable",
     "reset_password",
     "set_user_active",
     "unassign_client",
@@ -58,7 +57,6 @@ ADDRESS_SHOWN = 5
 DETAIL_SHOWN = 300
 #: The last page the audit log can be paged to (50 million events).
 LAST_PAGE = 1_000_000
-_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def _text(value: object, what: str, *, limit: int = 128) -> str:
@@ -83,26 +81,6 @@ def _optional_text(value: object, what: str) -> str | None:
     if value is None or value == "":
         return None
     return _text(value, what) or None
-
-
-def printable(text: str) -> str:
-    r"""*text* with every control, format or separator character escaped as ``\xNN``/``\uNNNN``.
-
-    Backslashes are doubled first, so an escape shown can only come from
-    an escaped character, never from the text itself.
-    """
-    out = []
-    for char in text.replace("\\", "\\\\"):
-        if unicodedata.category(char) in _ESCAPED_CATEGORIES:
-            code = ord(char)
-            out.append(
-                f"\\x{code:02x}"
-                if code < 0x100
-                else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-            )
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 # -- users and care assignments -------------------------------------------------------

@@ -84,14 +84,6 @@ def test_audit_values_are_shown_escaped_and_device_addresses_masked(store: Store
     assert "C8:0F" not in device.detail
 
 
-def test_printable_escapes_control_format_and_separator_characters() -> None:
-    assert admin.printable("plain é ü 中") == "plain é ü 中"
-    assert admin.printable("a\tb\r\n") == "a\\x09b\\x0d\\x0a"
-    assert admin.printable("\u200b\u2028\U000e0001") == "\\u200b\\u2028\\U000e0001"
-    # A backslash in the text is doubled, so "\x1b" typed by someone is not an escape.
-    assert admin.printable("\\x1b") == "\\\\x1b"
-
-
 def test_masked_address_keeps_only_the_last_five_characters() -> None:
     assert admin.masked_address("C8:0F:10:00:00:01") == "…00:01"
     assert admin.masked_address("ABCDE") == "…"
