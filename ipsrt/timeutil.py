@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ipsrt.circular import MINUTES_PER_DAY
-from ipsrt.errors import InvalidTimeError, InvalidTimezoneError
+from ipsrt.errors import InvalidInputError, InvalidTimeError, InvalidTimezoneError
 
 #: Weekday names, Monday first (index = ``date.weekday()``).
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -214,3 +214,31 @@ def week_start_days(days: npt.ArrayLike, week_start: int) -> npt.NDArray[np.int6
     """
     d = np.asarray(days, dtype=np.int64)
     return np.asarray(d - np.mod(d + 3 - week_start, 7), dtype=np.int64)
+
+
+#: The earliest date the tracker accepts for a record or a query: consumer
+#: wearables and SRM diaries do not go back further, and a year such as 0001
+#: or 9999 is a typing or file error, not data.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+
+
+def check_plausible_date(day: dt.date, *, today: dt.date, what: str) -> dt.date:
+    """*day* when it lies in [:data:`EARLIEST_DATE`, *today* + 1 day], else a one-line error.
+
+    *today* is the current date in the client's own zone (passed in, never
+    read here); one day of slack covers a client east of the clinic whose
+    day has already begun. *what* names the value in the message, e.g.
+    ``"diary line 12 date"`` or ``"--from"``.
+
+    Raises
+    ------
+    InvalidInputError
+        When *day* is before 1990-01-01 or after tomorrow.
+    """
+    latest = today + dt.timedelta(days=1)
+    if not EARLIEST_DATE <= day <= latest:
+        raise InvalidInputError(
+            f"{what} {day.isoformat()} is not plausible: expected a date from "
+            f"{EARLIEST_DATE.isoformat()} to {latest.isoformat()} (tomorrow)"
+        )
+    return day

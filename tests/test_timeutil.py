@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from ipsrt.errors import InvalidTimeError, InvalidTimezoneError
+from ipsrt.errors import InvalidInputError, InvalidTimeError, InvalidTimezoneError
 from ipsrt.timeutil import (
+    check_plausible_date,
     diary_date,
     elapsed_minutes,
     local_clock_to_utc,
@@ -153,3 +154,18 @@ def test_week_start_days() -> None:
     ):
         (got,) = week_start_days([day], week_start)
         assert dt.date(1970, 1, 1) + dt.timedelta(days=int(got)) == first
+
+
+def test_check_plausible_date_accepts_1990_to_tomorrow_and_refuses_the_rest() -> None:
+    # The rule stated in the docstring: [1990-01-01, today + 1 day].
+    today = dt.date(2026, 12, 3)
+    assert check_plausible_date(dt.date(1990, 1, 1), today=today, what="x") == dt.date(1990, 1, 1)
+    assert check_plausible_date(dt.date(2026, 12, 4), today=today, what="x") == dt.date(2026, 12, 4)
+    for bad in (
+        dt.date(1, 1, 1),
+        dt.date(1989, 12, 31),
+        dt.date(2026, 12, 5),
+        dt.date(9999, 12, 31),
+    ):
+        with pytest.raises(InvalidInputError, match=r"^--from .* is not plausible"):
+            check_plausible_date(bad, today=today, what="--from")
