@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["AlertState", "DeviceFamily", "DeviceState", "Quality", "Role", "SleepSource"]
+__all__ = [
+    "AlertState",
+    "CourseStatus",
+    "DeviceFamily",
+    "DeviceState",
+    "LifeEventKind",
+    "ProblemArea",
+    "Quality",
+    "Role",
+    "SleepSource",
+    "TherapyPhase",
+]
 
 
 class Role(enum.StrEnum):
@@ -70,3 +81,41 @@ class AlertState(enum.StrEnum):
 
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
+
+
+class ProblemArea(enum.StrEnum):
+    """The four problem areas of interpersonal psychotherapy (docs/clinicians.md)."""
+
+    GRIEF = "grief"
+    ROLE_DISPUTES = "role_disputes"
+    ROLE_TRANSITIONS = "role_transitions"
+    INTERPERSONAL_DEFICITS = "interpersonal_deficits"
+
+
+class TherapyPhase(enum.StrEnum):
+    """Where a session stands in an IPSRT course (derived from its number, or set)."""
+
+    INITIAL = "initial"
+    MIDDLE = "middle"
+    TERMINATION = "termination"
+    MAINTENANCE = "maintenance"
+
+
+class CourseStatus(enum.StrEnum):
+    """A treatment course's state: the acute course, monthly maintenance, or ended."""
+
+    ACTIVE = "active"
+    MAINTENANCE = "maintenance"
+    ENDED = "ended"
+
+
+class LifeEventKind(enum.StrEnum):
+    """Kinds of life events recorded on the rhythm time line."""
+
+    LOSS = "loss"
+    DISPUTE = "dispute"
+    ROLE_CHANGE = "role_change"
+    TRAVEL = "travel"
+    SHIFT_WORK = "shift_work"
+    ILLNESS = "illness"
+    OTHER = "other"

@@ -3,10 +3,10 @@
 Inside ``ipsrt`` each module belongs to one layer and may import only the
 layers on its allow-list:
 
-* **kernel** (``enums``, ``errors``, ``plain``, ``circular``, ``timeutil``):
+* **kernel** (``enums``, ``errors``, ``plain``, ``circular``, ``timeutil``, ``display``):
   shared vocabulary and time rules; ``enums`` imports nothing at all;
 * **domain** (``rhythm``, ``srm``, ``mood``, ``linkage``, ``alerts``,
-  ``minutes``, ``passwords``): pure functions; no store, no services;
+  ``minutes``, ``passwords``, ``ipt``): pure functions; no store, no services;
 * **store** (``store``, ``models``, ``migrations``): persistence only; no domain;
 * **services** (``reports``): read the store, call the domain;
 * **cli**: the composition root (may import ``devices`` lazily inside commands).
@@ -33,6 +33,7 @@ LAYERS = {
     "ipsrt.plain": "kernel",
     "ipsrt.circular": "kernel",
     "ipsrt.timeutil": "kernel",
+    "ipsrt.display": "kernel",
     "ipsrt.rhythm": "domain",
     "ipsrt.srm": "domain",
     "ipsrt.mood": "domain",
@@ -41,6 +42,7 @@ LAYERS = {
     "ipsrt.minutes": "domain",
     "ipsrt.daily": "domain",
     "ipsrt.passwords": "domain",
+    "ipsrt.ipt": "domain",
     "ipsrt.store": "store",
     "ipsrt.models": "store",
     "ipsrt.migrations": "store",
