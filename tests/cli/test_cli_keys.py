@@ -272,3 +272,38 @@ def test_keys_new_prints_a_key_the_environment_accepts(
     code, out, _ = run(capsys, "keys", "status", "--json", "--db", url)
     assert json.loads(out)["key_source"] == KEY_ENV_VAR
     assert not (tmp_path / "ipsrt.sqlite3.key").exists()
+
+
+def test_collect_without_the_key_is_one_line_and_stores_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ipsrt.sqlite3"
+    url = f"sqlite:///{path}"
+    assert run(capsys, "init", "--db", url)[0] == 0
+    assert run(capsys, "clients", "add", "--code", "c1", "--tz", "UTC", "--db", url)[0] == 0
+    code, _, err = run(capsys, "collect", "--emulated", "--client", "c1", "--once", "--db", url)
+    assert code == 0, err  # the emulated Huami band's key was sealed, then opened
+    Path(f"{path}.key").unlink()
+    with Store(url) as store, store.engine.connect() as conn:
+        minutes = conn.execute(sa.text("SELECT count(*) FROM minute_sample")).scalar()
+    code, _, err = run(capsys, "collect", "--emulated", "--client", "c1", "--once", "--db", url)
+    assert code == 1
+    [line] = err.strip().splitlines()[-1:]
+    assert line.startswith("error: no secret key to read the key of device ")
+    with Store(url) as store, store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM minute_sample")).scalar() == minutes
+
+
+def test_init_never_replaces_a_lost_key_that_sealed_secrets(
+    tmp_path: Path, key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ipsrt.sqlite3"
+    url = f"sqlite:///{path}"
+    assert run(capsys, "init", "--db", url)[0] == 0
+    assert run(capsys, "clients", "add", "--code", "c1", "--tz", "UTC", "--db", url)[0] == 0
+    add_huami(capsys, url, key_file, "C8:00:00:00:00:01")
+    Path(f"{path}.key").unlink()
+    code, _, err = run(capsys, "init", "--db", url)
+    assert code == 0
+    assert not Path(f"{path}.key").exists()  # a new key would open nothing
+    assert "does not exist; restore it from a backup" in err

@@ -142,7 +142,7 @@ def test_nothing_needs_the_key_but_secrets(tmp_path: Path) -> None:
     with Store(f"sqlite:///{path}") as store:
         store.add_device("C001", "banglejs", "E1", now=NOW)  # no key needed
         assert len(store.devices()) == 2
-        with pytest.raises(SecretKeyError, match=r"ipsrt\.sqlite3\.key does not exist.*ipsrt init"):
+        with pytest.raises(SecretKeyError, match=r"ipsrt\.sqlite3\.key does not exist; restore"):
             store.secrets.reveal(device_by_id(store, device_id))
 
 
@@ -180,6 +180,7 @@ def test_a_wrong_key_names_its_source_and_changes_nothing(
     other = tmp_path / "other.key"
     other.write_text(new_key() + "\n")
     other.chmod(0o600)
+    other_text = other.read_text()
     monkeypatch.delenv(KEY_ENV_VAR, raising=False)
     monkeypatch.setenv(KEY_FILE_ENV_VAR, str(other))
     with pytest.raises(SecretKeyError, match=f"key file {other} \\({KEY_FILE_ENV_VAR}\\)"):
@@ -187,8 +188,7 @@ def test_a_wrong_key_names_its_source_and_changes_nothing(
     with pytest.raises(SecretKeyError, match="cannot decrypt"):
         store.secrets.rotate(now=NOW, actor=ACTOR)
     assert stored_secrets(store) == before
-    assert other.read_text() == other.read_text()  # still readable, one key
-    assert len(KeySource("file", path=other).keys("test")) == 1
+    assert other.read_text() == other_text
 
 
 @pytest.mark.parametrize(
