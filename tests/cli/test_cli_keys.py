@@ -62,6 +62,16 @@ def db(database_url: str, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 @pytest.fixture
+def sqlite_tracker(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A SQLite tracker made by `ipsrt init`, with client c1: the database file."""
+    path = tmp_path / "ipsrt.sqlite3"
+    url = f"sqlite:///{path}"
+    assert run(capsys, "init", "--db", url)[0] == 0
+    assert run(capsys, "clients", "add", "--code", "c1", "--tz", "UTC", "--db", url)[0] == 0
+    return path
+
+
+@pytest.fixture
 def key_file(tmp_path: Path) -> Path:
     path = tmp_path / "band.key"
     path.write_text(HUAMI_KEY + "\n")
@@ -103,11 +113,10 @@ def test_init_under_umask_022_makes_owner_only_files(
 
 
 def test_init_and_upgrade_take_access_away_from_others(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_tracker: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "ipsrt.sqlite3"
+    path = sqlite_tracker
     url = f"sqlite:///{path}"
-    assert run(capsys, "init", "--db", url)[0] == 0
     path.chmod(0o644)  # as versions before this one made it
     code, _, err = run(capsys, "db", "upgrade", "--db", url)
     assert code == 0, err
@@ -194,12 +203,10 @@ def test_a_huami_key_is_stored_sealed_and_rotation_is_audited(
 
 
 def test_a_missing_key_file_is_one_line_naming_where_it_looked(
-    tmp_path: Path, key_file: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_tracker: Path, key_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "ipsrt.sqlite3"
+    path = sqlite_tracker
     url = f"sqlite:///{path}"
-    assert run(capsys, "init", "--db", url)[0] == 0
-    assert run(capsys, "clients", "add", "--code", "c1", "--tz", "UTC", "--db", url)[0] == 0
     Path(f"{path}.key").unlink()
     argv = ["devices", "add", "--family", "huami", "--address", "C8:00:00:00:00:01"]
     code, _, err = run(capsys, *argv, "--client", "c1", "--key-file", str(key_file), "--db", url)
@@ -213,12 +220,10 @@ def test_a_missing_key_file_is_one_line_naming_where_it_looked(
 
 
 def test_a_world_readable_key_file_is_refused(
-    tmp_path: Path, key_file: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_tracker: Path, key_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "ipsrt.sqlite3"
+    path = sqlite_tracker
     url = f"sqlite:///{path}"
-    assert run(capsys, "init", "--db", url)[0] == 0
-    assert run(capsys, "clients", "add", "--code", "c1", "--tz", "UTC", "--db", url)[0] == 0
     Path(f"{path}.key").chmod(0o644)
     argv = ["devices", "add", "--family", "huami", "--address", "C8:00:00:00:00:01"]
     code, _, err = run(capsys, *argv, "--client", "c1", "--key-file", str(key_file), "--db", url)
@@ -228,23 +233,17 @@ def test_a_world_readable_key_file_is_refused(
 
 
 def test_db_upgrade_seals_the_keys_an_older_version_stored(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_tracker: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A database from before sealing: plain keys, no key file."""
-    path = tmp_path / "ipsrt.sqlite3"
+    path = sqlite_tracker
     url = f"sqlite:///{path}"
-    assert run(capsys, "init", "--db", url)[0] == 0
     with Store(url) as store, store.engine.begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO client (code, timezone, week_start, created_at) "
-                "VALUES ('c1', 'UTC', 0, '2026-01-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            sa.text(
                 "INSERT INTO device (client_id, family, address, secret, created_at, emulated) "
-                "VALUES (1, 'huami', 'C8:00:00:00:00:01', :k, '2026-01-01 00:00:00', 0)"
+                "SELECT id, 'huami', 'C8:00:00:00:00:01', :k, '2026-01-01 00:00:00', 0 "
+                "FROM client WHERE code = 'c1'"
             ),
             {"k": HUAMI_KEY},
         )
@@ -275,12 +274,10 @@ def test_keys_new_prints_a_key_the_environment_accepts(
 
 
 def test_collect_without_the_key_is_one_line_and_stores_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_tracker: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "ipsrt.sqlite3"
+    path = sqlite_tracker
     url = f"sqlite:///{path}"
-    assert run(capsys, "init", "--db", url)[0] == 0
-    assert run(capsys, "clients", "add", "--code", "c1", "--tz", "UTC", "--db", url)[0] == 0
     code, _, err = run(capsys, "collect", "--emulated", "--client", "c1", "--once", "--db", url)
     assert code == 0, err  # the emulated Huami band's key was sealed, then opened
     Path(f"{path}.key").unlink()
@@ -295,12 +292,10 @@ def test_collect_without_the_key_is_one_line_and_stores_nothing(
 
 
 def test_init_never_replaces_a_lost_key_that_sealed_secrets(
-    tmp_path: Path, key_file: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_tracker: Path, key_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "ipsrt.sqlite3"
+    path = sqlite_tracker
     url = f"sqlite:///{path}"
-    assert run(capsys, "init", "--db", url)[0] == 0
-    assert run(capsys, "clients", "add", "--code", "c1", "--tz", "UTC", "--db", url)[0] == 0
     add_huami(capsys, url, key_file, "C8:00:00:00:00:01")
     Path(f"{path}.key").unlink()
     code, _, err = run(capsys, "init", "--db", url)
