@@ -33,6 +33,7 @@ LAYERS = {
     "ipsrt.plain": "kernel",
     "ipsrt.circular": "kernel",
     "ipsrt.timeutil": "kernel",
+    "ipsrt.addresses": "kernel",
     "ipsrt.rhythm": "domain",
     "ipsrt.srm": "domain",
     "ipsrt.mood": "domain",
