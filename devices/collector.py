@@ -31,7 +31,12 @@ Failures stay with their device: a lost link, a timeout or a corrupt
 transfer (:class:`~devices.errors.ProtocolError`) is logged, the link is
 closed in ``finally``, and the device is retried after
 :func:`devices.backoff.backoff_for` (injected ``sleep``; nothing here reads
-the wall clock). Each :class:`DeviceReport` keeps the last
+the wall clock). Each failure is classified by
+:func:`devices.sync_failures.sync_failure` and kept in the report
+(``failure``); an adapter-level failure (no adapter, no permission) is the
+same for every device, so it stops every device at once
+(:attr:`Collector.adapter_failure`; ``docs/devices.md``, "When a device
+cannot sync"). Retired devices are never synced. Each :class:`DeviceReport` keeps the last
 :data:`KEPT_ERRORS` error lines and counts every error (by exception class),
 so a device that fails for weeks under :meth:`Collector.run_forever` does not
 grow the collector's memory. :meth:`Collector.run_once` syncs every device
