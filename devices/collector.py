@@ -359,8 +359,9 @@ class Collector:
     ) -> SyncFailure:
         """Count *exc* in the report and say it once: a retry failing the same way is debug.
 
-        Under :meth:`run_forever` a new cause is also a progress line (the
-        caller of :meth:`run_once` reports each device's cause at the end).
+        Under :meth:`run_forever` a new cause is also a progress line, unless
+        it is adapter-level (that ends the run; the caller reports each
+        device's cause at the end, as after :meth:`run_once`).
         """
         if isinstance(exc, AdapterUnavailableError):
             failure = exc.failure
@@ -376,7 +377,7 @@ class Collector:
             log.debug("%s: retry failed: %s", where, failure.line())
             return failure
         log.info("%s: %s", where, _describe(exc))
-        if not once:
+        if not once and not failure.adapter_level:  # an adapter failure ends the run
             self.on_progress(f"{where}: cannot sync: {failure.line()}")
         return failure
 

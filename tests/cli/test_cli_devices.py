@@ -328,7 +328,7 @@ def test_collect_without_an_adapter_says_why_once_per_device_and_exits_1(
     for n, family in enumerate(("gatt-standard", "infinitime"), start=1):
         argv = ["--family", family, "--address", f"aa:bb:cc:dd:ee:0{n}", "--client", "c1"]
         assert run(capsys, "devices", "add", *argv, "--db", db)[0] == 0
-    code, out, err = run(capsys, "collect", "--once", "--db", db)
+    code, _out, err = run(capsys, "collect", "--once", "--db", db)
     assert code == 1
     lines = err.strip().splitlines()
     assert lines == [
@@ -348,7 +348,7 @@ def test_scan_without_an_adapter_is_one_line(
     from bleak import BleakScanner
 
     monkeypatch.setattr(BleakScanner, "discover", classmethod(_no_adapter))
-    code, out, err = run(capsys, "devices", "scan", "--timeout", "0.1")
+    code, _out, err = run(capsys, "devices", "scan", "--timeout", "0.1")
     assert code == 1
     assert err == (
         "error: cannot scan: adapter missing (no Bluetooth service: the D-Bus system bus "

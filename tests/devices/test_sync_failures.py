@@ -118,7 +118,8 @@ async def test_an_absent_device_is_retried_on_the_schedule_then_reported(
         col = collector(sqlite_store, world, sleep=sleep, once_attempts=3, scan_timeout=0.05)
         reports = await col.run_once()
     report = reports[device_id]
-    assert report.failure is not None and report.failure.kind is FailureKind.NOT_FOUND
+    assert report.failure is not None
+    assert report.failure.kind is FailureKind.NOT_FOUND
     assert report.error_count == 3
     assert len(waits) == 2
     assert col.adapter_failure is None
