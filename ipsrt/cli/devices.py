@@ -42,6 +42,7 @@ from ipsrt.cli.common import (
     stdout,
     utc_now,
 )
+from ipsrt.display import printable
 
 if TYPE_CHECKING:
     import asyncio
@@ -55,7 +56,7 @@ devices_app = typer.Typer(
 
 
 def _progress(message: str) -> None:
-    print(shown(message), file=sys.stderr, flush=True)
+    print(printable(message), file=sys.stderr, flush=True)
 
 
 def _print_rows(headers: list[str], rows: list[list[str]]) -> None:
@@ -400,8 +401,10 @@ def _finish(
     for report in failed:
         assert report.failure is not None
         print(
-            f"error: device {report.device_id} ({shown(report.family)} "
-            f"{shown(report.address)}) could not sync: {shown(report.failure.line())}",
+            printable(
+                f"error: device {report.device_id} ({report.family} {report.address}) "
+                f"could not sync: {report.failure.line()}"
+            ),
             file=sys.stderr,
         )
     if not reports:
