@@ -3,7 +3,7 @@
 Inside ``ipsrt`` each module belongs to one layer and may import only the
 layers on its allow-list:
 
-* **kernel** (``enums``, ``errors``, ``plain``, ``circular``, ``timeutil``):
+* **kernel** (``enums``, ``errors``, ``plain``, ``circular``, ``timeutil``, ``addresses``):
   shared vocabulary and time rules; ``enums`` imports nothing at all;
 * **domain** (``rhythm``, ``srm``, ``mood``, ``linkage``, ``alerts``,
   ``minutes``, ``passwords``): pure functions; no store, no services;
