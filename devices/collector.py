@@ -31,7 +31,12 @@ Failures stay with their device: a lost link, a timeout or a corrupt
 transfer (:class:`~devices.errors.ProtocolError`) is logged, the link is
 closed in ``finally``, and the device is retried after
 :func:`devices.backoff.backoff_for` (injected ``sleep``; nothing here reads
-the wall clock). Each :class:`DeviceReport` keeps the last
+the wall clock). Each failure is classified by
+:func:`devices.sync_failures.sync_failure` and kept in the report
+(``failure``); an adapter-level failure (no adapter, no permission) is the
+same for every device, so it stops every device at once
+(:attr:`Collector.adapter_failure`; ``docs/devices.md``, "When a device
+cannot sync"). Retired devices are never synced. Each :class:`DeviceReport` keeps the last
 :data:`KEPT_ERRORS` error lines and counts every error (by exception class),
 so a device that fails for weeks under :meth:`Collector.run_forever` does not
 grow the collector's memory. :meth:`Collector.run_once` syncs every device
@@ -57,11 +62,18 @@ from devices.backoff import DEFAULT_POLICY, BackoffPolicy, RandomSource, backoff
 from devices.profiles import DEFAULT_PROFILES, ProfileFactory
 from devices.profiles.base import Clock, DeviceContext, Profile, Sleep, SyncResult
 from devices.store_writer import StoreWriter, runs_off_loop_safely
+from devices.sync_failures import SyncFailure, sync_failure
 from ipsrt.models import Client, Device
 from ipsrt.store import Store
 from ipsrt.store.samples import UpsertResult
 
-__all__ = ["KEPT_ERRORS", "Collector", "DeviceReport", "record_device_status"]
+__all__ = [
+    "KEPT_ERRORS",
+    "AdapterUnavailableError",
+    "Collector",
+    "DeviceReport",
+    "record_device_status",
+]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +100,8 @@ class DeviceReport:
     battery: int | None = None
     clock_offset_s: float | None = None
     synced: bool = False
+    failure: SyncFailure | None = None
+    """Why the device has not synced (its latest failure), ``None`` once it synced."""
 
     def record_error(self, exc: BaseException) -> str:
         """Count *exc*, keep its line among the last :data:`KEPT_ERRORS`; return the line."""
@@ -114,6 +128,8 @@ class DeviceReport:
             "battery": self.battery,
             "clock_offset_s": self.clock_offset_s,
             "synced": self.synced,
+            "failure": None if self.failure is None else self.failure.line(),
+            "failure_kind": None if self.failure is None else self.failure.kind.value,
         }
 
 
@@ -153,6 +169,14 @@ def _stop_if_cancelled() -> None:
 def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or "no detail"
     return f"{type(exc).__name__}: {text}"
+
+
+class AdapterUnavailableError(Exception):
+    """The adapter failed for an earlier device: this one is not tried (see :attr:`failure`)."""
+
+    def __init__(self, failure: SyncFailure) -> None:
+        super().__init__(failure.line())
+        self.failure = failure
 
 
 class Collector:
@@ -236,14 +260,18 @@ class Collector:
         # concurrently once connected.
         self._connect_lock = asyncio.Lock()
         self.open_clients = 0
+        #: The adapter-level failure (no adapter, no permission) that stopped every device.
+        self.adapter_failure: SyncFailure | None = None
         if write_in_thread is None:
             write_in_thread = runs_off_loop_safely(store)
         self.writer = StoreWriter(in_thread=write_in_thread)
 
     # -- devices -----------------------------------------------------------------
     def devices(self) -> list[Device]:
-        """The registered devices this collector syncs."""
-        found = [d for d in self.store.devices() if d.family in self.profiles]
+        """The registered devices this collector syncs (never a retired one)."""
+        found = [
+            d for d in self.store.devices() if d.family in self.profiles and d.retired_at is None
+        ]
         if self.device_ids is not None:
             found = [d for d in found if d.id in self.device_ids]
         return found
@@ -312,6 +340,7 @@ class Collector:
                 await self._session(device, profile, report, once=once)
                 failures = 0
                 report.synced = True
+                report.failure = None
                 if once:
                     return report
                 _stop_if_cancelled()
@@ -320,15 +349,43 @@ class Collector:
                 raise
             except Exception as exc:  # noqa: BLE001 - one device's failure stays its own
                 failures += 1
-                line = report.record_error(exc)
-                log.warning("device %s (%s): %s", device.id, device.family, line)
-                self.on_progress(f"device {device.id} ({device.family}): {line}")
+                if self._record_failure(device, report, exc, once=once).adapter_level:
+                    return report  # retrying cannot bring an adapter back
                 if once and failures >= self.once_attempts:
                     return report
                 await self.sleep(backoff_for(exc, failures, rng=self.rng, policy=self.policy))
 
+    def _record_failure(
+        self, device: Device, report: DeviceReport, exc: Exception, *, once: bool
+    ) -> SyncFailure:
+        """Count *exc* in the report and say it once: a retry failing the same way is debug.
+
+        Under :meth:`run_forever` a new cause is also a progress line, unless
+        it is adapter-level (that ends the run; the caller reports each
+        device's cause at the end, as after :meth:`run_once`).
+        """
+        if isinstance(exc, AdapterUnavailableError):
+            failure = exc.failure
+        else:
+            failure = sync_failure(exc)
+            report.record_error(exc)
+        if failure.adapter_level and self.adapter_failure is None:
+            self.adapter_failure = failure
+        repeated = report.failure is not None and report.failure.kind is failure.kind
+        report.failure = failure
+        where = f"device {device.id} ({device.family})"
+        if repeated:
+            log.debug("%s: retry failed: %s", where, failure.line())
+            return failure
+        log.info("%s: %s", where, _describe(exc))
+        if not once and not failure.adapter_level:  # an adapter failure ends the run
+            self.on_progress(f"{where}: cannot sync: {failure.line()}")
+        return failure
+
     async def _connect(self, device: Device) -> BleakClient:
         async with self._connect_lock:
+            if self.adapter_failure is not None:
+                raise AdapterUnavailableError(self.adapter_failure)
             return await self._connect_unlocked(device)
 
     async def _connect_unlocked(self, device: Device) -> BleakClient:

@@ -3,7 +3,8 @@
 Inside ``ipsrt`` each module belongs to one layer and may import only the
 layers on its allow-list:
 
-* **kernel** (``enums``, ``errors``, ``plain``, ``circular``, ``timeutil``, ``display``):
+* **kernel** (``enums``, ``errors``, ``plain``, ``circular``, ``timeutil``, ``display``,
+  ``addresses``):
   shared vocabulary and time rules; ``enums`` imports nothing at all;
 * **domain** (``rhythm``, ``srm``, ``mood``, ``linkage``, ``alerts``,
   ``minutes``, ``passwords``, ``ipt``): pure functions; no store, no services;
@@ -34,6 +35,7 @@ LAYERS = {
     "ipsrt.circular": "kernel",
     "ipsrt.timeutil": "kernel",
     "ipsrt.display": "kernel",
+    "ipsrt.addresses": "kernel",
     "ipsrt.rhythm": "domain",
     "ipsrt.srm": "domain",
     "ipsrt.mood": "domain",

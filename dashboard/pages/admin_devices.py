@@ -24,7 +24,10 @@ PAGE = Page(
 
 
 def layout(**_params: str) -> Component:
-    """One row per device: client code, family, name, masked address, battery, sync, offset."""
+    """One row per device: client, family, name, masked address, battery, sync, offset, status.
+
+    A retired device (``ipsrt devices remove``) stays listed as retired: its data are kept.
+    """
     context.require(Action.VIEW_DEVICES)
     rows = [
         [
@@ -35,10 +38,20 @@ def layout(**_params: str) -> Component:
             "" if row.battery is None else f"{row.battery} %",
             "never" if row.last_sync is None else f"{row.last_sync:%Y-%m-%d %H:%M} UTC",
             "" if row.clock_offset_s is None else f"{row.clock_offset_s:+.0f} s",
+            "active" if row.retired_at is None else f"retired {row.retired_at:%Y-%m-%d}",
         ]
         for row in admin.device_rows(context.store())
     ]
-    headers = ["Client", "Family", "Name", "Address", "Battery", "Last sync", "Clock offset"]
+    headers = [
+        "Client",
+        "Family",
+        "Name",
+        "Address",
+        "Battery",
+        "Last sync",
+        "Clock offset",
+        "Status",
+    ]
     return html.Div(
         [
             html.H1("Devices", className="h3"),

@@ -8,7 +8,15 @@ zone on a virtual clock, lets a day of history accumulate, then runs the real
 collector against it through the bleak backend of :mod:`devices.emulated`.
 
 Each client gets its own addresses (the last two bytes are the client's id),
-so two clients' emulated devices are never confused.
+so two clients' emulated devices are never confused: the session collects
+only devices of the named client, and refuses (changing nothing) when one of
+the client's emulated addresses is already registered for someone else.
+Retired devices are not collected.
+
+The world's virtual clock continues where the client's emulated devices
+were last seen (or starts at the real time if that is later), so a repeated
+run fetches what "happened" since the previous one instead of replaying the
+same days behind the stored cursors.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from devices.collector import Collector, DeviceReport
 from devices.emulated.backend import EmulatedClientBackend, EmulatedScannerBackend
@@ -30,9 +39,17 @@ from devices.profiles import DEFAULT_PROFILES
 from devices.profiles.base import Clock, DeviceContext, Profile, Sleep
 from devices.profiles.gatt_standard import GattStandardProfile
 from devices.profiles.infinitime import InfiniTimeProfile
+from ipsrt.errors import AlreadyExistsError
+from ipsrt.models import Device
 from ipsrt.store import Store
 
-__all__ = ["EMULATED_FAMILIES", "collect_emulated", "emulated_addresses", "emulated_world"]
+__all__ = [
+    "EMULATED_FAMILIES",
+    "collect_emulated",
+    "emulated_addresses",
+    "emulated_world",
+    "virtual_start",
+]
 
 #: Family -> (first address byte, display name) of the emulated demo devices.
 EMULATED_FAMILIES: dict[str, tuple[int, str]] = {
@@ -54,9 +71,15 @@ def emulated_addresses(client_id: int) -> dict[str, str]:
     }
 
 
-async def emulated_world(zone: str, start_date: dt.date, addresses: dict[str, str]) -> World:
-    """An entered world with one emulated wearable per family at *addresses*."""
-    scenario = Scenario.generate(seed=1, days=2, zone=zone, start_date=start_date)
+async def emulated_world(
+    zone: str, start_date: dt.date, addresses: dict[str, str], *, days: int = 2
+) -> World:
+    """An entered world with one emulated wearable per family at *addresses*.
+
+    The world's clock starts at the local midnight of *start_date*; the
+    scenario lasts *days* days.
+    """
+    scenario = Scenario.generate(seed=1, days=days, zone=zone, start_date=start_date)
     world = World(clock=VirtualClock(scenario.start))
     await world.__aenter__()
     await world.add(StandardBand(scenario, address=addresses["gatt-standard"]))
@@ -66,14 +89,35 @@ async def emulated_world(zone: str, start_date: dt.date, addresses: dict[str, st
     return world
 
 
-def _register(store: Store, client_code: str, now: dt.datetime, progress: Progress) -> list[int]:
+def _register(
+    store: Store, client_code: str, now: dt.datetime, progress: Progress, actor: str
+) -> list[Device]:
+    """The client's emulated devices (registered first if missing), retired ones left out.
+
+    Raises :class:`AlreadyExistsError` (nothing registered) when one of the
+    client's emulated addresses belongs to another client's device.
+    """
     client = store.client(client_code)
     assert client.id is not None
     addresses = emulated_addresses(client.id)
-    existing = {(d.family, d.address): d for d in store.devices(client_code)}
-    ids = []
+    registered = {(d.family, d.address): d for d in store.devices()}
+    owners = {c.id: c.code for c in store.clients(include_archived=True)}
     for family, address in addresses.items():
-        device = existing.get((family, address))
+        other = registered.get((family, address))
+        if other is not None and other.client_id != client.id:
+            raise AlreadyExistsError(
+                f"the emulated {family} address {address} of {client_code} is already "
+                f"registered for client {owners.get(other.client_id, '?')} (device {other.id}); "
+                "nothing was registered or collected"
+            )
+        if other is not None and not other.emulated:
+            raise AlreadyExistsError(
+                f"the emulated {family} address {address} is registered as a real device "
+                f"of {client_code} (device {other.id}); nothing was registered or collected"
+            )
+    devices = []
+    for family, address in addresses.items():
+        device = registered.get((family, address))
         if device is None:
             device = store.add_device(
                 client_code,
@@ -83,11 +127,29 @@ def _register(store: Store, client_code: str, now: dt.datetime, progress: Progre
                 name=EMULATED_FAMILIES[family][1],
                 secret=TEST_KEY.hex() if family == "huami" else None,
                 emulated=True,
+                actor=actor,
             )
             progress(f"registered emulated {family} device {address} for {client_code}")
-        assert device.id is not None
-        ids.append(device.id)
-    return ids
+        if device.retired_at is not None:
+            progress(f"device {device.id} ({family}) is retired: not collected")
+            continue
+        devices.append(device)
+    return devices
+
+
+def virtual_start(devices: list[Device], now: dt.datetime) -> dt.datetime:
+    """When the emulated world's collection starts: after the devices were last seen.
+
+    The virtual clock is also what the collector stamps ``last_seen`` with,
+    so starting a minute after the latest ``last_seen`` (or at *now* if that
+    is later) makes every run continue the previous one: history devices
+    fetch from their stored cursor onwards and live devices listen to new
+    minutes (a run that restarted the same virtual days found every cursor
+    "in the future" and fetched nothing).
+    """
+    seen = [d.last_seen for d in devices if d.last_seen is not None]
+    start = max([now, *(t + dt.timedelta(minutes=1) for t in seen)])
+    return start.replace(second=0, microsecond=0)
 
 
 async def _demo_sleep(seconds: float) -> None:
@@ -111,6 +173,7 @@ async def collect_emulated(
     window: dt.timedelta,
     progress: Progress,
     on_task: Callable[[asyncio.Task[dict[int, DeviceReport]]], Awaitable[None]] | None = None,
+    actor: str = "cli",
 ) -> dict[int, DeviceReport]:
     """Register the client's emulated devices and collect from them.
 
@@ -119,13 +182,20 @@ async def collect_emulated(
     task is cancelled (*on_task* receives the task, e.g. to cancel it on a
     signal). Returns the per-device reports.
     """
-    ids = _register(store, client_code, now, progress)
+    devices = _register(store, client_code, now, progress, actor)
     client = store.client(client_code)
     assert client.id is not None
-    start = now.date() - dt.timedelta(days=2)
-    world = await emulated_world(client.timezone, start, emulated_addresses(client.id))
+    ids = [d.id for d in devices if d.id is not None and d.client_id == client.id]
+    if not ids:
+        return {}
+    collect_at = virtual_start(devices, now)
+    # The scenario runs from the local midnight of the day before collect_at
+    # for three days: at least a day of history, and at least a day to collect.
+    first_day = collect_at.astimezone(ZoneInfo(client.timezone)).date() - dt.timedelta(days=1)
+    world = await emulated_world(client.timezone, first_day, emulated_addresses(client.id), days=3)
     try:
-        await world.advance(dt.timedelta(days=1))
+        await world.advance(collect_at - world.clock.now())
+        progress(f"emulated world: virtual clock at {collect_at:%Y-%m-%d %H:%M} UTC")
         profiles = dict(DEFAULT_PROFILES)
         profiles["gatt-standard"] = _live(GattStandardProfile, window)
         profiles["infinitime"] = _live(InfiniTimeProfile, window)
@@ -147,7 +217,7 @@ async def collect_emulated(
             await on_task(task)
         # Drive the virtual clock a minute at a time: with once until every
         # device has synced, otherwise for the rest of the scenario.
-        end = world.clock.now() + dt.timedelta(days=1) - dt.timedelta(minutes=1)
+        end = collect_at + dt.timedelta(days=1) - dt.timedelta(minutes=1)
         while not task.done() and world.clock.now() < end:
             await world.advance(dt.timedelta(minutes=1))
             await asyncio.sleep(0.002)

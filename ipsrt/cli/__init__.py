@@ -58,8 +58,20 @@ def root(
         str | None,
         typer.Option("--db", help="Database URL for every command (same as IPSRT_DATABASE_URL)."),
     ] = None,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="More messages on stderr: -v information and library warnings, -vv debug.",
+        ),
+    ] = 0,
 ) -> None:
     """Social rhythm tracker for Interpersonal and Social Rhythm Therapy."""
+    from ipsrt.cli.log_output import configure_logging
+
+    configure_logging(verbose)
     if db:
         # Commands read --db or this variable; set here, it reaches all of them.
         os.environ[DATABASE_URL_ENV_VAR] = db

@@ -1,4 +1,4 @@
-"""``ipsrt devices scan|add|list`` and ``ipsrt collect``: wearables and the collector.
+"""``ipsrt devices scan|add|list|remove`` and ``ipsrt collect``: wearables and the collector.
 
 The ``devices`` package is imported inside the commands only (the CLI is the
 composition root; ``ipsrt`` never imports ``devices`` at module level); so
@@ -10,6 +10,10 @@ never mixes with real data: ``ipsrt collect --emulated`` writes into a new
 throwaway demo database unless ``--db`` names one on the command line, and in
 a clinic database emulated devices are marked and their minutes never count
 in metrics, alerts or exports.
+
+Exit status: 0 done (every device synced), 1 an error or at least one device
+that could not sync (one line per device on stderr saying why), 2 a usage
+error (docs/devices.md, "Messages and exit codes").
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.measure import Measurement
 
 from ipsrt import DATABASE_URL_ENV_VAR
 from ipsrt.cli.common import (
@@ -30,11 +34,15 @@ from ipsrt.cli.common import (
     JsonOption,
     fail,
     handle_errors,
+    new_table,
     open_store,
+    operator,
     print_json,
+    shown,
     stdout,
     utc_now,
 )
+from ipsrt.display import printable
 
 if TYPE_CHECKING:
     import asyncio
@@ -42,11 +50,34 @@ if TYPE_CHECKING:
     from devices.collector import DeviceReport
     from ipsrt.store import Store
 
-devices_app = typer.Typer(help="Wearables: find, register and list them.", no_args_is_help=True)
+devices_app = typer.Typer(
+    help="Wearables: find, register, list and retire them.", no_args_is_help=True
+)
 
 
 def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(printable(message), file=sys.stderr, flush=True)
+
+
+def _print_rows(headers: list[str], rows: list[list[str]]) -> None:
+    """A table when every value fits on the terminal's width, else one block per row.
+
+    Values are never cut: a table too wide for the terminal would fold
+    addresses, zones and dates across lines, so each row is printed as
+    ``header: value`` lines instead.
+    """
+    table = new_table(*headers)
+    for row in rows:
+        table.add_row(*(shown(value) for value in row))
+    natural = Measurement.get(stdout, stdout.options.update_width(10_000), table).maximum
+    if natural <= stdout.width:
+        stdout.print(table)
+        return
+    for number, row in enumerate(rows):
+        if number:
+            stdout.print()
+        for header, value in zip(headers, row, strict=True):
+            stdout.print(f"{shown(header)}: {shown(value)}")
 
 
 def _guess_family(name: str | None, uuids: list[str]) -> str | None:
@@ -104,14 +135,19 @@ def scan(
     """List advertising wearables with the family they look like."""
     import asyncio
 
-    rows = asyncio.run(_scan(emulated, timeout))
+    from devices.sync_failures import sync_failure
+
+    try:
+        rows = asyncio.run(_scan(emulated, timeout))
+    except Exception as exc:  # noqa: BLE001 - every scan failure is one line
+        raise fail(f"cannot scan: {sync_failure(exc).line()}") from None
     if json_output:
         print_json(rows)
         return
-    table = Table("address", "name", "rssi", "family")
-    for row in rows:
-        table.add_row(row["address"], row["name"] or "", str(row["rssi"]), row["family"] or "?")
-    stdout.print(table)
+    _print_rows(
+        ["address", "name", "rssi", "family"],
+        [[r["address"], r["name"] or "", str(r["rssi"]), r["family"] or "?"] for r in rows],
+    )
 
 
 # -- add / list -------------------------------------------------------------------
@@ -164,9 +200,15 @@ def add(
         typer.Option("--key-file", help="Huami: file holding the 16-byte auth key as hex."),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Register a wearable for a client (a Huami key is stored, never printed)."""
+    """Register a wearable for a client (a Huami key is stored, never printed).
+
+    The address is a MAC (AA:BB:CC:DD:EE:FF) on Linux and Windows, the
+    CoreBluetooth UUID that 'devices scan' shows on macOS.
+    """
+    from ipsrt.addresses import bluetooth_address
     from ipsrt.enums import DeviceFamily
 
     takes_key = family in set(DeviceFamily) and DeviceFamily(family).takes_key
@@ -174,52 +216,101 @@ def add(
         raise fail(f"a {family} device needs --key-file (see docs/devices.md)")
     if key_file is not None and not takes_key:
         raise fail(f"--key-file is only for huami devices: a {family} device takes no key")
+    if family != "import":
+        address = bluetooth_address(address, platform=sys.platform)
     secret = _read_key(key_file) if key_file is not None else None
     with open_store(db) as store:
         device = store.add_device(
-            client, family, address.upper(), now=utc_now(), name=name, secret=secret
+            client, family, address, now=utc_now(), name=name, secret=secret, actor=operator()
         )
-        stdout.print(
-            f"Added {device.family} device {device.address} (id {device.id}) for {client}."
-        )
+    if json_output:
+        print_json(_device_row(device, client, None))
+        return
+    stdout.print(
+        f"Added {shown(device.family)} device {shown(device.address)} (id {device.id}) "
+        f"for {shown(client)}."
+    )
+
+
+def _device_row(device: Any, client: str | None, zone: str | None) -> dict[str, Any]:
+    """One device for --json and the table: never its secret (``has_key`` only)."""
+    return {
+        "id": device.id,
+        "client": client,
+        "zone": zone,
+        "family": device.family,
+        "address": device.address,
+        "name": device.name,
+        "emulated": device.emulated,
+        "battery": device.battery,
+        "last_seen": device.last_seen,
+        "clock_offset_s": device.last_clock_offset_s,
+        "has_key": device.secret is not None,
+        "retired_at": device.retired_at,
+    }
+
+
+def _when(value: dt.datetime | None) -> str:
+    return "" if value is None else value.isoformat(timespec="seconds")
 
 
 @devices_app.command("list")
 @handle_errors
 def list_devices(json_output: JsonOption = False, db: DbOption = None) -> None:
-    """Registered devices: battery, last sync, clock offset (never the secret)."""
+    """Registered devices: battery, last sync, clock offset, retired (never the secret)."""
     with open_store(db) as store:
-        codes = {c.id: c.code for c in store.clients(include_archived=True)}
-        rows: list[dict[str, Any]] = [
-            {
-                "id": d.id,
-                "client": codes.get(d.client_id),
-                "family": d.family,
-                "address": d.address,
-                "name": d.name,
-                "battery": d.battery,
-                "last_seen": d.last_seen,
-                "clock_offset_s": d.last_clock_offset_s,
-                "has_key": d.secret is not None,
-            }
-            for d in store.devices()
-        ]
+        clients = {c.id: c for c in store.clients(include_archived=True)}
+        rows = []
+        for d in store.devices():
+            owner = clients.get(d.client_id)
+            code, zone = (None, None) if owner is None else (owner.code, owner.timezone)
+            rows.append(_device_row(d, code, zone))
     if json_output:
         print_json(rows)
         return
-    table = Table("id", "client", "family", "address", "battery", "last sync", "clock offset")
-    for row in rows:
-        offset = row["clock_offset_s"]
-        table.add_row(
-            str(row["id"]),
-            str(row["client"]),
-            row["family"],
-            row["address"],
-            "" if row["battery"] is None else f"{row['battery']} %",
-            "" if row["last_seen"] is None else row["last_seen"].isoformat(timespec="seconds"),
-            "" if offset is None else f"{offset:+.0f} s",
-        )
-    stdout.print(table)
+    _print_rows(
+        ["id", "client", "zone", "family", "address", "battery", "last sync", "clock", "retired"],
+        [
+            [
+                str(row["id"]),
+                str(row["client"]),
+                str(row["zone"]),
+                row["family"] + (" (emulated)" if row["emulated"] else ""),
+                row["address"],
+                "" if row["battery"] is None else f"{row['battery']} %",
+                _when(row["last_seen"]),
+                "" if row["clock_offset_s"] is None else f"{row['clock_offset_s']:+.0f} s",
+                _when(row["retired_at"]),
+            ]
+            for row in rows
+        ],
+    )
+
+
+@devices_app.command("remove")
+@handle_errors
+def remove(
+    device_id: Annotated[int, typer.Argument(help="Id of the device (see 'devices list').")],
+    json_output: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Retire a device: its data stay, it is never synced again (audited)."""
+    with open_store(db) as store:
+        device = store.retire_device(device_id, now=utc_now(), actor=operator())
+        clients = {c.id: c for c in store.clients(include_archived=True)}
+    owner = clients.get(device.client_id)
+    row = _device_row(
+        device,
+        None if owner is None else owner.code,
+        None if owner is None else owner.timezone,
+    )
+    if json_output:
+        print_json(row)
+        return
+    stdout.print(
+        f"Retired {shown(device.family)} device {shown(device.address)} (id {device.id}) "
+        f"of {shown(row['client'])}; its data are kept."
+    )
 
 
 # -- collect ------------------------------------------------------------------------
@@ -247,6 +338,7 @@ async def _collect_emulated(
         window=window,
         progress=_progress,
         on_task=_cancel_on_signals,
+        actor=operator(),
     )
 
 
@@ -269,20 +361,80 @@ def _summary(reports: dict[int, DeviceReport], json_output: bool) -> None:
     if json_output:
         print_json(rows)
         return
-    table = Table(
-        "device", "family", "inserted", "duplicate", "conflicting", "quarantined", "errors"
+    headers = ["device", "family", "inserted", "duplicate", "conflicting", "quarantined"]
+    _print_rows(
+        [*headers, "errors"],
+        [
+            [str(row[h if h != "device" else "device_id"]) for h in headers]
+            + [str(row["error_count"])]
+            for row in rows
+        ],
     )
-    for row in rows:
-        table.add_row(
-            str(row["device_id"]),
-            row["family"],
-            str(row["inserted"]),
-            str(row["duplicate"]),
-            str(row["conflicting"]),
-            str(row["quarantined"]),
-            str(len(row["errors"])),
+
+
+def _not_synced(reports: dict[int, DeviceReport]) -> list[DeviceReport]:
+    """Devices that tried and never synced (a device cancelled mid-window did not fail)."""
+    return [r for r in reports.values() if not r.synced and r.failure is not None]
+
+
+def _audit_collect(
+    store: Store,
+    *,
+    mode: str,
+    client: str | None,
+    reports: dict[int, DeviceReport] | None = None,
+    refused: str | None = None,
+) -> None:
+    """One audit event per collect run: ``collect.run``, or ``collect.failed`` when a
+    device could not sync or the run was refused; per device what it stored."""
+    failed = [] if reports is None else _not_synced(reports)
+    detail: dict[str, Any] = {"mode": mode}
+    if reports is not None:
+        detail["devices"] = {
+            str(r.device_id): {
+                "family": r.family,
+                "inserted": r.result.inserted,
+                "duplicate": r.result.duplicate,
+                "errors": r.error_count,
+                "synced": r.synced,
+                **({} if r.failure is None else {"failure": r.failure.kind.value}),
+            }
+            for r in reports.values()
+        }
+    if refused is not None:
+        detail["refused"] = refused
+    action = "collect.failed" if failed or refused is not None else "collect.run"
+    with store.write_session() as session:
+        store.audit(
+            session, now=utc_now(), actor=operator(), action=action, subject=client, detail=detail
         )
-    stdout.print(table)
+
+
+def _finish(
+    store: Store,
+    reports: dict[int, DeviceReport],
+    json_output: bool,
+    *,
+    mode: str,
+    client: str | None,
+) -> None:
+    """Audit the run, print the summary and one line per device that could not sync."""
+    _audit_collect(store, mode=mode, client=client, reports=reports)
+    _summary(reports, json_output)
+    failed = _not_synced(reports)
+    for report in failed:
+        assert report.failure is not None
+        print(
+            printable(
+                f"error: device {report.device_id} ({report.family} {report.address}) "
+                f"could not sync: {report.failure.line()}"
+            ),
+            file=sys.stderr,
+        )
+    if not reports:
+        _progress("no devices to collect (see 'ipsrt devices add')")
+    if failed:
+        raise typer.Exit(code=1)
 
 
 #: Client code and zone of the throwaway demo database of ``collect --emulated``.
@@ -346,7 +498,7 @@ def collect(
     if not emulated:
         with open_store(db) as store:
             reports = asyncio.run(_collect_real(store, once=once))
-        _summary(reports, json_output)
+            _finish(store, reports, json_output, mode="bluetooth", client=None)
         return
     if db is None:
         store = _throwaway_store(client or DEMO_CLIENT)
@@ -359,10 +511,15 @@ def collect(
                 "note: this is a clinic database; the emulated devices are marked and never "
                 "count in metrics, alerts or exports"
             )
+    from ipsrt.errors import IpsrtError
+
+    code = client or DEMO_CLIENT
     with store:
-        reports = asyncio.run(
-            _collect_emulated(
-                store, client or DEMO_CLIENT, once=once, window=dt.timedelta(minutes=window)
+        try:
+            reports = asyncio.run(
+                _collect_emulated(store, code, once=once, window=dt.timedelta(minutes=window))
             )
-        )
-    _summary(reports, json_output)
+        except IpsrtError as exc:
+            _audit_collect(store, mode="emulated", client=code, refused=str(exc))
+            raise
+        _finish(store, reports, json_output, mode="emulated", client=code)

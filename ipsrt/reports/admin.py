@@ -213,6 +213,8 @@ class DeviceRow:
     last_sync: dt.datetime | None
     clock_offset_s: float | None
     emulated: bool
+    #: When the device was retired (``ipsrt devices remove``); its data stay.
+    retired_at: dt.datetime | None = None
 
 
 def masked_address(address: str) -> str:
@@ -235,6 +237,7 @@ def device_rows(store: Store) -> list[DeviceRow]:
             last_sync=d.last_seen,
             clock_offset_s=d.last_clock_offset_s,
             emulated=d.emulated,
+            retired_at=d.retired_at,
         )
         for d in store.devices()
     ]

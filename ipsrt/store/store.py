@@ -21,6 +21,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
+from ipsrt.addresses import bluetooth_address
 from ipsrt.errors import (
     AlreadyExistsError,
     DatabaseError,
@@ -373,6 +374,9 @@ class Store:
     ) -> Device:
         """Register a device for a client (the secret is stored sealed, never logged).
 
+        A wireless device's *address* must pass :func:`ipsrt.addresses.bluetooth_address`
+        and is stored normalised (upper case); an import source's is 1-128 characters.
+
         ``emulated=True`` marks an emulated wearable: its minutes are stored
         but never count in a clinic database (:mod:`ipsrt.minutes`).
         """
@@ -383,7 +387,9 @@ class Store:
                 f"unknown device family {family!r}: expected one of "
                 f"{', '.join(f.value for f in DeviceFamily)}"
             ) from exc
-        if not address or len(address) > 128:
+        if family is not DeviceFamily.IMPORT:
+            address = bluetooth_address(address)
+        elif not address or len(address) > 128:
             raise InvalidInputError("device address must be 1-128 characters")
         client = self.client(client_code)
         assert client.id is not None
@@ -424,6 +430,28 @@ class Store:
             query = query.where(Device.client_id == self.client(client_code).id)
         with self.session() as session:
             return list(session.exec(query))
+
+    def retire_device(self, device_id: int, *, now: dt.datetime, actor: str = "cli") -> Device:
+        """Mark a device retired: its minutes and cursors stay, nothing syncs it again (audited)."""
+        with self.write_session() as session:
+            device = session.get(Device, device_id)
+            if device is None:
+                raise NotFoundError(f"unknown device {device_id}")
+            if device.retired_at is not None:
+                raise InvalidInputError(
+                    f"device {device_id} was already retired on {device.retired_at:%Y-%m-%d}"
+                )
+            device.retired_at = require_utc(now)
+            client = session.get(Client, device.client_id)
+            self.audit(
+                session,
+                now=now,
+                actor=actor,
+                action="device.retire",
+                subject=None if client is None else client.code,
+                detail={"device_id": device_id, "family": device.family, "address": device.address},
+            )
+        return device
 
     def cursor(self, device_id: int, data_type: str) -> str | None:
         """The stored sync position of a device for one data type."""

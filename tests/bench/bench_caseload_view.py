@@ -65,7 +65,9 @@ def fill(store: Store, clients: int, days: int) -> Store:
     for k in range(clients):
         code = f"V{k:04d}"
         store.add_client(code, ZONES[k % len(ZONES)], now=NOW)
-        store.add_device(code, "huami", f"C8:0F:20:{k:06X}", now=NOW)
+        store.add_device(
+            code, "huami", f"C8:0F:20:{k >> 16 & 255:02X}:{k >> 8 & 255:02X}:{k & 255:02X}", now=NOW
+        )
         if k % 5 == 0:
             alerts.append(
                 Alert(code, "sleep_change", last, last, Severity.WARNING, "bench", {"k": k})

@@ -128,7 +128,12 @@ def build_read_store(url: str, clients: int = 100, days: int = 365, seed: int = 
     for k in range(clients):
         zone = ZONES[k % len(ZONES)]
         store.add_client(client_code(k), zone, now=NOW)
-        device = store.add_device(client_code(k), "huami", f"C8:0F:10:{k:06X}", now=NOW)
+        device = store.add_device(
+            client_code(k),
+            "huami",
+            f"C8:0F:10:{k >> 16 & 255:02X}:{k >> 8 & 255:02X}:{k & 255:02X}",
+            now=NOW,
+        )
         assert device.id is not None
         for first in range(0, days, CHUNK_DAYS):
             span = min(CHUNK_DAYS, days - first) * 1440
@@ -382,7 +387,9 @@ def summary_update_figure(store: Store, backend: str) -> None:
     alone (pending dates to rows), vs the same day's upsert without it."""
     code = f"S{int(time.time() * 1000) % 10**9:09d}"
     store.add_client(code, "Europe/Berlin", now=NOW)
-    device = store.add_device(code, "huami", f"C8:0F:1F:{code[-6:]}", now=NOW)
+    device = store.add_device(
+        code, "huami", "C8:0F:1F:" + ":".join(code[-6:][i : i + 2] for i in (0, 2, 4)), now=NOW
+    )
     assert device.id is not None
     rng = np.random.default_rng(7)
     first = pd.Timestamp("2026-04-06", tz="Europe/Berlin").tz_convert("UTC")  # a Monday

@@ -85,8 +85,8 @@ CLINICAL_CANARIES = ("CANARY-7f3a", "Canary Client Two")
 #: The name of C002's band: shown to admins (devices) and to whoever may see C002.
 DEVICE_NAME_CANARY = "CANARY-BAND-51d0"
 #: C002's band's secret and the start of its address: shown to nobody.
-NEVER_SHOWN = ("CANARY-SECRET-9e2c", "CA:NA:RY:7F")
-DEVICE_ADDRESS = "CA:NA:RY:7F:3A:01"
+NEVER_SHOWN = ("CANARY-SECRET-9e2c", "CA:FE:BA:BE")
+DEVICE_ADDRESS = "CA:FE:BA:BE:3A:01"
 #: When the canaries were recorded (the clinic's clock).
 SEEDED = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
 

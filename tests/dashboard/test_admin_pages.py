@@ -180,6 +180,18 @@ def test_the_devices_page_masks_addresses_and_never_shows_secrets(dash_store, ma
     assert "00:01" in text
     assert "C8:0F" not in text
     assert "s3cr3t-key" not in text
+    assert "active" in text
+
+
+def test_the_devices_page_shows_a_retired_device_as_retired(dash_store, make_app) -> None:
+    device = dash_store.add_device("C001", "infinitime", "C8:0F:10:00:00:02", now=NOW)
+    dash_store.retire_device(device.id, now=NOW, actor="cli:test")
+    app = make_app(dash_store)
+    http = _signed_in(app, dash_store, "admin1")
+    text = response_text(
+        matrix.route("/admin/devices")(matrix.Request(http, app, dash_store, None))
+    )
+    assert f"retired {NOW:%Y-%m-%d}" in text
 
 
 def test_only_admins_see_the_admin_pages_in_their_menu(dash_store, make_app) -> None:

@@ -99,6 +99,22 @@ def test_device_rows_never_carry_the_secret_or_the_whole_address(store: Store) -
     assert (row.client, row.family, row.name, row.address) == ("C001", "huami", "wrist", "…00:01")
     assert "s3cr3t-key" not in repr(row)
     assert "C8:0F" not in repr(row)
+    assert row.retired_at is None
+    store.retire_device(1, now=NOW, actor="cli:test")
+    (row,) = admin.device_rows(store)
+    assert row.retired_at == NOW
+
+
+def test_the_audit_viewer_masks_the_address_of_device_add_and_retire(store: Store) -> None:
+    store.add_client("C001", "Europe/Berlin", now=NOW)
+    device = store.add_device("C001", "infinitime", "C8:0F:10:00:00:07", now=NOW, actor="cli:ann")
+    store.retire_device(device.id or 0, now=NOW, actor="cli:ann")
+    rows = admin.audit_page(store, 0).rows
+    retire, add = rows[0], rows[1]
+    assert (retire.action, add.action) == ("device.retire", "device.add")
+    for row in (retire, add):
+        assert "address=…00:07" in row.detail
+        assert "C8:0F" not in row.detail
 
 
 def test_create_user_checks_everything_before_it_stores(store: Store) -> None:
