@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["AlertState", "DeviceFamily", "DeviceState", "Quality", "Role", "SleepSource"]
+__all__ = [
+    "AlertState",
+    "AlertStatus",
+    "DeviceFamily",
+    "DeviceState",
+    "Quality",
+    "Role",
+    "SleepSource",
+]
 
 
 class Role(enum.StrEnum):
@@ -70,3 +78,12 @@ class AlertState(enum.StrEnum):
 
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
+
+
+class AlertStatus(enum.StrEnum):
+    """What an alert asks of a clinician now: its state, or ``resolved`` once its
+    evidence has gone (``alert.resolved_at``; acknowledged or not)."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
