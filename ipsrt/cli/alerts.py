@@ -102,7 +102,7 @@ def _status(alert: StoredAlert) -> str:
         acked = f"acknowledged by {alert.acknowledged_by or 'a former user'}"
     if alert.resolved_at is not None:
         resolved = f"resolved {alert.resolved_at:%Y-%m-%d %H:%M} UTC"
-        return f"{resolved} ({acked})" if acked else resolved
+        return f"{resolved}, {acked}" if acked else resolved
     return acked or "open"
 
 
@@ -131,14 +131,13 @@ def alerts_list(
     if not alerts:
         stdout.print("No alerts.")
         return
-    table = new_table("id", "client", "severity", "rule", "window", "status", "message")
+    table = new_table("id", "client", "alert", "window", "status", "message")
     for a in alerts:
         window = str(a.window_start)
         if a.window_end != a.window_start:
-            window += f"..{a.window_end}"
-        table.add_row(
-            *(shown(v) for v in (a.id, a.client, a.severity, a.rule, window, _status(a), a.message))
-        )
+            window += f" to {a.window_end}"
+        alert = f"{a.rule} {a.severity}"
+        table.add_row(*(shown(v) for v in (a.id, a.client, alert, window, _status(a), a.message)))
     stdout.print(table)
 
 
