@@ -62,12 +62,12 @@ def alerts_run(
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Evaluate the alert rules now: store new or grown alerts, resolve those whose
-    evidence has gone (safe to repeat).
+    """Evaluate the alert rules now and store, update or resolve alerts (safe to repeat).
 
-    By default only clients whose daily summaries changed since the last run
-    (or whose alerts could have changed with time, e.g. a growing data gap)
-    are evaluated.
+    Alerts whose evidence has gone are resolved (kept, marked, audited). By
+    default only clients whose daily summaries changed since the last run (or
+    whose alerts could have changed with time, e.g. a growing data gap) are
+    evaluated.
     """
     from ipsrt.reports.alerts import run_alerts
 
