@@ -249,14 +249,26 @@ def complete_episodes(
     """
     if ep.start.size == 0:
         return np.zeros(0, dtype=bool)
-    recorded = np.flatnonzero(code != -1)
     row_end = (ep.start // width + 1) * width
-    nxt = np.searchsorted(recorded, ep.end)
-    first_after = np.where(
-        nxt < recorded.size, recorded[np.minimum(nxt, recorded.size - 1)], row_end
-    )
-    # the episode holds recorded sleep epochs, so its row has a last recorded epoch
-    last = recorded[np.searchsorted(recorded, row_end) - 1]
+    # Found from the runs of missing epochs (usually few), not epoch by epoch.
+    missing = np.flatnonzero(code == -1)
+    if missing.size == 0:
+        first_after, last = ep.end, row_end - 1
+    else:
+        heads = np.flatnonzero(np.diff(missing, prepend=-2) != 1)
+        run_first = missing[heads]
+        run_last = missing[np.append(heads[1:] - 1, missing.size - 1)]
+
+        def run_holding(i: IntArray) -> tuple[npt.NDArray[np.bool_], IntArray]:
+            """Whether each epoch of *i* is missing, and the index of its missing run."""
+            k = np.maximum(np.searchsorted(run_first, i, side="right") - 1, 0)
+            return (run_first[k] <= i) & (i <= run_last[k]), k
+
+        held, k = run_holding(ep.end)
+        first_after = np.where(ep.end >= row_end, row_end, np.where(held, run_last[k] + 1, ep.end))
+        held, k = run_holding(row_end - 1)
+        # the episode holds recorded sleep epochs, so its row has a last recorded epoch
+        last = np.where(held, run_first[k] - 1, row_end - 1)
     seen = (first_after < row_end) & ((first_after - ep.end) * epoch_min <= max_gap)
     after = (last + 1 - ep.end) * epoch_min >= max_gap + max(min_bout, epoch_min)
     return np.asarray(seen & after, dtype=bool)

@@ -388,3 +388,32 @@ def test_a_truncated_last_night_is_left_out_and_earlier_nights_kept() -> None:
     nights = sleep_timing(sleep, "UTC")
     assert [str(n) for n in nights["night"]] == ["2024-05-06", "2024-05-07"]
     assert nights["duration_min"].tolist() == [480.0, 480.0]
+
+
+def _complete_by_definition(code: np.ndarray, width: int, start: int, end: int) -> bool:
+    """docs/sleep.md, "Complete nights", read literally, epoch by epoch (1-min epochs)."""
+    row_end = (start // width + 1) * width
+    after = [i for i in range(end, row_end) if code[i] != -1]
+    if not after:
+        return False
+    return after[0] - end <= 60 and after[-1] + 1 - end >= 60 + 30
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_complete_episodes_agrees_with_the_rule_read_epoch_by_epoch(seed: int) -> None:
+    from ipsrt.rhythm.nightly_sleep import complete_episodes, episodes_of_codes
+
+    rng = np.random.default_rng(seed)
+    width, rows = 3 * 1440, 4
+    # runs of sleep, wake and missing of random lengths, rows laid end to end
+    kinds = rng.choice(np.array([1, 0, -1], dtype=np.int8), size=400, p=[0.45, 0.4, 0.15])
+    code = np.repeat(kinds, rng.integers(1, 240, size=400))[: width * rows]
+    code = np.resize(code, width * rows).astype(np.int8)
+    ep = episodes_of_codes(code, 1.0, 30.0, 60.0, width)
+    assert ep.start.size > 20
+    got = complete_episodes(code, width, ep, 1.0, min_bout=30.0, max_gap=60.0)
+    want = [
+        _complete_by_definition(code, width, a, b) for a, b in zip(ep.start, ep.end, strict=True)
+    ]
+    assert got.tolist() == want
+    assert 0 < sum(want) < len(want)
