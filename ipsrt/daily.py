@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a definition below changes (``ipsrt summaries rebuild`` then applies it).
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "2"
 #: Days of minutes read before the week's first date and after its last one.
 CONTEXT_BEFORE_DAYS = 1
 CONTEXT_AFTER_DAYS = 1

@@ -11,6 +11,7 @@ import enum
 
 __all__ = [
     "AlertState",
+    "AlertStatus",
     "CourseStatus",
     "DeviceFamily",
     "DeviceState",
@@ -86,6 +87,15 @@ class AlertState(enum.StrEnum):
 
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
+
+
+class AlertStatus(enum.StrEnum):
+    """What an alert asks of a clinician now: its state, or ``resolved`` once its
+    evidence has gone (``alert.resolved_at``; acknowledged or not)."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
 
 
 class ProblemArea(enum.StrEnum):

@@ -58,11 +58,10 @@ def _alert_item(alert: Any) -> Component:
     window = str(alert.window_start)
     if alert.window_end != alert.window_start:
         window += f" to {alert.window_end}"
-    state = (
-        "open"
-        if alert.state == "open"
-        else f"acknowledged by {alert.acknowledged_by or 'a former user'}"
-    )
+    acked = f"acknowledged by {alert.acknowledged_by or 'a former user'}"
+    state = {"open": "open", "acknowledged": acked}.get(alert.status, "resolved")
+    if alert.status == "resolved" and alert.state == "acknowledged":
+        state = f"resolved, {acked}"
     colour = {"urgent": "danger", "warning": "warning"}.get(alert.severity, "secondary")
     return dbc.ListGroupItem(
         [
@@ -86,7 +85,7 @@ def _alerts_section(code: str) -> tuple[Component, list[dict[str, Any]]]:
     options = [
         {"label": f"#{a.id} {a.rule} ({a.window_end})", "value": a.id}
         for a in alerts
-        if a.state == "open"
+        if a.needs_attention
     ]
     return dbc.ListGroup(items), options
 

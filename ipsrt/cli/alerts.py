@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,12 +12,18 @@ from ipsrt.cli.common import (
     JsonOption,
     fail,
     handle_errors,
+    new_table,
     open_store,
+    operator,
     print_json,
+    shown,
     stdout,
     utc_now,
 )
-from ipsrt.enums import AlertState
+from ipsrt.enums import AlertStatus
+
+if TYPE_CHECKING:
+    from ipsrt.store.alerts_store import StoredAlert
 
 alerts_app = typer.Typer(
     help="Alerts: prompts for a conversation, not diagnoses.", no_args_is_help=True
@@ -42,9 +48,8 @@ def alerts_run(
         int,
         typer.Option(
             "--lookback",
-            min=1,
             default_factory=DeferredDefault(_default_lookback_days),
-            help="Store alerts whose window ends in the last N days.",
+            help="Store alerts whose window ends in the last N days (1 to 3660).",
         ),
     ],
     every: Annotated[
@@ -57,11 +62,12 @@ def alerts_run(
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Evaluate the alert rules now and store new or grown alerts (safe to repeat).
+    """Evaluate the alert rules now and store, update or resolve alerts (safe to repeat).
 
-    By default only clients whose daily summaries changed since the last run
-    (or whose alerts could have changed with time, e.g. a growing data gap)
-    are evaluated.
+    Alerts whose evidence has gone are resolved (kept, marked, audited). By
+    default only clients whose daily summaries changed since the last run (or
+    whose alerts could have changed with time, e.g. a growing data gap) are
+    evaluated.
     """
     from ipsrt.reports.alerts import run_alerts
 
@@ -72,6 +78,7 @@ def alerts_run(
             client_codes=None if client is None else [client],
             lookback_days=lookback,
             incremental=not every,
+            actor=operator(),
         )
     if json_out:
         print_json(summary.as_dict())
@@ -79,7 +86,8 @@ def alerts_run(
         stdout.print(
             f"Checked {summary.clients - summary.skipped} of {summary.clients} client(s) "
             f"({summary.skipped} unchanged since the last run): {summary.new} new, "
-            f"{summary.updated} updated, {summary.unchanged} unchanged alert(s)."
+            f"{summary.updated} updated, {summary.unchanged} unchanged, "
+            f"{summary.resolved} resolved, {summary.reopened} reopened alert(s)."
         )
     if summary.failed:
         code, reason = next(iter(summary.failed.items()))
@@ -87,17 +95,32 @@ def alerts_run(
         raise fail(f"could not evaluate client {code}: {reason}{more}")
 
 
+def _status(alert: StoredAlert) -> str:
+    """``open``, ``acknowledged by LOGIN`` or ``resolved DATE`` (with the acknowledgement)."""
+    acked = None
+    if alert.acknowledged_at is not None:
+        acked = f"acknowledged by {alert.acknowledged_by or 'a former user'}"
+    if alert.resolved_at is not None:
+        resolved = f"resolved {alert.resolved_at:%Y-%m-%d %H:%M} UTC"
+        return f"{resolved}, {acked}" if acked else resolved
+    return acked or "open"
+
+
 @alerts_app.command("list")
 @handle_errors
 def alerts_list(
     client: ClientOption = None,
     state: Annotated[
-        AlertState | None, typer.Option("--state", help="Only alerts in this state.")
+        AlertStatus | None,
+        typer.Option(
+            "--state",
+            help="Only open (needing attention), acknowledged or resolved alerts.",
+        ),
     ] = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """List stored alerts, most urgent first."""
+    """List stored alerts, most urgent first; resolved ones are marked."""
     from ipsrt.plain import json_ready
 
     with open_store(db) as store:
@@ -108,14 +131,14 @@ def alerts_list(
     if not alerts:
         stdout.print("No alerts.")
         return
-    # Two lines per alert (facts, then the message) read well at any terminal width.
+    table = new_table("id", "client", "alert", "window", "status", "message")
     for a in alerts:
         window = str(a.window_start)
         if a.window_end != a.window_start:
-            window += f"..{a.window_end}"
-        status = a.state if a.acknowledged_by is None else f"{a.state} by {a.acknowledged_by}"
-        stdout.print(f"#{a.id}  {a.client}  {a.severity}  {a.rule}  {window}  {status}")
-        stdout.print(f"    {a.message}")
+            window += f" to {a.window_end}"
+        alert = f"{a.rule} {a.severity}"
+        table.add_row(*(shown(v) for v in (a.id, a.client, alert, window, _status(a), a.message)))
+    stdout.print(table)
 
 
 @alerts_app.command("ack")
@@ -123,13 +146,40 @@ def alerts_list(
 def alerts_ack(
     alert_id: Annotated[int, typer.Argument(metavar="ID", help="Alert id (see 'alerts list').")],
     by: Annotated[
-        str, typer.Option("--by", help="Login of the clinician the client is assigned to.")
+        str,
+        typer.Option(
+            "--by", help="Login of the acting clinician (the client must be assigned to them)."
+        ),
     ],
+    client: Annotated[
+        str | None,
+        typer.Option("--client", help="Refuse unless the alert is this client's."),
+    ] = None,
+    json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Acknowledge an alert as a clinician the client is assigned to (audited; once only)."""
+    """Acknowledge an alert as a clinician the client is assigned to (audited; once only).
+
+    The audit names the clinician of --by and the operating-system user running
+    the command; a refused attempt is audited too, and changes nothing else.
+    """
+    from ipsrt.plain import json_ready
     from ipsrt.reports.alerts import acknowledge
 
     with open_store(db) as store:
-        alert = acknowledge(store, alert_id, by_login=by, now=utc_now())
-    stdout.print(f"Alert {alert.id} ({alert.rule}, {alert.client}) acknowledged by {by}.")
+        alert = acknowledge(
+            store,
+            alert_id,
+            by_login=by,
+            now=utc_now(),
+            client_code=client,
+            audit_detail={"os_user": operator()},
+            audit_refusal=True,
+        )
+    if json_out:
+        print_json(json_ready(alert.as_dict()))
+        return
+    stdout.print(
+        f"Alert {alert.id} ({shown(alert.rule)}, {shown(alert.client)}) "
+        f"acknowledged by {shown(by)}."
+    )

@@ -7,16 +7,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ipsrt.cli.common import (
     DbOption,
     JsonOption,
     fail,
     handle_errors,
+    new_table,
     open_store,
     parse_date,
     print_json,
+    shown,
+    utc_now,
 )
 from ipsrt.cli.common import stdout as console
 
@@ -41,18 +43,21 @@ SUMMARY_KEYS = (
 
 
 def _print_table(title: str, figures: dict[str, Any]) -> None:
-    table = Table("figure", "value", title=title, title_justify="left")
+    """The figures as a two-column table (cells fold, text escaped) under *title*."""
+    table = new_table("figure", "value")
+    table.title = shown(title)
+    table.title_justify = "left"
     for key in SUMMARY_KEYS:
         value = figures.get(key)
         if value is None:
-            shown = "n/a"
+            text = "n/a"
         elif key in CLOCK_KEYS:
             minutes = round(float(value)) % 1440
-            shown = f"{minutes // 60:02d}:{minutes % 60:02d}"
+            text = f"{minutes // 60:02d}:{minutes % 60:02d}"
         else:
-            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+            text = f"{value:.4g}" if isinstance(value, float) else str(value)
         reason = figures.get("reasons", {}).get(key)
-        table.add_row(key, f"{shown}  ({reason})" if reason and value is None else shown)
+        table.add_row(key, shown(f"{text}  ({reason})" if reason and value is None else text))
     console.print(table)
 
 
@@ -149,5 +154,7 @@ def _panel_of_client(
 
     first, last = _required_date(date_from, "--from"), _required_date(date_to, "--to")
     with open_store(db) as store:
-        figures = client_panel(store, code, first, last, compat="pyactigraphy" if compat else None)
+        figures = client_panel(
+            store, code, first, last, compat="pyactigraphy" if compat else None, now=utc_now()
+        )
     return json_ready(figures)

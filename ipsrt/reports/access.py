@@ -203,14 +203,21 @@ def audit_access(
     subject: str | None = None,
     allowed: bool = True,
     detail: dict[str, object] | None = None,
+    actor: str | None = None,
 ) -> None:
-    """Write one audit row for a view, a change or a refusal (actor ``anonymous`` if none)."""
+    """Write one audit row for a view, a change or a refusal (actor ``anonymous`` if none).
+
+    *actor* names who asked when there is no viewer to name (e.g. the login
+    given to ``ipsrt alerts ack --by`` that is unknown or inactive).
+    """
     name = action.value if isinstance(action, Action) else action
+    if actor is None:
+        actor = viewer.login if viewer is not None else "anonymous"
     with store.write_session() as session:
         store.audit(
             session,
             now=now,
-            actor=viewer.login if viewer is not None else "anonymous",
+            actor=actor[:128],
             action=name if allowed else f"denied:{name}"[:64],
             subject=subject,
             detail=dict(detail or {}),

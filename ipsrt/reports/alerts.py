@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,16 +45,17 @@ from ipsrt.alerts import (
 from ipsrt.daily import week_of
 from ipsrt.errors import InvalidInputError, IpsrtError, NotFoundError
 from ipsrt.models import Client
-from ipsrt.reports.access import AccessDenied, Action, authorize, load_viewer
+from ipsrt.reports.access import AccessDenied, Action, audit_access, authorize, load_viewer
 from ipsrt.reports.summaries import refresh
 from ipsrt.reports.wearable import last_data
 from ipsrt.store import Store
-from ipsrt.store.alerts_store import StoredAlert
+from ipsrt.store.alerts_store import JudgedClient, StoredAlert
 from ipsrt.timeutil import WEEKDAYS, local_midnight, require_utc, zone
 
 __all__ = [
     "DAILY_COLUMNS",
     "DEFAULT_LOOKBACK_DAYS",
+    "MAX_LOOKBACK_DAYS",
     "WARMUP_DAYS",
     "RunSummary",
     "acknowledge",
@@ -91,7 +92,9 @@ class RunSummary:
     """What one :func:`run_alerts` call did.
 
     ``evaluated`` counts the alerts the rules returned within the lookback;
-    ``new + updated + unchanged == evaluated``. ``skipped`` counts the
+    ``new + updated + unchanged == evaluated``. ``resolved`` counts stored
+    alerts whose evidence has gone, ``reopened`` resolved ones whose
+    evidence came back. ``skipped`` counts the
     clients an incremental run did not need to evaluate. ``failed`` maps a client code
     to the one-line reason its table could not be evaluated (the other
     clients are still stored).
@@ -103,6 +106,8 @@ class RunSummary:
     updated: int
     failed: dict[str, str] = dataclasses.field(default_factory=dict)
     skipped: int = 0
+    resolved: int = 0
+    reopened: int = 0
 
     @property
     def unchanged(self) -> int:
@@ -212,13 +217,19 @@ def run_alerts(
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     rules: Sequence[Rule] = DEFAULT_RULES,
     incremental: bool = False,
+    actor: str = "cli",
 ) -> RunSummary:
     """Evaluate the alert rules for each client as of *now* and store the alerts.
 
     Each client's table spans ``lookback_days + WARMUP_DAYS`` days up to the
     local date of *now*; alerts whose window ends within the last
     *lookback_days* days are upserted (older ones were stored by earlier
-    runs). Idempotent: the same data and *now* add and change nothing.
+    runs). A stored alert of an evaluated client whose window ends within
+    the lookback and that the rules no longer raise (its evidence has gone,
+    e.g. a night that was incomplete or data that arrived late) is resolved,
+    and a resolved one the rules raise again is reopened
+    (:meth:`ipsrt.store.alerts_store.AlertRecords.reconcile`, audited with
+    *actor*). Idempotent: the same data and *now* add and change nothing.
     Clients default to all that are not archived; a client whose data cannot
     be evaluated is reported in :attr:`RunSummary.failed` and skipped.
 
@@ -228,12 +239,8 @@ def run_alerts(
     are counted in :attr:`RunSummary.skipped`.
     """
     now = require_utc(now)
-    if lookback_days < 1:
-        raise InvalidInputError(f"lookback of {lookback_days} days: use 1 or more")
-    if lookback_days > MAX_LOOKBACK_DAYS:
-        raise InvalidInputError(
-            f"lookback of {lookback_days} days: use at most {MAX_LOOKBACK_DAYS}"
-        )
+    if not 1 <= lookback_days <= MAX_LOOKBACK_DAYS:
+        raise InvalidInputError(f"--lookback {lookback_days}: use 1 to {MAX_LOOKBACK_DAYS} days")
     if client_codes is None:
         clients = store.clients()
     else:
@@ -241,6 +248,8 @@ def run_alerts(
     refresh(store)
     states = store.summaries.states([int(c.id) for c in clients if c.id is not None])
     alerts: list[Alert] = []
+    judged: list[JudgedClient] = []
+    rule_ids = frozenset(rule.id for rule in rules)
     failed: dict[str, str] = {}
     seen: dict[int, tuple[int, dt.datetime, str]] = {}
     skipped = 0
@@ -270,19 +279,29 @@ def run_alerts(
             failed[client.code] = str(exc)
             continue
         alerts.extend(a for a in found if a.window_end >= first_kept)
+        judged.append(
+            JudgedClient(
+                client.code,
+                first_kept,
+                rule_ids,
+                frozenset((a.rule_id, a.window_start) for a in found),
+            )
+        )
         if state is not None:
             last = table["last_wearable_data_utc"].iloc[0] if len(table) else None
             last = None if last is None or pd.isna(last) else pd.Timestamp(last)
             seen[client.id] = (state.version, _next_due(now, client.timezone, last, rules), key)
-    new, updated = store.alerts.upsert(alerts, now=now)
+    changes = store.alerts.reconcile(alerts, now=now, judged=judged, actor=actor)
     store.summaries.save_alert_state(seen)
     return RunSummary(
         clients=len(clients),
         evaluated=len(alerts),
-        new=new,
-        updated=updated,
+        new=changes.new,
+        updated=changes.updated,
         failed=failed,
         skipped=skipped,
+        resolved=changes.resolved,
+        reopened=changes.reopened,
     )
 
 
@@ -293,8 +312,10 @@ def acknowledge(
     by_login: str,
     now: dt.datetime,
     client_code: str | None = None,
+    audit_detail: Mapping[str, object] | None = None,
+    audit_refusal: bool = False,
 ) -> StoredAlert:
-    """Acknowledge an open alert as *by_login*, a clinician the alert's client is assigned to.
+    """Acknowledge an alert as *by_login*, a clinician the alert's client is assigned to.
 
     Who may acknowledge is :func:`ipsrt.reports.access.authorize` with
     :attr:`~ipsrt.reports.access.Action.ACKNOWLEDGE_ALERT` on the alert's
@@ -302,7 +323,14 @@ def acknowledge(
     dashboard and ``ipsrt alerts ack`` both come here. With *client_code*
     (the client a page shows), an alert of another client, or none, is
     refused with the same :class:`~ipsrt.reports.access.AccessDenied`.
-    Audited by the store (``alert.acknowledge``).
+    Audited by the store (``alert.acknowledge``, with *audit_detail* added,
+    e.g. the ``os_user`` of a command).
+
+    With *audit_refusal*, a refused attempt (unknown or inactive login, not
+    allowed, another client's alert, unknown alert) is itself audited as
+    ``denied:client.alert.acknowledge`` (actor *by_login*, the reason in the
+    detail) and nothing else is written; the command line asks for this,
+    while the dashboard audits refusals in its own error handler.
 
     Raises
     ------
@@ -316,14 +344,29 @@ def acknowledge(
     AlertStateError
         When the alert is already acknowledged (the first acknowledgement is kept).
     """
-    user = store.accounts.user(by_login)
-    viewer = load_viewer(store, int(user.id)) if user.id is not None else None
-    if viewer is None:
-        raise InvalidInputError(f"user {by_login!r} is inactive")
-    alert = store.alerts.get(alert_id)
-    if client_code is not None and (alert is None or alert.client != client_code):
-        raise AccessDenied("no such alert")
-    if alert is None:
-        raise NotFoundError(f"unknown alert {alert_id}")
-    authorize(viewer, Action.ACKNOWLEDGE_ALERT, store.client(alert.client).id)
-    return store.alerts.acknowledge(alert_id, by_login=by_login, now=now)
+    alert = None
+    try:
+        user = store.accounts.user(by_login)
+        viewer = load_viewer(store, int(user.id)) if user.id is not None else None
+        if viewer is None:
+            raise InvalidInputError(f"user {by_login!r} is inactive")
+        alert = store.alerts.get(alert_id)
+        if client_code is not None and (alert is None or alert.client != client_code):
+            raise AccessDenied("no such alert")
+        if alert is None:
+            raise NotFoundError(f"unknown alert {alert_id}")
+        authorize(viewer, Action.ACKNOWLEDGE_ALERT, store.client(alert.client).id)
+    except (AccessDenied, InvalidInputError, NotFoundError) as exc:
+        if audit_refusal:
+            audit_access(
+                store,
+                None,
+                Action.ACKNOWLEDGE_ALERT,
+                now=now,
+                subject=alert.client if alert is not None else None,
+                allowed=False,
+                detail={"alert_id": alert_id, "reason": str(exc), **(audit_detail or {})},
+                actor=by_login,
+            )
+        raise
+    return store.alerts.acknowledge(alert_id, by_login=by_login, now=now, detail=audit_detail)

@@ -60,7 +60,8 @@ def caseload(
     date), the mean weekly SRM-5 of the diary and of the estimated anchors,
     the mean weekly IS, IV and SRI, the circular SD of the nights' sleep
     midpoints and their mean sleep, the share of minutes worn, the days with
-    any diary entry, the latest mood, the open alerts and the latest minute of
+    any diary entry, the latest mood, the open alerts (neither acknowledged nor
+    resolved) and the latest minute of
     a counted device. Weeks are the client's own (its week start) and end
     before the week containing the client's local date of *now*.
     """

@@ -20,7 +20,8 @@ Columns of :func:`caseload_rows` (:data:`CASELOAD_VIEW_COLUMNS`):
   before today), ``midpoint_previous_min`` of the 7 nights before those, and
   ``midpoint_shift_min`` the shorter way round from the previous to the last
   (:func:`ipsrt.circular.wrap`, positive: later);
-* ``open_alerts``, ``open_urgent``, ``open_warning``, ``highest_severity``;
+* ``open_alerts``, ``open_urgent``, ``open_warning``, ``highest_severity``: of
+  the alerts that need attention (open: neither acknowledged nor resolved);
 * ``last_data_utc``: the latest stored minute of a counted device,
   ``data_age_h`` the hours from it to *now* (NaN: never), ``battery``: the
   battery level last reported by the client's most recently seen counted device;

@@ -16,7 +16,7 @@
 * **Mood and rhythm** (:func:`mood_linkage`): daily mood with last night's
   sleep and the sleep midpoint's deviation from habit, and their lagged
   Spearman correlations (:func:`ipsrt.linkage.lagged_spearman`).
-* **Alerts** (:func:`client_alerts`): open ones and those acknowledged recently.
+* **Alerts** (:func:`client_alerts`): open ones, then those acknowledged or resolved recently.
 
 Dates end at the client's *local* today (:func:`client_span`). No
 authorization happens here: the dashboard authorizes before it calls.
@@ -237,11 +237,12 @@ def mood_linkage(
 def client_alerts(
     store: Store, client_code: str, *, now: dt.datetime, recent_days: int = RECENT_ALERT_DAYS
 ) -> list[StoredAlert]:
-    """The client's open alerts, then those acknowledged whose window ended within
-    *recent_days* days before the client's local today; each group most urgent first."""
+    """The client's alerts that need attention (open, not resolved), then those
+    acknowledged or resolved whose window ended within *recent_days* days before
+    the client's local today; each group most urgent first."""
     _start, today = client_span(store, client_code, now=now, days=1)
     alerts = store.alerts.find(client_code=client_code)
     since = today - recent_days * _DAY
-    open_ = [a for a in alerts if a.state == "open"]
-    recent = [a for a in alerts if a.state != "open" and a.window_end >= since]
+    open_ = [a for a in alerts if a.needs_attention]
+    recent = [a for a in alerts if not a.needs_attention and a.window_end >= since]
     return open_ + recent

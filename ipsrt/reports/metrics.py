@@ -10,9 +10,12 @@ from ipsrt.minutes import sleep_states
 from ipsrt.reports.wearable import client_minutes
 from ipsrt.rhythm import panel
 from ipsrt.store import Store
-from ipsrt.timeutil import local_midnight
+from ipsrt.timeutil import check_plausible_date, local_midnight, require_utc, zone
 
-__all__ = ["client_panel", "local_day_bounds"]
+__all__ = ["MAX_SPAN_DAYS", "client_panel", "local_day_bounds"]
+
+#: The longest span of days ``ipsrt metrics --client`` reads at once (about ten years).
+MAX_SPAN_DAYS = 3660
 
 
 def local_day_bounds(first: dt.date, last: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
@@ -29,6 +32,7 @@ def client_panel(
     last: dt.date,
     *,
     compat: Literal["pyactigraphy"] | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Every figure of :func:`ipsrt.rhythm.panel` for local dates *first*..*last*.
 
@@ -36,8 +40,22 @@ def client_panel(
     in default mode the sleep figures use the same sleep states as the alert
     runs and estimated anchors (:func:`ipsrt.minutes.sleep_states`). Adds
     ``client``, ``from``, ``to`` and ``minutes_with_data``.
+
+    With *now*, both dates must be plausible for the client
+    (:func:`ipsrt.timeutil.check_plausible_date`: 1990-01-01 to tomorrow in the
+    client's zone), named ``--from`` and ``--to`` in the message; the span may
+    be at most :data:`MAX_SPAN_DAYS` days.
     """
     client = store.client(client_code)
+    if now is not None:
+        today = require_utc(now).astimezone(zone(client.timezone)).date()
+        check_plausible_date(first, today=today, what="--from")
+        check_plausible_date(last, today=today, what="--to")
+    if (last - first).days + 1 > MAX_SPAN_DAYS:
+        raise InvalidInputError(
+            f"--from {first} --to {last} spans {(last - first).days + 1} days: "
+            f"use at most {MAX_SPAN_DAYS}"
+        )
     start, end = local_day_bounds(first, last, client.timezone)
     minutes = client_minutes(store, client_code, start, end)
     counts = minutes["counts"].rename("counts")

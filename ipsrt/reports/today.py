@@ -297,5 +297,5 @@ def save_scales(
                 store, client_code, scale, answers[scale], answered_on=today, now=now, actor=actor
             )
     if answers:
-        run_alerts(store, now=now, client_codes=[client_code])
+        run_alerts(store, now=now, client_codes=[client_code], actor=actor)
     return urgent

@@ -28,6 +28,7 @@ __all__ = [
     "EPOCH_DATE",
     "Episodes",
     "Nights",
+    "complete_episodes",
     "episodes",
     "episodes_of_codes",
     "free_mask",
@@ -176,9 +177,14 @@ def nights_of_codes(
     Every row is on the grid ``utc0_ns + i * epoch_ns``; codes as
     :func:`episodes_of_codes`. The night of an episode is the local date of
     its onset shifted back 12 h; the main sleep of a (row, night) is its
-    longest episode (ties: the earliest).
+    longest episode (ties: the earliest). Only complete nights are returned
+    (:func:`complete_episodes`): a night with an episode whose wake-up the row
+    has not shown yet (e.g. the last night of a recording that ends during
+    sleep) has no row, since its sleep could still grow.
     """
-    ep = episodes_of_codes(code, epoch_ns / (60 * _NS), min_bout, max_gap, width)
+    epoch_min = epoch_ns / (60 * _NS)
+    ep = episodes_of_codes(code, epoch_min, min_bout, max_gap, width)
+    done = complete_episodes(code, width, ep, epoch_min, min_bout=min_bout, max_gap=max_gap)
     sid = ep.start // width
     onset = utc0_ns + (ep.start - sid * width) * epoch_ns
     offset = utc0_ns + (ep.end - sid * width) * epoch_ns
@@ -194,6 +200,10 @@ def nights_of_codes(
     main = order[head]
     group = np.cumsum(head) - 1  # the (row, night) of each sorted episode
     total_sleep = np.bincount(group, weights=ep.sleep_min[order], minlength=main.size)
+    n_episodes = np.bincount(group, minlength=main.size).astype(np.int64)
+    unfinished = np.bincount(group, weights=~done[order], minlength=main.size)
+    kept = unfinished == 0  # a night is complete when every episode of it is
+    main, total_sleep, n_episodes = main[kept], total_sleep[kept], n_episodes[kept]
     return Nights(
         subject=sid[main],
         night=night[main],
@@ -207,9 +217,61 @@ def nights_of_codes(
         sleep_min=ep.sleep_min[main],
         waso_min=ep.waso_min[main],
         missing_min=ep.missing_min[main],
-        n_episodes=np.bincount(group, minlength=main.size).astype(np.int64),
+        n_episodes=n_episodes,
         other_sleep_min=total_sleep - ep.sleep_min[main],
     )
+
+
+def complete_episodes(
+    code: Int8Array,
+    width: int,
+    ep: Episodes,
+    epoch_min: float,
+    *,
+    min_bout: float,
+    max_gap: float,
+) -> npt.NDArray[np.bool_]:
+    """Whether each episode of *ep* (found in *code*, rows of *width*) is complete.
+
+    An episode is complete when, in its own row,
+
+    1. **the wake-up was seen**: the first recorded (not missing) epoch after
+       its last sleep epoch comes within *max_gap* minutes of it, and
+    2. **data after it exists**: the row's recorded epochs go on for at least
+       *max_gap* + *min_bout* minutes after that end.
+
+    Then no later data can change the episode: a sleep run that would join
+    it must start within *max_gap* of its end and be *min_bout* long, and
+    both lie inside data already recorded. A recording that ends during
+    sleep (or within 90 min, with the defaults, of the wake-up), or an
+    episode ended by a long stretch of missing data, is not complete
+    (``docs/sleep.md``, "Complete nights").
+    """
+    if ep.start.size == 0:
+        return np.zeros(0, dtype=bool)
+    row_end = (ep.start // width + 1) * width
+    # Found from the runs of missing epochs (usually few), not epoch by epoch.
+    missing = np.flatnonzero(code == -1)
+    if missing.size == 0:
+        first_after, last = ep.end, row_end - 1
+    else:
+        heads = np.flatnonzero(np.diff(missing, prepend=-2) != 1)
+        run_first = missing[heads]
+        run_last = missing[np.append(heads[1:] - 1, missing.size - 1)]
+
+        def run_holding(i: IntArray) -> tuple[npt.NDArray[np.bool_], IntArray]:
+            """Whether each epoch of *i* is missing, and the index of its missing run."""
+            k = np.maximum(np.searchsorted(run_first, i, side="right") - 1, 0)
+            return (run_first[k] <= i) & (i <= run_last[k]), k
+
+        held, k = run_holding(ep.end)
+        first_after = np.where(ep.end >= row_end, row_end, np.where(held, run_last[k] + 1, ep.end))
+        held, k = run_holding(row_end - 1)
+        # the episode holds recorded sleep epochs, so its row has a last recorded epoch
+        last = np.where(held, run_first[k] - 1, row_end - 1)
+    seen = (first_after < row_end) & ((first_after - ep.end) * epoch_min <= max_gap)
+    after = (last + 1 - ep.end) * epoch_min >= max_gap + max(min_bout, epoch_min)
+    return np.asarray(seen & after, dtype=bool)
 
 
 def free_mask(

@@ -9,6 +9,13 @@ An alert is identified by (client, rule, window start), the unique key of the
   it never changes an alert's state, so an acknowledged alert stays
   acknowledged. Equal alerts are left alone: re-running the rules on the same
   data changes nothing.
+* :meth:`AlertRecords.reconcile` does the same and also settles what a run
+  judged (:class:`JudgedClient`): a stored alert of a judged client and rule
+  whose window ends in the judged span and that the rules no longer raise is
+  **resolved** (``resolved_at`` set, audited ``alert.resolve``, never
+  deleted); a resolved alert the rules raise again is **reopened**
+  (``resolved_at`` cleared, audited ``alert.reopen``). Neither touches the
+  acknowledgement: an acknowledged alert that is resolved stays acknowledged.
 * :meth:`AlertRecords.acknowledge` is audited (``alert.acknowledge``). Acknowledging
   an alert that is already acknowledged is an error
   (:class:`AlertStateError`) and keeps the first acknowledgement. Who may
@@ -27,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from ipsrt.enums import AlertState
+from ipsrt.enums import AlertState, AlertStatus
 from ipsrt.errors import InvalidInputError, NotFoundError
 from ipsrt.models import Alert, AuditEvent, Client, User
 from ipsrt.plain import json_ready
@@ -36,9 +43,21 @@ from ipsrt.timeutil import require_utc
 if TYPE_CHECKING:
     from ipsrt.store.store import Store
 
-__all__ = ["AlertRecord", "AlertRecords", "AlertStateError", "StoredAlert"]
+__all__ = [
+    "ALERT_STATUSES",
+    "AlertChanges",
+    "AlertRecord",
+    "AlertRecords",
+    "AlertStateError",
+    "JudgedClient",
+    "StoredAlert",
+]
 
 _SEVERITY_RANK = {"urgent": 0, "warning": 1, "info": 2}
+#: What :meth:`AlertRecords.find` filters on (:attr:`StoredAlert.status`).
+ALERT_STATUSES = tuple(AlertStatus)
+#: The largest id a 64-bit integer column holds.
+_MAX_ID = 2**63 - 1
 
 
 class AlertStateError(InvalidInputError):
@@ -80,10 +99,48 @@ class StoredAlert:
     created_at: dt.datetime
     acknowledged_by: str | None
     acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None = None
+
+    @property
+    def status(self) -> str:
+        """``resolved`` (the evidence has gone; acknowledged or not), else the state
+        (``open``: needs attention, or ``acknowledged``)."""
+        return "resolved" if self.resolved_at is not None else self.state
+
+    @property
+    def needs_attention(self) -> bool:
+        """Open and not resolved: what the caseload ranks and the client page puts first."""
+        return self.status == "open"
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain values for JSON output."""
-        return dataclasses.asdict(self)
+        """Plain values for JSON output (with :attr:`status`)."""
+        return dataclasses.asdict(self) | {"status": self.status}
+
+
+@dataclasses.dataclass(frozen=True)
+class JudgedClient:
+    """What one alert run judged of one client.
+
+    Stored alerts of *client* whose rule is in *rules* and whose window ends
+    on or after *since* are judged: those whose (rule, window start) is not in
+    *found* (everything the rules raised in this run, whatever its window end)
+    are resolved, the resolved ones that are in *found* reopened.
+    """
+
+    client: str
+    since: dt.date
+    rules: frozenset[str]
+    found: frozenset[tuple[str, dt.date]]
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertChanges:
+    """What :meth:`AlertRecords.reconcile` changed."""
+
+    new: int = 0
+    updated: int = 0
+    resolved: int = 0
+    reopened: int = 0
 
 
 def _normalised(evidence: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,10 +161,16 @@ def _client_ids(session: Any, codes: set[str]) -> dict[str, int]:
     return found
 
 
-def _upsert_once(store: Store, alerts: list[AlertRecord], now: dt.datetime) -> tuple[int, int]:
+def _write_once(
+    store: Store,
+    alerts: list[AlertRecord],
+    judged: list[JudgedClient],
+    now: dt.datetime,
+    actor: str,
+) -> AlertChanges:
     new = updated = 0
     with store.write_session() as session:
-        ids = _client_ids(session, {a.client for a in alerts})
+        ids = _client_ids(session, {a.client for a in alerts} | {j.client for j in judged})
         stored = {
             (row.client_id, row.rule, row.window_start): row
             for row in session.exec(select(Alert).where(col(Alert.client_id).in_(ids.values())))
@@ -138,7 +201,53 @@ def _upsert_once(store: Store, alerts: list[AlertRecord], now: dt.datetime) -> t
                 continue
             row.window_end, row.severity, row.message, row.evidence = fresh
             updated += 1
-    return new, updated
+        resolved, reopened = _settle(session, stored, ids, judged, now, actor)
+    return AlertChanges(new, updated, resolved, reopened)
+
+
+def _settle(
+    session: Any,
+    stored: dict[tuple[int, str, dt.date], Alert],
+    ids: dict[str, int],
+    judged: list[JudgedClient],
+    now: dt.datetime,
+    actor: str,
+) -> tuple[int, int]:
+    """Resolve the judged alerts the rules no longer raise, reopen those raised again."""
+    resolved = reopened = 0
+    scope = {ids[j.client]: j for j in judged}
+    for (client_id, rule, start), row in sorted(stored.items(), key=lambda kv: str(kv[0])):
+        j = scope.get(client_id)
+        if j is None or rule not in j.rules:
+            continue
+        if (rule, start) in j.found:
+            if row.resolved_at is None:
+                continue
+            row.resolved_at = None
+            action = "alert.reopen"
+            reopened += 1
+        elif row.resolved_at is None and row.window_end >= j.since:
+            row.resolved_at = now
+            action = "alert.resolve"
+            resolved += 1
+        else:
+            continue
+        session.add(
+            AuditEvent(
+                at=now,
+                actor=actor,
+                action=action,
+                subject=j.client,
+                detail={
+                    "alert_id": row.id,
+                    "rule": rule,
+                    "window_start": start.isoformat(),
+                    "window_end": row.window_end.isoformat(),
+                    "acknowledged": row.state == AlertState.ACKNOWLEDGED.value,
+                },
+            )
+        )
+    return resolved, reopened
 
 
 def _stored(row: Alert, code: str, login: str | None) -> StoredAlert:
@@ -156,6 +265,7 @@ def _stored(row: Alert, code: str, login: str | None) -> StoredAlert:
         created_at=row.created_at,
         acknowledged_by=login,
         acknowledged_at=row.acknowledged_at,
+        resolved_at=row.resolved_at,
     )
 
 
@@ -173,23 +283,45 @@ class AlertRecords:
         its state is never touched. Alerts naming an unknown client raise
         :class:`~ipsrt.errors.NotFoundError` and nothing is stored.
         """
+        changes = self.reconcile(alerts, now=now)
+        return changes.new, changes.updated
+
+    def reconcile(
+        self,
+        alerts: Iterable[AlertRecord],
+        *,
+        now: dt.datetime,
+        judged: Iterable[JudgedClient] = (),
+        actor: str = "cli",
+    ) -> AlertChanges:
+        """:meth:`upsert` *alerts* and settle what a run *judged*, in one transaction.
+
+        Each :class:`JudgedClient` resolves its stored alerts that the rules no
+        longer raise (``resolved_at`` = *now*, audited ``alert.resolve`` by
+        *actor*; the row and its acknowledgement are kept) and reopens resolved
+        ones raised again (``resolved_at`` cleared, audited ``alert.reopen``).
+        Re-running with the same input changes nothing.
+        """
         now = require_utc(now)
         latest: dict[tuple[str, str, dt.date], AlertRecord] = {}
         for alert in alerts:
             key = (alert.client, alert.rule_id, alert.window_start)
             if key not in latest or alert.window_end >= latest[key].window_end:
                 latest[key] = alert
-        if not latest:
-            return 0, 0
+        scopes = list(judged)
+        if not latest and not scopes:
+            return AlertChanges()
         batch = list(latest.values())
         try:
-            return _upsert_once(self._store, batch, now)
+            return _write_once(self._store, batch, scopes, now, actor)
         except IntegrityError:
             # A concurrent run inserted some of the same alerts first (PostgreSQL): once more.
-            return _upsert_once(self._store, batch, now)
+            return _write_once(self._store, batch, scopes, now, actor)
 
     def get(self, alert_id: int) -> StoredAlert | None:
         """The stored alert *alert_id*, or ``None`` when there is none."""
+        if not 0 < alert_id <= _MAX_ID:
+            return None  # an id no database column can hold (e.g. 400 digits)
         query = (
             select(Alert, Client.code, User.login)
             .join(Client, col(Client.id) == Alert.client_id)
@@ -203,25 +335,27 @@ class AlertRecords:
     def find(
         self, *, client_code: str | None = None, state: str | None = None
     ) -> list[StoredAlert]:
-        """Stored alerts, of one client or all, optionally in one state (``open``/``acknowledged``).
+        """Stored alerts, of one client or all, optionally of one :attr:`StoredAlert.status`.
 
-        Ordered most urgent first, then by window end (latest first), then id.
+        *state*: ``open`` (not acknowledged, not resolved: needs attention),
+        ``acknowledged`` (acknowledged, not resolved) or ``resolved`` (the
+        evidence has gone, acknowledged or not). Ordered most urgent first,
+        then by window end (latest first), then id.
         """
-        if state is not None:
-            try:
-                state = AlertState(state).value
-            except ValueError:
-                raise InvalidInputError(
-                    f"unknown alert state {state!r}: expected 'open' or 'acknowledged'"
-                ) from None
+        if state is not None and state not in ALERT_STATUSES:
+            raise InvalidInputError(
+                f"unknown alert state {state!r}: expected 'open', 'acknowledged' or 'resolved'"
+            )
         query = select(Alert, Client.code, User.login).join(
             Client, col(Client.id) == Alert.client_id
         )
         query = query.outerjoin(User, col(User.id) == Alert.acknowledged_by)
         if client_code is not None:
             query = query.where(Alert.client_id == self._store.client(client_code).id)
-        if state is not None:
-            query = query.where(Alert.state == state)
+        if state == "resolved":
+            query = query.where(col(Alert.resolved_at).is_not(None))
+        elif state is not None:
+            query = query.where(Alert.state == state, col(Alert.resolved_at).is_(None))
         with self._store.session() as session:
             rows = [_stored(alert, code, login) for alert, code, login in session.exec(query)]
         rows.sort(
@@ -229,8 +363,18 @@ class AlertRecords:
         )
         return rows
 
-    def acknowledge(self, alert_id: int, *, by_login: str, now: dt.datetime) -> StoredAlert:
-        """Mark an open alert acknowledged by *by_login*; audited as ``alert.acknowledge``.
+    def acknowledge(
+        self,
+        alert_id: int,
+        *,
+        by_login: str,
+        now: dt.datetime,
+        detail: Mapping[str, Any] | None = None,
+    ) -> StoredAlert:
+        """Mark an alert acknowledged by *by_login*; audited as ``alert.acknowledge``.
+
+        *detail* is added to the audit row's detail (e.g. ``os_user``). A
+        resolved alert may be acknowledged too (someone has looked at it).
 
         Raises
         ------
@@ -241,6 +385,8 @@ class AlertRecords:
         """
         now = require_utc(now)
         user = self._store.accounts.user(by_login)
+        if not 0 < alert_id <= _MAX_ID:
+            raise NotFoundError(f"unknown alert {alert_id}")
         with self._store.write_session() as session:
             row = session.exec(select(Alert).where(Alert.id == alert_id).with_for_update()).first()
             if row is None:
@@ -267,6 +413,7 @@ class AlertRecords:
                         "alert_id": alert_id,
                         "rule": row.rule,
                         "window_start": row.window_start.isoformat(),
+                        **(detail or {}),
                     },
                 )
             )

@@ -158,3 +158,68 @@ def test_rpx_date_order_option(capsys, tmp_path: Path) -> None:
     code, out, err = run(capsys, "metrics", str(path), "--date-order", "month-first", "--json")
     assert code == 0, err
     assert json.loads(out)["format"] == "rpx"
+
+
+@pytest.fixture
+def stored_client(store: Store, database_url: str, monkeypatch) -> str:
+    import ipsrt.cli.metrics
+
+    store.add_client("C001", "Europe/Berlin", now=NOW)
+    monkeypatch.setattr(ipsrt.cli.metrics, "utc_now", lambda: NOW)
+    return database_url
+
+
+@pytest.mark.parametrize(
+    ("dates", "message"),
+    [
+        # The one plausibility rule (ipsrt.timeutil.check_plausible_date): 1990-01-01 to
+        # tomorrow in the client's zone (NOW is 2026-06-01 14:00 in Berlin).
+        (
+            ("0001-01-01", "9999-12-31"),
+            "--from 0001-01-01 is not plausible: expected a date from 1990-01-01 "
+            "to 2026-06-02 (tomorrow)",
+        ),
+        (
+            ("2026-05-01", "9999-12-31"),
+            "--to 9999-12-31 is not plausible: expected a date from 1990-01-01 "
+            "to 2026-06-02 (tomorrow)",
+        ),
+        (("2026-05-01", "2026-06-03"), "--to 2026-06-03 is not plausible"),
+        (("1989-12-31", "2026-05-01"), "--from 1989-12-31 is not plausible"),
+        (("2026-05-02", "2026-05-01"), "--to 2026-05-01 is before --from 2026-05-02"),
+        (
+            ("1990-01-01", "2026-06-01"),
+            "--from 1990-01-01 --to 2026-06-01 spans 13301 days: use at most 3660",
+        ),
+        (("-1", "2026-05-01"), "invalid --from '-1': expected YYYY-MM-DD"),
+        (("2026-05-01", "99999-01-01"), "invalid --to '99999-01-01': expected YYYY-MM-DD"),
+    ],
+)
+def test_client_dates_out_of_range_are_one_line(capsys, stored_client, dates, message) -> None:
+    first, last = dates
+    code, out, err = run(
+        capsys, "--db", stored_client, "metrics", "--client", "C001", "--from", first, "--to", last
+    )
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {message}")
+    assert err.count("\n") == 1
+
+
+def test_client_table_and_json(capsys, stored_client) -> None:
+    argv = ("--db", stored_client, "metrics", "--client", "C001")
+    code, out, err = run(capsys, *argv, "--from", "2026-05-25", "--to", "2026-06-02", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["minutes_with_data"] == 0
+    code, out, err = run(capsys, *argv, "--from", "2026-05-25", "--to", "2026-05-31")
+    assert (code, err) == (0, "")
+    assert "valid_days" in out
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_file_title_escapes_control_characters(capsys, tmp_path) -> None:
+    path = write_awd(tmp_path / "sub\x1b[2Jject.awd", synthetic_counts(3, seed=5), start=START)
+    code, out, err = run(capsys, "metrics", str(path))
+    assert (code, err) == (0, "")
+    assert "\x1b" not in out
+    assert "sub\\x1b[2Jject.awd" in out

@@ -173,6 +173,8 @@ def test_alerts_run_list_ack(capsys, db, diary_file, tmp_path):
         "failed": {},
         "unchanged": 0,
         "skipped": 0,
+        "resolved": 0,
+        "reopened": 0,
     }
     # Nothing changed since: the client is not evaluated again ...
     code, out, _ = run(capsys, "--db", db, "alerts", "run", "--client", "C001")
@@ -210,8 +212,14 @@ def test_alerts_run_list_ack(capsys, db, diary_file, tmp_path):
     assert json.loads(out) == []
     code, out, _ = run(capsys, "--db", db, "alerts", "list", "--client", "C001")
     assert code == 0
-    assert "acknowled" in out
-    assert "acknowledged by dr" in out
+    assert "acknowledged" in out
+    code, out, _ = run(capsys, "--db", db, "alerts", "list", "--client", "C001", "--json")
+    (listed,) = json.loads(out)
+    assert (listed["status"], listed["acknowledged_by"], listed["resolved_at"]) == (
+        "acknowledged",
+        "dr",
+        None,
+    )
     code, _, err = run(capsys, "--db", db, "alerts", "ack", "999", "--by", "dr")
     assert (code, err) == (1, "error: unknown alert 999\n")
     code, _, err = run(capsys, "--db", db, "alerts", "list", "--state", "closed")
@@ -221,7 +229,9 @@ def test_alerts_run_list_ack(capsys, db, diary_file, tmp_path):
     code, _, err = run(capsys, "--db", db, "alerts", "run", "--client", "NOPE")
     assert (code, err) == (1, "error: unknown client 'NOPE'\n")
     with Store(db) as store:
-        assert [e.action for e in store.audit_events()][-1] == "alert.acknowledge"
+        actions = [e.action for e in store.audit_events()]
+        # the acknowledgement, then the refused one of the unknown alert 999
+        assert actions[-2:] == ["alert.acknowledge", "denied:client.alert.acknowledge"]
         assert store.alerts.find()[0].state == "acknowledged"
 
 
@@ -242,3 +252,151 @@ def test_summaries_rebuild(capsys, db, diary_file):
     assert rebuilt.equals(imported)
     code, _out, err = run(capsys, "--db", db, "summaries", "rebuild", "--client", "NOPE")
     assert (code, err) == (1, "error: unknown client 'NOPE'\n")
+
+
+# -- bounds, refusals, resolved alerts, presentation (issue 12) ---------------------------
+
+
+def _events(db: str) -> list[tuple[str, str, dict]]:
+    with Store(db) as store:
+        return [(e.actor, e.action, dict(e.detail or {})) for e in store.audit_events()]
+
+
+@pytest.mark.parametrize("days", ["0", "-5", "3661", "1000000", "99999999999999999999999"])
+def test_alerts_run_lookback_out_of_range_is_one_line(capsys, db, days):
+    before = _events(db)
+    code, out, err = run(capsys, "--db", db, "alerts", "run", "--lookback", days)
+    assert (code, out) == (1, "")
+    assert err == f"error: --lookback {days}: use 1 to 3660 days\n"
+    assert _events(db) == before
+    with Store(db) as store:
+        assert store.alerts.find() == []
+
+
+@pytest.fixture
+def mood_alert(capsys, db, tmp_path) -> int:
+    """One open mood_extreme alert of C001 (moods -4, -3), and C002 with dr2 assigned."""
+    recent = tmp_path / "recent.csv"
+    recent.write_text(HEADER + "2026-05-28,out_of_bed,07:00,0,-4\n2026-05-29,bed,23:00,0,-3\n")
+    run(capsys, "--db", db, "import", "diary", str(recent), "--client", "C001")
+    run(capsys, "--db", db, "alerts", "run")
+    with Store(db) as store:
+        store.add_client("C002", "Europe/Berlin", now=NOW)
+        for login in ("dr", "old", "dr2"):
+            add_user(store, login, "a long enough password", "clinician", now=NOW)
+        store.accounts.assign("old", "C001", now=NOW)
+        store.accounts.set_active("old", False, now=NOW)
+        store.accounts.assign("dr2", "C002", now=NOW)
+        (alert,) = store.alerts.find()
+        assert alert.id is not None
+        return alert.id
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--by", "dr"], "not allowed: client.alert.acknowledge"),  # not assigned
+        (["--by", "old"], "user 'old' is inactive"),
+        (["--by", "dr2"], "not allowed: client.alert.acknowledge"),  # another client's
+        (["--by", "dr2", "--client", "C002"], "no such alert"),  # not C002's alert
+        (["--by", "nobody"], "unknown user 'nobody'"),
+    ],
+)
+def test_a_refused_acknowledgement_is_audited_and_changes_nothing_else(
+    capsys, db, mood_alert, argv, message
+):
+    from ipsrt.cli.common import operator
+
+    before = _events(db)
+    code, out, err = run(capsys, "--db", db, "alerts", "ack", str(mood_alert), *argv)
+    assert (code, out, err) == (1, "", f"error: {message}\n")
+    after = _events(db)
+    assert after[:-1] == before
+    actor, action, detail = after[-1]
+    assert (actor, action) == (argv[1], "denied:client.alert.acknowledge")
+    assert detail == {"alert_id": mood_alert, "reason": message, "os_user": operator()}
+    with Store(db) as store:
+        (alert,) = store.alerts.find()
+    assert (alert.state, alert.acknowledged_by, alert.acknowledged_at) == ("open", None, None)
+
+
+def test_acknowledgement_audits_the_clinician_and_the_os_user(capsys, db, mood_alert):
+    from ipsrt.cli.common import operator
+
+    with Store(db) as store:
+        store.accounts.assign("dr", "C001", now=NOW)
+    code, out, err = run(
+        capsys, "--db", db, "alerts", "ack", str(mood_alert), "--by", "dr", "--client", "C001"
+    )
+    assert (code, err) == (0, "")
+    assert out == f"Alert {mood_alert} (mood_extreme, C001) acknowledged by dr.\n"
+    actor, action, detail = _events(db)[-1]
+    assert (actor, action) == ("dr", "alert.acknowledge")
+    assert detail["os_user"] == operator()
+    assert operator().startswith("cli:")
+    # A huge id is an unknown alert, not a database overflow.
+    code, out, err = run(capsys, "--db", db, "alerts", "ack", "9" * 30, "--by", "dr", "--json")
+    assert (code, out, err) == (1, "", f"error: unknown alert {'9' * 30}\n")
+
+
+def test_resolved_alerts_are_marked_and_filtered(capsys, db, mood_alert, tmp_path):
+    calm = tmp_path / "calm.csv"
+    calm.write_text(HEADER + "2026-05-28,out_of_bed,07:00,0,0\n2026-05-29,bed,23:00,0,0\n")
+    code, _, err = run(
+        capsys, "--db", db, "import", "diary", str(calm), "--client", "C001", "--confirm-replace"
+    )
+    assert (code, err) == (0, "")
+    code, out, err = run(capsys, "--db", db, "alerts", "run")
+    assert (code, err) == (0, "")
+    assert "0 new, 0 updated, 0 unchanged, 1 resolved, 0 reopened alert(s)" in out
+    from ipsrt.cli.common import operator
+
+    actor, action, detail = _events(db)[-1]
+    assert (actor, action, detail["alert_id"]) == (operator(), "alert.resolve", mood_alert)
+    code, out, _ = run(capsys, "--db", db, "alerts", "list", "--state", "open")
+    assert (code, out) == (0, "No alerts.\n")
+    code, out, _ = run(capsys, "--db", db, "alerts", "list", "--state", "resolved", "--json")
+    (alert,) = json.loads(out)
+    assert (alert["id"], alert["status"], alert["state"]) == (mood_alert, "resolved", "open")
+    assert alert["resolved_at"] == "2026-06-01T12:00:00+00:00"
+    code, out, _ = run(capsys, "--db", db, "alerts", "list")
+    assert code == 0
+    assert "resolved" in out
+    assert "2026-06-01" in out
+
+
+def test_alert_table_folds_at_80_columns_and_escapes_control_characters(capsys, db):
+    from ipsrt.alerts import Alert, Severity
+
+    message = "Sleep was \x1b[2J shorter; " + "a-very-long-word-" * 6 + "end"
+    with Store(db) as store:
+        store.alerts.upsert(
+            [
+                Alert(
+                    "C001",
+                    "sleep_change",
+                    dt.date(2026, 5, 30),
+                    dt.date(2026, 5, 31),
+                    Severity.WARNING,
+                    message,
+                )
+            ],
+            now=NOW,
+        )
+    code, out, err = run(capsys, "--db", db, "alerts", "list")
+    assert (code, err) == (0, "")
+    assert "\x1b" not in out
+    assert "\\x1b[2J" in out  # shown as text
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    text = "".join(line.strip() for line in out.splitlines())
+    assert "a-very-long-word-" * 2 in text.replace(" ", "")  # folded, not cut
+    assert "2026-05-30" in out
+    assert "2026-05-31" in out
+
+
+@pytest.mark.parametrize("command", [["run"], ["list"]])
+def test_every_alerts_command_prints_json(capsys, db, command):
+    code, out, err = run(capsys, "--db", db, "alerts", *command, "--json")
+    assert (code, err) == (0, "")
+    json.loads(out)

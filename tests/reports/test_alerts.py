@@ -86,6 +86,25 @@ def test_short_night_fires_sleep_change_on_that_night_only(store, client, device
     assert len(store.alerts.find()) == 1
 
 
+def test_a_night_still_under_way_fires_nothing_until_it_is_complete(store, client, device):
+    # Regular 8-h nights; the last one is cut at 02:00 local on NOW's date (the band
+    # synced while the client slept). That night is not complete (docs/sleep.md,
+    # "Complete nights"): no 3-h night, no sleep_change, and no sleep on the daily row.
+    minutes = night_minutes(device, short_night=None)
+    cut = pd.Timestamp(f"{NOW.date()} 02:00", tz=TZ).tz_convert("UTC")
+    store.upsert_minute_samples(minutes[minutes["ts"] < cut], now=NOW)
+    assert run_alerts(store, now=NOW).evaluated == 0
+    assert store.alerts.find() == []
+    table = daily_table(store, client, start=NOW.date() - dt.timedelta(days=1), end=NOW.date())
+    assert table["sleep_duration_min"].iloc[0] == 480.0
+    assert np.isnan(table["sleep_duration_min"].iloc[1])
+    # The rest of the night arrives (woke at 07:00, data to 11:00): a regular night.
+    store.upsert_minute_samples(minutes[minutes["ts"] >= cut], now=NOW)
+    assert run_alerts(store, now=NOW).evaluated == 0
+    table = daily_table(store, client, start=NOW.date(), end=NOW.date())
+    assert table["sleep_duration_min"].tolist() == [480.0]
+
+
 def test_regular_nights_fire_nothing(store, client, device):
     store.upsert_minute_samples(night_minutes(device, short_night=None), now=NOW)
     assert run_alerts(store, now=NOW).evaluated == 0

@@ -302,8 +302,11 @@ def test_all_zero_counts_are_nonwear_and_give_no_nights() -> None:
     assert out["nights"] == 0
     assert np.isnan(out["sleep_midpoint_mean"])
     assert "no night" in str(out["sleep_reason"])
-    # without non-wear detection Cole-Kripke calls it all sleep, one long episode
-    assert len(sleep_timing(cole_kripke(counts), "UTC")) == 1
+    # without non-wear detection Cole-Kripke calls it all sleep, one long episode; it
+    # runs to the end of the recording, so its wake-up is never seen and no night is
+    # complete (docs/sleep.md, "Complete nights")
+    assert len(sleep_episodes(cole_kripke(counts))) == 1
+    assert len(sleep_timing(cole_kripke(counts), "UTC")) == 0
 
 
 def test_sleep_timing_from_scored_counts() -> None:
@@ -332,3 +335,85 @@ def test_bad_sleep_input_is_refused() -> None:
         sleep_timing(pd.Series(1.0, index=idx), "CET-ish")
     with pytest.raises(InvalidInputError, match="lacks"):
         sleep_summary(pd.DataFrame({"night": []}))
+
+
+def _night_then_wake(awake_after: int, *, missing_after: int = 0) -> pd.Series:
+    """Awake 20:00-23:00, asleep 23:00-07:00 (UTC), then *missing_after* missing
+    minutes and *awake_after* awake minutes, where the recording ends."""
+    idx = pd.date_range("2024-05-06 20:00", periods=180 + 480, freq="min", tz="UTC")
+    s = pd.Series(0.0, index=idx)
+    s.iloc[180:] = 1.0
+    tail = pd.date_range(
+        idx[-1] + pd.Timedelta(minutes=1), periods=missing_after + awake_after, freq="min", tz="UTC"
+    )
+    values = [np.nan] * missing_after + [0.0] * awake_after
+    return pd.concat([s, pd.Series(values, index=tail, dtype=float)])
+
+
+@pytest.mark.parametrize(
+    ("awake_after", "missing_after", "complete"),
+    [
+        (0, 0, False),  # the recording ends asleep: the wake-up is not seen
+        (30, 0, False),  # awake, but a run of sleep starting now would still join
+        (89, 0, False),
+        (90, 0, True),  # max_gap 60 + min_bout 30: nothing later can change it
+        (600, 0, True),
+        (600, 61, False),  # ended by 61 missing minutes: the wake-up was not seen
+        (600, 60, True),  # a gap the episode rule bridges too
+    ],
+)
+def test_a_night_is_complete_once_its_wake_up_and_data_after_it_are_seen(
+    awake_after: int, missing_after: int, complete: bool
+) -> None:
+    # docs/sleep.md, "Complete nights", on an analytic 0/1 series: the episode is
+    # 23:00-07:00 in every case; only what the recording shows after it differs.
+    sleep = _night_then_wake(awake_after, missing_after=missing_after)
+    (episode,) = sleep_episodes(sleep).itertuples()
+    assert episode.duration_min == 480.0
+    nights = sleep_timing(sleep, "UTC")
+    assert len(nights) == (1 if complete else 0)
+    if complete:
+        assert nights.loc[0, "duration_min"] == 480.0
+        assert str(nights.loc[0, "night"]) == "2024-05-06"
+
+
+def test_a_truncated_last_night_is_left_out_and_earlier_nights_kept() -> None:
+    # Three 8-h nights (23:00-07:00 UTC), the recording cut at 02:00 in the third:
+    # only the two complete nights are returned, the third is not a 3-h night.
+    idx = pd.date_range(
+        "2024-05-06 12:00", "2024-05-09 02:00", freq="min", tz="UTC", inclusive="left"
+    )
+    clock = idx.hour * 60 + idx.minute
+    sleep = pd.Series(np.where((clock >= 23 * 60) | (clock < 7 * 60), 1.0, 0.0), index=idx)
+    nights = sleep_timing(sleep, "UTC")
+    assert [str(n) for n in nights["night"]] == ["2024-05-06", "2024-05-07"]
+    assert nights["duration_min"].tolist() == [480.0, 480.0]
+
+
+def _complete_by_definition(code: np.ndarray, width: int, start: int, end: int) -> bool:
+    """docs/sleep.md, "Complete nights", read literally, epoch by epoch (1-min epochs)."""
+    row_end = (start // width + 1) * width
+    after = [i for i in range(end, row_end) if code[i] != -1]
+    if not after:
+        return False
+    return after[0] - end <= 60 and after[-1] + 1 - end >= 60 + 30
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_complete_episodes_agrees_with_the_rule_read_epoch_by_epoch(seed: int) -> None:
+    from ipsrt.rhythm.nightly_sleep import complete_episodes, episodes_of_codes
+
+    rng = np.random.default_rng(seed)
+    width, rows = 3 * 1440, 4
+    # runs of sleep, wake and missing of random lengths, rows laid end to end
+    kinds = rng.choice(np.array([1, 0, -1], dtype=np.int8), size=400, p=[0.45, 0.4, 0.15])
+    code = np.repeat(kinds, rng.integers(1, 240, size=400))[: width * rows]
+    code = np.resize(code, width * rows).astype(np.int8)
+    ep = episodes_of_codes(code, 1.0, 30.0, 60.0, width)
+    assert ep.start.size > 20
+    got = complete_episodes(code, width, ep, 1.0, min_bout=30.0, max_gap=60.0)
+    want = [
+        _complete_by_definition(code, width, a, b) for a, b in zip(ep.start, ep.end, strict=True)
+    ]
+    assert got.tolist() == want
+    assert 0 < sum(want) < len(want)
