@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ipsrt.cli.common import (
     DbOption,
+    DeferredDefault,
     JsonOption,
     fail,
     handle_errors,
@@ -56,8 +57,20 @@ def _print_table(title: str, figures: dict[str, Any]) -> None:
     console.print(table)
 
 
+def _default_max_mb() -> int:
+    """The actigraphy readers' size cap in MB (imported only when needed or shown)."""
+    from devices.importers import MAX_FILE_BYTES
+
+    return MAX_FILE_BYTES >> 20
+
+
 def _panel_of_file(
-    path: Path, fmt: str, compat: str | None, tz: str | None, date_order: str | None
+    path: Path,
+    fmt: str,
+    compat: str | None,
+    tz: str | None,
+    date_order: str | None,
+    max_mb: int,
 ) -> dict[str, Any]:
     from devices.errors import DeviceError
     from devices.importers import read_actigraphy
@@ -70,6 +83,7 @@ def _panel_of_file(
             format=fmt,  # type: ignore[arg-type]
             tz=tz,
             date_order=date_order,  # type: ignore[arg-type]
+            max_bytes=max_mb * 1024 * 1024,
         )
     except DeviceError as exc:
         raise fail(f"{path}: {exc}") from None
@@ -99,6 +113,16 @@ def metrics(
             help="RPX files whose dates cannot tell: day-first or month-first.",
         ),
     ] = None,
+    *,
+    max_size: Annotated[
+        int,
+        typer.Option(
+            "--max-size",
+            min=1,
+            default_factory=DeferredDefault(_default_max_mb),
+            help="Largest file accepted, in MB (MiB); a larger file is refused unread.",
+        ),
+    ],
     client: Annotated[
         str | None, typer.Option("--client", help="Stored data of this client instead.")
     ] = None,
@@ -126,7 +150,7 @@ def metrics(
         from rich.progress import track
 
         paths = track(files, description="metrics", transient=True, disable=len(files) < 3)
-        results = [_panel_of_file(path, fmt, compat, tz, date_order) for path in paths]
+        results = [_panel_of_file(path, fmt, compat, tz, date_order, max_size) for path in paths]
     if json_out:
         print_json(results[0] if len(results) == 1 else results)
         return

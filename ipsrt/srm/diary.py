@@ -37,14 +37,14 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 import numpy as np
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError, InvalidTimeError
 from ipsrt.mood import MOOD_MAX, MOOD_MIN
-from ipsrt.srm.items import ItemSet, UnknownActivityError, item_set
+from ipsrt.srm.items import ItemSet, item_set
 from ipsrt.timeutil import check_plausible_date, parse_clock
 
 __all__ = ["MAX_DIARY_BYTES", "Diary", "DiaryError", "Replacement", "read_diary_csv"]
@@ -285,7 +285,7 @@ def read_diary_csv(
                 parsed[cached] = found
             if found is _BLANK:
                 continue
-            key, values, mood = found  # type: ignore[misc]
+            key, values, mood = cast(_Row, found)
             if mood is not None:
                 before = moods.get(key[0])
                 if before is not None and before[0] != mood:
