@@ -90,9 +90,8 @@ def read_actigraphy(
     except OSError as exc:
         raise ImportFormatError(f"cannot read {target.name}: {exc.strerror}") from exc
     if max_bytes is not None and size > max_bytes:
-        limit = f"{max_bytes >> 20} MB" if max_bytes % _MiB == 0 else f"{max_bytes} byte"
         raise ImportFormatError(
-            f"{target.name} is {-(-size // _MiB)} MB, over the {limit} limit "
+            f"{target.name} is {_size(size)}, over the {_size(max_bytes)} limit "
             "(raise it with --max-size MB)"
         )
     if size == 0:
@@ -115,6 +114,11 @@ def read_actigraphy(
     if kind == "awd":
         return read_awd_text(text, tz)
     return read_rpx_text(text, tz, date_order)
+
+
+def _size(n: int) -> str:
+    """A file size in whole MB (MiB, rounded up), or in bytes below one."""
+    return f"{-(-n // _MiB)} MB" if n >= _MiB else f"{n} bytes"
 
 
 def _utf8_text(path: Path) -> str:

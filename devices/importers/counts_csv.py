@@ -118,17 +118,29 @@ def _chunks(path: str | Path) -> Iterator[pd.DataFrame]:
         raise ImportFormatError(f"unreadable CSV: {str(exc).splitlines()[0]}") from exc
 
 
+def _is_timestamp(text: str, aware: bool) -> bool:
+    try:
+        stamp = pd.to_datetime(text, format="ISO8601", utc=aware)
+    except (ValueError, OverflowError):
+        return False
+    return not pd.isna(stamp) and 1678 <= stamp.year <= 2261
+
+
 def _utc_ns(text: pd.Series, line: np.ndarray, *, aware: bool, tz: str | None) -> np.ndarray:
     """Nanoseconds since 1970 UTC of each timestamp (module and function docstrings)."""
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=aware)
-    bad = parsed.isna().to_numpy(dtype=bool)
-    if bad.any():
+    try:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=aware)
+        year = parsed.dt.year
+        bad = (parsed.isna() | (year < 1678) | (year > 2261)).to_numpy(dtype=bool)
+    except (ValueError, OverflowError):  # out of bounds: find the row one by one
+        parsed, bad = None, np.array([not _is_timestamp(t, aware) for t in text], dtype=bool)
+    if bad.any() or parsed is None:
         i = int(np.argmax(bad))
         raise ImportFormatError(
             f"CSV line {line[i]}: {text.iloc[i][:40]!r} is not an ISO 8601 timestamp "
             "in the years 1678-2261"
         )
-    index = pd.DatetimeIndex(parsed)
+    index = pd.DatetimeIndex(parsed).as_unit("ns")
     if aware:
         return index.as_unit("ns").asi8
     if tz is None:

@@ -150,7 +150,8 @@ def counts_in_range(
         i = int(np.argmax(bad))
         limit = "negative" if numbers[i] < 0 else f"above {MAX_COUNT:,}"
         raise ImportFormatError(
-            f"{where} {places[i]}: count {numbers[i]:g} is {limit}; counts are 0 to {MAX_COUNT:,}"
+            f"{where} {places[i]}: count {numbers[i]:.15g} is {limit}; "
+            f"counts are 0 to {MAX_COUNT:,}"
         )
 
 
