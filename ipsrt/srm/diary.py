@@ -126,7 +126,7 @@ def _lines(source: str | os.PathLike[str] | IO[str], max_bytes: int | None) -> I
             info = os.fstat(fh.fileno())
             regular = stat.S_ISREG(info.st_mode)
             if regular and max_bytes is not None and info.st_size > max_bytes:
-                raise DiaryError(_too_large(f"{-(-info.st_size // _MiB)} MB", max_bytes))
+                raise DiaryError(_too_large(_size(info.st_size), max_bytes))
             pieces = iter(functools.partial(fh.readline, _LINE_PIECE), "")
             yield from pieces if regular else _capped(pieces, max_bytes)
     except OSError as exc:
@@ -136,8 +136,12 @@ def _lines(source: str | os.PathLike[str] | IO[str], max_bytes: int | None) -> I
 
 
 def _too_large(size: str, max_bytes: int) -> str:
-    limit = f"{max_bytes >> 20} MB" if max_bytes % _MiB == 0 else f"{max_bytes} byte"
-    return f"diary file is {size}, over the {limit} limit (raise it with --max-size MB)"
+    return f"diary file is {size}, over the {_size(max_bytes)} limit (raise it with --max-size MB)"
+
+
+def _size(n: int) -> str:
+    """A file size in whole MB (MiB, rounded up), or in bytes below one."""
+    return f"{-(-n // _MiB)} MB" if n >= _MiB else f"{n} bytes"
 
 
 def _capped(pieces: Iterator[str], max_bytes: int | None) -> Iterator[str]:
@@ -333,7 +337,7 @@ def _diary(
     kept = tuple(
         sorted(
             (Replacement(d, a, old, new) for (d, a), (old, new) in replaced.items()),
-            key=lambda r: r.kept_line,
+            key=lambda r: (r.kept_line, r.activity),
         )
     )
     return Diary(frame, mood_frame, kept, set_name, replaced_rows)
