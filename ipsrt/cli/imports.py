@@ -9,9 +9,9 @@ import typer
 
 from ipsrt.cli.common import (
     DbOption,
-    DeferredDefault,
     JsonOption,
     handle_errors,
+    max_size_option,
     open_store,
     print_json,
     stdout,
@@ -43,15 +43,7 @@ def import_diary(
         ),
     ] = False,
     *,
-    max_size: Annotated[
-        int,
-        typer.Option(
-            "--max-size",
-            min=1,
-            default_factory=DeferredDefault(_default_max_mb),
-            help="Largest diary file accepted, in MB (MiB); a larger file is refused unread.",
-        ),
-    ],
+    max_size: Annotated[int, max_size_option(_default_max_mb, "diary file")],
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:

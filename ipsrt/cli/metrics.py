@@ -11,10 +11,10 @@ from rich.table import Table
 
 from ipsrt.cli.common import (
     DbOption,
-    DeferredDefault,
     JsonOption,
     fail,
     handle_errors,
+    max_size_option,
     open_store,
     parse_date,
     print_json,
@@ -114,15 +114,7 @@ def metrics(
         ),
     ] = None,
     *,
-    max_size: Annotated[
-        int,
-        typer.Option(
-            "--max-size",
-            min=1,
-            default_factory=DeferredDefault(_default_max_mb),
-            help="Largest file accepted, in MB (MiB); a larger file is refused unread.",
-        ),
-    ],
+    max_size: Annotated[int, max_size_option(_default_max_mb, "file")],
     client: Annotated[
         str | None, typer.Option("--client", help="Stored data of this client instead.")
     ] = None,

@@ -30,14 +30,17 @@ with the file; files over ``max_bytes`` are refused before they are read
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
+import itertools
+import math
 import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, cast
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -60,9 +63,10 @@ _MiB = 1024 * 1024
 #: Longest piece of a line read at once: a valid row of the seven columns can
 #: never be longer, since the csv module refuses a field over 128 KiB.
 _LINE_PIECE = _MiB
-#: Distinct rows whose parsed values are remembered (cleared when full).
+#: Distinct lines, and distinct (column, text) fields, whose parsed values are
+#: remembered (each cleared when full).
 _ROW_CACHE = 4096
-_BLANK = object()
+_FIELD_CACHE = 16384
 
 
 class DiaryError(InvalidInputError):
@@ -115,24 +119,25 @@ class Diary:
 _Row = tuple[tuple[dt.date, str], tuple[float, str, float, float], int | None]
 
 
-def _lines(source: str | os.PathLike[str] | IO[str], max_bytes: int | None) -> Iterator[str]:
+@contextlib.contextmanager
+def _pieces(
+    source: str | os.PathLike[str] | IO[str], max_bytes: int | None
+) -> Iterator[Iterator[str]]:
     """The text of *source* in pieces of at most one line, refused when over *max_bytes*."""
     if not isinstance(source, str | os.PathLike):
-        yield from _capped(iter(functools.partial(source.readline, _LINE_PIECE), ""), max_bytes)
+        yield _capped(iter(functools.partial(source.readline, _LINE_PIECE), ""), max_bytes)
         return
-    name = os.fspath(source)
     try:
-        with open(source, encoding="utf-8-sig", newline="") as fh:
-            info = os.fstat(fh.fileno())
-            regular = stat.S_ISREG(info.st_mode)
-            if regular and max_bytes is not None and info.st_size > max_bytes:
-                raise DiaryError(_too_large(_size(info.st_size), max_bytes))
-            pieces = iter(functools.partial(fh.readline, _LINE_PIECE), "")
-            yield from pieces if regular else _capped(pieces, max_bytes)
+        fh = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
     except OSError as exc:
-        raise DiaryError(f"cannot read diary file {name!r}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise DiaryError("diary file is not UTF-8 text") from exc
+        raise DiaryError(f"cannot read diary file {os.fspath(source)!r}: {exc.strerror}") from exc
+    with fh:
+        info = os.fstat(fh.fileno())
+        regular = stat.S_ISREG(info.st_mode)
+        if regular and max_bytes is not None and info.st_size > max_bytes:
+            raise DiaryError(_too_large(_size(info.st_size), max_bytes))
+        pieces = iter(functools.partial(fh.readline, _LINE_PIECE), "")
+        yield pieces if regular else _capped(pieces, max_bytes)
 
 
 def _too_large(size: str, max_bytes: int) -> str:
@@ -156,8 +161,7 @@ def _capped(pieces: Iterator[str], max_bytes: int | None) -> Iterator[str]:
         yield piece
 
 
-def _header(reader: Iterator[list[str]]) -> list[str]:
-    header = next(reader, None)
+def _header(header: list[str] | None) -> list[str]:
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
     if header is None or not any(h.strip() for h in header):
@@ -174,6 +178,21 @@ def _header(reader: Iterator[list[str]]) -> list[str]:
     if len(set(names)) != len(names):
         raise DiaryError("a column appears twice", line=1)
     return names
+
+
+def _record(piece: str, rest: Iterator[str], line: int) -> tuple[list[str], int]:
+    """The fields of the CSV record that starts with the line *piece*, and how many lines
+    it spans: a line without quotes is split at commas (what :mod:`csv` does with it);
+    one with quotes goes through :mod:`csv`, which may read more lines from *rest*."""
+    if '"' not in piece:
+        if len(piece) >= _LINE_PIECE and piece[-1] not in "\r\n":
+            raise DiaryError(f"longer than {_LINE_PIECE >> 20} MB", line=line)
+        return piece.rstrip("\r\n").split(","), 1
+    reader = csv.reader(itertools.chain((piece,), rest))
+    try:
+        return next(reader, []), reader.line_num
+    except csv.Error as exc:
+        raise DiaryError(f"malformed CSV ({exc})", line=line) from exc
 
 
 def _int_in(text: str, lo: int, hi: int, what: str, line: int) -> int:
@@ -195,35 +214,74 @@ def _clock(text: str, what: str, line: int) -> int:
         ) from None
 
 
-def _parse_row(
-    names: list[str], cells: list[str], line: int, items: ItemSet, today: dt.date
-) -> _Row | object:
-    """One data row checked on its own (no other row needed), or :data:`_BLANK`."""
-    if not any(cell.strip() for cell in cells):
-        return _BLANK
-    if len(cells) != len(names):
-        raise DiaryError(f"expected {len(names)} fields, found {len(cells)}", line=line)
-    row = {k: v.strip() for k, v in zip(names, cells, strict=True)}
-    try:
-        date = dt.date.fromisoformat(row["date"])
-    except ValueError:
-        raise DiaryError(f"invalid date {row['date']!r}: expected YYYY-MM-DD", line=line) from None
-    try:
-        check_plausible_date(date, today=today, what="date")
-        activity = items.resolve(row["activity"])
-    except InvalidInputError as exc:
-        raise DiaryError(str(exc), line=line) from None
-    time = row["time"]
-    if not time:
-        raise DiaryError("empty time: write HH:MM or not_done", line=line)
-    done = time.lower() not in NOT_DONE
-    minutes = float(_clock(time, "time", line)) if done else np.nan
-    people = float(_int_in(row["people"], 0, 3, "people code", line)) if row["people"] else np.nan
-    target = row.get("target", "")
-    target_min = float(_clock(target, "target time", line)) if target else np.nan
-    mood = _int_in(row["mood"], MOOD_MIN, MOOD_MAX, "mood", line) if row.get("mood") else None
-    status = "done" if done else "not_done"
-    return (date, activity), (minutes, status, people if done else np.nan, target_min), mood
+class _RowParser:
+    """Checks one data row on its own (no other row needed).
+
+    Each field's text is parsed once: the value of a (column, text) pair is
+    remembered (up to :data:`_FIELD_CACHE` pairs), since a diary repeats the
+    same dates, activities and clock times on many lines.
+    """
+
+    def __init__(self, names: list[str], items: ItemSet, today: dt.date) -> None:
+        self.width = len(names)
+        self.at = {
+            name: names.index(name) if name in names else None for name in REQUIRED + OPTIONAL
+        }
+        self.items, self.today = items, today
+        self.memo: dict[tuple[str, str], object] = {}
+
+    def row(self, cells: list[str], line: int) -> _Row | None:
+        """The parsed row; ``None`` for a blank row."""
+        if not "".join(cells).strip():
+            return None
+        if len(cells) != self.width:
+            raise DiaryError(f"expected {self.width} fields, found {len(cells)}", line=line)
+        field = self.field
+        key = (field("date", cells, line), field("activity", cells, line))
+        time, people = field("time", cells, line), field("people", cells, line)
+        done = not math.isnan(time)
+        values = (time, "done" if done else "not_done", people if done else np.nan)
+        return key, (*values, field("target", cells, line)), field("mood", cells, line)
+
+    def field(self, column: str, cells: list[str], line: int) -> Any:
+        at = self.at[column]
+        text = "" if at is None else cells[at]
+        try:
+            return self.memo[column, text]
+        except KeyError:
+            value = self.parse(column, text.strip(), line)
+        if len(self.memo) >= _FIELD_CACHE:
+            self.memo.clear()
+        self.memo[column, text] = value
+        return value
+
+    def parse(self, column: str, text: str, line: int) -> Any:
+        """The value of one field (stripped *text*), or a :class:`DiaryError` naming *line*."""
+        if column == "date":
+            try:
+                date = dt.date.fromisoformat(text)
+            except ValueError:
+                raise DiaryError(f"invalid date {text!r}: expected YYYY-MM-DD", line=line) from None
+            try:
+                return check_plausible_date(date, today=self.today, what="date")
+            except InvalidInputError as exc:
+                raise DiaryError(str(exc), line=line) from None
+        if column == "activity":
+            try:
+                return self.items.resolve(text)
+            except InvalidInputError as exc:
+                raise DiaryError(str(exc), line=line) from None
+        if column == "time" and not text:
+            raise DiaryError("empty time: write HH:MM or not_done", line=line)
+        if column == "time":
+            return np.nan if text.lower() in NOT_DONE else float(_clock(text, "time", line))
+        if column == "target":
+            return float(_clock(text, "target time", line)) if text else np.nan
+        if column == "people":
+            return float(_int_in(text, 0, 3, "people code", line)) if text else np.nan
+        if column == "mood":
+            return _int_in(text, MOOD_MIN, MOOD_MAX, "mood", line) if text else None
+        return None  # note
 
 
 def read_diary_csv(
@@ -274,47 +332,54 @@ def read_diary_csv(
     moods: dict[dt.date, tuple[int, int]] = {}
     replaced: dict[tuple[dt.date, str], tuple[int, int]] = {}  # key -> (replaced, kept line)
     replaced_rows = 0
-    parsed: dict[tuple[str, ...], _Row | object] = {}
-    reader = csv.reader(_lines(path_or_buffer, max_bytes))
-    try:
-        names = _header(reader)
-        for cells in reader:
-            line = reader.line_num
-            cached = tuple(cells)
-            found = parsed.get(cached)
-            if found is None:
-                found = _parse_row(names, cells, line, items_, today)
-                if len(parsed) >= _ROW_CACHE:
-                    parsed.clear()
-                parsed[cached] = found
-            if found is _BLANK:
-                continue
-            key, values, mood = cast(_Row, found)
-            if mood is not None:
-                before = moods.get(key[0])
-                if before is not None and before[0] != mood:
+    parsed: dict[str, _Row | None] = {}  # line text -> its values (None: blank)
+    with _pieces(path_or_buffer, max_bytes) as pieces:
+        try:
+            first = next(pieces, None)
+            names = _header(None if first is None else _record(first, pieces, 1)[0])
+            rows = _RowParser(names, items_, today)
+            line = 1
+            for piece in pieces:
+                line += 1
+                found = parsed.get(piece)
+                if found is None and piece not in parsed:
+                    cells, spanned = _record(piece, pieces, line)
+                    found = rows.row(cells, line)
+                    if spanned == 1:
+                        if len(parsed) >= _ROW_CACHE:
+                            parsed.clear()
+                        parsed[piece] = found
+                    line += spanned - 1
+                if found is None:
+                    continue
+                key, values, mood = found
+                if mood is not None:
+                    before = moods.get(key[0])
+                    if before is not None and before[0] != mood:
+                        if not confirm_replace:
+                            raise DiaryError(
+                                f"mood for {key[0]} differs from line {before[1]} "
+                                "(use --confirm-replace to keep the later one)",
+                                line=line,
+                            )
+                        replaced[key[0], "mood"] = (before[1], line)
+                        replaced_rows += 1
+                    moods[key[0]] = (mood, line)
+                earlier = entries.get(key)
+                if earlier is not None:
                     if not confirm_replace:
                         raise DiaryError(
-                            f"mood for {key[0]} differs from line {before[1]} "
-                            "(use --confirm-replace to keep the later one)",
+                            f"second entry for {key[0]} {key[1]} (first on line {earlier[1]}; "
+                            "use --confirm-replace to keep the later one)",
                             line=line,
                         )
-                    replaced[key[0], "mood"] = (before[1], line)
+                    replaced[key] = (earlier[1], line)
                     replaced_rows += 1
-                moods[key[0]] = (mood, line)
-            earlier = entries.get(key)
-            if earlier is not None:
-                if not confirm_replace:
-                    raise DiaryError(
-                        f"second entry for {key[0]} {key[1]} (first on line {earlier[1]}; "
-                        "use --confirm-replace to keep the later one)",
-                        line=line,
-                    )
-                replaced[key] = (earlier[1], line)
-                replaced_rows += 1
-            entries[key] = (values, line)
-    except csv.Error as exc:
-        raise DiaryError(f"malformed CSV ({exc})", line=reader.line_num) from exc
+                entries[key] = (values, line)
+        except UnicodeDecodeError as exc:
+            raise DiaryError("diary file is not UTF-8 text") from exc
+        except OSError as exc:
+            raise DiaryError(f"cannot read diary file: {exc.strerror}") from exc
     return _diary(entries, moods, replaced, replaced_rows, items_.name)
 
 
