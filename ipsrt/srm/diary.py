@@ -339,8 +339,10 @@ def read_diary_csv(
             names = _header(None if first is None else _record(first, pieces, 1)[0])
             rows = _RowParser(names, items_, today)
             line = 1
+            extra = 0  # lines a quoted record took beyond its first
             for piece in pieces:
-                line += 1
+                line += 1 + extra
+                extra = 0
                 found = parsed.get(piece)
                 if found is None and piece not in parsed:
                     cells, spanned = _record(piece, pieces, line)
@@ -349,7 +351,7 @@ def read_diary_csv(
                         if len(parsed) >= _ROW_CACHE:
                             parsed.clear()
                         parsed[piece] = found
-                    line += spanned - 1
+                    extra = spanned - 1
                 if found is None:
                     continue
                 key, values, mood = found

@@ -131,3 +131,21 @@ def test_binary_and_non_utf8_files_are_one_line(tmp_path) -> None:
         read_diary_csv(path, today=TODAY)
     with pytest.raises(DiaryError, match="must be text, not bytes"):
         read_diary_csv(io.BytesIO(HEADER.encode()), today=TODAY)  # type: ignore[arg-type]
+
+
+def test_quoted_fields_and_line_numbers_after_a_note_on_two_lines() -> None:
+    text = (
+        "date,activity,time,people,note\n"
+        '2026-05-04,bed,23:00,0,"late, tired"\n'
+        '2026-05-04,out_of_bed,07:00,0,"slept\nbadly"\n'
+        "2026-05-05,bed,25:00,0,\n"
+    )
+    with pytest.raises(DiaryError, match="^line 5: invalid time '25:00'"):
+        read(text)
+    diary = read(text.replace("25:00", "23:00"))
+    assert diary.entries["line"].tolist() == [2, 3, 5]
+
+
+def test_a_line_longer_than_a_mebibyte_is_refused() -> None:
+    with pytest.raises(DiaryError, match="^line 2: longer than 1 MB"):
+        read(HEADER + "2026-05-04,bed,23:00,0," + "1" * (1 << 20) + "\n")
