@@ -60,8 +60,8 @@ NOT_DONE = frozenset({"not_done", "not done", "notdone", "-", "n/a"})
 #: well under 1 MB, so 64 MiB leaves room for anything real.
 MAX_DIARY_BYTES = 64 * 1024 * 1024
 _MiB = 1024 * 1024
-#: Longest piece of a line read at once: a valid row of the seven columns can
-#: never be longer, since the csv module refuses a field over 128 KiB.
+#: Longest line read: a real row is under a hundred characters, so a longer
+#: line is refused after this much of it has been read, never held whole.
 _LINE_PIECE = _MiB
 #: Distinct lines, and distinct (column, text) fields, whose parsed values are
 #: remembered (each cleared when full).

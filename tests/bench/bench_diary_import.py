@@ -120,6 +120,7 @@ def _database(tmp: Path) -> str:
     url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     with Store.initialise(url) as store:
         store.add_client("B001", "Europe/Berlin", now=NOW)
+        store.add_client("B002", "Europe/Berlin", now=NOW)
     return url
 
 
@@ -168,7 +169,7 @@ def test_diary_import_200mb(tmp_path: Path) -> None:
     capped = _measure(*imp, str(repeated), "--client", "B001", "--confirm-replace")
     _report("rejected (over 64 MB cap)", size, capped, base)
     worst = _measure(
-        *imp, str(distinct), "--client", "B001", "--confirm-replace", "--max-size", "256"
+        *imp, str(distinct), "--client", "B002", "--confirm-replace", "--max-size", "256"
     )
     _report("accepted (all lines differ)", distinct_size, worst, base)
     assert (accepted["code"], rejected["code"], capped["code"], worst["code"]) == (0, 1, 1, 0)

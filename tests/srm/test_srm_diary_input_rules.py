@@ -140,12 +140,12 @@ def test_quoted_fields_and_line_numbers_after_a_note_on_two_lines() -> None:
         '2026-05-04,out_of_bed,07:00,0,"slept\nbadly"\n'
         "2026-05-05,bed,25:00,0,\n"
     )
-    with pytest.raises(DiaryError, match="^line 5: invalid time '25:00'"):
+    with pytest.raises(DiaryError, match=r"^line 5: invalid time '25:00'"):
         read(text)
     diary = read(text.replace("25:00", "23:00"))
     assert diary.entries["line"].tolist() == [2, 3, 5]
 
 
 def test_a_line_longer_than_a_mebibyte_is_refused() -> None:
-    with pytest.raises(DiaryError, match="^line 2: longer than 1 MB"):
+    with pytest.raises(DiaryError, match=r"^line 2: longer than 1 MB"):
         read(HEADER + "2026-05-04,bed,23:00,0," + "1" * (1 << 20) + "\n")
