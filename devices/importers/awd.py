@@ -14,6 +14,7 @@ import numpy as np
 from devices.errors import ImportFormatError
 from devices.importers.recording import (
     Recording,
+    count_values,
     counts_on_grid,
     looks_like_clock,
     make_recording,
@@ -103,12 +104,12 @@ def read_awd_text(text: str, tz: str | None) -> Recording:
 
 def _awd_counts(lines: list[str]) -> np.ndarray:
     """The count of every epoch line (first number; light and ``M`` marker ignored)."""
-    counts: list[int] = []
+    numbers: list[int] = []
+    cells: list[str] = []
     for number, line in enumerate(lines[_HEADER_LINES:], start=_HEADER_LINES + 1):
         if not line.strip():
             continue
         token = line.split(",")[0].split()
-        if not token or not (token[0].isascii() and token[0].isdigit()):
-            raise ImportFormatError(f"AWD line {number}: {line.strip()[:30]!r} is not a count")
-        counts.append(int(token[0]))
-    return np.asarray(counts, dtype=np.float64)
+        numbers.append(number)
+        cells.append(token[0] if token else line.strip())
+    return count_values(cells, numbers, where="AWD line", form="integer")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -21,8 +21,11 @@ import pandas as pd
 from devices.errors import ImportFormatError
 
 __all__ = [
+    "MAX_COUNT",
     "MAX_EPOCHS",
     "Recording",
+    "count_values",
+    "counts_in_range",
     "counts_on_grid",
     "epoch_index",
     "looks_like_clock",
@@ -33,6 +36,19 @@ __all__ = [
 #: Longest timeline a reader builds (epochs, gaps included): 2^25 epochs are
 #: 1.06 years at 1-s epochs, 32 years at 30-s epochs, and 256 MiB of float64.
 MAX_EPOCHS = 1 << 25
+
+#: Largest activity count accepted for one epoch. Counts of the devices these
+#: formats come from stay in the thousands to tens of thousands per epoch
+#: (``docs/importers.md``, "Counts"); ten million is far beyond any of them and
+#: still exact in a float64, so a larger value means a corrupt file.
+MAX_COUNT = 10_000_000
+#: Longest count text read (a count within MAX_COUNT with a few decimals is shorter).
+_MAX_COUNT_CHARS = 24
+_COUNT_FORMS = {
+    "integer": r"-?[0-9]+",
+    "decimal point": r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)",
+    "decimal point or comma": r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)",
+}
 
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?")
 
@@ -54,15 +70,95 @@ class Recording:
 
 def epoch_index(start: dt.datetime, n: int, epoch_s: int, tz: str | None) -> pd.DatetimeIndex:
     """*n* epochs of *epoch_s* seconds from the naive wall-clock *start* (module docstring)."""
-    if tz is None:
-        first = pd.Timestamp(start).tz_localize("UTC")
-        return pd.date_range(first, periods=n, freq=f"{epoch_s}s")
     try:
-        first = pd.Timestamp(start).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-    except (TypeError, ValueError, KeyError) as exc:
-        raise ImportFormatError(f"invalid time zone {tz!r}") from exc
-    utc = pd.date_range(first.tz_convert("UTC"), periods=n, freq=f"{epoch_s}s")
-    return utc.tz_convert(tz)
+        if tz is None:
+            first = pd.Timestamp(start).tz_localize("UTC")
+            return pd.date_range(first, periods=n, freq=f"{epoch_s}s")
+        try:
+            first = pd.Timestamp(start).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ImportFormatError(f"invalid time zone {tz!r}") from exc
+        utc = pd.date_range(first.tz_convert("UTC"), periods=n, freq=f"{epoch_s}s")
+        return utc.tz_convert(tz)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise ImportFormatError(
+            f"recording from {start:%Y-%m-%d} ({n} epochs of {epoch_s} s) lies outside "
+            "the years 1678-2261 a timeline can hold"
+        ) from exc
+
+
+def count_values(
+    cells: Sequence[str],
+    places: Sequence[object] | np.ndarray,
+    *,
+    where: str,
+    form: str = "decimal point",
+    missing: Collection[str] = (),
+) -> np.ndarray:
+    """The activity counts written in *cells* (float64; NaN for a *missing* marker).
+
+    Parameters
+    ----------
+    cells
+        The count text of each epoch, in file order (surrounding spaces ignored).
+    places
+        Where each cell is, for the error (a line or epoch number).
+    where
+        What *places* number, e.g. ``"AWD line"`` or ``"RPX epoch"``.
+    form
+        ``"integer"``, ``"decimal point"`` or ``"decimal point or comma"``:
+        plain ASCII digits, no sign, exponent or digit grouping.
+    missing
+        The format's documented missing-value markers (exact text).
+
+    Raises
+    ------
+    ImportFormatError
+        Naming the first cell that is not a count in *form*, is negative, or
+        is above :data:`MAX_COUNT` (``docs/importers.md``, "Counts").
+    """
+    text = pd.Series(list(cells), dtype=object).astype(str).str.strip()
+    absent = text.isin(list(missing)) if missing else pd.Series(False, index=text.index)
+    formed = text.str.fullmatch(_COUNT_FORMS[form]).to_numpy(dtype=bool)
+    long = formed & (text.str.len() > _MAX_COUNT_CHARS).to_numpy(dtype=bool)
+    bad = ~(formed | absent.to_numpy(dtype=bool))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ImportFormatError(
+            f"{where} {places[i]}: {text.iloc[i][:30]!r} is not a count ({_form_hint(form)})"
+        )
+    if long.any():
+        i = int(np.argmax(long))
+        raise ImportFormatError(
+            f"{where} {places[i]}: count {text.iloc[i][:12]}... has {len(text.iloc[i])} "
+            f"characters; counts are 0 to {MAX_COUNT:,}"
+        )
+    values = pd.to_numeric(text.where(~absent).str.replace(",", ".", regex=False))
+    numbers = values.to_numpy(dtype=np.float64)
+    counts_in_range(numbers, places, where=where)
+    return numbers
+
+
+def counts_in_range(
+    numbers: np.ndarray, places: Sequence[object] | np.ndarray, *, where: str
+) -> None:
+    """Raise :class:`ImportFormatError` for the first count that is negative, infinite
+    or above :data:`MAX_COUNT` (NaN, missing, passes), naming its place as
+    :func:`count_values` does."""
+    bad = ~np.isnan(numbers) & ~((numbers >= 0) & (numbers <= MAX_COUNT))
+    if bad.any():
+        i = int(np.argmax(bad))
+        limit = "negative" if numbers[i] < 0 else f"above {MAX_COUNT:,}"
+        raise ImportFormatError(
+            f"{where} {places[i]}: count {numbers[i]:.15g} is {limit}; "
+            f"counts are 0 to {MAX_COUNT:,}"
+        )
+
+
+def _form_hint(form: str) -> str:
+    what = "a whole number" if form == "integer" else "a number"
+    comma = ", decimal point or comma" if "comma" in form else ""
+    return f"expected {what} from 0 to {MAX_COUNT:,}{comma}"
 
 
 def counts_on_grid(positions: np.ndarray, values: np.ndarray, *, what: str) -> np.ndarray:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,12 +23,20 @@ import pandas as pd
 from devices.errors import ImportFormatError
 from devices.importers.recording import (
     Recording,
+    count_values,
     counts_on_grid,
     make_recording,
     seconds_of_day,
 )
 
-__all__ = ["DATE_ORDERS", "RPX_SECTIONS", "DateOrder", "read_rpx_text", "rpx_date_order"]
+__all__ = [
+    "DATE_ORDERS",
+    "RPX_MISSING",
+    "RPX_SECTIONS",
+    "DateOrder",
+    "read_rpx_text",
+    "rpx_date_order",
+]
 
 DateOrder = Literal["day-first", "month-first"]
 DATE_ORDERS: tuple[DateOrder, ...] = ("day-first", "month-first")
@@ -72,6 +79,9 @@ _LANGUAGES = (
     ),
 )  # fmt: skip
 RPX_SECTIONS = tuple(labels.section for labels in _LANGUAGES)
+#: Actiware's missing-value words in the activity column, and an empty cell
+#: (``docs/importers.md``, "RPX"); any other text that is not a count is refused.
+RPX_MISSING = frozenset({"NaN", "NAN", "nan", "kZ", ""})
 _DAY_MONTH = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ORDINAL_1970 = 719_163  # datetime.date(1970, 1, 1).toordinal()
@@ -113,7 +123,13 @@ def read_rpx_text(text: str, tz: str | None, date_order: DateOrder | None = None
     offsets = stamps - stamps[0]
     if (offsets % epoch_s).any():
         raise ImportFormatError(f"RPX epoch times are not on a grid of {epoch_s} s")
-    values = np.array([_number(v) for v in table.activity])
+    values = count_values(
+        table.activity,
+        table.epochs,
+        where="RPX epoch",
+        form="decimal point or comma",
+        missing=RPX_MISSING,
+    )
     metadata = {"language": table.labels.language, "date_order_reason": reason}
     if order is not None:
         metadata["date_order"] = order
@@ -341,12 +357,3 @@ def _epoch_starts(dates: Sequence[str], seconds: np.ndarray, order: DateOrder | 
             raise ImportFormatError(f"RPX dates are not valid {order} calendar dates")
         days = found
     return days * 86_400 + seconds
-
-
-def _number(text: str) -> float:
-    """A count, or NaN for Actiware's missing-value words (NaN, NAN, kZ) and other text."""
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        return math.nan
-    return value if math.isfinite(value) else math.nan

@@ -163,6 +163,19 @@ class DeferredDefault(Generic[T]):
         return str(self._read())
 
 
+def max_size_option(default_mb: Callable[[], int], what: str) -> Any:
+    """The ``--max-size MB`` option of a command that reads a file: its size cap in MiB.
+
+    *default_mb* reads the reader's own default (see :class:`DeferredDefault`).
+    """
+    return typer.Option(
+        "--max-size",
+        min=1,
+        default_factory=DeferredDefault(default_mb),
+        help=f"Largest {what} accepted, in MB (MiB); a larger file is refused unread.",
+    )
+
+
 def parse_date(text: str | None, option: str) -> dt.date | None:
     """A ``YYYY-MM-DD`` option value (None when not given), or a one-line error."""
     if text is None:

@@ -11,6 +11,7 @@ from ipsrt.cli.common import (
     DbOption,
     JsonOption,
     handle_errors,
+    max_size_option,
     open_store,
     print_json,
     stdout,
@@ -18,6 +19,13 @@ from ipsrt.cli.common import (
 )
 
 import_app = typer.Typer(help="Import files (SRM diaries).", no_args_is_help=True)
+
+
+def _default_max_mb() -> int:
+    """The diary reader's size cap in MB (imported only when the option is left out or shown)."""
+    from ipsrt.srm.diary import MAX_DIARY_BYTES
+
+    return MAX_DIARY_BYTES >> 20
 
 
 @import_app.command("diary")
@@ -34,19 +42,27 @@ def import_diary(
             "file replace an earlier one for the same date and activity).",
         ),
     ] = False,
+    *,
+    max_size: Annotated[int, max_size_option(_default_max_mb, "diary file")],
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Import an SRM diary CSV for a client: every line is stored, or none is."""
     from ipsrt.reports.diary import import_diary as save_diary_rows
     from ipsrt.srm.diary import read_diary_csv
+    from ipsrt.timeutil import diary_date
 
+    now = utc_now()
     with open_store(db) as store:
-        store.client(client)
-        diary = read_diary_csv(file, items=items, confirm_replace=confirm_replace)
-        counts = save_diary_rows(
-            store, client, diary, now=utc_now(), confirm_replace=confirm_replace
+        today = diary_date([now], store.client(client).timezone)[0]
+        diary = read_diary_csv(
+            file,
+            today=today,
+            items=items,
+            confirm_replace=confirm_replace,
+            max_bytes=max_size * 1024 * 1024,
         )
+        counts = save_diary_rows(store, client, diary, now=now, confirm_replace=confirm_replace)
     if json_out:
         print_json({"client": client, "item_set": diary.item_set, **counts.as_dict()})
         return

@@ -13,6 +13,7 @@ from ipsrt.cli.common import (
     JsonOption,
     fail,
     handle_errors,
+    max_size_option,
     new_table,
     open_store,
     parse_date,
@@ -61,8 +62,20 @@ def _print_table(title: str, figures: dict[str, Any]) -> None:
     console.print(table)
 
 
+def _default_max_mb() -> int:
+    """The actigraphy readers' size cap in MB (imported only when needed or shown)."""
+    from devices.importers import MAX_FILE_BYTES
+
+    return MAX_FILE_BYTES >> 20
+
+
 def _panel_of_file(
-    path: Path, fmt: str, compat: str | None, tz: str | None, date_order: str | None
+    path: Path,
+    fmt: str,
+    compat: str | None,
+    tz: str | None,
+    date_order: str | None,
+    max_mb: int,
 ) -> dict[str, Any]:
     from devices.errors import DeviceError
     from devices.importers import read_actigraphy
@@ -75,6 +88,7 @@ def _panel_of_file(
             format=fmt,  # type: ignore[arg-type]
             tz=tz,
             date_order=date_order,  # type: ignore[arg-type]
+            max_bytes=max_mb * 1024 * 1024,
         )
     except DeviceError as exc:
         raise fail(f"{path}: {exc}") from None
@@ -104,6 +118,8 @@ def metrics(
             help="RPX files whose dates cannot tell: day-first or month-first.",
         ),
     ] = None,
+    *,
+    max_size: Annotated[int, max_size_option(_default_max_mb, "file")],
     client: Annotated[
         str | None, typer.Option("--client", help="Stored data of this client instead.")
     ] = None,
@@ -131,7 +147,7 @@ def metrics(
         from rich.progress import track
 
         paths = track(files, description="metrics", transient=True, disable=len(files) < 3)
-        results = [_panel_of_file(path, fmt, compat, tz, date_order) for path in paths]
+        results = [_panel_of_file(path, fmt, compat, tz, date_order, max_size) for path in paths]
     if json_out:
         print_json(results[0] if len(results) == 1 else results)
         return

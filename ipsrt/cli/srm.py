@@ -19,6 +19,7 @@ from ipsrt.cli.common import (
     parse_date,
     print_json,
     stdout,
+    utc_now,
 )
 
 if TYPE_CHECKING:
@@ -138,7 +139,9 @@ def srm_score(
     if file is not None:
         if start is not None or end is not None:
             raise fail("--from and --to go with --client; a file is scored whole")
-        diary = read_diary_csv(file, items=items)
+        # No client, so no zone: the UTC date is at most a day off, which the
+        # day of slack in check_plausible_date absorbs (docs/srm.md, "Diary CSV").
+        diary = read_diary_csv(file, today=utc_now().date(), items=items)
         entries = diary.entries.drop(columns="line")
         weeks = score_weeks(entries, items=diary.item_set, week_start=week_start or "monday")
         weeks = weeks.assign(client=file.name)

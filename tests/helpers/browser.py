@@ -203,7 +203,7 @@ def build_browser_clinic(store: Store, now: dt.datetime = NOW) -> Store:
     device = store.add_device("C001", "huami", "C8:0F:10:00:00:01", now=now)
     assert device.id is not None
     store.upsert_minute_samples(night_minutes(device.id), now=now)
-    diary = read_diary_csv(io.StringIO(diary_csv(SHORT_NIGHT)))
+    diary = read_diary_csv(io.StringIO(diary_csv(SHORT_NIGHT)), today=now.date())
     import_diary(store, "C001", diary, now=now)
     run_alerts(store, now=now)
     opened = store.alerts.find(client_code="C001", state="open")

@@ -22,7 +22,7 @@ PASSWORD = "a long enough password"
 
 def _moods(store: Store, code: str, moods: dict[str, int]) -> None:
     rows = "".join(f"{d},out_of_bed,07:00,0,{m}\n" for d, m in moods.items())
-    diary = read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + rows))
+    diary = read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + rows), today=NOW.date())
     import_diary(store, code, diary, now=NOW)
 
 

@@ -119,7 +119,9 @@ def mood_diary(moods: dict[str, int]) -> str:
 def test_growing_run_updates_rather_than_duplicates(store, client):
     add_user(store, "dr", "a long enough password", "clinician", now=NOW)
     days = {"2026-05-27": 0, "2026-05-28": 4, "2026-05-29": 4}
-    import_diary(store, client, read_diary_csv(io.StringIO(mood_diary(days))), now=NOW)
+    import_diary(
+        store, client, read_diary_csv(io.StringIO(mood_diary(days)), today=NOW.date()), now=NOW
+    )
     first = run_alerts(store, now=NOW)
     assert (first.new, first.updated) == (1, 0)
     (alert,) = store.alerts.find()
@@ -134,7 +136,7 @@ def test_growing_run_updates_rather_than_duplicates(store, client):
     acknowledge(store, alert.id, by_login="dr", now=NOW)
     later = NOW + dt.timedelta(days=1)
     more = mood_diary({"2026-05-30": 5})
-    import_diary(store, client, read_diary_csv(io.StringIO(more)), now=later)
+    import_diary(store, client, read_diary_csv(io.StringIO(more), today=NOW.date()), now=later)
     grown = run_alerts(store, now=later)
     assert (grown.new, grown.updated) == (0, 1)
     (alert,) = store.alerts.find()
@@ -179,7 +181,9 @@ def test_phq9_item9_and_data_gap(store, client, device):
 
 def test_lookback_keeps_only_recent_windows(store, client):
     days = {"2026-04-01": 4, "2026-04-02": 4}
-    import_diary(store, client, read_diary_csv(io.StringIO(mood_diary(days))), now=NOW)
+    import_diary(
+        store, client, read_diary_csv(io.StringIO(mood_diary(days)), today=NOW.date()), now=NOW
+    )
     assert run_alerts(store, now=NOW).evaluated == 0  # ended 60 days ago: outside 14 days
     assert run_alerts(store, now=NOW, lookback_days=70).new == 1
     assert WARMUP_DAYS >= 35
@@ -192,7 +196,7 @@ def test_diary_anchors_and_srm_without_a_wearable(store, client):
         for day in pd.date_range("2026-05-11", "2026-05-27").date
     )
     text = "date,activity,time,people\n" + rows
-    import_diary(store, client, read_diary_csv(io.StringIO(text)), now=NOW)
+    import_diary(store, client, read_diary_csv(io.StringIO(text), today=NOW.date()), now=NOW)
     table = daily_table(store, client, start=dt.date(2026, 5, 11), end=dt.date(2026, 5, 27))
     by_date = table.set_index("date")
     assert by_date["bedtime_min"].eq(23 * 60 + 10).all()

@@ -204,7 +204,7 @@ def test_anchor_raster_reported_beside_estimated(nights_store: Store) -> None:
     store = nights_store
     times = ["07:00", "07:10", "06:50", "07:05", "09:00"]  # 09:00 is beyond 45 min of H
     rows = "".join(f"2026-05-{25 + i},out_of_bed,{t},0,\n" for i, t in enumerate(times))
-    diary = read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + rows))
+    diary = read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + rows), today=NOW.date())
     import_diary(store, "C001", diary, now=NOW)
     raster = anchor_raster(store, "C001", dt.date(2026, 5, 25), dt.date(2026, 5, 31))
     reported = raster[raster["source"] == "reported"].set_index("date")
@@ -232,7 +232,7 @@ def test_mood_linkage_finds_the_lag(store: Store) -> None:
     start = dt.date(2026, 4, 1)
     moods = {start + dt.timedelta(days=i): (i * 7) % 5 - 2 for i in range(40)}
     text = "".join(f"{d},out_of_bed,07:00,0,{m}\n" for d, m in moods.items())
-    diary = read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + text))
+    diary = read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + text), today=NOW.date())
     import_diary(store, "C001", diary, now=NOW)
     linkage = mood_linkage(store, "C001", start, start + dt.timedelta(days=39))
     assert linkage.daily["mood"].tolist() == [float(m) for m in moods.values()]
@@ -250,7 +250,7 @@ def test_mood_linkage_with_sleep(nights_store: Store) -> None:
     import_diary(
         store,
         "C001",
-        read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + text)),
+        read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + text), today=NOW.date()),
         now=NOW,
     )
     linkage = mood_linkage(store, "C001", days[0], days[-1])

@@ -38,7 +38,7 @@ WEEK = (
 
 
 def diary(text: str, **kw) -> Diary:
-    return read_diary_csv(io.StringIO(text), **kw)
+    return read_diary_csv(io.StringIO(text), **kw, today=NOW.date())
 
 
 def count(store: Store, table: str) -> int:

@@ -59,7 +59,12 @@ def test_cli_scores_estimated_srm_apart_from_the_diary(
     for i in range(14):
         day = FIRST + dt.timedelta(days=i)
         lines += [f"{day},out_of_bed,07:10,0", f"{day},bed,22:30,0"]
-    import_diary(stored, "C001", read_diary_csv(io.StringIO("\n".join(lines) + "\n")), now=NOW)
+    import_diary(
+        stored,
+        "C001",
+        read_diary_csv(io.StringIO("\n".join(lines) + "\n"), today=NOW.date()),
+        now=NOW,
+    )
     capsys.readouterr()
     code = main(
         [

@@ -13,6 +13,8 @@ from ipsrt.srm import score_weeks
 from ipsrt.srm.diary import DiaryError, read_diary_csv
 from ipsrt.srm.estimated import anchor_agreement, estimate_anchors
 
+TODAY = dt.date(2026, 6, 1)  # the clock the callers pass in (the file's dates are 2024)
+
 GOOD = """date,activity,time,people,mood,target
 2024-03-04,out_of_bed,07:05,0,1,07:00
 2024-03-04,Bed,00:20,0,,23:30
@@ -22,7 +24,7 @@ GOOD = """date,activity,time,people,mood,target
 
 
 def test_reads_valid_diary_with_aliases_and_mood():
-    diary = read_diary_csv(io.StringIO(GOOD))
+    diary = read_diary_csv(io.StringIO(GOOD), today=TODAY)
     e = diary.entries
     assert e["activity"].tolist() == ["out_of_bed", "bed", "first_contact", "out_of_bed"]
     assert e["minutes"].iloc[1] == 20  # after midnight, still the evening of 4 March
@@ -38,7 +40,7 @@ def test_reads_valid_diary_with_aliases_and_mood():
 def test_reads_from_path(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text(GOOD, encoding="utf-8")
-    assert len(read_diary_csv(path).entries) == 4
+    assert len(read_diary_csv(path, today=TODAY).entries) == 4
 
 
 @pytest.mark.parametrize(
@@ -55,7 +57,7 @@ def test_reads_from_path(tmp_path):
 )
 def test_bad_rows_name_their_line(row, message):
     with pytest.raises(DiaryError) as info:
-        read_diary_csv(io.StringIO("date,activity,time,people\n" + row + "\n"))
+        read_diary_csv(io.StringIO("date,activity,time,people\n" + row + "\n"), today=TODAY)
     assert str(info.value).startswith(message)
     assert "\n" not in str(info.value)
 
@@ -65,30 +67,32 @@ def test_bad_mood_and_header():
         read_diary_csv(
             io.StringIO(
                 "date,activity,time,people,mood\n2024-03-06,bed,23:00,0,1\n2024-03-07,bed,23:00,0,6\n"
-            )
+            ),
+            today=TODAY,
         )
     with pytest.raises(DiaryError, match="missing column 'people'"):
-        read_diary_csv(io.StringIO("date,activity,time\n"))
+        read_diary_csv(io.StringIO("date,activity,time\n"), today=TODAY)
     with pytest.raises(DiaryError, match="unknown column 'tme'"):
-        read_diary_csv(io.StringIO("date,activity,tme,people\n"))
+        read_diary_csv(io.StringIO("date,activity,tme,people\n"), today=TODAY)
     with pytest.raises(DiaryError, match="empty"):
-        read_diary_csv(io.StringIO(""))
+        read_diary_csv(io.StringIO(""), today=TODAY)
 
 
 def test_srm17_activities_need_srm17():
     text = "date,activity,time,people\n2024-03-06,breakfast,08:00,1\n"
     with pytest.raises(DiaryError, match="unknown activity"):
-        read_diary_csv(io.StringIO(text))
+        read_diary_csv(io.StringIO(text), today=TODAY)
     assert (
-        read_diary_csv(io.StringIO(text), items="srm17").entries["activity"].iloc[0] == "breakfast"
+        read_diary_csv(io.StringIO(text), items="srm17", today=TODAY).entries["activity"].iloc[0]
+        == "breakfast"
     )
 
 
 def test_duplicate_needs_confirmation_then_later_row_wins():
     text = "date,activity,time,people\n2024-03-06,bed,23:00,0\n2024-03-06,bed,23:30,1\n"
     with pytest.raises(DiaryError, match="line 3: second entry for 2024-03-06 bed"):
-        read_diary_csv(io.StringIO(text))
-    diary = read_diary_csv(io.StringIO(text), confirm_replace=True)
+        read_diary_csv(io.StringIO(text), today=TODAY)
+    diary = read_diary_csv(io.StringIO(text), confirm_replace=True, today=TODAY)
     assert diary.entries["minutes"].tolist() == [1410.0]
     assert diary.replaced[0].replaced_line == 2
     assert diary.replaced[0].kept_line == 3
