@@ -193,7 +193,7 @@ class ClinicalRecords:
                     raise DiaryConflictError(
                         f"client {client_code!r} already has a different entry for "
                         f"{merge.conflicts[0]}{more}; nothing was imported "
-                        "(use confirm_replace to replace stored values)"
+                        "(use --confirm-replace to replace stored values)"
                     )
                 result = DiaryCounts(**merge.counts)
                 if result.changed:
