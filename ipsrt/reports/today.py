@@ -24,6 +24,10 @@ Rules (``docs/dashboard.md``, "Client pages"):
   for the client at once, so a PHQ-9 item 9 above 0 raises the urgent alert
   for the clinician before the page answers, and the page shows the safety
   message (:attr:`ipsrt.mood.Phq9Score.urgent`).
+* **Staff entry** (the command line): :func:`save_mood` and
+  :func:`save_scales` with ``answered_on`` store a mood or a questionnaire of
+  any plausible local date (:func:`ipsrt.timeutil.check_plausible_date`)
+  through the same paths, audited as ``mood.add`` and ``scale.record``.
 
 No authorization happens here: the dashboard authorizes before it calls.
 """
