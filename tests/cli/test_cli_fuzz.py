@@ -82,7 +82,14 @@ SLOW: dict[Command, int] = {("collect",): 1, ("devices", "scan"): 2}
 
 #: Failures found by this test in commands other areas are fixing (issue 12), by owner.
 #: Remove an entry once its fix is merged; the test then runs strictly.
-KNOWN_FAILURES: dict[Command, str] = {}
+KNOWN_FAILURES: dict[Command, str] = {
+    ("alerts", "ack"): "alerts area: ALERT_ID 9223372036854775808 (beyond a 64-bit integer) "
+    "raises OverflowError from the SQLite driver",
+    ("metrics",): "alerts area: --client C001 --from 0001-01-01 --to 9999-12-31 raises "
+    "OverflowError (date value out of range)",
+    ("devices", "add"): "secrets area: --family huami --key-file FILE holding binary bytes "
+    "raises UnicodeDecodeError",
+}
 
 #: Inputs that make a command wait for ever: never drawn, listed for their owners.
 KNOWN_HANGS: dict[Command, str] = {
