@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Empty as root; "sudo -n" (never prompts) for others when sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && echo "sudo -n"; })
 
-.PHONY: run test lint bench clean chromium screenshots
+.PHONY: run test lint bench fuzz clean chromium screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ screenshots: $(BIN)/.installed chromium
 
 bench: $(BIN)/.installed
 	$(BIN)/pytest tests/bench/bench_*.py -s -p no:xdist $(PYTEST_ARGS)
+
+# The CLI fuzz test with many random examples per command (make test runs a few,
+# always the same): FUZZ_EXAMPLES=1000 make fuzz for a nightly run.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(BIN)/.installed
+	IPSRT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n 2 tests/cli/test_cli_fuzz.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -27,9 +27,12 @@ import typer
 from ipsrt import DATABASE_URL_ENV_VAR, __version__
 from ipsrt.cli import admin, metrics, serve
 from ipsrt.cli.alerts import alerts_app
+from ipsrt.cli.audit import audit_app
+from ipsrt.cli.clients import clients_app
 from ipsrt.cli.devices import collect, devices_app
 from ipsrt.cli.imports import import_app
 from ipsrt.cli.keys import keys_app
+from ipsrt.cli.mood import mood_app, scales_app
 from ipsrt.cli.srm import srm_app
 from ipsrt.cli.summaries import summaries_app
 
@@ -39,6 +42,10 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain Click help: Typer's Rich help panel prints a type such as <bool>
+    # beside every flag, although a flag takes no value (Click's own help
+    # leaves it out). Every command group inherits this setting.
+    rich_markup_mode=None,
 )
 
 
@@ -79,9 +86,13 @@ def root(
 
 app.command("init")(admin.init)
 app.add_typer(admin.db_app, name="db")
-app.add_typer(admin.clients_app, name="clients")
+app.add_typer(clients_app, name="clients")
 app.add_typer(admin.users_app, name="users")
 app.command("assign")(admin.assign)
+app.command("unassign")(admin.unassign)
+app.add_typer(mood_app, name="mood")
+app.add_typer(scales_app, name="scales")
+app.add_typer(audit_app, name="audit")
 app.command("metrics")(metrics.metrics)
 app.add_typer(import_app, name="import")
 app.add_typer(srm_app, name="srm")

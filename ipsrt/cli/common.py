@@ -95,12 +95,37 @@ def shown(value: object) -> str:
     return escape(printable("" if value is None else str(value)))
 
 
+#: The longest word a table keeps on one line; a longer one folds.
+WHOLE_WORD_WIDTH = 32
+
+
+class FoldingTable(Table):
+    """A Rich table whose columns are never narrower than their longest word.
+
+    Codes, time zones and ISO dates are one word each: each column's
+    minimum width grows to the longest word added to it (up to
+    :data:`WHOLE_WORD_WIDTH`), so such values stay whole on a narrow terminal
+    (the table may then be wider than the terminal, which wraps the line;
+    nothing is cut). Longer words fold onto more lines, never an ellipsis.
+    """
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        """Add a row of strings; each column's minimum width follows its longest word."""
+        super().add_row(*renderables, **kwargs)
+        for column, cell in zip(self.columns, renderables, strict=False):
+            if isinstance(cell, str):
+                longest = max((len(word) for word in cell.split()), default=0)
+                width = min(max(column.min_width or 0, longest), WHOLE_WORD_WIDTH)
+                column.min_width = width or None
+
+
 def new_table(*columns: str) -> Table:
     """A table whose cells fold onto more lines instead of being cut with an ellipsis.
 
-    Put every cell through :func:`shown`.
+    Words (codes, zones, dates) stay whole (:class:`FoldingTable`). Put every
+    cell through :func:`shown`.
     """
-    table = Table(box=box.SIMPLE_HEAD)
+    table = FoldingTable(box=box.SIMPLE_HEAD)
     for name in columns:
         table.add_column(name, overflow="fold")
     return table

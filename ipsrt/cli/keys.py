@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.console import Console
 
 from ipsrt.cli.common import (
     DbOption,
@@ -28,6 +29,8 @@ from ipsrt.cli.common import (
 if TYPE_CHECKING:
     from ipsrt.store import Store
 
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
 keys_app = typer.Typer(
     help="The secret key that encrypts device keys in the database.", no_args_is_help=True
 )
@@ -37,13 +40,16 @@ def _note(message: str) -> None:
     print(f"note: {shown(message)}", file=sys.stderr)
 
 
-def secure_database(store: Store) -> None:
+def secure_database(store: Store, *, json_out: bool = False) -> None:
     """What ``ipsrt init`` and ``ipsrt db upgrade`` do for secrets and file modes.
 
     Restricts the SQLite files to their owner, creates the key file if the
     key lives in one that does not exist, and seals device keys an older
-    version stored in plain text (audited). Says what it changed.
+    version stored in plain text (audited). Says what it changed: on
+    standard output, or on standard error when *json_out* keeps standard
+    output for the command's JSON.
     """
+    out = stderr if json_out else stdout
     from ipsrt.store.engine import parse_url, sqlite_path
     from ipsrt.store.private_files import tighten_database_files
 
@@ -55,10 +61,10 @@ def secure_database(store: Store) -> None:
     source = store.secrets.source
     sealed = store.secrets.seal_plaintext(now=utc_now(), actor=operator())
     if sealed:
-        stdout.print(f"Encrypted {sealed} device key(s) an older version stored unencrypted.")
+        out.print(f"Encrypted {sealed} device key(s) an older version stored unencrypted.")
     if source.exists():
         verb = "Created" if created else "Secret key:"
-        stdout.print(
+        out.print(
             f"{verb} {shown(source.describe())}: keep it private and back it up apart from "
             "the database (docs/security.md)."
         )

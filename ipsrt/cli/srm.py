@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
 from rich.table import Table
 
 from ipsrt.cli.common import (
@@ -15,9 +14,11 @@ from ipsrt.cli.common import (
     JsonOption,
     fail,
     handle_errors,
+    new_table,
     open_store,
     parse_date,
     print_json,
+    shown,
     stdout,
     utc_now,
 )
@@ -74,16 +75,13 @@ def _fmt(value: Any, digits: int = 1) -> str:
 def _weeks_table(rows: list[dict[str, Any]], *, srm_label: str, counts: bool) -> Table:
     """The weekly scores as a table; *counts* adds the ALI and not-done columns."""
     extra = ("ALI", "not done") if counts else ()
-    names = ("week start", "days", "activities", "hits", srm_label, *extra, "note")
-    table = Table(box=box.SIMPLE_HEAD)
-    for name in names:
-        table.add_column(name, no_wrap=name != "note")
+    table = new_table("week start", "days", "activities", "hits", srm_label, *extra, "note")
     for row in rows:
         cells = [str(row[k]) for k in ("week_start", "diary_days", "qualifying", "hits")]
         cells.append(_fmt(row["srm"], 2))
         cells += [str(row["ali"]), str(row["not_done"])] if counts else []
         cells.append((row["reason"] or "").replace("_", " "))
-        table.add_row(*cells)
+        table.add_row(*(shown(c) for c in cells))
     return table
 
 
@@ -191,14 +189,13 @@ def _score_estimated(
     table = _weeks_table(rows, srm_label="SRM (estimated)", counts=False)
     table.title = "Estimated SRM (from the wearable, not the diary)"
     stdout.print(table)
-    agree = Table(box=box.SIMPLE_HEAD, title="Diary vs estimated anchors")
-    for name in ("anchor", "pairs", "median |difference| (min)", "within 45 min"):
-        agree.add_column(name)
+    agree = new_table("anchor", "pairs", "median |difference| (min)", "within 45 min")
+    agree.title = "Diary vs estimated anchors"
     for pair in pairs:
         share = pair.get("within_45_min")
         agree.add_row(
-            str(pair["activity"]),
-            str(pair["n_pairs"]),
+            shown(pair["activity"]),
+            shown(pair["n_pairs"]),
             _fmt(pair["median_abs_diff_min"], 0),
             "" if share is None else f"{100 * share:.0f}%",
         )

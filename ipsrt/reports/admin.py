@@ -288,12 +288,16 @@ def audit_page(
     actor: object = None,
     action: object = None,
     size: int = AUDIT_PAGE_SIZE,
+    subject: str | None = None,
+    since: dt.datetime | None = None,
 ) -> AuditPage:
     """Page *page* (0 = newest) of the audit events, filtered by *actor* and *action*.
 
     *actor* matches exactly; *action* matches every action it begins
     (``user.`` finds ``user.add`` and ``user.disable``, ``denied:`` every
-    refusal). Only one page plus one event is read.
+    refusal); *subject* (a client code or login) matches exactly; *since*
+    keeps events at or after that UTC instant. Only one page plus one event
+    is read.
     """
     if isinstance(page, bool) or not isinstance(page, int) or not 0 <= page <= LAST_PAGE:
         raise InvalidInputError(f"audit page: expected a whole number 0..{LAST_PAGE}")
@@ -302,6 +306,8 @@ def audit_page(
         size + 1,
         actor=_optional_text(actor, "actor"),
         action=_optional_text(action, "action"),
+        subject=subject,
+        since=since,
     )
     rows = [
         AuditRow(

@@ -24,6 +24,10 @@ Rules (``docs/dashboard.md``, "Client pages"):
   for the client at once, so a PHQ-9 item 9 above 0 raises the urgent alert
   for the clinician before the page answers, and the page shows the safety
   message (:attr:`ipsrt.mood.Phq9Score.urgent`).
+* **Staff entry** (the command line): :func:`save_mood` and
+  :func:`save_scales` with ``answered_on`` store a mood or a questionnaire of
+  any plausible local date (:func:`ipsrt.timeutil.check_plausible_date`)
+  through the same paths, audited as ``mood.add`` and ``scale.record``.
 
 No authorization happens here: the dashboard authorizes before it calls.
 """
@@ -40,13 +44,13 @@ import pandas as pd
 from ipsrt.errors import InvalidInputError
 from ipsrt.models import Client
 from ipsrt.mood import MoodRating, score_asrm, score_phq9
-from ipsrt.reports.alerts import run_alerts
+from ipsrt.reports.alerts import DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, run_alerts
 from ipsrt.reports.diary import import_diary, record_scale
 from ipsrt.srm import SRM5
 from ipsrt.srm.diary import Diary
 from ipsrt.store import Store
 from ipsrt.store.clinical import DiaryCounts
-from ipsrt.timeutil import require_utc, zone
+from ipsrt.timeutil import check_plausible_date, require_utc, zone
 
 __all__ = [
     "EDITABLE_DAYS",
@@ -59,6 +63,7 @@ __all__ = [
     "diary_day",
     "editable_days",
     "save_diary_day",
+    "save_mood",
     "save_scales",
     "scales_due",
 ]
@@ -71,6 +76,8 @@ SCALE_INTERVAL_DAYS = 7
 SCALES = ("phq9", "asrm")
 #: The audit action of a day saved on the form.
 SAVE_ACTION = "diary.save"
+#: The audit action of a mood rating entered by staff (:func:`save_mood`).
+MOOD_ACTION = "mood.add"
 _DAY = dt.timedelta(days=1)
 
 
@@ -222,18 +229,7 @@ def save_diary_day(
     client = store.client(client_code)
     day = _check_editable(client, day, now)
     entries = _entries(day, anchors, store.targets.targets(client_code))
-    ratings: dict[dt.date, dict[str, int | None]] | None = None
-    mood_frame = pd.DataFrame({"date": pd.Series([], dtype=object), "mood": []})
-    if mood is not None:
-        rating = MoodRating(day, mood.mood, mood.energy, mood.irritability, mood.anxiety)
-        mood_frame = pd.DataFrame({"date": [day], "mood": [rating.mood]})
-        ratings = {
-            day: {
-                "energy": rating.energy,
-                "irritability": rating.irritability,
-                "anxiety": rating.anxiety,
-            }
-        }
+    mood_frame, ratings = _mood_rows(day, mood)
     return import_diary(
         store,
         client_code,
@@ -243,6 +239,62 @@ def save_diary_day(
         actor=actor,
         ratings=ratings,
         action=SAVE_ACTION,
+    )
+
+
+def _mood_rows(
+    day: dt.date, mood: DayMood | None
+) -> tuple[pd.DataFrame, dict[dt.date, dict[str, int | None]] | None]:
+    """The mood table and sub-ratings of one day, checked by :class:`ipsrt.mood.MoodRating`."""
+    if mood is None:
+        return pd.DataFrame({"date": pd.Series([], dtype=object), "mood": []}), None
+    rating = MoodRating(day, mood.mood, mood.energy, mood.irritability, mood.anxiety)
+    ratings = {
+        day: {
+            "energy": rating.energy,
+            "irritability": rating.irritability,
+            "anxiety": rating.anxiety,
+        }
+    }
+    return pd.DataFrame({"date": [day], "mood": [rating.mood]}), ratings
+
+
+def save_mood(
+    store: Store,
+    client_code: str,
+    day: dt.date,
+    mood: DayMood,
+    *,
+    now: dt.datetime,
+    actor: str,
+    confirm_replace: bool = False,
+) -> DiaryCounts:
+    """Store one day's mood rating entered by staff (e.g. from a paper diary).
+
+    The same fields, ranges and write path as the *Today* page
+    (:func:`save_diary_day`), but *day* may be any plausible local date
+    (:func:`ipsrt.timeutil.check_plausible_date`, today in the client's
+    zone) rather than the client's last seven. A different rating already
+    stored for *day* is replaced only with *confirm_replace*; otherwise
+    :class:`ipsrt.store.clinical.DiaryConflictError` and nothing changes.
+    Audited as ``mood.add``; saving the same rating again writes nothing.
+    """
+    now = require_utc(now)
+    client = store.client(client_code)
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise InvalidInputError(f"mood date {day!r} is not a date")
+    check_plausible_date(day, today=client_today(client, now), what="mood date")
+    mood_frame, ratings = _mood_rows(day, mood)
+    empty = _entries(day, {}, {})
+    return import_diary(
+        store,
+        client_code,
+        Diary(empty, mood_frame, (), SRM5.name),
+        now=now,
+        confirm_replace=confirm_replace,
+        actor=actor,
+        ratings=ratings,
+        action=MOOD_ACTION,
     )
 
 
@@ -264,6 +316,7 @@ def save_scales(
     *,
     now: dt.datetime,
     actor: str,
+    answered_on: dt.date | None = None,
 ) -> bool:
     """Store the client's PHQ-9 and/or ASRM answers for today, then run the alert rules.
 
@@ -275,6 +328,12 @@ def save_scales(
     today), and the alert rules then run for this client
     (:func:`ipsrt.reports.alerts.run_alerts`), so an item-9 answer above 0
     raises the urgent alert at once.
+
+    *answered_on* dates the answers another local day (a paper form entered
+    later by staff): it must be plausible
+    (:func:`ipsrt.timeutil.check_plausible_date`, today in the client's
+    zone), and the alert rules then look back far enough to cover it, so an
+    item-9 answer raises the same alert as on the day.
 
     Returns
     -------
@@ -291,11 +350,15 @@ def save_scales(
     if "asrm" in answers:
         score_asrm(answers["asrm"])
     today = client_today(store.client(client_code), now)
+    day = today
+    if answered_on is not None:
+        day = check_plausible_date(answered_on, today=today, what="answer date")
     for scale in SCALES:
         if scale in answers:
             record_scale(
-                store, client_code, scale, answers[scale], answered_on=today, now=now, actor=actor
+                store, client_code, scale, answers[scale], answered_on=day, now=now, actor=actor
             )
     if answers:
-        run_alerts(store, now=now, client_codes=[client_code], actor=actor)
+        lookback = min(max(DEFAULT_LOOKBACK_DAYS, (today - day).days + 1), MAX_LOOKBACK_DAYS)
+        run_alerts(store, now=now, client_codes=[client_code], lookback_days=lookback, actor=actor)
     return urgent

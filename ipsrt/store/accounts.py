@@ -181,12 +181,14 @@ class AccountRecords:
         return assignment
 
     def assigned_clients(self, clinician_login: str) -> list[Client]:
-        """Clients in the care of a clinician, ordered by code."""
+        """Clients in the care of a clinician, ordered by code (archived clients left out:
+        they leave the caseload, their records stay)."""
         clinician = self.user(clinician_login)
         query = (
             select(Client)
             .join(CareAssignment, CareAssignment.client_id == Client.id)  # type: ignore[arg-type]
             .where(CareAssignment.clinician_id == clinician.id)
+            .where(Client.archived_at.is_(None))  # type: ignore[union-attr]
             .order_by(Client.code)
         )
         with self._store.session() as session:

@@ -262,13 +262,17 @@ class Store:
         *,
         actor: str | None = None,
         action: str | None = None,
+        subject: str | None = None,
+        since: dt.datetime | None = None,
     ) -> list[AuditEvent]:
         """Audit events newest first, skipping *offset* and returning at most *limit*.
 
         *actor* keeps the events of that actor exactly; *action* keeps the
         actions that start with it (``user.`` finds ``user.add`` and
-        ``user.disable``; ``%`` and ``_`` match only themselves). Only the
-        page asked for is read, never the whole log.
+        ``user.disable``; ``%`` and ``_`` match only themselves); *subject*
+        keeps the events about that client code or login exactly; *since*
+        keeps the events at or after that instant (UTC). Only the page asked
+        for is read, never the whole log.
         """
         if not 0 <= offset <= 10**9 or not 0 <= limit <= 1000:
             raise InvalidInputError("audit page: offset 0..1e9 and limit 0..1000 expected")
@@ -277,8 +281,25 @@ class Store:
             query = query.where(AuditEvent.actor == actor)
         if action is not None:
             query = query.where(col(AuditEvent.action).startswith(action, autoescape=True))
+        if subject is not None:
+            query = query.where(AuditEvent.subject == subject)
+        if since is not None:
+            query = query.where(col(AuditEvent.at) >= require_utc(since))
         with self.session() as session:
             return list(session.exec(query))
+
+    def record_event(
+        self,
+        action: str,
+        *,
+        now: dt.datetime,
+        actor: str,
+        subject: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Write one audit event on its own (e.g. ``store.init``), in its own transaction."""
+        with self.write_session() as session:
+            self.audit(session, now=now, actor=actor, action=action, subject=subject, detail=detail)
 
     # -- the database itself --------------------------------------------------------
 
@@ -357,6 +378,71 @@ class Store:
             query = query.where(Client.archived_at.is_(None))  # type: ignore[union-attr]
         with self.session() as session:
             return list(session.exec(query))
+
+    def edit_client(
+        self,
+        code: str,
+        changes: Mapping[str, Any],
+        *,
+        now: dt.datetime,
+        actor: str = "cli",
+    ) -> dict[str, tuple[Any, Any]]:
+        """Change a client's ``display_name``, ``timezone``, ``week_start`` or ``archived``.
+
+        *changes* maps those names to new values (``display_name`` None clears
+        it; ``archived`` True sets ``archived_at`` to *now*, False clears it).
+        Returns ``{field: (old, new)}`` of what differed; nothing else changes,
+        and when nothing differs no audit event is written. One audit event
+        (``client.archive``, ``client.unarchive`` or ``client.edit`` with the
+        changes) in the same transaction. A new zone or week start marks the
+        client's summaries out of date, so the next read rebuilds them under
+        the new local dates. Archiving keeps every record of the client.
+        """
+        unknown = set(changes) - {"display_name", "timezone", "week_start", "archived"}
+        if unknown:
+            raise InvalidInputError(f"cannot change client field {sorted(unknown)[0]!r}")
+        name = changes.get("display_name")
+        if name is not None and (not isinstance(name, str) or len(name) > 200):
+            raise InvalidInputError("display name longer than 200 characters")
+        if "timezone" in changes:
+            zone(changes["timezone"])
+        week_start = changes.get("week_start", 0)
+        if isinstance(week_start, bool) or week_start not in range(7):
+            raise InvalidInputError(f"week start {week_start!r} outside 0 (Monday) .. 6 (Sunday)")
+        with self.write_session() as session:
+            client = session.exec(select(Client).where(Client.code == code)).first()
+            if client is None:
+                raise NotFoundError(f"unknown client {code!r}")
+            old = {
+                "display_name": client.display_name,
+                "timezone": client.timezone,
+                "week_start": client.week_start,
+                "archived": client.archived_at is not None,
+            }
+            diff = {k: (old[k], v) for k, v in changes.items() if old[k] != v}
+            if not diff:
+                return {}
+            for key in ("display_name", "timezone", "week_start"):
+                if key in diff:
+                    setattr(client, key, diff[key][1])
+            if "archived" in diff:
+                client.archived_at = require_utc(now) if diff["archived"][1] else None
+            session.add(client)
+            if "timezone" in diff or "week_start" in diff:
+                assert client.id is not None
+                self.summaries.forget_client(session.connection(), client.id)
+            action = "client.edit"
+            if "archived" in diff:
+                action = "client.archive" if diff["archived"][1] else "client.unarchive"
+            self.audit(
+                session,
+                now=now,
+                actor=actor,
+                action=action,
+                subject=code,
+                detail={k: [a, b] for k, (a, b) in diff.items() if k != "archived"},
+            )
+        return diff
 
     # -- devices --------------------------------------------------------------------
 

@@ -295,6 +295,10 @@ class SummaryRecords:
                 [{"client_id": client_id, "version": 1, "definition": definition}],
             )
 
+    def forget_client(self, conn: sa.Connection, client_id: int) -> None:
+        """Mark one client's summaries as never built (its zone or week start changed)."""
+        conn.execute(sa.update(_STATE).where(_STATE.c.client_id == client_id).values(definition=""))
+
     def forget_all(self, conn: sa.Connection) -> None:
         """Mark every client's summaries as never built (what counts has changed)."""
         conn.execute(sa.update(_STATE).values(definition=""))

@@ -1,4 +1,4 @@
-"""``ipsrt users disable|enable|unassign`` and the password policy's known words."""
+"""``ipsrt users disable|enable``, ``ipsrt unassign`` and the password policy's known words."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_unassign_takes_the_client_from_the_clinician(clinic: str, capsys) -> No
         viewer = load_viewer(store, user.id)
         assert viewer is not None
         assert viewer.assigned
-    code, out, _ = run(capsys, "users", "unassign", "dr.lee", "C001", "--db", clinic)
+    code, out, _ = run(capsys, "unassign", "dr.lee", "C001", "--db", clinic)
     assert code == 0
     assert "no longer in the care of dr.lee" in out
     with Store(clinic) as store:
@@ -79,8 +79,8 @@ def test_unassign_takes_the_client_from_the_clinician(clinic: str, capsys) -> No
     [
         (["users", "disable", "nobody"], "unknown user"),
         (["users", "enable", "nobody"], "unknown user"),
-        (["users", "unassign", "dr.lee", "C404"], "unknown client"),
-        (["users", "unassign", "alex", "C001"], "not assigned"),
+        (["unassign", "dr.lee", "C404"], "unknown client"),
+        (["unassign", "alex", "C001"], "not assigned"),
     ],
 )
 def test_account_errors_are_one_line(clinic: str, capsys, argv, message) -> None:

@@ -138,7 +138,7 @@ def test_root_db_option_and_environment(db: str, capsys, monkeypatch) -> None:
         (["clients", "add", "--code", "C 1", "--tz", "UTC"], "invalid client code"),
         (
             ["clients", "add", "--code", "C1", "--tz", "UTC", "--week-start", "funday"],
-            "invalid week start",
+            "invalid --week-start",
         ),
         (["assign", "nobody", "C404"], "unknown user"),
         (

@@ -69,19 +69,16 @@ def run_ipsrt(*argv: str, heavy: tuple[str, ...] = HEAVY) -> tuple[int, str, lis
 
 
 def listed_commands(help_text: str) -> set[str]:
-    """Command names in the "Commands" panel of a Typer (Rich) help screen."""
+    """Command names in the "Commands:" section of a (plain Click) help screen."""
     names: set[str] = set()
     in_commands = False
     for line in help_text.splitlines():
-        if "Commands" in line and line.lstrip().startswith("╭"):
+        if line.strip() == "Commands:":
             in_commands = True
-            continue
-        if in_commands and line.lstrip().startswith("╰"):
+        elif in_commands and line and not line[0].isspace():
             in_commands = False
-        elif in_commands:
-            first = line.strip("│ ").split(" ", 1)[0]
-            if first:
-                names.add(first)
+        elif in_commands and line.startswith("  ") and not line.startswith("   "):
+            names.add(line.split()[0])
     return names
 
 
@@ -133,7 +130,7 @@ def test_alerts_run_help_shows_the_services_default_lookback() -> None:
 
     code, out, _ = run_ipsrt("alerts", "run", "--help", heavy=())
     assert code == 0
-    assert f"[default: {DEFAULT_LOOKBACK_DAYS}]" in out
+    assert f"[default: {DEFAULT_LOOKBACK_DAYS};" in out
 
 
 def test_listing_clients_loads_no_rhythm_science_or_bluetooth(tmp_path: Path) -> None:
