@@ -1,7 +1,8 @@
 """The alert rules: thresholds as data, each check a pure function of one client's days.
 
 The daily table has one row per date (``date``) and, when available:
-``sleep_duration_min`` (main sleep that ended on the morning of the date),
+``sleep_duration_min`` (main sleep that ended on the morning of the date;
+only complete nights have one, ``docs/sleep.md``, "Complete nights"),
 ``bedtime_min`` (or ``sleep_onset_min``) and ``out_of_bed_min`` (local clock
 minutes of the date's anchors: the bedtime of the evening of the date, the
 rise of its morning), ``srm_week`` (SRM of the diary week containing the

@@ -17,8 +17,9 @@
   date's PHQ-9 responses) and ``last_wearable_data_utc`` (the latest stored
   minute of a counted device up to the end of the window, on every row).
 
-:func:`run_alerts` evaluates every client as of ``now`` and stores the alerts
-(:meth:`ipsrt.store.alerts_store.AlertRecords.upsert`); :func:`acknowledge`
+:func:`run_alerts` evaluates every client as of ``now``, stores the alerts and
+resolves those whose evidence has gone
+(:meth:`ipsrt.store.alerts_store.AlertRecords.reconcile`); :func:`acknowledge`
 acknowledges one for a clinician the client is assigned to
 (:func:`ipsrt.reports.access.authorize`). ``now`` is always an argument.
 """
