@@ -204,13 +204,15 @@ def add_life_events(
     date_axes: Sequence[str] = (),
     **where: Any,
 ) -> go.Figure:
-    """*fig* with the :func:`life_event_marks` of *events* added to its layout (in place)."""
+    """*fig* with the :func:`life_event_marks` of *events* added to its layout (in place).
+
+    The shapes and annotations are assigned to the layout's tuples directly:
+    ``update_layout`` walks the whole layout again and costs some ten times more.
+    """
     shapes, notes = life_event_marks(events, **where)
     if shapes:
-        extra: dict[str, Any] = {
-            "shapes": [*fig.layout.shapes, *shapes],
-            "annotations": [*fig.layout.annotations, *notes],
-        }
-        extra.update({key: {"type": "date"} for key in date_axes})
-        fig.update_layout(extra)
+        fig.layout.shapes = (*fig.layout.shapes, *shapes)
+        fig.layout.annotations = (*fig.layout.annotations, *notes)
+        for key in date_axes:
+            fig.layout[key].type = "date"
     return fig
