@@ -6,7 +6,9 @@ assigned to) and kept in ``dcc.Store(id="client-client")``; every callback
 checks it again for its own action (view, acknowledge, write targets), so a
 code changed in the browser gets the same 403 as an unassigned one. All data
 comes from :mod:`ipsrt.reports.client_view` and the figures from
-:mod:`dashboard.figures` (``docs/dashboard.md``, "Clinician pages").
+:mod:`dashboard.figures.clinician_figures` (``docs/dashboard.md``, "Clinician pages"),
+each marking the client's life events of the span
+(:func:`ipsrt.reports.client_view.timeline_events`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
-from dashboard import context, figures
+from dashboard import context
 from dashboard.components import scrolling_region
+from dashboard.figures import clinician_figures
 from dashboard.pages.base import Page
 from ipsrt.errors import IpsrtError
 from ipsrt.reports.access import Action
@@ -31,6 +34,7 @@ from ipsrt.reports.client_view import (
     client_alerts,
     client_span,
     mood_linkage,
+    timeline_events,
     weekly_trends,
 )
 from ipsrt.reports.nights import main_sleeps
@@ -233,18 +237,26 @@ def register(app: Dash) -> None:
         raster = anchor_raster(store, client.code, start, end)
         linkage = mood_linkage(store, client.code, start, end)
         acto = actogram_data(store, client.code, start, end)
+        events = timeline_events(store, client.code, start, end)
         return (
-            figures.actogram_figure(
+            clinician_figures.actogram_figure(
                 acto["days"],
                 acto["activity"],
                 acto["worn"],
                 acto["sleep"],
                 bin_minutes=acto["bin_minutes"],
+                events=events,
             ),
-            figures.anchor_raster_figure(raster, anchor_targets(store, client.code)),
-            figures.sleep_timeline_figure(main_sleeps(store, client.code, start, end)),
-            figures.weekly_trends_figure(weekly_trends(store, client.code, start, end)),
-            figures.mood_figure(linkage.daily, linkage.best),
+            clinician_figures.anchor_raster_figure(
+                raster, anchor_targets(store, client.code), events=events
+            ),
+            clinician_figures.sleep_timeline_figure(
+                main_sleeps(store, client.code, start, end), events=events
+            ),
+            clinician_figures.weekly_trends_figure(
+                weekly_trends(store, client.code, start, end), events=events
+            ),
+            clinician_figures.mood_figure(linkage.daily, linkage.best, events=events),
             _side_by_side(raster),
         )
 

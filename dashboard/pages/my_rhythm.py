@@ -2,10 +2,10 @@
 
 Everything comes from :func:`ipsrt.reports.my_rhythm.my_rhythm` (daily
 summaries only) and is drawn by the client figures of
-:mod:`dashboard.figures`. Only the signed-in client's own data is shown: the
-callback finds the client again with :func:`dashboard.context.own_client`
-on every call. What the page shows is described in ``docs/dashboard.md``,
-"Client pages".
+:mod:`dashboard.figures.client_figures`, each marking the client's life
+events. Only the signed-in client's own data is shown: the callback finds
+the client again with :func:`dashboard.context.own_client` on every call.
+What the page shows is described in ``docs/dashboard.md``, "Client pages".
 """
 
 from __future__ import annotations
@@ -18,7 +18,11 @@ from dash import Dash, Input, Output, dcc, html
 from dash.development.base_component import Component
 
 from dashboard import context
-from dashboard.figures import anchor_times_figure, sleep_nights_figure, srm_trend_figure
+from dashboard.figures.client_figures import (
+    anchor_times_figure,
+    sleep_nights_figure,
+    srm_trend_figure,
+)
 from dashboard.pages.base import Page
 from ipsrt.enums import Role
 from ipsrt.reports.access import Action
@@ -76,7 +80,11 @@ def register(app: Dash) -> None:
         start = rhythm.today - dt.timedelta(days=days - 1)
         return (
             rhythm.summary,
-            srm_trend_figure(rhythm.weeks),
-            anchor_times_figure(rhythm.anchors, rhythm.targets, start=start, end=rhythm.today),
-            sleep_nights_figure(rhythm.sleep, start=start - _DAY, end=rhythm.today - _DAY),
+            srm_trend_figure(rhythm.weeks, events=rhythm.events),
+            anchor_times_figure(
+                rhythm.anchors, rhythm.targets, start=start, end=rhythm.today, events=rhythm.events
+            ),
+            sleep_nights_figure(
+                rhythm.sleep, start=start - _DAY, end=rhythm.today - _DAY, events=rhythm.events
+            ),
         )

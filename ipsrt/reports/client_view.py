@@ -17,6 +17,8 @@
   sleep and the sleep midpoint's deviation from habit, and their lagged
   Spearman correlations (:func:`ipsrt.linkage.lagged_spearman`).
 * **Alerts** (:func:`client_alerts`): open ones, then those acknowledged or resolved recently.
+* **Life events** (:func:`timeline_events`): the events every time-based
+  figure marks, for this page and for *My rhythm*.
 
 Dates end at the client's *local* today (:func:`client_span`). No
 authorization happens here: the dashboard authorizes before it calls.
@@ -32,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ipsrt.errors import InvalidInputError
+from ipsrt.ipt.life_events import LifeEvent, events_overlapping
 from ipsrt.linkage import lagged_spearman, midpoint_deviation
 from ipsrt.reports.diary import srm_entries
 from ipsrt.reports.nights import estimated_entries
@@ -55,6 +58,7 @@ __all__ = [
     "client_alerts",
     "client_span",
     "mood_linkage",
+    "timeline_events",
     "weekly_trends",
 ]
 
@@ -246,3 +250,16 @@ def client_alerts(
     open_ = [a for a in alerts if a.needs_attention]
     recent = [a for a in alerts if not a.needs_attention and a.window_end >= since]
     return open_ + recent
+
+
+def timeline_events(
+    store: Store, client_code: str, start: dt.date, end: dt.date
+) -> list[LifeEvent]:
+    """The client's life events sharing a day with *start*..*end*, by start date.
+
+    The figures draw them as markers (:mod:`dashboard.figures.life_event_markers`).
+    This is where the store's read of life events plugs in; until the store
+    keeps them (issue 13's life event table) there are none.
+    """
+    stored: list[LifeEvent] = []  # the store's read of client_code's life events goes here
+    return events_overlapping(stored, start, end)

@@ -9,6 +9,8 @@
 * **Sleep per night** (:func:`sleep_nights`): main sleep onset, offset and
   duration (:func:`ipsrt.reports.nights.main_sleeps`).
 * **A short summary in plain words** (:func:`rhythm_summary_text`, pure).
+* **Life events** of the weeks shown, which every figure marks
+  (:func:`ipsrt.reports.client_view.timeline_events`).
 
 Dates end at the client's local today (:func:`ipsrt.reports.today.client_today`).
 No authorization happens here: the dashboard authorizes before it calls.
@@ -26,7 +28,9 @@ import pandas as pd
 from ipsrt import circular
 from ipsrt.daily import week_of
 from ipsrt.errors import InvalidInputError
+from ipsrt.ipt.life_events import LifeEvent
 from ipsrt.models import Client
+from ipsrt.reports.client_view import timeline_events
 from ipsrt.reports.nights import SLEEP_DAY_COLUMNS, main_sleep_rows, main_sleeps
 from ipsrt.reports.summaries import client_days, refresh
 from ipsrt.reports.targets import anchor_targets
@@ -87,6 +91,9 @@ class MyRhythm:
     sleep: pd.DataFrame
     targets: dict[str, int]
     summary: str
+    #: The client's life events from the first week of :attr:`weeks` (or the
+    #: first night, if earlier) to ``today``, by start date.
+    events: tuple[LifeEvent, ...] = ()
 
 
 def _trend_frame(weeks: pd.DataFrame, today: dt.date) -> pd.DataFrame:
@@ -103,10 +110,15 @@ def _trend_frame(weeks: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     )
 
 
+def _trend_start(client: Client, today: dt.date) -> dt.date:
+    """The first day of the :data:`TREND_WEEKS` client weeks ending with the one of *today*."""
+    return week_of(today, client.week_start) - (TREND_WEEKS - 1) * 7 * _DAY
+
+
 def _trend_weeks(store: Store, client: Client, today: dt.date) -> pd.DataFrame:
     """The stored week rows of :func:`srm_trend` (summaries already refreshed)."""
     assert client.id is not None
-    first = week_of(today, client.week_start) - (TREND_WEEKS - 1) * 7 * _DAY
+    first = _trend_start(client, today)
     return _trend_frame(store.summaries.weeks([client.id], first, today), today)
 
 
@@ -215,7 +227,10 @@ def my_rhythm(
     anchors = _anchor_rows(rows[in_period], targets)
     sleep = _night_rows(main_sleep_rows(rows[(rows["day"] < today).to_numpy(dtype=bool)]))
     summary = rhythm_summary_text(weeks, anchors, sleep, today=today)
-    return MyRhythm(today, days, weeks, anchors, sleep, dict(targets), summary)
+    events = timeline_events(
+        store, client_code, min(_trend_start(client, today), first - _DAY), today
+    )
+    return MyRhythm(today, days, weeks, anchors, sleep, dict(targets), summary, tuple(events))
 
 
 # -- the summary in plain words (pure) ----------------------------------------------------

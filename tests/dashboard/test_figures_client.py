@@ -1,4 +1,4 @@
-"""Figures of the client pages (dashboard.figures), without a browser.
+"""Figures of the client pages (dashboard.figures.client_figures), without a browser.
 
 Inputs are hand-made frames; expected values follow from them and from the
 rules stated in the figures' docstrings and ``docs/dashboard.md`` ("Client
@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.figures import (
-    PALETTE,
+from dashboard.figures.client_figures import (
     anchor_times_figure,
     sleep_nights_figure,
     srm_trend_figure,
 )
+from dashboard.figures.figure_layout import PALETTE
 from ipsrt.srm.scoring import HIT_WINDOW_MIN
 
 END = dt.date(2026, 6, 10)

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.figures import (
-    PALETTE,
+from dashboard.figures.clinician_figures import (
     actogram_figure,
     anchor_raster_figure,
     linkage_sentence,
@@ -23,6 +22,7 @@ from dashboard.figures import (
     sleep_timeline_figure,
     weekly_trends_figure,
 )
+from dashboard.figures.figure_layout import PALETTE
 from ipsrt.reports.client_view import ANCHOR_RASTER_COLUMNS, MOOD_COLUMNS, TREND_COLUMNS
 from ipsrt.reports.nights import SLEEP_COLUMNS
 
