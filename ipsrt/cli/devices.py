@@ -129,7 +129,9 @@ def scan(
     emulated: Annotated[
         bool, typer.Option("--emulated", help="Scan a world of emulated wearables.")
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to scan.")] = 5.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, max=300.0, help="Seconds to scan (0.1-300).")
+    ] = 5.0,
     json_output: JsonOption = False,
 ) -> None:
     """List advertising wearables with the family they look like."""
