@@ -22,7 +22,7 @@ from ipsrt.ipt.course import (
     session_views,
 )
 
-I, M, T, X = (
+INI, MID, TER, MNT = (
     TherapyPhase.INITIAL,
     TherapyPhase.MIDDLE,
     TherapyPhase.TERMINATION,
@@ -41,12 +41,12 @@ def _weekly(n: int, *, missed: frozenset[int] = frozenset(), overrides=None) -> 
 
 def test_sixteen_session_plan() -> None:
     phases = [phase_of_session(n, 16) for n in range(1, 19)]
-    assert phases == [I] * 4 + [M] * 8 + [T] * 4 + [X] * 2
+    assert phases == [INI] * 4 + [MID] * 8 + [TER] * 4 + [MNT] * 2
 
 
 def test_twelve_session_plan() -> None:
     phases = [phase_of_session(n, 12) for n in range(1, 14)]
-    assert phases == [I] * 3 + [M] * 6 + [T] * 3 + [X]
+    assert phases == [INI] * 3 + [MID] * 6 + [TER] * 3 + [MNT]
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_other_plans_scale_by_a_quarter_at_least_three(
 ) -> None:
     plan = phase_plan(planned)
     assert (plan.initial_last, plan.termination_first) == (initial_last, termination_first)
-    assert plan.derived(initial_last + 1) is M
+    assert plan.derived(initial_last + 1) is MID
 
 
 @pytest.mark.parametrize("planned", [0, 7, 61, True, 16.0])
@@ -68,12 +68,12 @@ def test_implausible_plans_are_refused(planned: object) -> None:
 
 
 def test_override_wins_and_a_forward_override_carries() -> None:
-    views = session_views(_weekly(6, overrides={3: M}), 16)
-    assert [v.phase for v in views] == [I, I, M, M, M, M]
+    views = session_views(_weekly(6, overrides={3: MID}), 16)
+    assert [v.phase for v in views] == [INI, INI, MID, MID, MID, MID]
     assert [v.phase_overridden for v in views] == [False, False, True, False, False, False]
     # A backward override holds for its own session only.
-    views = session_views(_weekly(7, overrides={5: I}), 16)
-    assert [v.phase for v in views] == [I, I, I, I, I, M, M]
+    views = session_views(_weekly(7, overrides={5: INI}), 16)
+    assert [v.phase for v in views] == [INI, INI, INI, INI, INI, MID, MID]
 
 
 def test_missed_appointments_do_not_advance_the_course() -> None:
@@ -81,14 +81,17 @@ def test_missed_appointments_do_not_advance_the_course() -> None:
     assert [v.session_number for v in views] == [1, 2, 2, 3, 4, 4]
     summary = course_summary(START, _weekly(6, missed=frozenset({2, 5})), planned=16)
     assert (summary.held, summary.missed, summary.next_session_number) == (4, 2, 5)
-    assert summary.current_phase is I and summary.next_phase is M
+    assert summary.current_phase is INI
+    assert summary.next_phase is MID
     assert summary.next_due_on == START + dt.timedelta(weeks=6)
 
 
 def test_acute_course_complete_then_maintenance() -> None:
     sessions = _weekly(16)
     summary = course_summary(START, sessions, planned=16)
-    assert summary.acute_complete and summary.current_phase is T and summary.next_phase is X
+    assert summary.acute_complete
+    assert summary.current_phase is TER
+    assert summary.next_phase is MNT
     moved = START + dt.timedelta(weeks=17)
     monthly = [
         *sessions,
@@ -98,13 +101,15 @@ def test_acute_course_complete_then_maintenance() -> None:
     summary = course_summary(
         START, monthly, planned=16, status=CourseStatus.MAINTENANCE, maintenance_from=moved
     )
-    assert summary.maintenance_sessions == 2 and summary.current_phase is X
+    assert summary.maintenance_sessions == 2
+    assert summary.current_phase is MNT
     assert summary.next_due_on == moved + dt.timedelta(days=56)
 
 
 def test_empty_and_ended_courses() -> None:
     summary = course_summary(START, [], planned=12)
-    assert (summary.held, summary.current_phase, summary.next_due_on) == (0, I, START)
+    assert (summary.held, summary.current_phase, summary.next_due_on) == (0, INI, START)
     assert not summary.acute_complete
     ended = course_summary(START, _weekly(3), planned=12, status=CourseStatus.ENDED)
-    assert ended.next_phase is None and ended.next_due_on is None
+    assert ended.next_phase is None
+    assert ended.next_due_on is None

@@ -31,7 +31,8 @@ def test_every_signal_maps_to_existing_rules() -> None:
     ids = {rule.id for rule in DEFAULT_RULES}
     assert set(SIGNAL_RULES) == set(RhythmSignal)
     for rules in SIGNAL_RULES.values():
-        assert rules and set(rules) <= ids
+        assert rules
+        assert set(rules) <= ids
 
 
 def test_no_plan_or_no_signal_changes_nothing() -> None:
@@ -72,7 +73,8 @@ def test_changes_are_reported_against_the_rules_given() -> None:
 def test_never_looser_than_the_rule_already_is() -> None:
     strict = (AnchorDriftRule(threshold_min=60.0, min_days=1),)
     rules, changes = tightened_rules(strict, _plan("anchor_drift"))
-    assert rules == list(strict) and changes == []
+    assert rules == list(strict)
+    assert changes == []
 
 
 def test_plan_round_trips_and_bad_plans_are_refused() -> None:
