@@ -256,7 +256,8 @@ class Collector:
             with self.store.session() as session:
                 client = session.get(Client, device.client_id)
             zone = ZoneInfo(client.timezone if client is not None else "UTC")
-            context = DeviceContext(device.id, device.address, zone, device.secret)
+            secret = self.store.secrets.reveal(device)  # opened here, kept in memory only
+            context = DeviceContext(device.id, device.address, zone, secret)
             profile = self.profiles[device.family](context, self.clock, self.sleep)
             self._profiles[device.id] = profile
         return profile

@@ -41,6 +41,11 @@ class DeviceFamily(enum.StrEnum):
     HUAMI = "huami"
     IMPORT = "import"
 
+    @property
+    def takes_key(self) -> bool:
+        """Whether devices of this family are paired with a secret key (Huami's auth key)."""
+        return self is DeviceFamily.HUAMI
+
 
 class DeviceState(enum.IntEnum):
     """What the device said the wearer was doing in a minute (stored as a small int)."""

@@ -39,3 +39,7 @@ class DatabaseError(IpsrtError):
 
 class SchemaNotCurrentError(DatabaseError):
     """The database schema is missing or behind the code's migrations."""
+
+
+class SecretKeyError(IpsrtError):
+    """The key that seals stored secrets is missing, malformed, unsafe or not the right one."""

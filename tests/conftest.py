@@ -35,10 +35,20 @@ def postgres_url_or_skip() -> str:
     pytest.skip(f"{POSTGRES_ENV} not set (PostgreSQL tests run in CI)")
 
 
+#: The secret key of the PostgreSQL test databases (a PostgreSQL database's key
+#: comes from the environment: docs/security.md, "Secrets at rest").
+POSTGRES_TEST_SECRET_KEY = "uHmHbHJjJ1r0q3sXv4Y0mSx1ZbFz2Q0l3gk9lN4hXkQ="
+
+
 @pytest.fixture
-def postgres_schema_url() -> Iterator[str]:
-    """A URL whose search_path is a fresh, empty schema (dropped afterwards)."""
+def postgres_schema_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A URL whose search_path is a fresh, empty schema (dropped afterwards).
+
+    ``IPSRT_SECRET_KEY`` is set for the test unless a key is already given.
+    """
     base = postgres_url_or_skip()
+    if not (os.environ.get("IPSRT_SECRET_KEY") or os.environ.get("IPSRT_SECRET_KEY_FILE")):
+        monkeypatch.setenv("IPSRT_SECRET_KEY", POSTGRES_TEST_SECRET_KEY)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(sa.make_url(base).set(drivername="postgresql+psycopg"))
     with admin.begin() as conn:

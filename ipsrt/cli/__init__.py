@@ -29,6 +29,7 @@ from ipsrt.cli import admin, metrics, serve
 from ipsrt.cli.alerts import alerts_app
 from ipsrt.cli.devices import collect, devices_app
 from ipsrt.cli.imports import import_app
+from ipsrt.cli.keys import keys_app
 from ipsrt.cli.srm import srm_app
 from ipsrt.cli.summaries import summaries_app
 
@@ -75,6 +76,7 @@ app.add_typer(srm_app, name="srm")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(summaries_app, name="summaries")
 app.add_typer(devices_app, name="devices")
+app.add_typer(keys_app, name="keys")
 app.command("collect")(collect)
 app.command("serve")(serve.serve)
 

@@ -32,11 +32,13 @@ users_app = typer.Typer(help="Logins and roles.", no_args_is_help=True)
 @handle_errors
 def init(db: DbOption = None) -> None:
     """Create the database if needed and bring its schema up to date."""
+    from ipsrt.cli.keys import secure_database
     from ipsrt.store import Store
     from ipsrt.store import migrate as migrations
 
     with Store.initialise(database_url(db)) as store:
         stdout.print(f"Database ready at {store.url} (schema {migrations.head_revision()}).")
+        secure_database(store)
         stdout.print(
             "Next: 'ipsrt clients add --code CODE --tz ZONE', "
             "'ipsrt users add LOGIN --role clinician', 'ipsrt assign LOGIN CODE'."
@@ -47,6 +49,7 @@ def init(db: DbOption = None) -> None:
 @handle_errors
 def db_upgrade(db: DbOption = None) -> None:
     """Apply pending schema migrations."""
+    from ipsrt.cli.keys import secure_database
     from ipsrt.store import migrate as migrations
 
     with open_store(db, check_schema=False) as store:
@@ -54,6 +57,7 @@ def db_upgrade(db: DbOption = None) -> None:
         store.upgrade()
         after = migrations.current_revision(store.engine)
         stdout.print(f"Schema {before or 'empty'} -> {after} at {store.url}.")
+        secure_database(store)
 
 
 @clients_app.command("add")

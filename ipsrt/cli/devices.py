@@ -117,14 +117,34 @@ def scan(
 # -- add / list -------------------------------------------------------------------
 
 
+#: Largest key file read: a Huami key file is one line of 32 hex digits.
+MAX_KEY_FILE_BYTES = 4096
+
+
 def _read_key(path: Path) -> str:
+    """The Huami auth key in *path* as 32 hex digits; one line naming the file if not."""
+    import stat
+
     from devices.errors import ProtocolError
     from devices.wire.huami import parse_auth_key
 
+    too_big = f"--key-file {path} is larger than {MAX_KEY_FILE_BYTES} bytes: not a key file"
     try:
-        text = path.read_text(encoding="utf-8").strip().splitlines()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise fail(f"--key-file {path} is not a regular file")
+        if info.st_size > MAX_KEY_FILE_BYTES:
+            raise fail(too_big)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_KEY_FILE_BYTES + 1)  # bounded even if the file grew
     except OSError as exc:
-        raise fail(f"cannot read key file {path}: {exc.strerror}") from None
+        raise fail(f"cannot read --key-file {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_KEY_FILE_BYTES:
+        raise fail(too_big)
+    try:
+        text = raw.decode("utf-8").strip().splitlines()
+    except UnicodeDecodeError:
+        raise fail(f"--key-file {path} is not text: expected 32 hex digits (16 bytes)") from None
     try:
         return parse_auth_key(text[0] if text else "").hex()
     except ProtocolError:
@@ -147,8 +167,13 @@ def add(
     db: DbOption = None,
 ) -> None:
     """Register a wearable for a client (a Huami key is stored, never printed)."""
-    if family == "huami" and key_file is None:
-        raise fail("a huami device needs --key-file (see docs/devices.md)")
+    from ipsrt.enums import DeviceFamily
+
+    takes_key = family in set(DeviceFamily) and DeviceFamily(family).takes_key
+    if takes_key and key_file is None:
+        raise fail(f"a {family} device needs --key-file (see docs/devices.md)")
+    if key_file is not None and not takes_key:
+        raise fail(f"--key-file is only for huami devices: a {family} device takes no key")
     secret = _read_key(key_file) if key_file is not None else None
     with open_store(db) as store:
         device = store.add_device(

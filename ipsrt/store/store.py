@@ -41,8 +41,10 @@ from ipsrt.store.accounts import AccountRecords
 from ipsrt.store.alerts_store import AlertRecords
 from ipsrt.store.clinical import ClinicalRecords
 from ipsrt.store.cursors import save_cursor
+from ipsrt.store.device_secrets import DeviceSecrets, lock_devices
 from ipsrt.store.engine import WRITE_OPTION, make_engine, parse_url, safe_url, sqlite_path
 from ipsrt.store.minute_frames import read_minute_frame
+from ipsrt.store.private_files import create_database_file
 from ipsrt.store.samples import QualityRules, UpsertResult, prepare_samples, write_samples
 from ipsrt.store.summaries import SummaryRecords
 from ipsrt.store.targets import TargetRecords
@@ -106,7 +108,7 @@ class Store:
         if path is not None and not path.exists():
             if not create:
                 raise SchemaNotCurrentError(f"no database at {path}: run 'ipsrt init' first")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_database_file(path)  # 0600, in a 0700 directory if it makes one
         self.url = safe_url(parsed)
         self.quality = quality or QualityRules()
         self.engine: Engine = make_engine(parsed)
@@ -122,6 +124,8 @@ class Store:
         #: Target clock times of clients' SRM anchors.
         self.targets = TargetRecords(self)
         self.web_sessions = WebSessionRecords(self)
+        #: Device keys sealed at rest; the key that opens them lives outside the database.
+        self.secrets = DeviceSecrets(self, url)
         self.summariser = summariser
         try:
             with self.engine.connect() as conn:
@@ -140,9 +144,18 @@ class Store:
 
     @classmethod
     def initialise(cls, url: str, *, quality: QualityRules | None = None) -> Store:
-        """Create the database if needed and migrate it to the head revision."""
+        """Create the database if needed and migrate it to the head revision.
+
+        A SQLite database gets its key file beside it if there is none
+        (:mod:`ipsrt.store.secret_keys`).
+        """
         store = cls(url, check_schema=False, create=True, quality=quality)
-        store.upgrade()
+        try:
+            store.upgrade()
+            store.secrets.create_key()
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def upgrade(self) -> None:
@@ -218,13 +231,17 @@ class Store:
         subject: str,
         detail: Mapping[str, Any] | None = None,
         exists: str,
+        prepare: Callable[[Session], None] | None = None,
     ) -> None:
         """Insert *record* and its audit event in one transaction.
 
-        A unique-key clash becomes :class:`AlreadyExistsError` with message *exists*.
+        A unique-key clash becomes :class:`AlreadyExistsError` with message
+        *exists*. *prepare* runs first inside the transaction.
         """
         try:
             with self.write_session() as session:
+                if prepare is not None:
+                    prepare(session)
                 session.add(record)
                 self.audit(
                     session, now=now, actor=actor, action=action, subject=subject, detail=detail
@@ -354,7 +371,7 @@ class Store:
         emulated: bool = False,
         actor: str = "cli",
     ) -> Device:
-        """Register a device for a client (the secret is stored, never logged).
+        """Register a device for a client (the secret is stored sealed, never logged).
 
         ``emulated=True`` marks an emulated wearable: its minutes are stored
         but never count in a clinic database (:mod:`ipsrt.minutes`).
@@ -375,10 +392,19 @@ class Store:
             family=family.value,
             address=address,
             name=name,
-            secret=secret,
             emulated=emulated,
             created_at=require_utc(now),
         )
+        if secret is not None and not family.takes_key:
+            raise InvalidInputError(f"a {family.value} device takes no key")
+
+        def seal_secret(session: Session) -> None:
+            # Sealed inside the transaction, under the device table's write lock:
+            # a concurrent key rotation sees this device or seals it itself.
+            if secret is not None:
+                lock_devices(session)
+                device.secret = self.secrets.seal(secret)
+
         self.add_audited(
             device,
             now=now,
@@ -387,6 +413,7 @@ class Store:
             subject=client_code,
             detail={"family": family.value, "address": address, "emulated": emulated},
             exists=f"{family.value} device {address!r} already exists",
+            prepare=seal_secret,
         )
         return device
 
