@@ -44,7 +44,7 @@ def test_upgrade_from_0005_keeps_data_and_adds_the_ipt_tables(database_url: str)
         store.add_client("C001", "Europe/Berlin", now=NOW)
         store.upgrade()
         assert migrate.current_revision(store.engine) == "0006"
-        assert IPT_TABLES <= set(sa.inspect(store.engine).get_table_names())
+        assert set(sa.inspect(store.engine).get_table_names()) >= IPT_TABLES
         assert [c.code for c in store.clients()] == ["C001"]
         store.courses.start("C001", DAY, 16, now=NOW, actor=ACTOR)
         migrate.downgrade(store.engine, "0005")
@@ -67,7 +67,8 @@ def _client_id(store: Store) -> int:
 
 def _course_id(store: Store) -> int:
     course = store.courses.latest("C001")
-    assert course is not None and course.id is not None
+    assert course is not None
+    assert course.id is not None
     return course.id
 
 
