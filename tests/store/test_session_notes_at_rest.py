@@ -178,3 +178,22 @@ def test_a_crash_inside_the_rotation_transaction_leaves_notes_readable(
         opened = read_note(reopened, _clinician(reopened), "C001", 1, now=NOW)
         assert opened is not None
         assert opened.text == CANARY
+
+
+def test_rotation_with_the_environment_key_reseals_notes_on_both_backends(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipsrt.store.secret_box import key_id, new_key
+
+    _course_with_a_note(store)
+    old = store.secrets.source.keys("test")
+    fresh = new_key()
+    monkeypatch.delenv(KEY_FILE_ENV_VAR, raising=False)
+    monkeypatch.setenv(KEY_ENV_VAR, ",".join([fresh, *old]))
+    rotation = store.secrets.rotate(now=NOW, actor="cli:test")
+    assert rotation.others == {"session_notes": 1}
+    assert {sealed_key_id(t) for t in _stored_notes(store)} == {key_id(fresh)}
+    monkeypatch.setenv(KEY_ENV_VAR, fresh)  # the old key removed from the variable
+    opened = read_note(store, _clinician(store), "C001", 1, now=NOW)
+    assert opened is not None
+    assert opened.text == CANARY
