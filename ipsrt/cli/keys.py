@@ -62,6 +62,8 @@ def secure_database(store: Store) -> None:
             f"{verb} {shown(source.describe())}: keep it private and back it up apart from "
             "the database (docs/security.md)."
         )
+    elif store.secrets.census()["sealed"]:
+        _note(source.missing_message("open the device keys stored sealed"))
     else:
         _note(source.missing_message("store Huami device keys"))
 

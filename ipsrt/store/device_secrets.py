@@ -103,8 +103,15 @@ class DeviceSecrets:
         return self.source.box(purpose)
 
     def create_key(self) -> bool:
-        """Create the key file if the key lives in one that does not exist yet."""
-        return self.source.create()
+        """Create the key file if the key lives in one that does not exist yet.
+
+        Not when secrets are already sealed: their key is lost, not missing,
+        and a new one would not open them (it must be restored instead).
+        """
+        source = self.source
+        if source.exists() or not source.writable or self.census()["sealed"]:
+            return False
+        return source.create()
 
     # -- one secret ---------------------------------------------------------------
 

@@ -93,9 +93,15 @@ class KeySource:
                 f"no secret key to {purpose}: set {KEY_FILE_ENV_VAR} to a key file or "
                 f"{KEY_ENV_VAR} to a key ('ipsrt keys new' makes one; docs/security.md)"
             )
+        if purpose.startswith("store"):
+            return (
+                f"no secret key to {purpose}: {self.describe()} does not exist; run 'ipsrt init' "
+                f"to create it, or set {KEY_FILE_ENV_VAR} to the key file (docs/security.md)"
+            )
         return (
-            f"no secret key to {purpose}: {self.describe()} does not exist; run 'ipsrt init' "
-            f"to create it, or set {KEY_FILE_ENV_VAR} to the key file (docs/security.md)"
+            f"no secret key to {purpose}: {self.describe()} does not exist; restore it from a "
+            f"backup or set {KEY_FILE_ENV_VAR} to it (lost: pair the devices again; "
+            "docs/security.md)"
         )
 
     def exists(self) -> bool:

@@ -123,7 +123,7 @@ def add_canaries(store: Store, now: dt.datetime = SEEDED) -> None:
     )
     store.add_device(
         "C002",
-        DeviceFamily.INFINITIME,
+        DeviceFamily.HUAMI,  # the family that takes a key
         DEVICE_ADDRESS,
         now=now,
         name=DEVICE_NAME_CANARY,

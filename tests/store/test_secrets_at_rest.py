@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from ipsrt.errors import InvalidInputError, SecretKeyError
+from ipsrt.models import Device
 from ipsrt.store import Store
 from ipsrt.store.device_secrets import SECRET_COLUMN_LENGTH
 from ipsrt.store.secret_box import SecretBox, is_sealed, key_id, new_key, sealed_key_id
@@ -49,7 +50,7 @@ def stored_secrets(store: Store) -> dict[int, str]:
         return {int(i): str(s) for i, s in rows}
 
 
-def device_by_id(store: Store, device_id: int):  # noqa: ANN201 - a Device
+def device_by_id(store: Store, device_id: int) -> Device:
     return next(d for d in store.devices() if d.id == device_id)
 
 
@@ -141,7 +142,7 @@ def test_nothing_needs_the_key_but_secrets(tmp_path: Path) -> None:
     with Store(f"sqlite:///{path}") as store:
         store.add_device("C001", "banglejs", "E1", now=NOW)  # no key needed
         assert len(store.devices()) == 2
-        with pytest.raises(SecretKeyError, match=r"ipsrt\.sqlite3\.key does not exist.*ipsrt init"):
+        with pytest.raises(SecretKeyError, match=r"ipsrt\.sqlite3\.key does not exist; restore"):
             store.secrets.reveal(device_by_id(store, device_id))
 
 
@@ -179,6 +180,7 @@ def test_a_wrong_key_names_its_source_and_changes_nothing(
     other = tmp_path / "other.key"
     other.write_text(new_key() + "\n")
     other.chmod(0o600)
+    other_text = other.read_text()
     monkeypatch.delenv(KEY_ENV_VAR, raising=False)
     monkeypatch.setenv(KEY_FILE_ENV_VAR, str(other))
     with pytest.raises(SecretKeyError, match=f"key file {other} \\({KEY_FILE_ENV_VAR}\\)"):
@@ -186,8 +188,7 @@ def test_a_wrong_key_names_its_source_and_changes_nothing(
     with pytest.raises(SecretKeyError, match="cannot decrypt"):
         store.secrets.rotate(now=NOW, actor=ACTOR)
     assert stored_secrets(store) == before
-    assert other.read_text() == other.read_text()  # still readable, one key
-    assert len(KeySource("file", path=other).keys("test")) == 1
+    assert other.read_text() == other_text
 
 
 @pytest.mark.parametrize(
@@ -232,7 +233,7 @@ def test_the_environment_key_wins_and_both_variables_are_refused(
         assert not (tmp_path / "db.sqlite3.key").exists()  # no file when the key is given
         assert store.secrets.box("test").primary_id == key_id(key)
         monkeypatch.setenv(KEY_FILE_ENV_VAR, str(tmp_path / "x.key"))
-        with pytest.raises(SecretKeyError, match="both .* are set"):
+        with pytest.raises(SecretKeyError, match=r"both .* are set"):
             store.secrets.box("test")
         monkeypatch.setenv(KEY_ENV_VAR, "short")
         monkeypatch.delenv(KEY_FILE_ENV_VAR)
@@ -260,9 +261,7 @@ def test_rotation_reseals_everything_and_the_old_key_is_no_longer_needed(
         assert rotation.resealed == 2
         assert rotation.old_key_ids == old_ids
         assert store.secrets.box("test").key_ids == [rotation.new_key_id]  # old key gone
-        assert {sealed_key_id(t) for t in stored_secrets(store).values()} == {
-            rotation.new_key_id
-        }
+        assert {sealed_key_id(t) for t in stored_secrets(store).values()} == {rotation.new_key_id}
         assert [store.secrets.reveal(device_by_id(store, i)) for i in ids] == [HUAMI_KEY] * 2
         [event] = [e for e in store.audit_events() if e.action == "secrets.rotate"]
         assert event.actor == ACTOR
