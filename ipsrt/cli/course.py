@@ -150,6 +150,20 @@ def course_show(client: ClientOption, json_output: JsonOption = False, db: DbOpt
     _show(view, json_output, client)
 
 
+def _change_status(
+    client: str, date: str | None, json_output: bool, db: str | None, to: str
+) -> None:
+    """End the course or move it to maintenance from --date (default: the client's today)."""
+    from ipsrt.reports.course import end_course, move_to_maintenance
+
+    change = end_course if to == "ended" else move_to_maintenance
+    now = utc_now()
+    with open_store(db) as store:
+        day = _day(store, client, date, "--date", now)
+        view = change(store, _viewer(store, client), client, day, now=now)
+    _show(view, json_output, client)
+
+
 @course_app.command("end")
 @handle_errors
 def course_end(
@@ -159,13 +173,7 @@ def course_end(
     db: DbOption = None,
 ) -> None:
     """End the client's course (a new one may start afterwards; audited)."""
-    from ipsrt.reports.course import end_course
-
-    now = utc_now()
-    with open_store(db) as store:
-        day = _day(store, client, date, "--date", now)
-        view = end_course(store, _viewer(store, client), client, day, now=now)
-    _show(view, json_output, client)
+    _change_status(client, date, json_output, db, "ended")
 
 
 @course_app.command("maintenance")
@@ -177,13 +185,7 @@ def course_maintenance(
     db: DbOption = None,
 ) -> None:
     """Move the course to maintenance sessions (e.g. monthly) from a date (audited)."""
-    from ipsrt.reports.course import move_to_maintenance
-
-    now = utc_now()
-    with open_store(db) as store:
-        day = _day(store, client, date, "--date", now)
-        view = move_to_maintenance(store, _viewer(store, client), client, day, now=now)
-    _show(view, json_output, client)
+    _change_status(client, date, json_output, db, "maintenance")
 
 
 @course_app.command("area")

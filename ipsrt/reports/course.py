@@ -30,6 +30,7 @@ from ipsrt.ipt.course import (
     DEFAULT_PLANNED_SESSIONS,
     GOALS_LIMIT,
     SessionRecord,
+    SessionView,
     check_planned_sessions,
     course_summary,
     parse_phase,
@@ -56,8 +57,8 @@ __all__ = [
 
 
 @dataclasses.dataclass(frozen=True)
-class SessionRow:
-    """One appointment as a page shows it.
+class SessionRow(SessionView):
+    """One appointment as a page shows it (:class:`ipsrt.ipt.course.SessionView` and its note).
 
     ``appointment`` is its order in the course (what notes are addressed
     by); ``session_number`` counts held sessions (a missed appointment shows
@@ -65,12 +66,6 @@ class SessionRow:
     ``"shared"`` for a clinician; a client sees ``"shared"`` or ``"none"``.
     """
 
-    appointment: int
-    session_number: int
-    held_on: dt.date
-    attended: bool
-    phase: TherapyPhase
-    phase_overridden: bool
     note: str
 
 
@@ -158,16 +153,7 @@ def _view(store: Store, viewer: Viewer, client: Client, course: TreatmentCourse)
         ),
         secondary_goals=course.secondary_goals,
         sessions=tuple(
-            SessionRow(
-                appointment=v.appointment,
-                session_number=v.session_number,
-                held_on=v.held_on,
-                attended=v.attended,
-                phase=v.phase,
-                phase_overridden=v.phase_overridden,
-                note=note(v.appointment),
-            )
-            for v in summary.sessions
+            SessionRow(**dataclasses.asdict(v), note=note(v.appointment)) for v in summary.sessions
         ),
     )
 
@@ -277,23 +263,31 @@ def set_problem_areas(
     return _latest_view(store, viewer, client)
 
 
+def _change_status(
+    store: Store,
+    viewer: Viewer | None,
+    client_code: object,
+    status: CourseStatus,
+    on: dt.date,
+    now: dt.datetime,
+) -> CourseView:
+    client = resolve_client(store, viewer, Action.WRITE_COURSE, client_code)
+    assert viewer is not None
+    what = "course end date" if status is CourseStatus.ENDED else "maintenance start date"
+    day = _plausible(client, on, now, what)
+    store.courses.change_status(client.code, status.value, day, now=now, actor=viewer.login)
+    return _latest_view(store, viewer, client)
+
+
 def move_to_maintenance(
     store: Store, viewer: Viewer | None, client_code: object, on: dt.date, *, now: dt.datetime
 ) -> CourseView:
     """Move the course to maintenance from local date *on* (sessions from then on)."""
-    client = resolve_client(store, viewer, Action.WRITE_COURSE, client_code)
-    assert viewer is not None
-    day = _plausible(client, on, now, "maintenance start date")
-    store.courses.change_status(client.code, "maintenance", day, now=now, actor=viewer.login)
-    return _latest_view(store, viewer, client)
+    return _change_status(store, viewer, client_code, CourseStatus.MAINTENANCE, on, now)
 
 
 def end_course(
     store: Store, viewer: Viewer | None, client_code: object, on: dt.date, *, now: dt.datetime
 ) -> CourseView:
     """End the course on local date *on* (a new one may start afterwards)."""
-    client = resolve_client(store, viewer, Action.WRITE_COURSE, client_code)
-    assert viewer is not None
-    day = _plausible(client, on, now, "course end date")
-    store.courses.change_status(client.code, "ended", day, now=now, actor=viewer.login)
-    return _latest_view(store, viewer, client)
+    return _change_status(store, viewer, client_code, CourseStatus.ENDED, on, now)

@@ -42,18 +42,11 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True)
-class PersonRow:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PersonRow(InventoryPerson):
     """One person of the inventory on the view's date (``person_id`` addresses changes)."""
 
     person_id: int
-    label: str
-    relationship: str
-    closeness: int
-    support: int
-    conflict: int
-    changes: str
-    rhythm_roles: tuple[RhythmRole, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,19 +80,7 @@ def _view(store: Store, client: Client, as_of: dt.date) -> InventoryView:
     return InventoryView(
         client_code=client.code,
         as_of=as_of,
-        people=tuple(
-            PersonRow(
-                pid,
-                p.label,
-                p.relationship,
-                p.closeness,
-                p.support,
-                p.conflict,
-                p.changes,
-                p.rhythm_roles,
-            )
-            for pid, p in people.items()
-        ),
+        people=tuple(PersonRow(**vars(p), person_id=pid) for pid, p in people.items()),
         revision_dates=tuple(sorted({r.effective_on for r in revisions})),
     )
 

@@ -56,8 +56,25 @@ class NoteWritten:
     written_at: dt.datetime
 
 
-def _subject(code: object) -> str | None:
-    return code[:64] if isinstance(code, str) else None
+def _refusal(
+    store: Store,
+    viewer: Viewer | None,
+    action: str,
+    client_code: object,
+    appointment: object,
+    now: dt.datetime,
+) -> AccessDenied:
+    """Audit a refused note access (``denied:note.read``...) and give the error to raise."""
+    audit_access(
+        store,
+        viewer,
+        action,
+        now=now,
+        subject=client_code[:64] if isinstance(client_code, str) else None,
+        allowed=False,
+        detail={"session": appointment if isinstance(appointment, int) else None},
+    )
+    return AccessDenied("no such note")
 
 
 def write_note(
@@ -74,16 +91,7 @@ def write_note(
     try:
         client = resolve_client(store, viewer, Action.WRITE_NOTES, client_code)
     except AccessDenied:
-        audit_access(
-            store,
-            viewer,
-            "note.write",
-            now=now,
-            subject=_subject(client_code),
-            allowed=False,
-            detail={"session": appointment if isinstance(appointment, int) else None},
-        )
-        raise
+        raise _refusal(store, viewer, "note.write", client_code, appointment, now) from None
     assert viewer is not None
     if not isinstance(text, str) or not text.strip():
         raise InvalidInputError("the note is empty")
@@ -108,16 +116,7 @@ def read_note(
     """The note of appointment *appointment* (None: the clinician finds none), audited."""
 
     def refuse() -> AccessDenied:
-        audit_access(
-            store,
-            viewer,
-            "note.read",
-            now=now,
-            subject=_subject(client_code),
-            allowed=False,
-            detail={"session": appointment if isinstance(appointment, int) else None},
-        )
-        return AccessDenied("no such note")
+        return _refusal(store, viewer, "note.read", client_code, appointment, now)
 
     try:
         client = resolve_client(store, viewer, Action.READ_SHARED_NOTES, client_code)

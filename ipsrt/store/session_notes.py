@@ -124,48 +124,38 @@ class SessionNotes:
         """The note of *session_id* in clear (None if there is none), audited as ``note.read``.
 
         A note that cannot be opened (no key, a wrong key, a damaged token)
-        raises :class:`SecretKeyError` after auditing the attempt.
+        raises :class:`SecretKeyError` after auditing the attempt
+        (``opened: false``).
         """
         now = require_utc(now)
+
+        def audit(session: Session, **detail: object) -> None:
+            number = session.get(TherapySession, session_id)
+            self._store.audit(
+                session,
+                now=now,
+                actor=actor,
+                action="note.read",
+                subject=subject,
+                detail={"session": None if number is None else number.number, **detail},
+            )
+
         try:
             with self._store.write_session() as session:
                 row = session.exec(
                     select(SessionNote).where(SessionNote.session_id == session_id)
                 ).first()
-                number = session.get(TherapySession, session_id)
-                detail = {"session": None if number is None else number.number}
                 if row is None:
-                    self._store.audit(
-                        session,
-                        now=now,
-                        actor=actor,
-                        action="note.read",
-                        subject=subject,
-                        detail={**detail, "found": False},
-                    )
+                    audit(session, found=False)
                     return None
                 text = self._box("read a session note").unseal(
                     row.sealed_text, what=_what(session_id)
                 )
-                self._store.audit(
-                    session,
-                    now=now,
-                    actor=actor,
-                    action="note.read",
-                    subject=subject,
-                    detail={**detail, "found": True},
-                )
+                audit(session, found=True)
                 return OpenedNote(session_id, text, row.shared, row.author, row.written_at)
         except SecretKeyError:
             with self._store.write_session() as session:
-                self._store.audit(
-                    session,
-                    now=now,
-                    actor=actor,
-                    action="note.read",
-                    subject=subject,
-                    detail={"session_record": session_id, "opened": False},
-                )
+                audit(session, opened=False)
             raise
 
     # -- rotation (ipsrt.store.device_secrets.SealedValues) -------------------------

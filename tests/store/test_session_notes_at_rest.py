@@ -113,7 +113,7 @@ def test_a_missing_key_fails_notes_only_in_one_line(tmp_path: Path) -> None:
         store.add_device("C001", "banglejs", "E1", now=NOW)
         # The failed read is audited too.
         reads = [e for e in store.audit_events() if e.action == "note.read"]
-        assert reads[-1].detail == {"session_record": 1, "opened": False}
+        assert reads[-1].detail == {"session": 1, "opened": False}
 
 
 def test_a_wrong_key_names_its_source_and_changes_nothing(
