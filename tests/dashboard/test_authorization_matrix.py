@@ -47,6 +47,9 @@ def clinic_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def clinic(clinic_file: Path, tmp_path: Path) -> Iterator[Store]:
     copy = tmp_path / "clinic.sqlite3"
     shutil.copyfile(clinic_file, copy)
+    # Its key file goes with it, owner-only (docs/security.md, "Secrets at rest").
+    shutil.copyfile(f"{clinic_file}.key", f"{copy}.key")
+    Path(f"{copy}.key").chmod(0o600)
     with Store(f"sqlite:///{copy}") as store:
         install(store)
         yield store
@@ -136,8 +139,13 @@ def test_viewers_are_the_test_clinic(clinic: Store) -> None:
 def test_canaries_are_stored_and_the_check_finds_them(clinic: Store) -> None:
     """The canaries are where the matrix expects them, and a body scan finds them when shown."""
     stored = repr(matrix.records(clinic))
-    for canary in (*matrix.CLINICAL_CANARIES, matrix.DEVICE_NAME_CANARY, *matrix.NEVER_SHOWN):
+    secret, address = matrix.NEVER_SHOWN
+    for canary in (*matrix.CLINICAL_CANARIES, matrix.DEVICE_NAME_CANARY, address):
         assert canary in stored
+    # The band's secret is stored sealed (docs/security.md, "Secrets at rest").
+    assert secret not in stored
+    (band,) = clinic.devices("C002")
+    assert clinic.secrets.reveal(band) == secret
     (alert,) = clinic.alerts.find(client_code="C002")
     assert (alert.id, alert.state) == (matrix.canary_alert_id(clinic), "open")
     app = _app(clinic)
