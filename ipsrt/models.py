@@ -479,3 +479,11 @@ class AnchorTarget(SQLModel, table=True):
     target_minute: int
     set_at: dt.datetime = _utc_column()
     set_by: str = Field(max_length=128)
+
+
+# -- helpers for tables defined beside the store (ipsrt.store.ipt_tables) --
+
+#: A non-null (or nullable) UTC instant column.
+utc_column = _utc_column
+#: A CHECK expression: *column* holds one of an enum's values.
+values_in = _in

@@ -29,6 +29,7 @@ from ipsrt.cli import admin, metrics, serve
 from ipsrt.cli.alerts import alerts_app
 from ipsrt.cli.audit import audit_app
 from ipsrt.cli.clients import clients_app
+from ipsrt.cli.course import course_app, events_app
 from ipsrt.cli.devices import collect, devices_app
 from ipsrt.cli.imports import import_app
 from ipsrt.cli.keys import keys_app
@@ -100,6 +101,8 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(summaries_app, name="summaries")
 app.add_typer(devices_app, name="devices")
 app.add_typer(keys_app, name="keys")
+app.add_typer(course_app, name="course")
+app.add_typer(events_app, name="events")
 app.command("collect")(collect)
 app.command("serve")(serve.serve)
 

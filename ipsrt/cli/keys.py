@@ -125,5 +125,8 @@ def keys_rotate(json_output: JsonOption = False, db: DbOption = None) -> None:
         f"New key {rotation.new_key_id} in {shown(rotation.key_source)}; "
         f"{rotation.resealed} device key(s) re-encrypted"
         + (f" ({rotation.sealed_plaintext} were unencrypted)" if rotation.sealed_plaintext else "")
+        + "".join(
+            f", {n} {name.replace('_', ' ')} re-encrypted" for name, n in rotation.others.items()
+        )
         + ". Back up the key now: the old key no longer opens anything."
     )

@@ -36,6 +36,7 @@ __all__ = [
     "Viewer",
     "audit_access",
     "authorize",
+    "command_line_viewer",
     "load_viewer",
     "own_client",
     "resolve_client",
@@ -70,6 +71,29 @@ class Action(enum.StrEnum):
     VIEW_AUDIT = "admin.audit"
     #: Change one's own password.
     CHANGE_OWN_PASSWORD = "self.password"  # noqa: S105 (an action name)
+    # -- the IPT course (docs/clinicians.md, "Who sees what") --
+    #: Read the course summary: phase, session dates, problem areas and goals.
+    VIEW_COURSE = "client.course.view"
+    #: Start, end or move a course to maintenance; record sessions; set problem areas.
+    WRITE_COURSE = "client.course.write"
+    #: Read the interpersonal inventory.
+    VIEW_INVENTORY = "client.inventory.view"
+    #: Add, change or remove a person of the inventory.
+    WRITE_INVENTORY = "client.inventory.write"
+    #: Read life events.
+    VIEW_LIFE_EVENTS = "client.life_events.view"
+    #: Add a life event.
+    WRITE_LIFE_EVENTS = "client.life_events.write"
+    #: Read the relapse-prevention plan.
+    VIEW_RELAPSE_PLAN = "client.relapse_plan.view"
+    #: Save a new revision of the relapse-prevention plan.
+    WRITE_RELAPSE_PLAN = "client.relapse_plan.write"
+    #: Read any session note of the client.
+    READ_NOTES = "client.notes.read"
+    #: Read the session notes marked shared with the client.
+    READ_SHARED_NOTES = "client.notes.shared.read"
+    #: Write a session note.
+    WRITE_NOTES = "client.notes.write"
 
 
 class Scope(enum.Enum):
@@ -98,6 +122,25 @@ RULES: dict[tuple[Action, Role], Scope] = {
     (Action.CHANGE_OWN_PASSWORD, Role.CLINICIAN): Scope.GLOBAL,
     (Action.CHANGE_OWN_PASSWORD, Role.RESEARCHER): Scope.GLOBAL,
     (Action.CHANGE_OWN_PASSWORD, Role.ADMIN): Scope.GLOBAL,
+    # The IPT course: the client reads their own summary, inventory, events and plan, adds
+    # life events, and reads notes only when shared; admins and researchers see none of it.
+    (Action.VIEW_COURSE, Role.CLIENT): Scope.SELF,
+    (Action.VIEW_COURSE, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.WRITE_COURSE, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.VIEW_INVENTORY, Role.CLIENT): Scope.SELF,
+    (Action.VIEW_INVENTORY, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.WRITE_INVENTORY, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.VIEW_LIFE_EVENTS, Role.CLIENT): Scope.SELF,
+    (Action.VIEW_LIFE_EVENTS, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.WRITE_LIFE_EVENTS, Role.CLIENT): Scope.SELF,
+    (Action.WRITE_LIFE_EVENTS, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.VIEW_RELAPSE_PLAN, Role.CLIENT): Scope.SELF,
+    (Action.VIEW_RELAPSE_PLAN, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.WRITE_RELAPSE_PLAN, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.READ_NOTES, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.READ_SHARED_NOTES, Role.CLIENT): Scope.SELF,
+    (Action.READ_SHARED_NOTES, Role.CLINICIAN): Scope.ASSIGNED,
+    (Action.WRITE_NOTES, Role.CLINICIAN): Scope.ASSIGNED,
 }
 
 
@@ -112,6 +155,23 @@ class Viewer:
     own_client_id: int | None
     #: Clients assigned to a clinician (empty for other roles).
     assigned: frozenset[int]
+
+
+def command_line_viewer(login: str, client_id: int) -> Viewer:
+    """The viewer a command-line operator acts as for one client: that client's clinician.
+
+    Whoever runs ``ipsrt`` on a database holds the database (and its key)
+    already, so the command line acts as the clinician of the client it
+    names; the services still authorize every call through :func:`authorize`.
+    Never used for a web request (``user_id`` 0 names no login).
+    """
+    return Viewer(
+        user_id=0,
+        login=login,
+        role=Role.CLINICIAN,
+        own_client_id=None,
+        assigned=frozenset({client_id}),
+    )
 
 
 def load_viewer(store: Store, user_id: int) -> Viewer | None:

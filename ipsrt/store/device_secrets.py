@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -40,10 +40,29 @@ from ipsrt.store.secret_keys import KeySource, locate_key
 if TYPE_CHECKING:
     from ipsrt.store.store import Store
 
-__all__ = ["SECRET_COLUMN_LENGTH", "DeviceSecrets", "Rotation"]
+__all__ = ["SECRET_COLUMN_LENGTH", "DeviceSecrets", "Rotation", "SealedValues"]
 
 #: Characters ``device.secret`` holds (the sealed token must fit).
 SECRET_COLUMN_LENGTH = 512
+
+
+class SealedValues(Protocol):
+    """Another table's values sealed with the same key (session notes, ...).
+
+    A rotation opens them all in its check (step 1) and re-seals them in the
+    same transaction as the device keys (step 3).
+    """
+
+    #: What they are, for the rotation's report and audit (``session_notes``).
+    name: str
+
+    def check_open(self, session: Session, box: SecretBox) -> None:
+        """Open every stored value with *box*, or raise :class:`SecretKeyError`."""
+        ...
+
+    def reseal(self, session: Session, box: SecretBox) -> int:
+        """Re-seal, inside *session*'s transaction, every value not under *box*'s first key."""
+        ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +74,8 @@ class Rotation:
     old_key_ids: list[str]
     resealed: int
     sealed_plaintext: int
+    #: Other sealed values re-sealed, by name (``{"session_notes": 3}``).
+    others: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -66,6 +87,11 @@ class DeviceSecrets:
     def __init__(self, store: Store, url: str) -> None:
         self._store = store
         self._url = parse_url(url)
+        self._others: list[SealedValues] = []
+
+    def also_reseal(self, values: SealedValues) -> None:
+        """Make every rotation check and re-seal *values* too (in the same transaction)."""
+        self._others.append(values)
 
     @property
     def source(self) -> KeySource:
@@ -147,7 +173,10 @@ class DeviceSecrets:
             box = SecretBox([fresh, *keys], source=source.describe())
         else:
             box = current
-        resealed, plain = self._reseal(box, now=now, actor=actor, only_plaintext=False)  # 3
+        others: dict[str, int] = {}
+        resealed, plain = self._reseal(
+            box, now=now, actor=actor, only_plaintext=False, others=others
+        )  # step 3
         if source.writable:
             source.replace([fresh])  # step 4
         return Rotation(
@@ -156,6 +185,7 @@ class DeviceSecrets:
             old_key_ids=[k for k in current.key_ids if k != box.primary_id],
             resealed=resealed,
             sealed_plaintext=plain,
+            others=others,
         )
 
     def _check_all_open(self, box: SecretBox) -> None:
@@ -166,10 +196,19 @@ class DeviceSecrets:
             for device_id, value in rows:
                 if value is not None and is_sealed(value):
                     box.unseal(value, what=f"the key of device {device_id}")
+            for other in self._others:
+                other.check_open(session, box)
 
     def _reseal(
-        self, box: SecretBox, *, now: dt.datetime, actor: str, only_plaintext: bool
+        self,
+        box: SecretBox,
+        *,
+        now: dt.datetime,
+        actor: str,
+        only_plaintext: bool,
+        others: dict[str, int] | None = None,
     ) -> tuple[int, int]:
+        """Re-seal device keys (and, when *others* is given, the other sealed values)."""
         store = self._store
         resealed = plain = 0
         with store.write_session() as session:
@@ -187,6 +226,9 @@ class DeviceSecrets:
                 device.secret = self.seal(clear, box)
                 session.add(device)
                 resealed += 1
+            if others is not None:
+                for other in self._others:
+                    others[other.name] = other.reseal(session, box)
             action = "secrets.seal_plaintext" if only_plaintext else "secrets.rotate"
             store.audit(
                 session,
@@ -198,6 +240,7 @@ class DeviceSecrets:
                     "key_source": self.source.origin,
                     "resealed": resealed,
                     "plaintext": plain,
+                    **(others or {}),
                 },
             )
             session.flush()

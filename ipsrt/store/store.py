@@ -41,12 +41,15 @@ from ipsrt.store import migrate
 from ipsrt.store.accounts import AccountRecords
 from ipsrt.store.alerts_store import AlertRecords
 from ipsrt.store.clinical import ClinicalRecords
+from ipsrt.store.course_records import CourseRecords
 from ipsrt.store.cursors import save_cursor
 from ipsrt.store.device_secrets import DeviceSecrets, lock_devices
 from ipsrt.store.engine import WRITE_OPTION, make_engine, parse_url, safe_url, sqlite_path
+from ipsrt.store.ipt_records import InventoryRecords, LifeEventRecords, RelapsePlanRecords
 from ipsrt.store.minute_frames import read_minute_frame
 from ipsrt.store.private_files import create_database_file
 from ipsrt.store.samples import QualityRules, UpsertResult, prepare_samples, write_samples
+from ipsrt.store.session_notes import SessionNotes
 from ipsrt.store.summaries import SummaryRecords
 from ipsrt.store.targets import TargetRecords
 from ipsrt.store.web_sessions import WebSessionRecords
@@ -127,6 +130,14 @@ class Store:
         self.web_sessions = WebSessionRecords(self)
         #: Device keys sealed at rest; the key that opens them lives outside the database.
         self.secrets = DeviceSecrets(self, url)
+        #: The IPT course (docs/clinicians.md): courses and sessions, inventory, life
+        #: events, relapse plans, and session notes sealed with the same key as device keys.
+        self.courses = CourseRecords(self)
+        self.inventory = InventoryRecords(self)
+        self.life_events = LifeEventRecords(self)
+        self.relapse_plans = RelapsePlanRecords(self)
+        self.notes = SessionNotes(self)
+        self.secrets.also_reseal(self.notes)
         self.summariser = summariser
         try:
             with self.engine.connect() as conn:

@@ -34,8 +34,10 @@ from dashboard.auth import cookie_name
 from dashboard.settings import Settings
 from ipsrt.alerts.model import Alert, Severity
 from ipsrt.enums import DeviceFamily, Role
+from ipsrt.ipt.relapse_plan import make_relapse_plan
 from ipsrt.models import MoodEntry
-from ipsrt.reports.access import RULES, Action, Scope
+from ipsrt.reports import course, inventory, life_events, notes, relapse_plan
+from ipsrt.reports.access import RULES, Action, Scope, command_line_viewer, load_viewer
 from ipsrt.reports.web_sessions import token_hash
 from ipsrt.store import Store
 
@@ -408,3 +410,97 @@ def records(store: Store) -> dict[str, list[tuple[Any, ...]]]:
             query = sa.select(table).order_by(*table.primary_key.columns)
             out[table.name] = [tuple(row) for row in conn.execute(query)]
     return out
+
+
+# -- the services of the IPT course (no pages yet: the matrix at the service level) ---------
+
+#: In each client's private session note (appointment 1), followed by the client code.
+NOTE_CANARY = "CANARY-NOTE-PRIVATE-c41d"
+#: In each client's shared session note (appointment 2), followed by the client code.
+SHARED_NOTE_CANARY = "CANARY-NOTE-SHARED-88aa"
+#: In each client's goals, inventory, life event and plan, followed by the client code.
+IPT_CANARY = "CANARY-IPT-5e07"
+#: The first day of the seeded courses.
+COURSE_START = dt.date(2026, 5, 4)
+
+
+def add_ipt_records(store: Store, now: dt.datetime = SEEDED) -> None:
+    """A course with two sessions (private and shared note), an inventory person, a life
+    event and a relapse plan for each client, written as the clients' clinician would."""
+    for code in sorted(CLIENT_CODES):
+        client_id = store.client(code).id
+        assert client_id is not None
+        clinician = command_line_viewer("seed", client_id)
+        course.start_course(store, clinician, code, COURSE_START, now=now)
+        course.set_problem_areas(
+            store, clinician, code, "role_disputes", goals=f"{IPT_CANARY} {code} goals", now=now
+        )
+        for week in (0, 1):
+            course.record_session(
+                store, clinician, code, COURSE_START + dt.timedelta(weeks=week), now=now
+            )
+        notes.write_note(store, clinician, code, 1, f"{NOTE_CANARY} {code}", now=now)
+        notes.write_note(
+            store, clinician, code, 2, f"{SHARED_NOTE_CANARY} {code}", shared=True, now=now
+        )
+        inventory.add_person(
+            store, clinician, code, f"{IPT_CANARY} {code}", "partner",
+            closeness=1, support=3, conflict=1, now=now,
+        )  # fmt: skip
+        life_events.add_life_event(
+            store, clinician, code, COURSE_START, "travel", 2, f"{IPT_CANARY} {code}", now=now
+        )
+        plan = make_relapse_plan([(f"{IPT_CANARY} {code}", ["mood_rising"])], ["call"], [])
+        relapse_plan.save_relapse_plan(store, clinician, code, plan, now=now)
+
+
+def ipt_forbidden_strings(viewer: MatrixViewer) -> tuple[str, ...]:
+    """The IPT canaries no service answer to *viewer* may contain, client by client."""
+    hidden = []
+    for code in sorted(CLIENT_CODES):
+        if not allowed_on(viewer, Action.READ_NOTES, code):
+            hidden.append(f"{NOTE_CANARY} {code}")
+        if not allowed_on(viewer, Action.READ_SHARED_NOTES, code):
+            hidden.append(f"{SHARED_NOTE_CANARY} {code}")
+        if not allowed_on(viewer, Action.VIEW_COURSE, code):
+            hidden.append(f"{IPT_CANARY} {code}")
+    return tuple(hidden)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceRow:
+    """One call of an IPT service, as a viewer naming a target client."""
+
+    #: Unique name (the test id).
+    name: str
+    #: ``"module.function"`` of :mod:`ipsrt.reports` this row calls.
+    covers: str
+    action: Action
+    #: ``call(store, viewer, target)`` with the viewer :func:`load_viewer` gives.
+    call: Callable[[Store, Any, object], Any]
+    #: Run before the call whoever asks (e.g. end the course a start needs ended).
+    prepare: Callable[[Store], None] | None = None
+
+
+def service_viewer(store: Store, viewer: MatrixViewer) -> Any:
+    """The :class:`~ipsrt.reports.access.Viewer` of *viewer* (``None``: signed out)."""
+    if viewer.login is None:
+        return None
+    user_id = store.accounts.user(viewer.login).id
+    assert user_id is not None
+    return load_viewer(store, user_id)
+
+
+def service_answer_text(value: Any) -> str:
+    """Every string a service answer carries (dataclass fields, also those ``repr`` hides)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return " ".join(
+            service_answer_text(getattr(value, f.name)) for f in dataclasses.fields(value)
+        )
+    if isinstance(value, list | tuple | set | frozenset):
+        return " ".join(service_answer_text(v) for v in value)
+    if isinstance(value, dict):
+        return " ".join(
+            f"{service_answer_text(k)} {service_answer_text(v)}" for k, v in value.items()
+        )
+    return str(value)

@@ -9,17 +9,23 @@ in :data:`PAGE_NAMES`, one :class:`Row` per callback in :data:`CALLBACK_ROWS`.
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import quote
 
 from dashboard.pages import PAGES
+from ipsrt.ipt.relapse_plan import make_relapse_plan
+from ipsrt.reports import course, inventory, life_events, notes, relapse_plan
 from ipsrt.reports.access import Action
+from ipsrt.store import Store
 from tests.dashboard.matrix import (
     ROUTER,
+    SEEDED,
     TARGET,
     Access,
     Names,
     Refusal,
     Row,
+    ServiceRow,
     canary_alert_id,
     fire,
     get,
@@ -389,3 +395,129 @@ def router_rows() -> tuple[Row, ...]:
 def rows() -> tuple[Row, ...]:
     """The whole table."""
     return ROUTE_ROWS + router_rows() + CALLBACK_ROWS
+
+
+# -- the IPT services, called directly (their pages come later) ------------------------------
+
+_DAY = dt.date(2026, 6, 8)
+_PLAN = make_relapse_plan([("up all night", ["sleep_shortening"])], ["call Dr A"], [])
+
+
+def _end_open_courses(store: Store) -> None:
+    """What a start needs: no course under way (ended with the store, not a service)."""
+    for code in ("C001", "C002"):
+        store.courses.change_status(code, "ended", _DAY, now=SEEDED, actor="seed")
+
+
+#: One row per function of the IPT services (``SERVICE_MODULES``), per kind of note.
+SERVICE_ROWS: tuple[ServiceRow, ...] = (
+    ServiceRow(
+        "course: view",
+        "course.course_view",
+        Action.VIEW_COURSE,
+        lambda s, v, t: course.course_view(s, v, t),
+    ),
+    ServiceRow(
+        "course: start",
+        "course.start_course",
+        Action.WRITE_COURSE,
+        lambda s, v, t: course.start_course(s, v, t, _DAY, now=SEEDED),
+        prepare=_end_open_courses,
+    ),
+    ServiceRow(
+        "course: record a session",
+        "course.record_session",
+        Action.WRITE_COURSE,
+        lambda s, v, t: course.record_session(s, v, t, _DAY, attended=False, now=SEEDED),
+    ),
+    ServiceRow(
+        "course: problem areas",
+        "course.set_problem_areas",
+        Action.WRITE_COURSE,
+        lambda s, v, t: course.set_problem_areas(s, v, t, "grief", goals="g", now=SEEDED),
+    ),
+    ServiceRow(
+        "course: maintenance",
+        "course.move_to_maintenance",
+        Action.WRITE_COURSE,
+        lambda s, v, t: course.move_to_maintenance(s, v, t, _DAY, now=SEEDED),
+    ),
+    ServiceRow(
+        "course: end",
+        "course.end_course",
+        Action.WRITE_COURSE,
+        lambda s, v, t: course.end_course(s, v, t, _DAY, now=SEEDED),
+    ),
+    ServiceRow(
+        "inventory: view",
+        "inventory.inventory_view",
+        Action.VIEW_INVENTORY,
+        lambda s, v, t: inventory.inventory_view(s, v, t, now=SEEDED),
+    ),
+    ServiceRow(
+        "inventory: add",
+        "inventory.add_person",
+        Action.WRITE_INVENTORY,
+        lambda s, v, t: inventory.add_person(
+            s, v, t, "Boss", "manager", closeness=3, support=0, conflict=2, now=SEEDED
+        ),
+    ),
+    ServiceRow(
+        "inventory: change",
+        "inventory.change_person",
+        Action.WRITE_INVENTORY,
+        lambda s, v, t: inventory.change_person(
+            s, v, t, 1, "Partner", "partner", closeness=2, support=1, conflict=3, now=SEEDED
+        ),
+    ),
+    ServiceRow(
+        "inventory: remove",
+        "inventory.remove_person",
+        Action.WRITE_INVENTORY,
+        lambda s, v, t: inventory.remove_person(s, v, t, 1, now=SEEDED),
+    ),
+    ServiceRow(
+        "life events: list",
+        "life_events.life_events",
+        Action.VIEW_LIFE_EVENTS,
+        lambda s, v, t: life_events.life_events(s, v, t),
+    ),
+    ServiceRow(
+        "life events: add",
+        "life_events.add_life_event",
+        Action.WRITE_LIFE_EVENTS,
+        lambda s, v, t: life_events.add_life_event(s, v, t, _DAY, "illness", 1, "flu", now=SEEDED),
+    ),
+    ServiceRow(
+        "relapse plan: view",
+        "relapse_plan.relapse_plan_view",
+        Action.VIEW_RELAPSE_PLAN,
+        lambda s, v, t: relapse_plan.relapse_plan_view(s, v, t),
+    ),
+    ServiceRow(
+        "relapse plan: save",
+        "relapse_plan.save_relapse_plan",
+        Action.WRITE_RELAPSE_PLAN,
+        lambda s, v, t: relapse_plan.save_relapse_plan(s, v, t, _PLAN, now=SEEDED),
+    ),
+    ServiceRow(
+        "notes: read a private note",
+        "notes.read_note",
+        Action.READ_NOTES,
+        lambda s, v, t: notes.read_note(s, v, t, 1, now=SEEDED),
+    ),
+    ServiceRow(
+        "notes: read a shared note",
+        "notes.read_note",
+        Action.READ_SHARED_NOTES,
+        lambda s, v, t: notes.read_note(s, v, t, 2, now=SEEDED),
+    ),
+    ServiceRow(
+        "notes: write",
+        "notes.write_note",
+        Action.WRITE_NOTES,
+        lambda s, v, t: notes.write_note(s, v, t, 1, "new words", now=SEEDED),
+    ),
+)
+#: The service modules whose every public function needs a row.
+SERVICE_MODULES = (course, inventory, life_events, relapse_plan, notes)

@@ -23,6 +23,7 @@ import pytest
 from dashboard import Settings, create_app
 from dashboard.auth import PUBLIC_PATHS, PUBLIC_PREFIXES
 from dashboard.pages import PAGES
+from ipsrt.reports.access import RULES
 from ipsrt.reports.summaries import install
 from ipsrt.store import Store
 from tests.dashboard import matrix, matrix_table
@@ -113,6 +114,13 @@ def test_every_route_callback_and_page_has_a_row(clinic: Store) -> None:
     assert paths - set(matrix_table.PAGE_NAMES) == set(), "pages missing from PAGE_NAMES"
     assert set(matrix_table.PAGE_NAMES) - paths == set(), "PAGE_NAMES lists pages that do not exist"
     assert len({row.name for row in ROWS}) == len(ROWS), "row names must be unique"
+
+
+def test_every_action_of_the_rules_has_a_row() -> None:
+    """Every action the rules name is sent by a route or callback row, or called by a service
+    row (the IPT services, tests/reports/test_ipt_authorization.py, until their pages exist)."""
+    covered = {row.access for row in ROWS} | {row.action for row in matrix_table.SERVICE_ROWS}
+    assert {action for action, _ in RULES} - covered == set(), "actions without a row"
 
 
 def test_viewers_are_the_test_clinic(clinic: Store) -> None:
