@@ -22,6 +22,7 @@ from ipsrt.cli.common import (
     open_store,
     operator,
     print_json,
+    print_table,
     shown,
     stdout,
     utc_now,
@@ -179,7 +180,7 @@ def users_list(json_out: JsonOption = False, db: DbOption = None) -> None:
             "yes" if row["active"] else "no",
             f"{created:%Y-%m-%d %H:%M}",
         )
-    stdout.print(table)
+    print_table(table)
 
 
 @users_app.command("set-password")

@@ -16,6 +16,7 @@ from ipsrt.cli.common import (
     open_store,
     operator,
     print_json,
+    print_table,
     shown,
     stdout,
     utc_now,
@@ -138,7 +139,7 @@ def alerts_list(
             window += f" to {a.window_end}"
         alert = f"{a.rule} {a.severity}"
         table.add_row(*(shown(v) for v in (a.id, a.client, alert, window, _status(a), a.message)))
-    stdout.print(table)
+    print_table(table)
 
 
 @alerts_app.command("ack")

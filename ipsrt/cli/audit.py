@@ -16,6 +16,7 @@ from ipsrt.cli.common import (
     open_store,
     parse_date,
     print_json,
+    print_table,
     stdout,
     utc_now,
 )
@@ -92,7 +93,7 @@ def audit_list(
             f"{at:%Y-%m-%d %H:%M:%S}",
             *(escape(str(row[k])) for k in ("actor", "action", "subject", "detail")),
         )
-    stdout.print(table)
+    print_table(table)
     if page.has_older:
         stdout.print(
             f"Older events exist: raise --limit (at most {MAX_LIMIT}) or narrow the filters."

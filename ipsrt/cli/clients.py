@@ -15,6 +15,7 @@ from ipsrt.cli.common import (
     open_store,
     operator,
     print_json,
+    print_table,
     shown,
     stdout,
     utc_now,
@@ -100,7 +101,7 @@ def clients_list(
         if archived:
             cells.append("" if row["archived_at"] is None else f"{row['archived_at']:%Y-%m-%d}")
         table.add_row(*(shown(c) for c in cells))
-    stdout.print(table)
+    print_table(table)
 
 
 def _report_change(

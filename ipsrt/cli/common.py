@@ -20,6 +20,7 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from ipsrt import DATABASE_URL_ENV_VAR
@@ -109,9 +110,15 @@ class FoldingTable(Table):
     nothing is cut). Longer words fold onto more lines, never an ellipsis.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The rows as given, for :func:`print_table`'s one-block-per-row form.
+        self.texts: list[list[str]] = []
+
     def add_row(self, *renderables: Any, **kwargs: Any) -> None:
         """Add a row of strings; each column's minimum width follows its longest word."""
         super().add_row(*renderables, **kwargs)
+        self.texts.append([str(cell) for cell in renderables])
         for column, cell in zip(self.columns, renderables, strict=False):
             if isinstance(cell, str):
                 longest = max((len(word) for word in cell.split()), default=0)
@@ -119,16 +126,35 @@ class FoldingTable(Table):
                 column.min_width = width or None
 
 
-def new_table(*columns: str) -> Table:
+def new_table(*columns: str) -> FoldingTable:
     """A table whose cells fold onto more lines instead of being cut with an ellipsis.
 
     Words (codes, zones, dates) stay whole (:class:`FoldingTable`). Put every
-    cell through :func:`shown`.
+    cell through :func:`shown`, and print it with :func:`print_table`.
     """
     table = FoldingTable(box=box.SIMPLE_HEAD)
     for name in columns:
         table.add_column(name, overflow="fold")
     return table
+
+
+def print_table(table: FoldingTable) -> None:
+    """Print *table* when it fits the terminal's width, else one block per row.
+
+    Values are never cut: a table too wide for the terminal would fold codes,
+    addresses, zones and dates across columns, so each row is printed as
+    ``header: value`` lines instead, wrapped at the terminal's width.
+    """
+    natural = Measurement.get(stdout, stdout.options.update_width(10_000), table).maximum
+    if natural <= stdout.width:
+        stdout.print(table)
+        return
+    headers = [escape(str(column.header)) for column in table.columns]
+    for number, row in enumerate(table.texts):
+        if number:
+            stdout.print()
+        for header, value in zip(headers, row, strict=False):
+            stdout.print(f"{header}: {value}", soft_wrap=False, overflow="fold")
 
 
 def fail(message: str) -> typer.Exit:

@@ -25,6 +25,7 @@ from ipsrt.cli.common import (
     operator,
     parse_date,
     print_json,
+    print_table,
     shown,
     stdout,
     utc_now,
@@ -113,7 +114,7 @@ def _show(view: CourseView | None, json_output: bool, code: str) -> None:
             phase,
             s.note,
         )
-    stdout.print(table)
+    print_table(table)
 
 
 @course_app.command("start")
@@ -338,4 +339,4 @@ def events_list(
             shown(e.description),
             shown(e.entered_by),
         )
-    stdout.print(table)
+    print_table(table)

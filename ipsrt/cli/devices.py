@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.measure import Measurement
 
 from ipsrt import DATABASE_URL_ENV_VAR
 from ipsrt.cli.common import (
@@ -38,6 +37,7 @@ from ipsrt.cli.common import (
     open_store,
     operator,
     print_json,
+    print_table,
     shown,
     stdout,
     utc_now,
@@ -60,24 +60,10 @@ def _progress(message: str) -> None:
 
 
 def _print_rows(headers: list[str], rows: list[list[str]]) -> None:
-    """A table when every value fits on the terminal's width, else one block per row.
-
-    Values are never cut: a table too wide for the terminal would fold
-    addresses, zones and dates across lines, so each row is printed as
-    ``header: value`` lines instead.
-    """
     table = new_table(*headers)
     for row in rows:
         table.add_row(*(shown(value) for value in row))
-    natural = Measurement.get(stdout, stdout.options.update_width(10_000), table).maximum
-    if natural <= stdout.width:
-        stdout.print(table)
-        return
-    for number, row in enumerate(rows):
-        if number:
-            stdout.print()
-        for header, value in zip(headers, row, strict=True):
-            stdout.print(f"{shown(header)}: {shown(value)}")
+    print_table(table)
 
 
 def _guess_family(name: str | None, uuids: list[str]) -> str | None:

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ipsrt.cli.common import (
     DbOption,
+    FoldingTable,
     JsonOption,
     fail,
     handle_errors,
@@ -18,6 +18,7 @@ from ipsrt.cli.common import (
     open_store,
     parse_date,
     print_json,
+    print_table,
     shown,
     stdout,
     utc_now,
@@ -72,7 +73,7 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
-def _weeks_table(rows: list[dict[str, Any]], *, srm_label: str, counts: bool) -> Table:
+def _weeks_table(rows: list[dict[str, Any]], *, srm_label: str, counts: bool) -> FoldingTable:
     """The weekly scores as a table; *counts* adds the ALI and not-done columns."""
     extra = ("ALI", "not done") if counts else ()
     table = new_table("week start", "days", "activities", "hits", srm_label, *extra, "note")
@@ -156,7 +157,7 @@ def srm_score(
     if not rows:
         stdout.print("No diary entries to score.")
         return
-    stdout.print(_weeks_table(rows, srm_label="SRM", counts=True))
+    print_table(_weeks_table(rows, srm_label="SRM", counts=True))
     overall = multiweek_mean(weeks)
     mean = float(overall["srm_mean"].iloc[0]) if len(overall) == 1 else math.nan
     if math.isfinite(mean):
@@ -188,7 +189,7 @@ def _score_estimated(
         return
     table = _weeks_table(rows, srm_label="SRM (estimated)", counts=False)
     table.title = "Estimated SRM (from the wearable, not the diary)"
-    stdout.print(table)
+    print_table(table)
     agree = new_table("anchor", "pairs", "median |difference| (min)", "within 45 min")
     agree.title = "Diary vs estimated anchors"
     for pair in pairs:
@@ -199,4 +200,4 @@ def _score_estimated(
             _fmt(pair["median_abs_diff_min"], 0),
             "" if share is None else f"{100 * share:.0f}%",
         )
-    stdout.print(agree)
+    print_table(agree)

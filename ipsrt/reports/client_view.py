@@ -37,6 +37,7 @@ from ipsrt.errors import InvalidInputError
 from ipsrt.ipt.life_events import LifeEvent, events_overlapping
 from ipsrt.linkage import lagged_spearman, midpoint_deviation
 from ipsrt.reports.diary import srm_entries
+from ipsrt.reports.life_events import stored_life_events
 from ipsrt.reports.nights import estimated_entries
 from ipsrt.reports.summaries import client_days, refresh
 from ipsrt.reports.timeline import actogram
@@ -258,8 +259,7 @@ def timeline_events(
     """The client's life events sharing a day with *start*..*end*, by start date.
 
     The figures draw them as markers (:mod:`dashboard.figures.life_event_markers`).
-    This is where the store's read of life events plugs in; until the store
-    keeps them (issue 13's life event table) there are none.
+    The pages call this after authorizing ``VIEW_CLIENT`` (which covers the
+    same viewers as ``VIEW_LIFE_EVENTS``), so it reads without a viewer.
     """
-    stored: list[LifeEvent] = []  # the store's read of client_code's life events goes here
-    return events_overlapping(stored, start, end)
+    return events_overlapping(stored_life_events(store, client_code, start, end), start, end)

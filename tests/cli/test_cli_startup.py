@@ -130,7 +130,7 @@ def test_alerts_run_help_shows_the_services_default_lookback() -> None:
 
     code, out, _ = run_ipsrt("alerts", "run", "--help", heavy=())
     assert code == 0
-    assert f"[default: {DEFAULT_LOOKBACK_DAYS};" in out
+    assert f"[default: {DEFAULT_LOOKBACK_DAYS}]" in out
 
 
 def test_listing_clients_loads_no_rhythm_science_or_bluetooth(tmp_path: Path) -> None:

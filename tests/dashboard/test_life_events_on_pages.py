@@ -1,10 +1,10 @@
 """The pages hand the client's life events to every time-based figure they draw.
 
-The store does not keep life events yet (issue 13's store part), so the one
-place the services read them, :func:`ipsrt.reports.client_view.timeline_events`,
-is replaced here by a function that records what it was asked and answers
-two events; every figure of the clinician's client page and of *My rhythm*
-must then carry both markers (``docs/dashboard.md``, "Life events on the
+The one place the services read them,
+:func:`ipsrt.reports.client_view.timeline_events`, is replaced here by a
+function that records what it was asked and answers two events; every
+figure of the clinician's client page and of *My rhythm* must then carry
+both markers (``docs/dashboard.md``, "Life events on the
 figures"). Test clinic: ``tests/helpers/dashboard.py`` (C001 in Europe/Berlin,
 local today 10 June 2026).
 """
@@ -111,8 +111,24 @@ def test_every_figure_of_my_rhythm_marks_the_events(
     assert marker_texts(body["my-rhythm-sleep"]["figure"]) == ["travel: Flight to Lisbon"]
 
 
-def test_the_services_carry_no_events_until_the_store_keeps_them(
-    sqlite_dash_store: Store,
-) -> None:
-    assert timeline_events(sqlite_dash_store, "C001", TODAY - dt.timedelta(days=27), TODAY) == []
-    assert my_rhythm(sqlite_dash_store, "C001", NOW).events == ()
+def test_the_services_read_the_stored_events_of_the_span(sqlite_dash_store: Store) -> None:
+    store = sqlite_dash_store
+    assert timeline_events(store, "C001", TODAY - dt.timedelta(days=27), TODAY) == []
+    for day, description in (
+        (dt.date(2026, 6, 3), "Flight to Lisbon"),
+        (dt.date(2025, 1, 1), "Old"),
+    ):
+        store.life_events.add(
+            "C001",
+            starts_on=day,
+            ends_on=day,
+            kind="travel",
+            disruption=2,
+            description=description,
+            entered_by_role="clinician",
+            now=NOW,
+            actor="dr.lee",
+        )
+    found = timeline_events(store, "C001", TODAY - dt.timedelta(days=27), TODAY)
+    assert [e.description for e in found] == ["Flight to Lisbon"]
+    assert [e.description for e in my_rhythm(store, "C001", NOW).events] == ["Flight to Lisbon"]

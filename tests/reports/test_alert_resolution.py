@@ -30,7 +30,7 @@ LATEST = NOW + dt.timedelta(hours=2)
 
 def _moods(store: Store, moods: dict[str, int], now: dt.datetime) -> None:
     rows = "".join(f"{d},out_of_bed,07:00,0,{m}\n" for d, m in moods.items())
-    diary = read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + rows))
+    diary = read_diary_csv(io.StringIO("date,activity,time,people,mood\n" + rows), today=now.date())
     import_diary(store, "C001", diary, now=now, confirm_replace=True)
 
 

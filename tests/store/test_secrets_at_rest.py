@@ -95,14 +95,14 @@ def test_a_secret_too_long_for_the_column_is_refused(tmp_path: Path) -> None:
     with Store.initialise(f"sqlite:///{tmp_path / 'db.sqlite3'}") as store:
         store.add_client("C001", "UTC", now=NOW)
         with pytest.raises(InvalidInputError, match="too long"):
-            store.add_device("C001", "huami", "A", now=NOW, secret="x" * 400)
+            store.add_device("C001", "huami", "AA:BB:CC:DD:EE:01", now=NOW, secret="x" * 400)
         assert store.devices() == []
 
 
 def test_a_family_without_a_key_takes_no_secret(store: Store) -> None:
     store.add_client("C001", "UTC", now=NOW)
     with pytest.raises(InvalidInputError, match="banglejs device takes no key"):
-        store.add_device("C001", "banglejs", "E1", now=NOW, secret=HUAMI_KEY)
+        store.add_device("C001", "banglejs", "AA:BB:CC:DD:EE:E1", now=NOW, secret=HUAMI_KEY)
     assert store.devices() == []
 
 
@@ -140,7 +140,7 @@ def test_nothing_needs_the_key_but_secrets(tmp_path: Path) -> None:
         device_id = add_huami(store)
     Path(f"{path}.key").unlink()
     with Store(f"sqlite:///{path}") as store:
-        store.add_device("C001", "banglejs", "E1", now=NOW)  # no key needed
+        store.add_device("C001", "banglejs", "AA:BB:CC:DD:EE:E1", now=NOW)  # no key needed
         assert len(store.devices()) == 2
         with pytest.raises(SecretKeyError, match=r"ipsrt\.sqlite3\.key does not exist; restore"):
             store.secrets.reveal(device_by_id(store, device_id))
@@ -154,7 +154,7 @@ def test_a_missing_key_refuses_to_store_and_changes_nothing(tmp_path: Path) -> N
         store.add_client("C001", "UTC", now=NOW)
         events = len(store.audit_events())
         with pytest.raises(SecretKeyError) as err:
-            store.add_device("C001", "huami", "A", now=NOW, secret=HUAMI_KEY)
+            store.add_device("C001", "huami", "AA:BB:CC:DD:EE:01", now=NOW, secret=HUAMI_KEY)
         assert "\n" not in str(err.value)
         assert f"{path}.key" in str(err.value)
         assert store.devices() == []
@@ -168,7 +168,7 @@ def test_a_postgresql_database_without_a_key_variable_says_how_to_give_one(
     with Store.initialise(postgres_schema_url) as store:
         store.add_client("C001", "UTC", now=NOW)
         with pytest.raises(SecretKeyError, match=f"set {KEY_FILE_ENV_VAR}.*or {KEY_ENV_VAR}"):
-            store.add_device("C001", "huami", "A", now=NOW, secret=HUAMI_KEY)
+            store.add_device("C001", "huami", "AA:BB:CC:DD:EE:01", now=NOW, secret=HUAMI_KEY)
         assert store.devices() == []
 
 
