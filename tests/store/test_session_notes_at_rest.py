@@ -110,7 +110,7 @@ def test_a_missing_key_fails_notes_only_in_one_line(tmp_path: Path) -> None:
         assert view is not None
         assert (view.held, view.sessions[0].note) == (2, "private")
         assert len(life_events(store, viewer, "C001")) == 1
-        store.add_device("C001", "banglejs", "E1", now=NOW)
+        store.add_device("C001", "banglejs", "AA:BB:CC:DD:EE:E1", now=NOW)
         # The failed read is audited too.
         reads = [e for e in store.audit_events() if e.action == "note.read"]
         assert reads[-1].detail == {"session": 1, "opened": False}
