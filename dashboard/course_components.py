@@ -229,7 +229,7 @@ def life_event_form(prefix: str) -> Component:
             ),
             html.Fieldset(
                 [
-                    html.Legend("How much did it disrupt your days?", className="fs-6 mt-2"),
+                    html.Legend("How disruptive was it?", className="fs-6 mt-2"),
                     dbc.RadioItems(id=ident("disruption"), options=levels, value=1, inline=True),
                 ]
             ),

@@ -17,6 +17,7 @@ from dashboard.pages import (
     client,
     course,
     home,
+    my_course,
     my_rhythm,
     today,
 )
@@ -28,6 +29,7 @@ PAGES: tuple[ModuleType, ...] = (
     home,
     today,
     my_rhythm,
+    my_course,
     caseload,
     client,
     course,

@@ -112,8 +112,8 @@ def _course_forms() -> list[Component]:
 
 
 def _inventory_forms() -> Component:
-    scores = [{"label": str(v), "value": v} for v in range(4)]
-    circles = [{"label": str(v), "value": v} for v in (1, 2, 3)]
+    scores = [{"label": str(v), "value": str(v)} for v in range(4)]
+    circles = [{"label": str(v), "value": str(v)} for v in (1, 2, 3)]
     return page_section(
         "Interpersonal inventory",
         dcc.Graph(id="course-circles", config={"displaylogo": False}),
@@ -124,10 +124,12 @@ def _inventory_forms() -> Component:
         _field("Relationship", dbc.Input(id="course-person-relationship", type="text")),
         _field(
             "Closeness (1 closest .. 3)",
-            dbc.Select(id="course-person-closeness", options=circles, value=2),
+            dbc.Select(id="course-person-closeness", options=circles, value="2"),
         ),
-        _field("Support (0..3)", dbc.Select(id="course-person-support", options=scores, value=1)),
-        _field("Conflict (0..3)", dbc.Select(id="course-person-conflict", options=scores, value=0)),
+        _field("Support (0..3)", dbc.Select(id="course-person-support", options=scores, value="1")),
+        _field(
+            "Conflict (0..3)", dbc.Select(id="course-person-conflict", options=scores, value="0")
+        ),
         _field("Changes", dbc.Input(id="course-person-changes", type="text")),
         _field(
             "Part of the rhythm (one ANCHOR:ROLE a line, e.g. out_of_bed:wakes me)",

@@ -154,6 +154,18 @@ CALLBACK_CASES: dict[str, CallbackCase] = {
         },
         initial=False,
     ),
+    "today-event-status.children": CallbackCase(
+        page="/today",
+        values={
+            "today-event-add.n_clicks": 1,
+            "today-event-kind.value": "illness",
+            "today-event-start.value": _yesterday,
+            "today-event-end.value": None,
+            "today-event-disruption.value": 1,
+            "today-event-description.value": "flu",
+        },
+        initial=False,
+    ),
     # /my-rhythm (client): the summary and figures of the period chosen.
     _many(
         "my-rhythm-summary.children my-rhythm-srm.figure my-rhythm-anchors.figure "

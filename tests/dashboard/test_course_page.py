@@ -197,3 +197,36 @@ def test_the_client_and_an_unassigned_clinician_are_refused(
             NOTE_READ, "course-note-read.n_clicks", {"course-note-appointment.value": 1}
         )
         assert response.status_code == 403
+
+
+def test_the_client_sees_shared_notes_only_and_adds_a_life_event(
+    sqlite_dash_store: Store, make_app: Any
+) -> None:
+    matrix.add_ipt_records(sqlite_dash_store)
+    client = Browser(make_app(sqlite_dash_store), sqlite_dash_store, "client1")
+    page = _route(client, "/my-course")
+    assert f"{matrix.SHARED_NOTE_CANARY} C001" in page
+    assert f"{matrix.IPT_CANARY} C001 goals" in page  # the goals are agreed with the client
+    for hidden in (matrix.NOTE_CANARY, "C002", "private"):
+        assert hidden not in page, hidden
+    response = client.post(
+        "today-event-status.children",
+        "today-event-add.n_clicks",
+        {
+            "today-event-kind.value": "shift_work",
+            "today-event-start.value": "2026-06-08",
+            "today-event-end.value": "2026-06-10",
+            "today-event-disruption.value": 3,
+            "today-event-description.value": "night shifts",
+        },
+    )
+    assert "saved" in response.get_data(as_text=True)
+    assert "night shifts" in _route(client, "/my-course")
+    (event,) = [e for e in sqlite_dash_store.life_events.events("C001") if e.kind == "shift_work"]
+    assert (event.entered_by_role, event.disruption) == ("client", 3)
+    bad = client.post(
+        "today-event-status.children",
+        "today-event-add.n_clicks",
+        {"today-event-kind.value": "travel", "today-event-start.value": "2031-01-01"},
+    )
+    assert "Not saved: " in bad.get_data(as_text=True)
