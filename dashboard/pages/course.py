@@ -49,6 +49,8 @@ __all__ = ["PAGE", "layout", "register"]
 
 PAGE = Page(path="/clients/<code>/course", title="Course", action=Action.WRITE_COURSE)
 _CLIENT = "course-client"
+#: The option of a select that means "none" (a native select shows an empty value as blank).
+_NONE = "none"
 #: The status line of every form: a change shown there redraws the page's lists.
 _STATUSES = ("start", "session", "areas", "status", "person", "event", "plan", "note")
 
@@ -62,14 +64,14 @@ def _field(label: str, field: Any) -> Component:
 
 
 def _areas(ident: str) -> Component:
-    options = [{"label": "None", "value": ""}] + [
+    options = [{"label": "None", "value": _NONE}] + [
         {"label": text, "value": area.value} for area, text in AREA_LABELS.items()
     ]
-    return dbc.Select(id=ident, options=options, value="")
+    return dbc.Select(id=ident, options=options, value=_NONE)
 
 
 def _course_forms() -> list[Component]:
-    phases = [{"label": "From the session number", "value": ""}] + [
+    phases = [{"label": "From the session number", "value": _NONE}] + [
         {"label": p.value.capitalize(), "value": p.value} for p in TherapyPhase
     ]
     statuses = [
@@ -81,7 +83,7 @@ def _course_forms() -> list[Component]:
             "Record a session",
             _field("Session date", dbc.Input(id="course-session-date", type="date")),
             dbc.Switch(id="course-session-attended", label="The client attended", value=True),
-            _field("Phase", dbc.Select(id="course-session-phase", options=phases, value="")),
+            _field("Phase", dbc.Select(id="course-session-phase", options=phases, value=_NONE)),
             dbc.Button("Record session", id="course-session-save", color="primary"),
             _status("session"),
         ),
@@ -119,7 +121,7 @@ def _inventory_forms() -> Component:
         dcc.Graph(id="course-circles", config={"displaylogo": False}),
         html.Div(id="course-people"),
         html.H3("Add or revise a person", className="h6 mt-3"),
-        _field("Person", dbc.Select(id="course-person", value="")),
+        _field("Person", dbc.Select(id="course-person", value=_NONE)),
         _field("Label (not necessarily a name)", dbc.Input(id="course-person-label", type="text")),
         _field("Relationship", dbc.Input(id="course-person-relationship", type="text")),
         _field(
@@ -201,6 +203,11 @@ def layout(code: str = "", **_params: str) -> Component:
     )
 
 
+def _chosen(value: object) -> str | None:
+    """A select's value, or None for no value and the :data:`_NONE` option."""
+    return None if value in (None, "", _NONE) else str(value)
+
+
 def _message(exc: IpsrtError) -> str:
     if isinstance(exc, AccessDenied):
         raise exc
@@ -244,7 +251,7 @@ def register(app: Dash) -> None:
             sessions_table(view),
             people_table(people),
             closeness_circles_figure(people.people),
-            [{"label": "A new person", "value": ""}]
+            [{"label": "A new person", "value": _NONE}]
             + [{"label": p.label, "value": str(p.person_id)} for p in people.people],
             events_table(events),
             plan_summary(plan),
@@ -299,7 +306,7 @@ def register(app: Dash) -> None:
                 client.code,
                 parse_day(day, "session date"),
                 attended=bool(attended),
-                phase=str(phase) if phase else None,
+                phase=_chosen(phase),
                 now=context.now(),
             )
         except IpsrtError as exc:
@@ -325,9 +332,9 @@ def register(app: Dash) -> None:
                 context.store(),
                 context.viewer(),
                 client.code,
-                str(primary or ""),
+                _chosen(primary) or "",
                 goals=str(goals or ""),
-                secondary=str(second) if second else None,
+                secondary=_chosen(second),
                 secondary_goals=str(goals2 or ""),
                 now=context.now(),
             )
@@ -379,7 +386,7 @@ def register(app: Dash) -> None:
         client = context.client(Action.WRITE_INVENTORY, code)
         store, viewer, now = context.store(), context.viewer(), context.now()
         try:
-            person_id = None if chosen in (None, "") else _score(chosen, "person")
+            person_id = None if _chosen(chosen) is None else _score(chosen, "person")
             if ctx.triggered_id == "course-person-remove":
                 if person_id is None:
                     raise InvalidInputError("choose the person to remove")
