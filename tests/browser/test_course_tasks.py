@@ -20,6 +20,7 @@ from tests.helpers.browser import (
     TZ,
     PageRow,
     axe_violations,
+    figure_traces,
     local_today,
     needs_pages,
     screenshot,
@@ -53,13 +54,9 @@ def _add_person(page: Any, label: str, relationship: str, closeness: str, roles:
 
 
 def _annotations(page: Any, graph_id: str) -> list[str]:
-    plot = page.locator(f"#{graph_id} .js-plotly-plot")
-    plot.wait_for(state="attached")
-    page.wait_for_function(
-        "id => (document.querySelector('#' + id + ' .js-plotly-plot').data || []).length > 0",
-        arg=graph_id,
-    )
-    return plot.evaluate(
+    """The labels of the life-event markers of the ``dcc.Graph`` *graph_id*, once drawn."""
+    figure_traces(page, graph_id)  # waits until plotly has drawn the figure
+    return page.locator(f"#{graph_id} .js-plotly-plot").evaluate(
         "gd => (gd.layout.annotations || []).filter(a => a.name === 'life event').map(a => a.text)"
     )
 
