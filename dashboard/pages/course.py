@@ -16,13 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html
 from dash.development.base_component import Component
 
 from dashboard import context
 from dashboard.course_components import (
-    AREA_LABELS,
     course_summary,
     event_values,
     events_table,
@@ -36,9 +34,15 @@ from dashboard.course_components import (
     plan_text,
     sessions_table,
 )
+from dashboard.course_forms import (
+    NONE,
+    STATUSES,
+    course_forms,
+    inventory_forms,
+    plan_and_notes_forms,
+)
 from dashboard.figures.closeness_circles import closeness_circles_figure
 from dashboard.pages.base import Page
-from ipsrt.enums import TherapyPhase
 from ipsrt.errors import InvalidInputError, IpsrtError
 from ipsrt.ipt.course import DEFAULT_PLANNED_SESSIONS
 from ipsrt.ipt.inventory import parse_rhythm_role
@@ -49,135 +53,16 @@ __all__ = ["PAGE", "layout", "register"]
 
 PAGE = Page(path="/clients/<code>/course", title="Course", action=Action.WRITE_COURSE)
 _CLIENT = "course-client"
-#: The option of a select that means "none" (a native select shows an empty value as blank).
-_NONE = "none"
-#: The status line of every form: a change shown there redraws the page's lists.
-_STATUSES = ("start", "session", "areas", "status", "person", "event", "plan", "note")
-
-
-def _status(name: str) -> Component:
-    return html.Div(id=f"course-{name}-status", role="status", className="mt-2")
-
-
-def _field(label: str, field: Any) -> Component:
-    return html.Div([dbc.Label(label, html_for=field.id), field], className="mb-2")
-
-
-def _areas(ident: str) -> Component:
-    options = [{"label": "None", "value": _NONE}] + [
-        {"label": text, "value": area.value} for area, text in AREA_LABELS.items()
-    ]
-    return dbc.Select(id=ident, options=options, value=_NONE)
-
-
-def _course_forms() -> list[Component]:
-    phases = [{"label": "From the session number", "value": _NONE}] + [
-        {"label": p.value.capitalize(), "value": p.value} for p in TherapyPhase
-    ]
-    statuses = [
-        {"label": "Maintenance (monthly sessions)", "value": "maintenance"},
-        {"label": "Ended", "value": "ended"},
-    ]
-    return [
-        page_section(
-            "Record a session",
-            _field("Session date", dbc.Input(id="course-session-date", type="date")),
-            dbc.Switch(id="course-session-attended", label="The client attended", value=True),
-            _field("Phase", dbc.Select(id="course-session-phase", options=phases, value=_NONE)),
-            dbc.Button("Record session", id="course-session-save", color="primary"),
-            _status("session"),
-        ),
-        page_section(
-            "Problem areas and goals",
-            _field("Primary problem area", _areas("course-primary")),
-            _field("Goals", dbc.Textarea(id="course-goals", rows=3)),
-            _field("Secondary problem area", _areas("course-secondary")),
-            _field("Secondary goals", dbc.Textarea(id="course-secondary-goals", rows=2)),
-            dbc.Button("Save problem areas", id="course-areas-save", color="primary"),
-            _status("areas"),
-        ),
-        page_section(
-            "Course status",
-            _field("Start date", dbc.Input(id="course-start-date", type="date")),
-            _field(
-                "Planned sessions",
-                dbc.Input(id="course-planned", type="number", min=8, max=60, value=16),
-            ),
-            dbc.Button("Start a course", id="course-start-save", color="secondary"),
-            _status("start"),
-            _field("Change to", dbc.Select(id="course-new-status", options=statuses)),
-            _field("From", dbc.Input(id="course-status-date", type="date")),
-            dbc.Button("Change status", id="course-status-save", color="secondary"),
-            _status("status"),
-        ),
-    ]
-
-
-def _inventory_forms() -> Component:
-    scores = [{"label": str(v), "value": str(v)} for v in range(4)]
-    circles = [{"label": str(v), "value": str(v)} for v in (1, 2, 3)]
-    return page_section(
-        "Interpersonal inventory",
-        dcc.Graph(id="course-circles", config={"displaylogo": False}),
-        html.Div(id="course-people"),
-        html.H3("Add or revise a person", className="h6 mt-3"),
-        _field("Person", dbc.Select(id="course-person", value=_NONE)),
-        _field("Label (not necessarily a name)", dbc.Input(id="course-person-label", type="text")),
-        _field("Relationship", dbc.Input(id="course-person-relationship", type="text")),
-        _field(
-            "Closeness (1 closest .. 3)",
-            dbc.Select(id="course-person-closeness", options=circles, value="2"),
-        ),
-        _field("Support (0..3)", dbc.Select(id="course-person-support", options=scores, value="1")),
-        _field(
-            "Conflict (0..3)", dbc.Select(id="course-person-conflict", options=scores, value="0")
-        ),
-        _field("Changes", dbc.Input(id="course-person-changes", type="text")),
-        _field(
-            "Part of the rhythm (one ANCHOR:ROLE a line, e.g. out_of_bed:wakes me)",
-            dbc.Textarea(id="course-person-roles", rows=2),
-        ),
-        dbc.Button("Save person", id="course-person-save", color="primary", className="me-2"),
-        dbc.Button("Remove person", id="course-person-remove", color="danger", outline=True),
-        _status("person"),
-    )
-
-
-def _plan_and_notes() -> list[Component]:
-    return [
-        page_section(
-            "Relapse-prevention plan",
-            html.Div(id="course-plan"),
-            _field(
-                "Early warning signs (one a line; add '| sleep_shortening, mood_rising' "
-                "to link rhythm signals)",
-                dbc.Textarea(id="course-plan-signs", rows=3),
-            ),
-            _field("Agreed steps (one a line)", dbc.Textarea(id="course-plan-steps", rows=3)),
-            _field(
-                "Contacts (one a line: who | how to reach)",
-                dbc.Textarea(id="course-plan-contacts", rows=2),
-            ),
-            dbc.Button("Save plan", id="course-plan-save", color="primary"),
-            _status("plan"),
-        ),
-        page_section(
-            "Session notes",
-            html.P(
-                "Private to you unless shared; sealed at rest; every read and write is audited.",
-                className="small",
-            ),
-            _field("Appointment", dbc.Select(id="course-note-appointment")),
-            dbc.Button("Read note", id="course-note-read", color="secondary", className="mb-2"),
-            html.Div(id="course-note-read-status", role="status"),
-            _field("Note", dbc.Textarea(id="course-note-text", rows=5)),
-            dbc.Switch(
-                id="course-note-shared", label="Share this note with the client", value=False
-            ),
-            dbc.Button("Save note", id="course-note-save", color="primary"),
-            _status("note"),
-        ),
-    ]
+#: The fields :func:`register`'s ``prefill`` sets from the stored course and plan.
+_PREFILLED = (
+    "primary",
+    "goals",
+    "secondary",
+    "secondary-goals",
+    "plan-signs",
+    "plan-steps",
+    "plan-contacts",
+)
 
 
 def layout(code: str = "", **_params: str) -> Component:
@@ -190,22 +75,22 @@ def layout(code: str = "", **_params: str) -> Component:
             dcc.Link("Back to the client's rhythm", href=f"/clients/{client.code}"),
             page_section("Where the course stands", html.Div(id="course-summary")),
             html.Div(id="course-sessions"),
-            *_course_forms(),
-            _inventory_forms(),
+            *course_forms(),
+            inventory_forms(),
             page_section(
                 "Life events",
                 html.Div(id="course-events"),
                 html.H3("Add a life event", className="h6 mt-3"),
                 life_event_form("course"),
             ),
-            *_plan_and_notes(),
+            *plan_and_notes_forms(),
         ]
     )
 
 
 def _chosen(value: object) -> str | None:
-    """A select's value, or None for no value and the :data:`_NONE` option."""
-    return None if value in (None, "", _NONE) else str(value)
+    """A select's value, or None for no value and the :data:`NONE` option."""
+    return None if value in (None, "", NONE) else str(value)
 
 
 def _message(exc: IpsrtError) -> str:
@@ -233,7 +118,7 @@ def register(app: Dash) -> None:
         Output("course-events", "children"),
         Output("course-plan", "children"),
         Output("course-note-appointment", "options"),
-        *(Input(f"course-{name}-status", "children") for name in _STATUSES),
+        *(Input(f"course-{name}-status", "children") for name in STATUSES),
         State(_CLIENT, "data"),
     )
     def show(*statuses_and_code: Any) -> tuple[Any, ...]:
@@ -251,7 +136,7 @@ def register(app: Dash) -> None:
             sessions_table(view),
             people_table(people),
             closeness_circles_figure(people.people),
-            [{"label": "A new person", "value": _NONE}]
+            [{"label": "A new person", "value": NONE}]
             + [{"label": p.label, "value": str(p.person_id)} for p in people.people],
             events_table(events),
             plan_summary(plan),
@@ -461,15 +346,24 @@ def register(app: Dash) -> None:
         return f"Plan saved (revision {view.revision})."
 
     @app.callback(
-        Output("course-plan-signs", "value"),
-        Output("course-plan-steps", "value"),
-        Output("course-plan-contacts", "value"),
+        *(Output(f"course-{name}", "value") for name in _PREFILLED),
         Input(_CLIENT, "data"),
     )
-    def plan_fields(code: Any) -> tuple[str, str, str]:
-        client = context.client(Action.WRITE_RELAPSE_PLAN, code)
-        view = relapse_plan.relapse_plan_view(context.store(), context.viewer(), client.code)
-        return plan_text(view)
+    def prefill(code: Any) -> tuple[str, ...]:
+        """The forms that edit a whole record start from it: problem areas and the plan."""
+        client = context.client(Action.WRITE_COURSE, code)
+        store, viewer = context.store(), context.viewer()
+        view = course.course_view(store, viewer, client.code)
+        plan = relapse_plan.relapse_plan_view(store, viewer, client.code)
+        areas = (NONE, "", NONE, "")
+        if view is not None:
+            areas = (
+                NONE if view.primary_area is None else view.primary_area.value,
+                view.primary_goals,
+                NONE if view.secondary_area is None else view.secondary_area.value,
+                view.secondary_goals,
+            )
+        return (*areas, *plan_text(plan))
 
     @app.callback(
         Output("course-note-text", "value"),

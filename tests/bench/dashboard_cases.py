@@ -297,9 +297,11 @@ CALLBACK_CASES.update(
             },
             role=Role.CLINICIAN,
         ),
-        _many("course-plan-signs.value course-plan-steps.value course-plan-contacts.value"): (
-            CallbackCase(page=_COURSE, values={"course-client.data": _code}, role=Role.CLINICIAN)
-        ),
+        _many(
+            "course-primary.value course-goals.value course-secondary.value "
+            "course-secondary-goals.value course-plan-signs.value course-plan-steps.value "
+            "course-plan-contacts.value"
+        ): CallbackCase(page=_COURSE, values={"course-client.data": _code}, role=Role.CLINICIAN),
         "course-start-status.children": _course_case(
             "start-save", {"course-start-date.value": _yesterday, "course-planned.value": 16}
         ),

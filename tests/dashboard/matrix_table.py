@@ -387,8 +387,10 @@ COURSE_SHOW_KEY = (
     "...course-circles.figure...course-person.options...course-events.children"
     "...course-plan.children...course-note-appointment.options.."
 )
-COURSE_PLAN_FIELDS_KEY = (
-    "..course-plan-signs.value...course-plan-steps.value...course-plan-contacts.value.."
+COURSE_PREFILL_KEY = (
+    "..course-primary.value...course-goals.value...course-secondary.value"
+    "...course-secondary-goals.value...course-plan-signs.value...course-plan-steps.value"
+    "...course-plan-contacts.value.."
 )
 COURSE_NOTE_READ_KEY = (
     "..course-note-text.value...course-note-shared.value...course-note-read-status.children.."
@@ -417,10 +419,10 @@ COURSE_ROWS: tuple[Row, ...] = (
         names=Names.TARGET,
     ),
     Row(
-        "course: plan in the form",
-        COURSE_PLAN_FIELDS_KEY,
-        Action.WRITE_RELAPSE_PLAN,
-        fire(COURSE_PLAN_FIELDS_KEY, "course-client.data", {"course-client.data": TARGET}),
+        "course: the forms start from the stored areas and plan",
+        COURSE_PREFILL_KEY,
+        Action.WRITE_COURSE,
+        fire(COURSE_PREFILL_KEY, "course-client.data", {"course-client.data": TARGET}),
         names=Names.TARGET,
     ),
     # The seeded course is under way: an allowed start is answered with a message.

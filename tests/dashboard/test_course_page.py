@@ -22,6 +22,11 @@ SHOW = (
     "...course-circles.figure...course-person.options...course-events.children"
     "...course-plan.children...course-note-appointment.options.."
 )
+PREFILL = (
+    "..course-primary.value...course-goals.value...course-secondary.value"
+    "...course-secondary-goals.value...course-plan-signs.value...course-plan-steps.value"
+    "...course-plan-contacts.value.."
+)
 NOTE_READ = (
     "..course-note-text.value...course-note-shared.value...course-note-read-status.children.."
 )
@@ -136,6 +141,10 @@ def test_a_clinician_follows_a_course(clinician: Browser) -> None:
         "2026-05-11",
     ):
         assert expected in shown, expected
+    prefill = clinician.answer(PREFILL, "course-client.data", {})
+    assert prefill["course-primary"]["value"] == "role_transitions"
+    assert prefill["course-goals"]["value"] == "settle into the job"
+    assert prefill["course-plan-signs"]["value"] == "sleeping less | sleep_shortening"
     answer = json.loads(shown)
     circles = answer["course-circles"]["figure"]
     labels = [t.get("text") for t in circles["data"]]
