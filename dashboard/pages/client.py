@@ -137,6 +137,10 @@ def layout(code: str = "", **_params: str) -> Component:
         [
             dcc.Store(id=_CLIENT, data=client.code),
             html.H1(f"Client {client.code}", className="h3"),
+            dcc.Link(
+                "IPSRT course, inventory, life events and notes",
+                href=f"/clients/{client.code}/course",
+            ),
             dbc.Row(
                 [
                     dbc.Label("Period shown", html_for="client-span", width="auto"),

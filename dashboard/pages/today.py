@@ -19,12 +19,14 @@ from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
 from dashboard import context
+from dashboard.course_components import event_values, life_event_fields, life_event_form
 from dashboard.pages.base import Page
 from ipsrt.enums import Role
 from ipsrt.errors import InvalidInputError
 from ipsrt.models import Client
 from ipsrt.mood import ASRM_DOMAINS, MOOD_LABELS, PHQ9_ITEMS, PHQ9_OPTIONS, PHQ9_STEM
 from ipsrt.reports.access import Action
+from ipsrt.reports.life_events import add_life_event
 from ipsrt.reports.today import (
     AnchorAnswer,
     DayMood,
@@ -298,6 +300,20 @@ def layout(**_params: str) -> Component:
             ),
             form,
             _scales_section(due),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H2("Something happened?", className="h5 card-title"),
+                        html.P(
+                            "A loss, a dispute, a trip, a new job or shifts, an illness: "
+                            "your clinician sees it next to your rhythm.",
+                            className="small",
+                        ),
+                        life_event_form("today"),
+                    ]
+                ),
+                className="mb-3",
+            ),
         ],
         style={"maxWidth": "40rem"},
     )
@@ -456,3 +472,21 @@ def register(app: Dash) -> None:
                 [html.Strong("Saved. "), SAFETY_MESSAGE], color="danger", id="today-safety"
             )
         return dbc.Alert("Saved. Thank you.", color="success")
+
+    @app.callback(
+        Output("today-event-status", "children"),
+        Input("today-event-add", "n_clicks"),
+        *(State(ident, "value") for ident in life_event_fields("today")),
+        prevent_initial_call=True,
+    )
+    def add_event(_clicks: object, *values: Any) -> Component:
+        client = context.own_client(Action.WRITE_LIFE_EVENTS)
+        try:
+            start, kind, disruption, text, end = event_values(*values)
+            event = add_life_event(
+                context.store(), context.viewer(), client.code, start, kind, disruption, text,
+                ends_on=end, now=context.now(),
+            )  # fmt: skip
+        except InvalidInputError as exc:
+            return dbc.Alert(f"Not saved: {exc}", color="warning")
+        return dbc.Alert(f"Life event of {event.starts_on:%a %d %b} saved.", color="success")

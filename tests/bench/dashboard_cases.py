@@ -94,6 +94,7 @@ PATH_PARAMS: dict[str, Callable[[BenchContext], str]] = {
 LINKED_PAGES: dict[str, tuple[Role, ...]] = {
     "/": ROLE_ORDER,
     "/clients/<code>": (Role.CLINICIAN,),
+    "/clients/<code>/course": (Role.CLINICIAN,),
 }
 
 
@@ -150,6 +151,18 @@ CALLBACK_CASES: dict[str, CallbackCase] = {
             "today-scales-save.n_clicks": 1,
             '{"item":["ALL"],"type":"today-phq9"}.value': [],
             '{"item":["ALL"],"type":"today-asrm"}.value': [],
+        },
+        initial=False,
+    ),
+    "today-event-status.children": CallbackCase(
+        page="/today",
+        values={
+            "today-event-add.n_clicks": 1,
+            "today-event-kind.value": "illness",
+            "today-event-start.value": _yesterday,
+            "today-event-end.value": None,
+            "today-event-disruption.value": 1,
+            "today-event-description.value": "flu",
         },
         initial=False,
     ),
@@ -233,6 +246,110 @@ CALLBACK_CASES: dict[str, CallbackCase] = {
         initial=False,
     ),
 }
+
+
+_COURSE = "/clients/<code>/course"
+_COURSE_STATUSES = ("start", "session", "areas", "status", "person", "event", "plan", "note")
+
+
+def _code(ctx: BenchContext) -> str:
+    return ctx.client_code
+
+
+def _course_case(trigger: str, fields: Mapping[str, Value]) -> CallbackCase:
+    """A form of the course page: its button clicked, with *fields*, as the clinician."""
+    values = {f"course-{trigger}.n_clicks": 1, "course-client.data": _code, **fields}
+    return CallbackCase(page=_COURSE, values=values, role=Role.CLINICIAN, initial=False)
+
+
+_PERSON = {
+    f"course-person{f}.value": v
+    for f, v in (
+        ("", ""),
+        ("-label", "Partner"),
+        ("-relationship", "partner"),
+        ("-closeness", "1"),
+        ("-support", "2"),
+        ("-conflict", "1"),
+        ("-changes", ""),
+        ("-roles", "out_of_bed:wakes me"),
+    )
+}
+_EVENT = {
+    "course-event-kind.value": "travel",
+    "course-event-start.value": _yesterday,
+    "course-event-end.value": None,
+    "course-event-disruption.value": 2,
+    "course-event-description.value": "flight",
+}
+#: The course page (clinician): the redraw and plan fields on load, then one case per form.
+CALLBACK_CASES.update(
+    {
+        _many(
+            "course-summary.children course-sessions.children course-people.children "
+            "course-circles.figure course-person.options course-events.children "
+            "course-plan.children course-note-appointment.options"
+        ): CallbackCase(
+            page=_COURSE,
+            values={
+                "course-client.data": _code,
+                **{f"course-{n}-status.children": None for n in _COURSE_STATUSES},
+            },
+            role=Role.CLINICIAN,
+        ),
+        _many(
+            "course-primary.value course-goals.value course-secondary.value "
+            "course-secondary-goals.value course-plan-signs.value course-plan-steps.value "
+            "course-plan-contacts.value"
+        ): CallbackCase(page=_COURSE, values={"course-client.data": _code}, role=Role.CLINICIAN),
+        "course-start-status.children": _course_case(
+            "start-save", {"course-start-date.value": _yesterday, "course-planned.value": 16}
+        ),
+        "course-session-status.children": _course_case(
+            "session-save",
+            {
+                "course-session-date.value": _yesterday,
+                "course-session-attended.value": True,
+                "course-session-phase.value": "",
+            },
+        ),
+        "course-areas-status.children": _course_case(
+            "areas-save",
+            {
+                "course-primary.value": "role_transitions",
+                "course-goals.value": "settle in",
+                "course-secondary.value": "",
+                "course-secondary-goals.value": "",
+            },
+        ),
+        "course-status-status.children": _course_case(
+            "status-save", {"course-new-status.value": None, "course-status-date.value": None}
+        ),
+        "course-person-status.children": _course_case(
+            "person-save", {"course-person-remove.n_clicks": None, **_PERSON}
+        ),
+        "course-event-status.children": _course_case("event-add", _EVENT),
+        "course-plan-status.children": _course_case(
+            "plan-save",
+            {
+                "course-plan-signs.value": "sleeping less | sleep_shortening",
+                "course-plan-steps.value": "call the clinic",
+                "course-plan-contacts.value": "",
+            },
+        ),
+        _many("course-note-text.value course-note-shared.value course-note-read-status.children"): (
+            _course_case("note-read", {"course-note-appointment.value": None})
+        ),
+        "course-note-status.children": _course_case(
+            "note-save",
+            {
+                "course-note-appointment.value": None,
+                "course-note-text.value": "",
+                "course-note-shared.value": False,
+            },
+        ),
+    }
+)
 
 
 def page_role(module: ModuleType) -> Role | None:

@@ -48,6 +48,56 @@ def viewport_of(row: PageRow) -> Viewport:
     return PHONE if row.login in (None, "client1") else DESKTOP
 
 
+def add_example_course(store: Store) -> None:
+    """An IPSRT course for C001 as its clinician would record it, for the course pages' pictures:
+    two sessions (the second's note shared), problem areas, three people, a life event, a plan."""
+    import datetime as dt
+
+    from ipsrt.ipt.inventory import make_rhythm_role
+    from ipsrt.ipt.relapse_plan import make_relapse_plan
+    from ipsrt.reports import course, inventory, life_events, notes, relapse_plan
+    from ipsrt.reports.access import command_line_viewer
+    from tests.helpers.browser import TZ, local_today
+    from tests.helpers.dashboard import NOW
+
+    client_id = store.client("C001").id
+    assert client_id is not None
+    clinician = command_line_viewer("clin1", client_id)
+    today = local_today(TZ)
+    start = today - dt.timedelta(days=14)
+    course.start_course(store, clinician, "C001", start, now=NOW)
+    for week in (0, 1):
+        course.record_session(store, clinician, "C001", start + dt.timedelta(weeks=week), now=NOW)
+    course.set_problem_areas(
+        store, clinician, "C001", "role_transitions",
+        goals="Settle into the new job; keep a regular dinner with the family.", now=NOW,
+    )  # fmt: skip
+    notes.write_note(
+        store, clinician, "C001", 2, "We agreed to keep out-of-bed time at 07:00.",
+        shared=True, now=NOW,
+    )  # fmt: skip
+    for label, relationship, closeness, support, conflict, roles in (
+        ("Partner", "partner", 1, 3, 1, (("out_of_bed", "wakes me"),)),
+        ("Mother", "mother", 2, 2, 0, (("dinner", "dinner together"),)),
+        ("Team lead", "manager", 3, 1, 2, ()),
+    ):
+        inventory.add_person(
+            store, clinician, "C001", label, relationship, closeness=closeness,
+            support=support, conflict=conflict,
+            rhythm_roles=tuple(make_rhythm_role(a, r) for a, r in roles), now=NOW,
+        )  # fmt: skip
+    life_events.add_life_event(
+        store, clinician, "C001", today - dt.timedelta(days=5), "role_change", 2, "new job",
+        now=NOW,
+    )  # fmt: skip
+    plan = make_relapse_plan(
+        [("Sleeping less than six hours", ["sleep_shortening"])],
+        ["Keep the out-of-bed time", "Call the clinic"],
+        [("Clinic", "+49 30 000000")],
+    )
+    relapse_plan.save_relapse_plan(store, clinician, "C001", plan, now=NOW)
+
+
 def take(out: Path) -> list[Path]:
     """Screenshot each existing page into *out*; returns the files written."""
     from playwright.sync_api import sync_playwright
@@ -56,7 +106,9 @@ def take(out: Path) -> list[Path]:
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.initialise(f"sqlite:///{Path(tmp) / 'guide.sqlite3'}")
-        served = ServedApp(build_browser_clinic(store), browser_settings())
+        build_browser_clinic(store)
+        add_example_course(store)
+        served = ServedApp(store, browser_settings())
         try:
             with sync_playwright() as playwright:
                 browser = launch_chromium(playwright, CHROMIUM)

@@ -136,8 +136,10 @@ PAGE_NAMES: dict[str, Names] = {
     "/admin/audit": Names.NOTHING,
     "/today": Names.OWN,
     "/my-rhythm": Names.OWN,
+    "/my-course": Names.OWN,
     "/caseload": Names.NOTHING,
     "/clients/<code>": Names.TARGET,
+    "/clients/<code>/course": Names.TARGET,
 }
 
 ADMIN_USERS_KEY = (
@@ -296,6 +298,22 @@ CALLBACK_ROWS: tuple[Row, ...] = (
         names=Names.OWN,
     ),
     Row(
+        "today: add a life event",
+        "today-event-status.children",
+        Action.WRITE_LIFE_EVENTS,
+        fire(
+            "today-event-status.children",
+            "today-event-add.n_clicks",
+            {
+                "today-event-kind.value": "travel",
+                "today-event-start.value": _C001_TODAY,
+                "today-event-disruption.value": 2,
+                "today-event-description.value": "flight",
+            },
+        ),
+        names=Names.OWN,
+    ),
+    Row(
         "my_rhythm: show the last weeks",
         MY_RHYTHM_KEY,
         Action.VIEW_CLIENT,
@@ -364,6 +382,96 @@ CALLBACK_ROWS: tuple[Row, ...] = (
 )
 
 
+COURSE_SHOW_KEY = (
+    "..course-summary.children...course-sessions.children...course-people.children"
+    "...course-circles.figure...course-person.options...course-events.children"
+    "...course-plan.children...course-note-appointment.options.."
+)
+COURSE_PREFILL_KEY = (
+    "..course-primary.value...course-goals.value...course-secondary.value"
+    "...course-secondary-goals.value...course-plan-signs.value...course-plan-steps.value"
+    "...course-plan-contacts.value.."
+)
+COURSE_NOTE_READ_KEY = (
+    "..course-note-text.value...course-note-shared.value...course-note-read-status.children.."
+)
+
+
+def _course(name: str, access: Action, trigger: str, values: dict[str, object]) -> Row:
+    """A row of the course page's callback whose output is ``course-<name>-status``."""
+    key = f"course-{name}-status.children"
+    return Row(
+        f"course: {trigger.split('.')[0].removeprefix('course-')}",
+        key,
+        access,
+        fire(key, trigger, {"course-client.data": TARGET, **values}),
+        names=Names.TARGET,
+    )
+
+
+#: The course page (``dashboard/pages/course.py``): every form, the redraw, notes read.
+COURSE_ROWS: tuple[Row, ...] = (
+    Row(
+        "course: show the course",
+        COURSE_SHOW_KEY,
+        Action.VIEW_COURSE,
+        fire(COURSE_SHOW_KEY, "course-start-status.children", {"course-client.data": TARGET}),
+        names=Names.TARGET,
+    ),
+    Row(
+        "course: the forms start from the stored areas and plan",
+        COURSE_PREFILL_KEY,
+        Action.WRITE_COURSE,
+        fire(COURSE_PREFILL_KEY, "course-client.data", {"course-client.data": TARGET}),
+        names=Names.TARGET,
+    ),
+    # The seeded course is under way: an allowed start is answered with a message.
+    _course("start", Action.WRITE_COURSE, "course-start-save.n_clicks",
+            {"course-start-date.value": "2026-06-01"}),
+    _course("session", Action.WRITE_COURSE, "course-session-save.n_clicks",
+            {"course-session-date.value": "2026-06-09", "course-session-attended.value": True,
+             "course-session-phase.value": "middle"}),
+    _course("areas", Action.WRITE_COURSE, "course-areas-save.n_clicks",
+            {"course-primary.value": "grief", "course-goals.value": "mourn",
+             "course-secondary.value": "role_disputes"}),
+    _course("status", Action.WRITE_COURSE, "course-status-save.n_clicks",
+            {"course-new-status.value": "maintenance", "course-status-date.value": "2026-06-09"}),
+    _course("person", Action.WRITE_INVENTORY, "course-person-save.n_clicks",
+            {"course-person.value": "", "course-person-label.value": "Sister",
+             "course-person-relationship.value": "sister", "course-person-closeness.value": "1",
+             "course-person-support.value": "3", "course-person-conflict.value": "0",
+             "course-person-roles.value": "dinner:dinner together"}),
+    # Person 1 is C001's seeded partner: removing it names C002's never.
+    _course("person", Action.WRITE_INVENTORY, "course-person-remove.n_clicks",
+            {"course-person.value": "1"}),
+    _course("event", Action.WRITE_LIFE_EVENTS, "course-event-add.n_clicks",
+            {"course-event-kind.value": "illness", "course-event-start.value": "2026-06-08",
+             "course-event-disruption.value": 1, "course-event-description.value": "flu"}),
+    _course("plan", Action.WRITE_RELAPSE_PLAN, "course-plan-save.n_clicks",
+            {"course-plan-signs.value": "up all night | sleep_shortening",
+             "course-plan-steps.value": "call", "course-plan-contacts.value": "Dr A | 555"}),
+    _course("note", Action.WRITE_NOTES, "course-note-save.n_clicks",
+            {"course-note-appointment.value": 1, "course-note-text.value": "new words"}),
+    Row(
+        "course: read a private note",
+        COURSE_NOTE_READ_KEY,
+        Action.READ_NOTES,
+        fire(COURSE_NOTE_READ_KEY, "course-note-read.n_clicks",
+             {"course-client.data": TARGET, "course-note-appointment.value": 1}),
+        names=Names.TARGET,
+    ),
+    # The shared note: the client reads it on their own page, never through this one.
+    Row(
+        "course: read a shared note",
+        COURSE_NOTE_READ_KEY,
+        Action.READ_NOTES,
+        fire(COURSE_NOTE_READ_KEY, "course-note-read.n_clicks",
+             {"course-client.data": TARGET, "course-note-appointment.value": 2}),
+        names=Names.TARGET,
+    ),
+)  # fmt: skip
+
+
 def router_rows() -> tuple[Row, ...]:
     """One row per page of ``PAGES`` listed in :data:`PAGE_NAMES`: the router showing it.
 
@@ -394,7 +502,7 @@ def router_rows() -> tuple[Row, ...]:
 
 def rows() -> tuple[Row, ...]:
     """The whole table."""
-    return ROUTE_ROWS + router_rows() + CALLBACK_ROWS
+    return ROUTE_ROWS + router_rows() + CALLBACK_ROWS + COURSE_ROWS
 
 
 # -- the IPT services, called directly (their pages come later) ------------------------------

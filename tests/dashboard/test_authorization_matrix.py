@@ -40,6 +40,7 @@ def clinic_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         build_clinic(store)
         matrix.add_canaries(store)
         matrix.add_open_alert_of_c001(store)
+        matrix.add_ipt_records(store)
     return path
 
 
@@ -98,7 +99,7 @@ def test_matrix(row: matrix.Row, viewer: matrix.MatrixViewer, clinic: Store) -> 
             assert matrix.records(clinic) == before, f"{where}: a refused request changed data"
         if row.changes_nothing:
             assert matrix.records(clinic) == before, f"{where}: changed another client's record"
-        for hidden in matrix.forbidden_strings(viewer):
+        for hidden in (*matrix.forbidden_strings(viewer), *matrix.ipt_forbidden_strings(viewer)):
             assert hidden not in body, f"{where}: {hidden!r} leaked"
 
 
