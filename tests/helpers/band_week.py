@@ -24,7 +24,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-__all__ = ["BERLIN_WEEK", "AUCKLAND_WEEK", "band_week"]
+__all__ = ["AUCKLAND_WEEK", "BERLIN_WEEK", "band_week"]
 
 BERLIN_WEEK = ("Europe/Berlin", dt.date(2026, 3, 26))
 AUCKLAND_WEEK = ("Pacific/Auckland", dt.date(2026, 4, 1))
