@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, cast
 
 from devices.errors import ImportFormatError
 
@@ -91,7 +91,7 @@ class Archive:
         """A binary stream of *member*; read errors become one-line import errors."""
         try:
             with self.zip.open(member) as stream:
-                yield _CheckedStream(stream, f"{self.name}:{member}")
+                yield cast(IO[bytes], _CheckedStream(stream, f"{self.name}:{member}"))
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
             raise ImportFormatError(f"{self.name}: member {member!r} is corrupt ({exc})") from exc
 
