@@ -17,7 +17,10 @@
   date's PHQ-9 responses) and ``last_wearable_data_utc`` (the latest stored
   minute of a counted device up to the end of the window, on every row).
 
-:func:`run_alerts` evaluates every client as of ``now``, stores the alerts and
+:func:`run_alerts` evaluates every client as of ``now`` with the rules the
+client's relapse-prevention plan tightened
+(:func:`ipsrt.reports.relapse_plan.plan_alert_rules`), reads the alerts against
+the client's life events (:mod:`ipsrt.alerts.life_events`), stores them and
 resolves those whose evidence has gone
 (:meth:`ipsrt.store.alerts_store.AlertRecords.reconcile`); :func:`acknowledge`
 acknowledges one for a clinician the client is assigned to
@@ -43,10 +46,14 @@ from ipsrt.alerts import (
     Rule,
     evaluate,
 )
+from ipsrt.alerts.life_events import read_against_life_events
 from ipsrt.daily import week_of
 from ipsrt.errors import InvalidInputError, IpsrtError, NotFoundError
+from ipsrt.ipt.life_events import LifeEvent
 from ipsrt.models import Client
 from ipsrt.reports.access import AccessDenied, Action, audit_access, authorize, load_viewer
+from ipsrt.reports.life_event_records import stored_life_events
+from ipsrt.reports.relapse_plan import plan_alert_rules
 from ipsrt.reports.summaries import refresh
 from ipsrt.reports.wearable import last_data
 from ipsrt.store import Store
@@ -185,9 +192,11 @@ def client_rules(client: Client, rules: Sequence[Rule] = DEFAULT_RULES) -> list[
     ]
 
 
-def _alerts_key(rules: Sequence[Rule], lookback_days: int) -> str:
-    """A fingerprint of a run's settings: a run with other settings re-evaluates everyone."""
-    text = repr((lookback_days, WARMUP_DAYS, tuple(rules)))
+def _alerts_key(rules: Sequence[Rule], lookback_days: int, events: Sequence[LifeEvent]) -> str:
+    """A fingerprint of a client's run settings: the rules (with what the relapse plan
+    tightened), the lookback and the life events; when it changes, the client is
+    evaluated again."""
+    text = repr((lookback_days, WARMUP_DAYS, tuple(rules), tuple(events)))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -256,8 +265,12 @@ def run_alerts(
     skipped = 0
     for client in clients:
         assert client.id is not None
-        client_rules_ = client_rules(client, rules)
-        key = _alerts_key(client_rules_, lookback_days)
+        client_rules_ = client_rules(client, plan_alert_rules(store, client.code, rules))
+        end = now.astimezone(zone(client.timezone)).date()
+        first_kept = end - dt.timedelta(days=lookback_days - 1)
+        start = first_kept - dt.timedelta(days=WARMUP_DAYS)
+        events = stored_life_events(store, client.code, start, end)
+        key = _alerts_key(client_rules_, lookback_days, events)
         state = states.get(client.id)
         if (
             incremental
@@ -269,13 +282,11 @@ def run_alerts(
         ):
             skipped += 1
             continue
-        end = now.astimezone(zone(client.timezone)).date()
-        first_kept = end - dt.timedelta(days=lookback_days - 1)
-        start = first_kept - dt.timedelta(days=WARMUP_DAYS)
         try:
             table = _table(store, client, start, end)
             # The table's dates are local: rows up to the client's local date of now count.
             found = evaluate(table, rules=client_rules_, now=now.astimezone(zone(client.timezone)))
+            found = read_against_life_events(found, events)
         except IpsrtError as exc:
             failed[client.code] = str(exc)
             continue
@@ -291,7 +302,8 @@ def run_alerts(
         if state is not None:
             last = table["last_wearable_data_utc"].iloc[0] if len(table) else None
             last = None if last is None or pd.isna(last) else pd.Timestamp(last)
-            seen[client.id] = (state.version, _next_due(now, client.timezone, last, rules), key)
+            due = _next_due(now, client.timezone, last, client_rules_)
+            seen[client.id] = (state.version, due, key)
     changes = store.alerts.reconcile(alerts, now=now, judged=judged, actor=actor)
     store.summaries.save_alert_state(seen)
     return RunSummary(

@@ -7,42 +7,23 @@ themself and their assigned clinician may do both; admins and researchers
 neither. Events come back as :class:`ipsrt.ipt.life_events.LifeEvent`, the
 value the figures draw as markers (docs/clinicians.md, "Life events").
 
-:func:`stored_life_events` reads without a viewer, for system processes
-only (an alert run annotating alerts); a page or a command never calls it.
+:func:`stored_life_events` (from :mod:`ipsrt.reports.life_event_records`)
+reads without a viewer, for system processes only (an alert run reading
+alerts against events); a page or a command never calls it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ipsrt.enums import LifeEventKind
 from ipsrt.ipt.life_events import LifeEvent, make_life_event
 from ipsrt.reports.access import Action, Viewer, resolve_client
+from ipsrt.reports.life_event_records import event_from_row, stored_life_events
 from ipsrt.reports.today import client_today
 from ipsrt.store import Store
-from ipsrt.store.ipt_tables import LifeEventRow
 from ipsrt.timeutil import check_plausible_date
 
 __all__ = ["add_life_event", "life_events", "stored_life_events"]
-
-
-def _event(row: LifeEventRow) -> LifeEvent:
-    return LifeEvent(
-        starts_on=row.starts_on,
-        ends_on=row.ends_on,
-        kind=LifeEventKind(row.kind),
-        disruption=row.disruption,
-        description=row.description,
-        id=row.id,
-        entered_by=row.entered_by_role,
-    )
-
-
-def stored_life_events(
-    store: Store, client_code: str, start: dt.date | None = None, end: dt.date | None = None
-) -> list[LifeEvent]:
-    """The client's events sharing a day with [*start*, *end*] (system use; no authorization)."""
-    return [_event(row) for row in store.life_events.events(client_code, start, end)]
 
 
 def life_events(
@@ -71,6 +52,9 @@ def add_life_event(
 ) -> LifeEvent:
     """Record a life event (one day, or *starts_on* .. *ends_on*); who entered it is kept.
 
+    The client's alerts are evaluated again at once, from the event's first
+    day on, so an alert the event explains shows it (:mod:`ipsrt.alerts.life_events`).
+
     Raises
     ------
     InvalidInputError
@@ -96,4 +80,15 @@ def add_life_event(
         now=now,
         actor=viewer.login,
     )
-    return _event(row)
+    # The alert run reads life events (ipsrt.alerts.life_events): re-read this
+    # client's alerts from the event's first day on. Imported here because the
+    # alert run imports this module.
+    from ipsrt.reports.alerts import DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, run_alerts
+
+    lookback = min(
+        max(DEFAULT_LOOKBACK_DAYS, (today - event.starts_on).days + 1), MAX_LOOKBACK_DAYS
+    )
+    run_alerts(
+        store, now=now, client_codes=[client.code], lookback_days=lookback, actor=viewer.login
+    )
+    return event_from_row(row)

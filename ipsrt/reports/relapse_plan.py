@@ -72,11 +72,19 @@ def save_relapse_plan(
     *,
     now: dt.datetime,
 ) -> RelapsePlanView:
-    """Save *plan* (from :func:`ipsrt.ipt.relapse_plan.make_relapse_plan`) as a new revision."""
+    """Save *plan* (from :func:`ipsrt.ipt.relapse_plan.make_relapse_plan`) as a new revision.
+
+    The client's alerts are evaluated again at once with the thresholds the
+    plan sets (:func:`plan_alert_rules`).
+    """
     client = resolve_client(store, viewer, Action.WRITE_RELAPSE_PLAN, client_code)
     assert viewer is not None
     checked = plan_from_dict(plan.as_dict())
     store.relapse_plans.save(client.code, checked.as_dict(), now=now, actor=viewer.login)
+    # Imported here because the alert run imports this module (plan_alert_rules).
+    from ipsrt.reports.alerts import run_alerts
+
+    run_alerts(store, now=now, client_codes=[client.code], actor=viewer.login)
     view = _current(store, client.code)
     assert view is not None
     return view

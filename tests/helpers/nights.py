@@ -16,10 +16,12 @@ def labelled_nights(
     short_night: dt.date | None,
     tz: str,
     seed: int = 4,
+    short_wake_min: int = 4 * 60,
 ) -> pd.DataFrame:
     """Device-labelled minutes of the nights *first_night*..*last_night* in zone *tz*.
 
-    Asleep 23:00-07:00 local, except *short_night* (23:00-04:00). Minutes run
+    Asleep 23:00-07:00 local, except *short_night* (23:00 to *short_wake_min*
+    minutes after midnight, default 04:00). Minutes run
     from noon before the first night to 11:00 local the morning after the
     last; awake minutes carry steps and activity, sleep minutes none; heart
     rate throughout.
@@ -29,7 +31,7 @@ def labelled_nights(
     local = pd.date_range(start, end, freq="min", inclusive="left")
     clock = local.hour * 60 + local.minute
     night = (local - pd.Timedelta(hours=12)).date
-    wake_at = np.where(night == short_night, 4 * 60, 7 * 60)
+    wake_at = np.where(night == short_night, short_wake_min, 7 * 60)
     asleep = (clock >= 23 * 60) | (clock < wake_at)
     n = len(local)
     rng = np.random.default_rng(seed)
