@@ -25,6 +25,7 @@ from dashboard import context
 from dashboard.components import scrolling_region
 from dashboard.figures import clinician_figures
 from dashboard.pages.base import Page
+from ipsrt.alerts.life_events import life_event_note
 from ipsrt.errors import IpsrtError
 from ipsrt.reports.access import Action
 from ipsrt.reports.alerts import acknowledge
@@ -67,6 +68,7 @@ def _alert_item(alert: Any) -> Component:
     if alert.status == "resolved" and alert.state == "acknowledged":
         state = f"resolved, {acked}"
     colour = {"urgent": "danger", "warning": "warning"}.get(alert.severity, "secondary")
+    note = life_event_note(alert.evidence)
     return dbc.ListGroupItem(
         [
             # Dark text on the yellow warning badge keeps a 4.5:1 contrast (WCAG 1.4.3).
@@ -79,6 +81,7 @@ def _alert_item(alert: Any) -> Component:
             html.Strong(f"#{alert.id} {alert.rule}"),
             html.Span(f" ({window}, {state})"),
             html.Div(alert.message),
+            *([html.Div(note, className="small text-muted")] if note else []),
         ]
     )
 

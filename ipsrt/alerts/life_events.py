@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ipsrt.alerts.model import Alert, Severity
 from ipsrt.enums import LifeEventKind
@@ -42,6 +43,7 @@ __all__ = [
     "LEAD_DAYS",
     "RECOVERY_DAYS",
     "TIMING_RULES",
+    "life_event_note",
     "read_against_life_events",
 ]
 
@@ -102,3 +104,23 @@ def _summary(event: LifeEvent) -> dict[str, object]:
         "ends_on": event.ends_on.isoformat(),
         "disruption": event.disruption,
     }
+
+
+def life_event_note(evidence: Mapping[str, Any]) -> str | None:
+    """One line saying which recorded events an alert was read against, or None.
+
+    ``"Explained by travel 2026-05-20 to 2026-05-24"`` when a clock-moving
+    event explains it, else ``"Around loss 2026-05-20; dispute 2026-05-23"``.
+    """
+    explained = evidence.get("explained_by")
+    events = explained or evidence.get("life_events")
+    if not events:
+        return None
+    parts = []
+    for event in events:
+        kind = str(event["kind"]).replace("_", " ")
+        span = str(event["starts_on"])
+        if event["ends_on"] != event["starts_on"]:
+            span += f" to {event['ends_on']}"
+        parts.append(f"{kind} {span}")
+    return ("Explained by " if explained else "Around ") + "; ".join(parts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ipsrt.alerts import Alert, Severity
-from ipsrt.alerts.life_events import RECOVERY_DAYS, read_against_life_events
+from ipsrt.alerts.life_events import RECOVERY_DAYS, life_event_note, read_against_life_events
 from ipsrt.ipt.life_events import make_life_event
 
 D = dt.date(2026, 5, 20)
@@ -95,3 +95,16 @@ def test_events_long_before_or_after_the_window_leave_the_alert_as_it_was() -> N
     (out,) = read_against_life_events([alert], [near])
     assert out.evidence["life_events"][0]["ends_on"] == "2026-05-13"
     assert out.severity is Severity.WARNING
+
+
+def test_the_one_line_note_names_the_events_and_whether_they_explain() -> None:
+    trip = make_life_event(D, "travel", 2, CANARY, ends_on=D + _days(4))
+    loss = make_life_event(D + _days(1), "loss", 3)
+    explained, around = read_against_life_events(
+        [_alert("sleep_change", D + _days(2)), _alert("mood_extreme", D + _days(2))], [trip, loss]
+    )
+    assert life_event_note(explained.evidence) == "Explained by travel 2026-05-20 to 2026-05-24"
+    assert life_event_note(around.evidence) == (
+        "Around travel 2026-05-20 to 2026-05-24; loss 2026-05-21"
+    )
+    assert life_event_note({"value": 1}) is None
