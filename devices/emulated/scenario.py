@@ -21,6 +21,7 @@ import datetime as dt
 import enum
 import math
 import random
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 __all__ = ["DeviceState", "MinuteTruth", "Scenario", "SleepWindow", "local_to_utc"]
@@ -131,6 +132,50 @@ class Scenario:
         return i >= 0 and instant < self.sleeps[i].offset
 
     @classmethod
+    def from_minutes(
+        cls,
+        rows: Iterable[tuple[dt.datetime, float, float, float, str]],
+        *,
+        zone: str,
+        start_date: dt.date,
+        days: int,
+    ) -> Scenario:
+        """A scenario replaying given minutes (e.g. a synthetic cohort client's).
+
+        *rows* are (UTC minute start, steps, heart rate, activity, state label)
+        for every minute from the local midnight of *start_date* for *days*
+        days, in order with no gap. A missing reading (NaN, not worn) is sent
+        as 0, the wire's "no reading"; activity is clipped to a device's 0-255.
+        """
+        tz = ZoneInfo(zone)
+        start = local_to_utc(start_date, 0, tz)
+        end = local_to_utc(start_date + dt.timedelta(days=days), 0, tz)
+        minutes: list[MinuteTruth] = []
+        for ts, steps, heart_rate, activity, state in rows:
+            expected = start + len(minutes) * MINUTE
+            if ts != expected:
+                raise ValueError(f"minute {ts} given where {expected} was expected")
+            minutes.append(
+                MinuteTruth(
+                    ts=ts,
+                    steps=_whole(steps),
+                    heart_rate=_whole(heart_rate),
+                    activity=min(255, _whole(activity)),
+                    state=DeviceState(state),
+                )
+            )
+        if not minutes or minutes[-1].ts + MINUTE != end:
+            raise ValueError(f"minutes must cover {start} to {end}")
+        return cls(
+            seed=0,
+            zone=zone,
+            start_date=start_date,
+            days=days,
+            minutes=tuple(minutes),
+            sleeps=tuple(_sleep_runs(minutes)),
+        )
+
+    @classmethod
     def generate(cls, *, seed: int, days: int, zone: str, start_date: dt.date) -> Scenario:
         """Build ``days`` days from local midnight of ``start_date`` in ``zone``."""
         if days < 1:
@@ -166,6 +211,29 @@ class Scenario:
             minutes=tuple(minutes),
             sleeps=tuple(sleeps),
         )
+
+
+def _sleep_runs(minutes: list[MinuteTruth]) -> list[SleepWindow]:
+    """Runs of sleep-stage minutes, a wake of up to 30 minutes inside a run kept in it."""
+    out: list[SleepWindow] = []
+    onset: dt.datetime | None = None
+    last_asleep: dt.datetime | None = None
+    for minute in minutes:
+        if not minute.asleep:
+            continue
+        if last_asleep is None or minute.ts - last_asleep > 31 * MINUTE:
+            if onset is not None and last_asleep is not None:
+                out.append(SleepWindow(onset, last_asleep + MINUTE))
+            onset = minute.ts
+        last_asleep = minute.ts
+    if onset is not None and last_asleep is not None:
+        out.append(SleepWindow(onset, last_asleep + MINUTE))
+    return out
+
+
+def _whole(value: float) -> int:
+    """A reading as a whole number, 0 for a missing one."""
+    return 0 if value is None or math.isnan(value) else max(0, round(value))
 
 
 def _sleep_windows(
