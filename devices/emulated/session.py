@@ -22,8 +22,9 @@ same days behind the stored cursors.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,10 +46,15 @@ from ipsrt.store import Store
 
 __all__ = [
     "EMULATED_FAMILIES",
+    "PERIPHERALS",
+    "Replay",
     "collect_emulated",
+    "collect_in_world",
+    "collect_replays",
     "emulated_addresses",
     "emulated_world",
     "virtual_start",
+    "world_of",
 ]
 
 #: Family -> (first address byte, display name) of the emulated demo devices.
@@ -71,6 +77,15 @@ def emulated_addresses(client_id: int) -> dict[str, str]:
     }
 
 
+#: The emulated wearable of each family.
+PERIPHERALS: dict[str, Callable[..., Any]] = {
+    "gatt-standard": StandardBand,
+    "infinitime": InfiniTimeWatch,
+    "huami": HuamiBand,
+    "banglejs": BangleWatch,
+}
+
+
 async def emulated_world(
     zone: str, start_date: dt.date, addresses: dict[str, str], *, days: int = 2
 ) -> World:
@@ -80,26 +95,42 @@ async def emulated_world(
     scenario lasts *days* days.
     """
     scenario = Scenario.generate(seed=1, days=days, zone=zone, start_date=start_date)
-    world = World(clock=VirtualClock(scenario.start))
+    return await world_of([(family, address, scenario) for family, address in addresses.items()])
+
+
+async def world_of(wearables: Sequence[tuple[str, str, Scenario]]) -> World:
+    """An entered world with a wearable of *family* at *address* replaying each *scenario*.
+
+    The clock starts at the earliest scenario start.
+    """
+    world = World(clock=VirtualClock(min(scenario.start for _f, _a, scenario in wearables)))
     await world.__aenter__()
-    await world.add(StandardBand(scenario, address=addresses["gatt-standard"]))
-    await world.add(InfiniTimeWatch(scenario, address=addresses["infinitime"]))
-    await world.add(HuamiBand(scenario, address=addresses["huami"]))
-    await world.add(BangleWatch(scenario, address=addresses["banglejs"]))
+    for family, address, scenario in wearables:
+        await world.add(PERIPHERALS[family](scenario, address=address))
     return world
 
 
 def _register(
-    store: Store, client_code: str, now: dt.datetime, progress: Progress, actor: str
+    store: Store,
+    client_code: str,
+    now: dt.datetime,
+    progress: Progress,
+    actor: str,
+    families: Sequence[str] = tuple(EMULATED_FAMILIES),
 ) -> list[Device]:
-    """The client's emulated devices (registered first if missing), retired ones left out.
+    """The client's emulated devices of *families* (registered first if missing), retired
+    ones left out.
 
     Raises :class:`AlreadyExistsError` (nothing registered) when one of the
     client's emulated addresses belongs to another client's device.
     """
     client = store.client(client_code)
     assert client.id is not None
-    addresses = emulated_addresses(client.id)
+    addresses = {
+        family: address
+        for family, address in emulated_addresses(client.id).items()
+        if family in families
+    }
     registered = {(d.family, d.address): d for d in store.devices()}
     owners = {c.id: c.code for c in store.clients(include_archived=True)}
     for family, address in addresses.items():
@@ -193,6 +224,84 @@ async def collect_emulated(
     # for three days: at least a day of history, and at least a day to collect.
     first_day = collect_at.astimezone(ZoneInfo(client.timezone)).date() - dt.timedelta(days=1)
     world = await emulated_world(client.timezone, first_day, emulated_addresses(client.id), days=3)
+    return await collect_in_world(
+        store,
+        world,
+        ids,
+        collect_at=collect_at,
+        once=once,
+        window=window,
+        progress=progress,
+        on_task=on_task,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Replay:
+    """One emulated wearable of *family* for *client_code*, replaying *scenario*."""
+
+    client_code: str
+    family: str
+    scenario: Scenario
+
+
+async def collect_replays(
+    store: Store,
+    replays: Sequence[Replay],
+    *,
+    now: dt.datetime,
+    window: dt.timedelta,
+    progress: Progress,
+    actor: str = "cli",
+) -> dict[int, DeviceReport]:
+    """Register each replay's emulated device and collect from all of them once.
+
+    All wearables share one world whose clock runs from the earliest scenario
+    start to *now*: history devices (Huami, Bangle.js) then hold every minute
+    of their scenario up to *now*, and live devices (GATT standard,
+    InfiniTime) are listened to for *window* from *now*. The demo uses this
+    to let a synthetic cohort's last days arrive over the BLE path.
+    """
+    devices: list[Device] = []
+    wearables: list[tuple[str, str, Scenario]] = []
+    for replay in replays:
+        for device in _register(
+            store, replay.client_code, now, progress, actor, families=(replay.family,)
+        ):
+            devices.append(device)
+            wearables.append((replay.family, device.address, replay.scenario))
+    ids = [d.id for d in devices if d.id is not None]
+    if not ids:
+        return {}
+    world = await world_of(wearables)
+    return await collect_in_world(
+        store,
+        world,
+        ids,
+        collect_at=virtual_start(devices, now),
+        once=True,
+        window=window,
+        progress=progress,
+    )
+
+
+async def collect_in_world(
+    store: Store,
+    world: World,
+    device_ids: Sequence[int],
+    *,
+    collect_at: dt.datetime,
+    once: bool,
+    window: dt.timedelta,
+    progress: Progress,
+    on_task: Callable[[asyncio.Task[dict[int, DeviceReport]]], Awaitable[None]] | None = None,
+) -> dict[int, DeviceReport]:
+    """Run the real collector on *device_ids* in an entered *world* from *collect_at*; exits it.
+
+    With *once*, every device syncs once (a live device is listened to for
+    *window*); otherwise the collector runs for a virtual day or until the
+    task is cancelled.
+    """
     try:
         await world.advance(collect_at - world.clock.now())
         progress(f"emulated world: virtual clock at {collect_at:%Y-%m-%d %H:%M} UTC")
@@ -208,7 +317,7 @@ async def collect_emulated(
             sleep=_demo_sleep,
             connect_attempts=1,
             history_interval=1.0,
-            devices=ids,
+            devices=list(device_ids),
             on_progress=progress,
         )
         run = collector.run_once() if once else collector.run_forever()
@@ -216,7 +325,7 @@ async def collect_emulated(
         if on_task is not None:
             await on_task(task)
         # Drive the virtual clock a minute at a time: with once until every
-        # device has synced, otherwise for the rest of the scenario.
+        # device has synced, otherwise for a virtual day.
         end = collect_at + dt.timedelta(days=1) - dt.timedelta(minutes=1)
         while not task.done() and world.clock.now() < end:
             await world.advance(dt.timedelta(minutes=1))
