@@ -37,6 +37,7 @@ def test_history_and_live_wearables_of_two_clients_deliver_their_own_minutes(
     assert all(r.error_count == 0 for r in reports.values()), reports
     (huami,) = store.devices("C1")
     (band,) = store.devices("C2")
+    assert band.family == "gatt-standard"
     assert (huami.family, huami.emulated) == ("huami", True)
     assert huami.address == emulated_addresses(store.client("C1").id)["huami"]
     # The Huami band's history: every minute from its scenario's start to NOW, as replayed.
