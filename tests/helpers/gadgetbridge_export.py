@@ -146,7 +146,11 @@ def huami_rows(frame: pd.DataFrame, *, extended: bool = False) -> list[tuple[int
         row: tuple[int, ...] = (int(ts), step, HUAMI_KINDS[state], hr, step)
         if extended:
             sleepy = state.startswith("sleep")
-            row += (100 if sleepy else 0, 100 * (state == "sleep_deep"), 100 * (state == "sleep_rem"))
+            row += (
+                100 if sleepy else 0,
+                100 * (state == "sleep_deep"),
+                100 * (state == "sleep_rem"),
+            )
         out.append(row)
     return out
 
@@ -167,7 +171,7 @@ def bangle_rows(frame: pd.DataFrame) -> list[tuple[int, ...]]:
         part = frame[block == key]
         steps = int(part["steps"].fillna(0).sum())
         hr = part["heart_rate"].dropna()
-        mean_hr = int(round(float(hr.mean()))) if len(hr) else 0
+        mean_hr = round(float(hr.mean())) if len(hr) else 0
         state = block_state(list(part["state"]))
         kind = _WALKING if state == "awake" and steps > 0 else BANGLE_KINDS[state]
         out.append((int(key + 1) * 600, steps, kind, mean_hr, steps))
