@@ -164,17 +164,15 @@ def block_state(states: Sequence[str]) -> str:
 
 def bangle_rows(frame: pd.DataFrame) -> list[tuple[int, ...]]:
     """(TIMESTAMP = block end, STEPS, RAW_KIND, HEART_RATE, RAW_INTENSITY) per 10-minute block."""
-    seconds = _seconds(frame)
-    block = seconds // 600
+    block = _seconds(frame) // 600
     out: list[tuple[int, ...]] = []
-    for key in np.unique(block):
-        part = frame[block == key]
+    for key, part in frame.groupby(block, sort=True):
         steps = int(part["steps"].fillna(0).sum())
         hr = part["heart_rate"].dropna()
         mean_hr = round(float(hr.mean())) if len(hr) else 0
         state = block_state(list(part["state"]))
         kind = _WALKING if state == "awake" and steps > 0 else BANGLE_KINDS[state]
-        out.append((int(key + 1) * 600, steps, kind, mean_hr, steps))
+        out.append(((int(key) + 1) * 600, steps, kind, mean_hr, steps))
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -157,12 +158,19 @@ def test_bangle_kind_codes_and_the_live_profile_names_map_through_one_table() ->
 # --- device choice ---------------------------------------------------------
 
 
-def _two_devices(tmp_path: Path) -> Path:
-    return write_sample(tmp_path)[0]
+@pytest.fixture(scope="module")
+def sample_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_sample(tmp_path_factory.mktemp("sample"))[0]
 
 
-def test_several_devices_need_a_choice_and_the_error_lists_them(tmp_path: Path) -> None:
-    path = _two_devices(tmp_path)
+@pytest.fixture
+def two_devices(tmp_path: Path, sample_file: Path) -> Path:
+    """A fresh copy of the sample export (a Mi Band and a Bangle.js)."""
+    return Path(shutil.copy(sample_file, tmp_path / sample_file.name))
+
+
+def test_several_devices_need_a_choice_and_the_error_lists_them(two_devices: Path) -> None:
+    path = two_devices
     message = _error(lambda: read_gadgetbridge(path))
     assert message == (
         "gadgetbridge.db: several devices have samples (Mi Smart Band 6 (C8:0F:10:6A:2B:01); "
@@ -181,14 +189,14 @@ def test_several_devices_need_a_choice_and_the_error_lists_them(tmp_path: Path) 
     ],
 )
 def test_device_is_chosen_by_name_alias_or_mac(
-    tmp_path: Path, choice: str, key: str, name: str
+    two_devices: Path, choice: str, key: str, name: str
 ) -> None:
-    got = read_gadgetbridge(_two_devices(tmp_path), device=choice)
+    got = read_gadgetbridge(two_devices, device=choice)
     assert (got.device_key, got.device_name) == (key, name)
 
 
-def test_an_unknown_device_choice_lists_the_devices(tmp_path: Path) -> None:
-    path = _two_devices(tmp_path)
+def test_an_unknown_device_choice_lists_the_devices(two_devices: Path) -> None:
+    path = two_devices
     message = _error(lambda: read_gadgetbridge(path, device="Pebble"))
     assert message.startswith("gadgetbridge.db: no device with samples matches --device 'Pebble'")
     assert "Mi Smart Band 6 (C8:0F:10:6A:2B:01)" in message
@@ -353,8 +361,8 @@ def test_huami_kinds_0_and_10_repeat_the_previous_state_and_odd_rows_are_noted(
 # --- read-only -------------------------------------------------------------
 
 
-def test_import_changes_nothing_and_creates_no_journal(tmp_path: Path) -> None:
-    path = _two_devices(tmp_path)
+def test_import_changes_nothing_and_creates_no_journal(tmp_path: Path, two_devices: Path) -> None:
+    path = two_devices
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     read_gadgetbridge(path, device="blue watch")
@@ -398,11 +406,13 @@ def _store_rules_hold(minutes: pd.DataFrame) -> None:
     assert set(minutes["state"]) <= set(STATE_LABELS)
 
 
-def test_truncations_and_byte_flips_are_read_exactly_or_rejected(tmp_path: Path) -> None:
+def test_truncations_and_byte_flips_are_read_exactly_or_rejected(
+    tmp_path: Path, sample_file: Path
+) -> None:
     """100 truncations and 100 byte flips (seed 14) of the sample file: each read is
     the ground truth (a truncation), or differs only within one record's time
     span, or only in the device's name (a flip in its DEVICE row)."""
-    source = write_sample(tmp_path)[0]
+    source = sample_file
     original = source.read_bytes()
     truth = {mac: read_gadgetbridge(source, device=mac) for mac in DEVICES}
     rng = random.Random(14)
