@@ -88,6 +88,8 @@ _MAX_STEPS: Final = 65_535
 _MAX_TIMESTAMP: Final = 4_102_444_800
 _BANGLE_BLOCK_S: Final = 600
 _CHUNK_ROWS: Final = 65_536
+#: Label of each DeviceState value, indexable by the state's integer.
+_LABELS: Final = np.array([s.label for s in sorted(DeviceState)], dtype=object)
 _NS: Final = 1_000_000_000
 #: Ties between kinds in one minute (PineTime rows, overlapping Bangle.js
 #: blocks): the more specific state wins.
@@ -386,11 +388,13 @@ def _minutes(rows: _Rows, family: str, table: str, notes: list[str]) -> pd.DataF
     ts_ns, steps, kind = ts_ns[keep], rows.steps[keep], rows.kind[keep]
     heart_rate, intensity = heart_rate[keep], intensity[keep]
     if family == "huami":
-        labels = [s.label for s in device_states(kind.tolist())]
+        states = np.fromiter(device_states(kind.tolist()), dtype=np.int64, count=kind.size)
+        labels = list(_LABELS[states])
         start, end = ts_ns, ts_ns + 60 * _NS
         points, point_hr, point_activity = ts_ns, heart_rate, intensity
     else:
-        labels = [STATES_BY_KIND_CODE.get(k, DeviceState.UNKNOWN).label for k in kind.tolist()]
+        by_code = {code: state.label for code, state in STATES_BY_KIND_CODE.items()}
+        labels = [by_code.get(k, DeviceState.UNKNOWN.label) for k in kind.tolist()]
         if family == "bangle":
             start, end = ts_ns - _BANGLE_BLOCK_S * _NS, ts_ns
             # Each block's reading on each of its 10 minutes.
