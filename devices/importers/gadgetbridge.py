@@ -51,6 +51,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from devices.errors import ImportFormatError
+from devices.importers.agd import SQLITE_MAGIC
 from devices.importers.band_minutes import (
     ExportedMinutes,
     Progress,
@@ -63,10 +64,9 @@ from devices.wire.activity_kinds import STATES_BY_KIND_CODE
 from devices.wire.huami_fetch import device_states
 from ipsrt.enums import DeviceState
 
-__all__ = ["SAMPLE_TABLES", "SOURCE", "read_gadgetbridge"]
+__all__ = ["HEART_RATE_RANGE", "SAMPLE_TABLES", "SOURCE", "read_gadgetbridge"]
 
 SOURCE: Final = "gadgetbridge"
-SQLITE_HEADER: Final = b"SQLite format 3\x00"
 #: Sample tables read → device family.
 SAMPLE_TABLES: Final[dict[str, str]] = {
     "MI_BAND_ACTIVITY_SAMPLE": "huami",
@@ -119,8 +119,8 @@ class _Device:
 
     @property
     def shown(self) -> str:
-        label = self.alias or self.name
-        return f"{label} ({self.identifier})"
+        """``alias-or-name (MAC)`` on one line, for messages."""
+        return " ".join(f"{self.alias or self.name} ({self.identifier})".split())
 
 
 @dataclass(frozen=True)
@@ -181,13 +181,20 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _first_problem(check: list[str]) -> str:
+    """The first line of a quick_check answer, without SQLite's database banner."""
+    lines = [ln for text in check for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith("*** in database")] or ["no answer"]
+    return " ".join(lines[0].split())[:200]
+
+
 def _check_header(path: Path) -> None:
     try:
         with path.open("rb") as handle:
-            head = handle.read(len(SQLITE_HEADER))
+            head = handle.read(len(SQLITE_MAGIC))
     except OSError as exc:
         raise ImportFormatError(f"{path.name}: cannot read: {_one_line(exc)}") from exc
-    if head != SQLITE_HEADER:
+    if head != SQLITE_MAGIC:
         raise ImportFormatError(f"{path.name}: not an SQLite database (Gadgetbridge export)")
 
 
@@ -201,8 +208,9 @@ def _read(
     for table in ["sqlite_master", *(t for t in [*SAMPLE_TABLES, "DEVICE"] if t in present)]:
         check = [str(row[0]) for row in connection.execute(f'PRAGMA quick_check("{table}")')]
         if check != ["ok"]:
-            first = " ".join(check[0].split()) if check else "no answer"
-            raise ImportFormatError(f"{name}: fails SQLite's integrity check: {first}")
+            raise ImportFormatError(
+                f"{name}: fails SQLite's integrity check: {_first_problem(check)}"
+            )
     tables = _sample_tables(connection, name, present)
     chosen = _choose_device(_devices(connection, name, tables), name, wanted)
     family = SAMPLE_TABLES[chosen.table]
