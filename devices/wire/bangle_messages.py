@@ -25,6 +25,7 @@ from typing import Any, Final, Self
 
 from devices.errors import ProtocolError
 from devices.wire._common import check_range
+from devices.wire.activity_kinds import STATES_BY_KIND_NAME
 from ipsrt.enums import DeviceState
 
 __all__ = [
@@ -50,15 +51,10 @@ BLOCK_MS: Final = 600_000
 _MAX_TS_MS: Final = 2**53
 _MAX_COUNT: Final = 2**31 - 1
 
-#: Firmware activity names (2v26+, BangleApps ``apps/health/lib.js``) → device states.
-ACT_STATES: Final[dict[str, DeviceState]] = {
-    "UNKNOWN": DeviceState.UNKNOWN,
-    "NOT_WORN": DeviceState.NOT_WORN,
-    "WALKING": DeviceState.AWAKE,
-    "EXERCISE": DeviceState.AWAKE,
-    "LIGHT_SLEEP": DeviceState.SLEEP_LIGHT,
-    "DEEP_SLEEP": DeviceState.SLEEP_DEEP,
-}
+#: Firmware activity names (2v26+, BangleApps ``apps/health/lib.js``) → device states:
+#: Gadgetbridge's activity kinds by name, the one table shared with the
+#: Gadgetbridge database reader (:mod:`devices.wire.activity_kinds`).
+ACT_STATES: Final[dict[str, DeviceState]] = STATES_BY_KIND_NAME
 
 
 def _get_int(obj: Mapping[str, Any], key: str, low: int, high: int) -> int:
