@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -75,8 +75,6 @@ MAX_BPM = 300
 
 _NS_PER_MINUTE = 60_000_000_000
 _FILE_NAME = re.compile(r"(sleep|steps|heart_rate)-\d{4}-\d{2}-\d{2}\.json")
-_INTRADAY_TIME = r"\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}"
-_STEPS_VALUE = re.compile(r"\d{1,5}")
 
 
 @dataclass(frozen=True)
@@ -160,98 +158,133 @@ def _minutes(
     return frame
 
 
+class _Entries:
+    """The entries of every file of one kind, concatenated, with where each came from."""
+
+    def __init__(self, files: list[tuple[str, object]], value_of: Callable[[Any], object]) -> None:
+        self.names = [name for name, _ in files]
+        self.times: list[object] = []
+        self.values: list[object] = []
+        sizes = []
+        for name, entries in files:
+            assert isinstance(entries, list)
+            try:  # the common case, at the speed of list comprehensions
+                times = [entry["dateTime"] for entry in entries]
+                values = [value_of(entry) for entry in entries]
+            except (TypeError, KeyError, IndexError):
+                times, values = _fields_one_by_one(entries, name, value_of)
+            self.times.extend(times)
+            self.values.extend(values)
+            sizes.append(len(entries))
+        self.first = np.cumsum([0, *sizes])
+
+    def at(self, i: int) -> str:
+        """``<file> entry <n>`` of entry *i*."""
+        k = int(np.searchsorted(self.first, i, side="right")) - 1
+        return f"{self.names[k]} entry {i - int(self.first[k]) + 1}"
+
+    def refuse_first(self, bad: np.ndarray, problem: Callable[[int], str]) -> None:
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ImportFormatError(f"{self.at(i)}: {problem(i)}")
+
+
+def _fields_one_by_one(
+    entries: list[object], name: str, value_of: Callable[[Any], object]
+) -> tuple[list[object], list[object]]:
+    """(dateTime, value) of each entry, None where missing; an entry not an object is refused."""
+    times: list[object] = []
+    values: list[object] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ImportFormatError(f"{name} entry {i + 1}: not a JSON object")
+        times.append(entry.get("dateTime"))
+        try:
+            values.append(value_of(entry))
+        except (TypeError, KeyError, IndexError):
+            values.append(None)
+    return times, values
+
+
 def _steps(files: list[tuple[str, object]], tz: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Instants (ns, UTC) and counts of the per-minute steps entries, in file order."""
-    where: list[tuple[str, int]] = []
-    times: list[object] = []
-    values: list[int] = []
-    for name, entries in files:
-        for i, entry in enumerate(_entries(entries, name)):
-            at = f"{name} entry {i + 1}"
-            value = entry.get("value")
-            if not isinstance(value, str) or not _STEPS_VALUE.fullmatch(value):
-                raise ImportFormatError(
-                    f"{at}: steps value {_short(value)} is not digits in a string"
-                )
-            count = int(value)
-            if count > MAX_STEPS:
-                raise ImportFormatError(f"{at}: {count} steps in a minute is over {MAX_STEPS}")
-            where.append((name, i))
-            times.append(entry.get("dateTime"))
-            values.append(count)
-    instants = _intraday_instants(times, where, tz)
-    off_minute = np.array([str(t)[-2:] != "00" for t in times], dtype=bool)
-    if off_minute.any():
-        i = int(np.argmax(off_minute))
-        raise ImportFormatError(f"{_at(where, i)}: steps time {times[i]!r} is not a whole minute")
-    _check_order(instants, where, strictly=True)
-    return instants, np.asarray(values, dtype=np.float64)
+    entries = _Entries(files, lambda entry: entry["value"])
+    values = entries.values
+    digits = pd.Series([v if type(v) is str else "" for v in values], dtype=object).str.fullmatch(
+        r"\d{1,5}"
+    )
+    entries.refuse_first(
+        ~digits.to_numpy(dtype=bool),
+        lambda i: f"steps value {_short(values[i])} is not digits in a string",
+    )
+    counts = np.array(values, dtype=np.int64)
+    entries.refuse_first(
+        counts > MAX_STEPS, lambda i: f"{counts[i]} steps in a minute is over {MAX_STEPS}"
+    )
+    wall = _intraday_wall(entries)
+    entries.refuse_first(
+        wall % _NS_PER_MINUTE != 0,
+        lambda i: f"steps time {_short(entries.times[i])} is not a whole minute",
+    )
+    instants = wall if tz is None else wall_clock_instants(wall, tz, entries.at)
+    _check_order(instants, entries, strictly=True)
+    return instants, counts.astype(np.float64)
 
 
 def _heart_rate(files: list[tuple[str, object]], tz: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Instants (ns, UTC) and bpm of the heart-rate readings, in file order."""
-    where: list[tuple[str, int]] = []
-    times: list[object] = []
-    values: list[int] = []
-    for name, entries in files:
-        for i, entry in enumerate(_entries(entries, name)):
-            value = entry.get("value")
-            bpm = value.get("bpm") if isinstance(value, dict) else None
-            if type(bpm) is not int or not 1 <= bpm <= MAX_BPM:
-                raise ImportFormatError(
-                    f"{name} entry {i + 1}: heart rate {_short(bpm)} is not a whole number "
-                    f"1..{MAX_BPM}"
-                )
-            where.append((name, i))
-            times.append(entry.get("dateTime"))
-            values.append(bpm)
-    instants = _intraday_instants(times, where, tz)
-    _check_order(instants, where, strictly=False)
-    return instants, np.asarray(values, dtype=np.float64)
-
-
-def _intraday_instants(
-    times: list[object], where: list[tuple[str, int]], tz: str | None
-) -> np.ndarray:
-    """Nanoseconds since 1970 UTC of ``MM/DD/YY HH:MM:SS`` texts (wall clock in *tz*, or UTC)."""
-    if not times:
-        return np.array([], dtype=np.int64)
-    text = pd.Series(times, dtype=object)
-    well_formed = text.map(lambda t: isinstance(t, str)) & text.astype(str).str.fullmatch(
-        _INTRADAY_TIME
+    entries = _Entries(files, lambda entry: entry["value"]["bpm"])
+    values = entries.values
+    whole = np.fromiter((type(v) is int for v in values), dtype=bool, count=len(values))
+    bpm = np.array([v if w else 0 for v, w in zip(values, whole, strict=True)], dtype=np.float64)
+    entries.refuse_first(
+        ~whole | (bpm < 1) | (bpm > MAX_BPM),
+        lambda i: f"heart rate {_short(values[i])} is not a whole number 1..{MAX_BPM}",
     )
-    parsed = pd.to_datetime(text.where(well_formed), format="%m/%d/%y %H:%M:%S", errors="coerce")
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ImportFormatError(
-            f"{_at(where, i)}: dateTime {_short(times[i])} is not a MM/DD/YY HH:MM:SS time"
-        )
-    wall = pd.DatetimeIndex(parsed).as_unit("ns").asi8
-    if tz is None:
-        return wall
-    return wall_clock_instants(wall, tz, lambda i: _at(where, i))
+    wall = _intraday_wall(entries)
+    instants = wall if tz is None else wall_clock_instants(wall, tz, entries.at)
+    _check_order(instants, entries, strictly=False)
+    return instants, bpm
 
 
-def _check_order(instants: np.ndarray, where: list[tuple[str, int]], *, strictly: bool) -> None:
+#: Positions of the digits in ``MM/DD/YY HH:MM:SS``.
+_DIGITS = [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16]
+
+
+def _intraday_wall(entries: _Entries) -> np.ndarray:
+    """Nanoseconds on a naive clock of the ``MM/DD/YY HH:MM:SS`` times (years 2000-2099)."""
+    times = entries.times
+    n = len(times)
+    if n == 0:
+        return np.array([], dtype=np.int64)
+    ok = np.fromiter(
+        (type(t) is str and len(t) == 17 and t.isascii() for t in times), dtype=bool, count=n
+    )
+    text = "".join(
+        str(t) if good else "01/01/00 00:00:00" for t, good in zip(times, ok, strict=True)
+    )
+    chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(n, 17)
+    digit = chars[:, _DIGITS] - ord("0")
+    ok &= (digit <= 9).all(axis=1)
+    ok &= (chars[:, [2, 5]] == ord("/")).all(axis=1) & (chars[:, 8] == ord(" "))
+    ok &= (chars[:, [11, 14]] == ord(":")).all(axis=1)
+    d = digit.astype(np.int64)
+    month, day, year, hour, minute, second = (d[:, k] * 10 + d[:, k + 1] for k in range(0, 12, 2))
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (second < 60)
+    month_start = np.where(ok, (year + 30) * 12 + month - 1, 0).astype("datetime64[M]")
+    date = month_start.astype("datetime64[D]") + np.where(ok, day - 1, 0)
+    ok &= date.astype("datetime64[M]") == month_start
+    entries.refuse_first(
+        ~ok, lambda i: f"dateTime {_short(times[i])} is not a MM/DD/YY HH:MM:SS time"
+    )
+    seconds = (hour * 60 + minute) * 60 + second
+    return date.astype("datetime64[ns]").astype(np.int64) + seconds * 1_000_000_000
+
+
+def _check_order(instants: np.ndarray, entries: _Entries, *, strictly: bool) -> None:
     step = np.diff(instants)
-    bad = step <= 0 if strictly else step < 0
-    if bad.any():
-        i = int(np.argmax(bad)) + 1
-        raise ImportFormatError(f"{_at(where, i)}: not later than the entry before it")
-
-
-def _entries(entries: object, name: str) -> Iterator[dict[str, object]]:
-    assert isinstance(entries, list)
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise ImportFormatError(f"{name} entry {i + 1}: not a JSON object")
-        yield entry
-
-
-def _at(where: list[tuple[str, int]], i: int) -> str:
-    name, index = where[i]
-    return f"{name} entry {index + 1}"
+    bad = np.r_[False, step <= 0 if strictly else step < 0]
+    entries.refuse_first(bad, lambda i: "not later than the entry before it")
 
 
 def _short(value: object) -> str:

@@ -152,23 +152,32 @@ def export_files(
 
 def _steps(frame: pd.DataFrame, clock: pd.Series) -> list[dict[str, object]]:
     steps = frame["steps"].fillna(0).astype(int).to_numpy()
-    stamps = clock.dt.strftime("%m/%d/%y %H:%M:%S").to_numpy()
+    stamps = _intraday_text(_naive(clock))
     return [{"dateTime": t, "value": str(n)} for t, n in zip(stamps, steps, strict=True)]
 
 
 def _heart_rate(frame: pd.DataFrame, clock: pd.Series) -> dict[dt.date, list[dict[str, object]]]:
+    worn = frame["heart_rate"].notna().to_numpy()
+    position = np.flatnonzero(worn)
+    starts: list[np.ndarray] = []
+    offsets: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for parity, pattern in ((0, _EVEN), (1, _ODD)):
+        chosen = position[position % 2 == parity]
+        shift, delta = (np.array(column) for column in zip(*pattern, strict=True))
+        starts.append(np.repeat(chosen, len(pattern)))
+        offsets.append(np.tile(shift, chosen.size))
+        values.append(np.tile(delta, chosen.size))
+    start, offset, delta = (np.concatenate(a) for a in (starts, offsets, values))
+    order = np.lexsort((offset, start))
+    start, offset, delta = start[order], offset[order], delta[order]
+    bpm = frame["heart_rate"].to_numpy()[start].astype(int) + delta
+    wall = _naive(clock)[start]
+    text = _intraday_text(wall + offset.astype("timedelta64[s]"))
+    day = wall.astype("datetime64[D]").astype(object)
     days: dict[dt.date, list[dict[str, object]]] = {}
-    for n, (at, bpm) in enumerate(zip(clock, frame["heart_rate"], strict=True)):
-        if np.isnan(bpm):
-            continue
-        for offset, delta in _EVEN if n % 2 == 0 else _ODD:
-            stamp = at + pd.Timedelta(seconds=offset)
-            days.setdefault(at.date(), []).append(
-                {
-                    "dateTime": stamp.strftime("%m/%d/%y %H:%M:%S"),
-                    "value": {"bpm": int(bpm) + delta, "confidence": 2},
-                }
-            )
+    for d, t, b in zip(day, text, bpm, strict=True):
+        days.setdefault(d, []).append({"dateTime": t, "value": {"bpm": int(b), "confidence": 2}})
     return days
 
 
@@ -221,9 +230,21 @@ def _sleep_logs(frame: pd.DataFrame, tz: str) -> list[dict[str, object]]:
     return logs[::-1]
 
 
+def _naive(clock: pd.Series) -> np.ndarray:
+    """The clock readings of *clock* as naive ``datetime64[s]``."""
+    return clock.dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+
+
+def _intraday_text(wall: np.ndarray) -> np.ndarray:
+    """``MM/DD/YY HH:MM:SS`` of naive ``datetime64[s]`` readings."""
+    iso = pd.Series(np.datetime_as_string(wall, unit="s"))
+    text = iso.str[5:7] + "/" + iso.str[8:10] + "/" + iso.str[2:4] + " " + iso.str[11:19]
+    return text.to_numpy()
+
+
 def _wall(instant: pd.Timestamp) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%S.000")
 
 
 def _json(value: object) -> bytes:
-    return json.dumps(value, indent=2, separators=(",", " : ")).encode("utf-8")
+    return json.dumps(value).encode("utf-8")
