@@ -146,7 +146,7 @@ def sleep_intervals(files: list[tuple[str, object]], tz: str) -> SleepIntervals:
             f"classic sleep logs (no stages): {classic}; asleep and restless read as sleep_light"
         )
     if short_wakes:
-        notes.append(f"short wakes (shortData): {short_wakes}; read as awake over the stage under them")
+        notes.append(f"short wakes (shortData): {short_wakes}; read as awake over their stage")
     return SleepIntervals(
         np.concatenate(starts) if starts else np.array([], dtype=np.int64),
         np.concatenate(ends) if ends else np.array([], dtype=np.int64),
