@@ -19,6 +19,7 @@ import pytest
 
 from devices.errors import ImportFormatError
 from devices.importers import fitbit
+from devices.importers.band_minutes import STATE_LABELS
 from devices.importers.fitbit import read_fitbit
 from devices.importers.fitbit_sleep import wall_clock_instants
 from ipsrt.errors import InvalidTimezoneError
@@ -27,8 +28,10 @@ from tests.helpers.fitbit_export import (
     EXPORT_FOLDER,
     fitbit_projection,
     night_logs,
+    sample_frame,
     write_fitbit_folder,
     write_fitbit_zip,
+    write_sample,
 )
 
 WEEKS = pytest.mark.parametrize("week", [BERLIN_WEEK, AUCKLAND_WEEK], ids=["berlin", "auckland"])
@@ -368,11 +371,146 @@ def test_progress_reports_bytes_up_to_the_total(tmp_path: Path) -> None:
 
 
 def test_sample_covers_the_dst_night(tmp_path: Path) -> None:
-    from tests.helpers.fitbit_export import sample_frame, write_sample
-
     (path,) = write_sample(tmp_path)
     got = read_fitbit(path, tz="Europe/Berlin").minutes
     _frame_equal(got, fitbit_projection(sample_frame(), "Europe/Berlin"))
     local = got["ts"].dt.tz_convert("Europe/Berlin")
     assert local.dt.date.min() == dt.date(2026, 3, 28)
     assert len(got) == 2 * 1440 - 60
+
+
+# --- Truncations and byte flips of the sample (fixed seeds) --------------------
+
+SAMPLE_TZ = BERLIN_WEEK[0]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    folder = tmp_path_factory.mktemp("sample")
+    (path,) = write_sample(folder)
+    frame = sample_frame()
+    write_fitbit_folder(frame, SAMPLE_TZ, folder / "tree")
+    logs = [(n["ts"].iloc[0], n["ts"].iloc[-1]) for n in night_logs(frame, SAMPLE_TZ)]
+    files = sorted((folder / "tree" / EXPORT_FOLDER).iterdir())
+    return {
+        "zip": path.read_bytes(),
+        "tree": folder / "tree",
+        "files": {p: p.read_bytes() for p in files},
+        "expected": fitbit_projection(frame, SAMPLE_TZ).reset_index(drop=True),
+        "logs": logs,
+    }
+
+
+def _read_or_reject(path: Path) -> pd.DataFrame | None:
+    """The minutes read, or None when refused with one line (any other error fails)."""
+    try:
+        return read_fitbit(path, tz=SAMPLE_TZ).minutes
+    except ImportFormatError as exc:
+        message = str(exc)
+    assert message
+    assert "\n" not in message
+    return None
+
+
+def _passes_store_rules(got: pd.DataFrame) -> None:
+    steps = got["steps"].dropna()
+    heart = got["heart_rate"].dropna()
+    assert ((steps % 1 == 0) & steps.between(0, 65_535)).all()
+    assert ((heart % 1 == 0) & heart.between(1, 300)).all()
+    assert got["state"].isin(STATE_LABELS).all()
+    assert got["ts"].is_monotonic_increasing
+    assert got["ts"].is_unique
+
+
+def _differing_minutes(got: pd.DataFrame, expected: pd.DataFrame) -> pd.Series:
+    both = got.merge(expected, on="ts", how="outer", suffixes=("", "_e"), indicator=True)
+    differs = both["_merge"] != "both"
+    for column in ("steps", "heart_rate", "activity", "state"):
+        a, b = both[column], both[f"{column}_e"]
+        differs |= (a != b) & ~(a.isna() & b.isna())
+    return both.loc[differs, "ts"]
+
+
+def _within_one_record(minutes: pd.Series, logs: list[tuple]) -> bool:
+    """All in one sleep log, or in two adjacent minutes (one steps entry, or one
+    heart-rate reading that may move only between its neighbours, which are at
+    most 15 s away)."""
+    lo, hi = minutes.min(), minutes.max()
+    if hi - lo <= pd.Timedelta(minutes=1):
+        return True
+    return any(start <= lo and hi <= end for start, end in logs)
+
+
+def _check_mutation(got: pd.DataFrame | None, sample: dict) -> bool:
+    if got is None:
+        return True
+    _passes_store_rules(got)
+    changed = _differing_minutes(got, sample["expected"])
+    assert changed.empty or _within_one_record(changed, sample["logs"]), changed.tolist()
+    return False
+
+
+def test_sample_zip_truncations(tmp_path: Path, sample: dict) -> None:
+    rng = np.random.default_rng(1401)
+    data = sample["zip"]
+    path = tmp_path / "cut.zip"
+    rejected = 0
+    for cut in rng.integers(0, len(data), size=100):
+        path.write_bytes(data[:cut])
+        got = _read_or_reject(path)
+        if got is not None:  # a read truncation must be the whole truth
+            _frame_equal(got, sample["expected"])
+        rejected += got is None
+    assert rejected == 100  # a zip's directory is at its end: any cut loses it
+
+
+def test_sample_zip_byte_flips(tmp_path: Path, sample: dict) -> None:
+    rng = np.random.default_rng(1402)
+    data = sample["zip"]
+    path = tmp_path / "flip.zip"
+    rejected = 0
+    for offset, mask in zip(
+        rng.integers(0, len(data), size=100), rng.integers(1, 256, size=100), strict=True
+    ):
+        mutated = bytearray(data)
+        mutated[offset] ^= mask
+        path.write_bytes(bytes(mutated))
+        rejected += _check_mutation(_read_or_reject(path), sample)
+    print(f"fitbit zip byte flips rejected: {rejected} of 100")
+    # Flips in compressed data fail the member's CRC; flips in dates, version
+    # fields or extra fields of the headers read the same minutes.
+    assert rejected >= 80
+
+
+def test_sample_json_truncations_and_byte_flips(sample: dict) -> None:
+    # The same mutations on the uncompressed JSON, so that the reader's own
+    # checks (not the zip CRC) meet them: 50 cuts and 50 flips of a file
+    # chosen in proportion to its size.
+    rng = np.random.default_rng(1403)
+    files = sample["files"]
+    paths = list(files)
+    sizes = np.array([len(files[p]) for p in paths], dtype=np.float64)
+    rejected = {"cut": 0, "flip": 0}
+    ignored_cuts = 0
+    for n in range(100):
+        path = paths[rng.choice(len(paths), p=sizes / sizes.sum())]
+        data = files[path]
+        offset = int(rng.integers(0, len(data)))
+        ignored_cuts += n < 50 and path.name.startswith("calories")
+        if n < 50:
+            path.write_bytes(data[:offset])
+        else:
+            mutated = bytearray(data)
+            mutated[offset] ^= int(rng.integers(1, 256))
+            path.write_bytes(bytes(mutated))
+        try:
+            got = _read_or_reject(sample["tree"])
+            if n < 50 and got is not None:
+                _frame_equal(got, sample["expected"])
+            rejected["cut" if n < 50 else "flip"] += _check_mutation(got, sample)
+        finally:
+            path.write_bytes(data)
+    print(f"fitbit JSON mutations rejected: {rejected}, cuts of the unread file: {ignored_cuts}")
+    # Every cut of a file the reader reads leaves invalid JSON.
+    assert rejected["cut"] == 50 - ignored_cuts
+    assert rejected["flip"] >= 25
