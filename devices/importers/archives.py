@@ -10,7 +10,11 @@ line naming the member, when any of these holds (``docs/importing.md``,
   ``..`` part (path traversal);
 - a member is a symbolic link (Unix mode in the external attributes), or is
   encrypted;
-- there are more than ``max_members`` members (default 10,000);
+- there are more than ``max_members`` members (default 10,000), counted by
+  walking the central directory a chunk at a time before :mod:`zipfile`
+  builds an object per member, so memory stays bounded whatever the count;
+- two members have the same name, or a member's compressed data would reach
+  past the end of the file (a directory lying about sizes to pass the ratio);
 - the uncompressed sizes the directory declares add up to more than
   ``max_total`` bytes (default 4 GiB);
 - the archive, or one member over 1 MiB, expands more than ``max_ratio``
@@ -34,6 +38,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, cast
 
 from devices.errors import ImportFormatError
+from ipsrt.display import printable
 
 __all__ = [
     "MAX_ARCHIVE_MEMBERS",
@@ -41,6 +46,8 @@ __all__ = [
     "MAX_UNCOMPRESSED_BYTES",
     "Archive",
     "ArchiveLimits",
+    "check_directory",
+    "count_members",
     "is_zip",
     "open_archive",
 ]
@@ -51,6 +58,11 @@ MAX_COMPRESSION_RATIO = 100
 #: Members smaller than this are not held to the ratio on their own (a small
 #: file of repeated text can compress far better than 100:1 and is harmless).
 _RATIO_FLOOR_BYTES = 1024 * 1024
+_EOCD_SIZE = 22
+_ZIP64_LOCATOR_SIZE = 20
+_ZIP64_EOCD_SIZE = 56
+_CENTRAL_HEADER_SIZE = 46
+_CHUNK = 1024 * 1024
 
 
 def is_zip(path: Path) -> bool:
@@ -91,12 +103,16 @@ class Archive:
         """A binary stream of *member*; read errors become one-line import errors."""
         try:
             with self.zip.open(member) as stream:
-                yield cast(IO[bytes], _CheckedStream(stream, f"{self.name}:{member}"))
+                yield cast(
+                    IO[bytes], _CheckedStream(stream, f"{self.name}: member {member[:80]!r}")
+                )
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-            raise ImportFormatError(f"{self.name}: member {member!r} is corrupt ({exc})") from exc
+            raise ImportFormatError(
+                f"{self.name}: member {member[:80]!r} is corrupt ({printable(str(exc))})"
+            ) from exc
 
     def read(self, member: str) -> bytes:
-        """The whole content of *member*."""
+        """The whole content of *member* (at most its declared size)."""
         with self.open(member) as stream:
             return stream.read()
 
@@ -109,10 +125,21 @@ class _CheckedStream:
         self._where = where
 
     def read(self, size: int = -1) -> bytes:
+        """Up to *size* bytes (all when negative), decompressed a chunk at a time.
+
+        :mod:`zipfile` asked for everything at once inflates the whole stream
+        in one call before cutting it at the declared size; asking in chunks
+        keeps memory at the declared size even when the stream holds more.
+        """
         try:
-            return self._stream.read(size)
+            if size is not None and size >= 0:
+                return self._stream.read(size)
+            parts = []
+            while chunk := self._stream.read(_CHUNK):
+                parts.append(chunk)
+            return b"".join(parts)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise ImportFormatError(f"{self._where} is corrupt ({exc})") from exc
+            raise ImportFormatError(f"{self._where} is corrupt ({printable(str(exc))})") from exc
 
     def readable(self) -> bool:
         return True
@@ -124,13 +151,97 @@ class _CheckedStream:
 @contextmanager
 def open_archive(path: Path, limits: ArchiveLimits = ArchiveLimits()) -> Iterator[Archive]:
     """Open the zip file *path* after checking its whole directory (module docstring)."""
+    name = printable(path.name)
     try:
+        with path.open("rb") as fh:
+            members = count_members(fh, limit=limits.max_members)
+        if members is not None and members > limits.max_members:
+            raise ImportFormatError(
+                f"{name} has more than {limits.max_members:,} members, over the limit"
+            )
         handle = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ImportFormatError(f"{path.name} is not a readable zip archive ({exc})") from exc
+        if isinstance(exc, ImportFormatError):
+            raise
+        raise ImportFormatError(
+            f"{name} is not a readable zip archive ({printable(str(exc))})"
+        ) from exc
     with handle:
-        check_directory(handle, path.name, limits)
-        yield Archive(path.name, handle)
+        check_directory(handle, name, limits)
+        yield Archive(name, handle)
+
+
+def count_members(fh: IO[bytes], *, limit: int) -> int | None:
+    """Entries in the central directory of the zip file *fh*, counting at most *limit* + 1.
+
+    The directory is read a chunk at a time, never whole, so a directory of
+    millions of entries costs no more memory than one of ten. ``None`` when
+    the end records are not where they should be (:mod:`zipfile` then says
+    why the file is not a zip).
+    """
+    end = fh.seek(0, 2)
+    tail_start = max(0, end - _EOCD_SIZE - 0xFFFF)
+    fh.seek(tail_start)
+    tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _EOCD_SIZE > len(tail):
+        return None
+    directory_size = int.from_bytes(tail[at + 12 : at + 16], "little")
+    directory_end = tail_start + at
+    locator = at - _ZIP64_LOCATOR_SIZE
+    if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        record = directory_end - _ZIP64_LOCATOR_SIZE - _ZIP64_EOCD_SIZE
+        if record < 0:
+            return None
+        fh.seek(record)
+        head = fh.read(_ZIP64_EOCD_SIZE)
+        if head[:4] != b"PK\x06\x06":
+            return None
+        directory_size = int.from_bytes(head[40:48], "little")
+        directory_end = record
+    start = directory_end - directory_size
+    if start < 0:
+        return None
+    fh.seek(start)
+    reader = _DirectoryReader(fh, directory_size)
+    count = 0
+    while reader.left() and count <= limit:
+        header = reader.take(_CENTRAL_HEADER_SIZE)
+        if header is None or header[:4] != b"PK\x01\x02":
+            return None
+        rest = sum(int.from_bytes(header[k : k + 2], "little") for k in (28, 30, 32))
+        if reader.take(rest) is None:
+            return None
+        count += 1
+    return count
+
+
+class _DirectoryReader:
+    """Bytes of a central directory, read from the file a chunk at a time."""
+
+    def __init__(self, fh: IO[bytes], size: int) -> None:
+        self._fh = fh
+        self._unread = size
+        self._buffer = b""
+        self._at = 0
+
+    def left(self) -> int:
+        return self._unread + len(self._buffer) - self._at
+
+    def take(self, n: int) -> bytes | None:
+        """The next *n* bytes, or None if the directory ends first."""
+        while len(self._buffer) - self._at < n:
+            if not self._unread:
+                return None
+            more = self._fh.read(min(_CHUNK, self._unread))
+            if not more:
+                return None
+            self._unread -= len(more)
+            self._buffer = self._buffer[self._at :] + more
+            self._at = 0
+        piece = self._buffer[self._at : self._at + n]
+        self._at += n
+        return piece
 
 
 def check_directory(handle: zipfile.ZipFile, name: str, limits: ArchiveLimits) -> None:
@@ -141,15 +252,24 @@ def check_directory(handle: zipfile.ZipFile, name: str, limits: ArchiveLimits) -
         raise ImportFormatError(
             f"{name} has {len(infos):,} members, over the limit of {max_members:,}"
         )
+    archive_size = handle.fp.seek(0, 2) if handle.fp is not None else 0
+    seen: set[str] = set()
     total = compressed = 0
     for info in infos:
         member = info.filename
         _check_member_name(name, member)
+        if member in seen:
+            raise ImportFormatError(f"{name}: member {member[:80]!r} appears twice")
+        seen.add(member)
+        if info.header_offset + info.compress_size > archive_size:
+            raise ImportFormatError(
+                f"{name}: member {member[:80]!r} claims more compressed bytes than the file holds"
+            )
         mode = info.external_attr >> 16
         if info.create_system == 3 and stat.S_ISLNK(mode):
-            raise ImportFormatError(f"{name}: member {member!r} is a symbolic link")
+            raise ImportFormatError(f"{name}: member {member[:80]!r} is a symbolic link")
         if info.flag_bits & 0x1:
-            raise ImportFormatError(f"{name}: member {member!r} is encrypted")
+            raise ImportFormatError(f"{name}: member {member[:80]!r} is encrypted")
         total += info.file_size
         compressed += info.compress_size
         if total > max_total:
@@ -161,7 +281,7 @@ def check_directory(handle: zipfile.ZipFile, name: str, limits: ArchiveLimits) -
             info.compress_size, 1
         ):
             raise ImportFormatError(
-                f"{name}: member {member!r} expands more than {max_ratio}:1 (a zip bomb?)"
+                f"{name}: member {member[:80]!r} expands more than {max_ratio}:1 (a zip bomb?)"
             )
     if total > _RATIO_FLOOR_BYTES and total > max_ratio * max(compressed, 1):
         raise ImportFormatError(f"{name} expands more than {max_ratio}:1 (a zip bomb?)")
