@@ -106,7 +106,7 @@ def read_garmin_fit(
     path: Path,
     *,
     device: str | None = None,
-    limits: ArchiveLimits = ArchiveLimits(),
+    limits: ArchiveLimits = ArchiveLimits(),  # noqa: B008 - frozen, never changed
     progress: Progress | None = None,
 ) -> ExportedMinutes:
     """Read FIT files (module docstring) of one device.
@@ -130,7 +130,7 @@ def read_garmin_fit(
         file, several devices and no (or no matching) *device*, or a
         reading no minute could hold.
     """
-    files = [f for f in _decoded_files(path, limits, progress)]
+    files = list(_decoded_files(path, limits, progress))
     if not files:
         raise ImportFormatError(f"{path.name} holds no .fit files")
     with_data = [f for f in files if f.has_minutes]
@@ -210,7 +210,9 @@ def _chosen_device(where: str, files: list[_FitFileReadings], wanted: str | None
     if by_key:
         return by_key[0]
     by_name = sorted(
-        k for k, f in devices.items() if norm in {_normalised(f.product), _normalised(f.device_name)}
+        k
+        for k, f in devices.items()
+        if norm in {_normalised(f.product), _normalised(f.device_name)}
     )
     if len(by_name) == 1:
         return by_name[0]
@@ -241,7 +243,8 @@ def _decoded_files(
         found = [p for p in found if not p.name.startswith("._")]
         if len(found) > limits.max_members:
             raise ImportFormatError(
-                f"{path.name} has {len(found):,} FIT files, over the limit of {limits.max_members:,}"
+                f"{path.name} has {len(found):,} FIT files, "
+                f"over the limit of {limits.max_members:,}"
             )
         counter = _ByteCounter(sum(p.stat().st_size for p in found), progress)
         for p in found:
@@ -438,8 +441,7 @@ def _monitoring(
     steps = cycles - before if cycles >= before else cycles
     if steps > _MAX_STEPS_PER_MINUTE * max(1, -(-(when - then) // 60)):
         raise ImportFormatError(
-            f"{out.name}: message {out.records} counts {steps:,} steps "
-            f"in {when - then:,} s"
+            f"{out.name}: message {out.records} counts {steps:,} steps in {when - then:,} s"
         )
     out.step_start.append(then)
     out.step_end.append(when)

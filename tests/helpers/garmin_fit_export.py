@@ -100,7 +100,7 @@ class FitRecordWriter:
         self._fields[local] = fields
 
     def data(self, local: int, *values: int, time_offset: int | None = None) -> None:
-        """A data record of local type *local*; *time_offset* makes a compressed-timestamp header."""
+        """A data record of type *local*; *time_offset* makes a compressed-timestamp header."""
         fields = self._fields[local]
         if len(values) != len(fields):
             raise ValueError("one value per defined field")
@@ -111,7 +111,8 @@ class FitRecordWriter:
                 raise ValueError("compressed timestamp headers address local types 0-3")
             header = 0x80 | (local << 5) | (time_offset & 0x1F)
         body = b"".join(
-            struct.pack("<" + _FORMATS[base], v) for (_, base), v in zip(fields, values)
+            struct.pack("<" + _FORMATS[base], v)
+            for (_, base), v in zip(fields, values, strict=True)
         )
         self._records += bytes([header]) + body
 
@@ -127,14 +128,14 @@ def _fit_seconds(ts: pd.Timestamp) -> int:
     return int(ts.value // 1_000_000_000) - FIT_EPOCH_UNIX
 
 
-def _file_id(writer: FitRecordWriter, local: int, kind: int, device: FitDevice, created: int) -> None:
+def _file_id(w: FitRecordWriter, local: int, kind: int, device: FitDevice, created: int) -> None:
     fields = [(0, ENUM), (1, UINT16), (2, UINT16), (4, UINT32)]
     values = [kind, device.manufacturer, device.product, created]
     if device.serial_number is not None:
         fields.insert(3, (3, UINT32Z))
         values.insert(3, device.serial_number)
-    writer.define(local, FILE_ID, fields)
-    writer.data(local, *values)
+    w.define(local, FILE_ID, fields)
+    w.data(local, *values)
 
 
 def monitoring_day_file(
@@ -188,7 +189,7 @@ def sleep_file(minutes: pd.DataFrame, device: FitDevice) -> bytes:
     _file_id(w, 0, FILE_SLEEP, device, _fit_seconds(ts[-1]) + 60)
     w.define(1, SLEEP_LEVEL, [(TIMESTAMP, UINT32), (0, ENUM)])
     states = list(minutes["state"])
-    for i, (t, state) in enumerate(zip(ts, states)):
+    for i, (t, state) in enumerate(zip(ts, states, strict=True)):
         if i == 0 or state != states[i - 1] or i == len(ts) - 1:
             w.data(1, _fit_seconds(t), SLEEP_LEVELS[state])
     return w.file_bytes()
@@ -200,7 +201,7 @@ def sleep_windows(frame: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]
     sleep = np.where(state.str.startswith("sleep_"), 1.0, np.where(state == "awake", 0.0, np.nan))
     series = pd.Series(sleep, index=pd.DatetimeIndex(frame["ts"]))
     episodes = sleep_episodes(series)
-    return list(zip(episodes["onset"], episodes["offset"]))
+    return list(zip(episodes["onset"], episodes["offset"], strict=True))
 
 
 def write_garmin_fit(
