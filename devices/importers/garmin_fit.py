@@ -5,7 +5,9 @@ copy of the band's ``GARMIN`` folder) or a zip of them (checked whole by
 :func:`devices.importers.archives.open_archive`, read as streams, never
 extracted). Every file is decoded by ``fitdecode`` with both CRCs checked;
 a file that fails (bad header, CRC, truncation) refuses the whole import
-with one line naming it. Messages used (FIT SDK profile, message numbers of
+with one line naming it, and a file with the same bytes as another is read
+once (two copies of a band's folder would otherwise count steps twice).
+Messages used (FIT SDK profile, message numbers of
 https://developer.garmin.com/fit/protocol/; rules in ``docs/importing.md``,
 "Garmin FIT"):
 
@@ -37,11 +39,12 @@ non-wear state). Times below ``0x10000000`` are device-relative, not dates
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, cast
 
@@ -83,6 +86,7 @@ class _FitFileReadings:
     """What one FIT file holds (times in FIT seconds)."""
 
     name: str
+    digest: bytes = b""
     device_key: str = ""
     device_name: str = ""
     product: str = ""
@@ -130,7 +134,15 @@ def read_garmin_fit(
         file, several devices and no (or no matching) *device*, or a
         reading no minute could hold.
     """
-    files = list(_decoded_files(path, limits, progress))
+    files: list[_FitFileReadings] = []
+    digests: set[bytes] = set()
+    repeats = 0
+    for readings in _decoded_files(path, limits, progress):
+        if readings.digest in digests:
+            repeats += 1
+            continue
+        digests.add(readings.digest)
+        files.append(readings)
     if not files:
         raise ImportFormatError(f"{path.name} holds no .fit files")
     with_data = [f for f in files if f.has_minutes]
@@ -138,7 +150,11 @@ def read_garmin_fit(
         raise ImportFormatError(f"{path.name} holds no monitoring or sleep data")
     key = _chosen_device(path.name, with_data, device)
     chosen = [f for f in with_data if f.device_key == key]
-    return _exported(chosen, len(files) - len(with_data), sum(f.records for f in files))
+    exported = _exported(chosen, len(files) - len(with_data), sum(f.records for f in files))
+    if repeats:
+        note = f"{repeats:,} repeated FIT files (same content as another) skipped"
+        exported = replace(exported, notes=(*exported.notes, note))
+    return exported
 
 
 def _exported(files: list[_FitFileReadings], empty_files: int, records: int) -> ExportedMinutes:
@@ -249,7 +265,7 @@ def _decoded_files(
         counter = _ByteCounter(sum(p.stat().st_size for p in found), progress)
         for p in found:
             with _opened(p) as stream:
-                yield _decoded(counter.wrap(stream), p.relative_to(path).as_posix())
+                yield counter.decoded(stream, p.relative_to(path).as_posix())
         counter.finish()
         return
     if is_zip(path):
@@ -258,12 +274,12 @@ def _decoded_files(
             counter = _ByteCounter(sum(archive.size(m) for m in members), progress)
             for member in members:
                 with archive.open(member) as stream:
-                    yield _decoded(counter.wrap(stream), f"{path.name}:{member}")
+                    yield counter.decoded(stream, f"{path.name}:{member}")
             counter.finish()
         return
     with _opened(path) as stream:
         counter = _ByteCounter(os.fstat(stream.fileno()).st_size, progress)
-        yield _decoded(counter.wrap(stream), path.name)
+        yield counter.decoded(stream, path.name)
         counter.finish()
 
 
@@ -292,8 +308,12 @@ class _ByteCounter:
     def __init__(self, total: int, progress: Progress | None) -> None:
         self.total, self.done, self.progress, self._told = total, 0, progress, 0
 
-    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
-        return cast(IO[bytes], _CountedStream(stream, self))
+    def decoded(self, stream: IO[bytes], name: str) -> _FitFileReadings:
+        """The readings of the FIT file *stream*, its bytes counted and hashed."""
+        counted = _CountedStream(stream, self)
+        readings = _decoded(cast(IO[bytes], counted), name)
+        readings.digest = counted.hash.digest()
+        return readings
 
     def add(self, n: int) -> None:
         self.done += n
@@ -309,10 +329,12 @@ class _ByteCounter:
 class _CountedStream:
     def __init__(self, stream: IO[bytes], counter: _ByteCounter) -> None:
         self._stream, self._counter = stream, counter
+        self.hash = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._stream.read(size)
         self._counter.add(len(chunk))
+        self.hash.update(chunk)
         return chunk
 
 

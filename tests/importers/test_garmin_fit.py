@@ -337,3 +337,20 @@ def test_device_without_serial_number_is_keyed_by_product(tmp_path: Path) -> Non
         with fitdecode.FitReader(str(path)) as fit:
             messages += sum(isinstance(f, fitdecode.FitDataMessage) for f in fit)
     assert got.records == messages
+
+
+def test_repeated_files_count_once_and_progress_reaches_the_total(
+    berlin_files: list[Path], tmp_path: Path
+) -> None:
+    for copy in ("a", "b"):
+        (tmp_path / copy).mkdir()
+        for p in berlin_files[:2]:
+            (tmp_path / copy / p.name).write_bytes(p.read_bytes())
+    calls: list[tuple[int, int]] = []
+    got = read_garmin_fit(tmp_path, progress=lambda done, total: calls.append((done, total)))
+    once = read_garmin_fit(tmp_path / "a")
+    pd.testing.assert_frame_equal(got.minutes, once.minutes)
+    assert "2 repeated FIT files (same content as another) skipped" in got.notes
+    size = 2 * sum(p.stat().st_size for p in berlin_files[:2])
+    assert calls[-1] == (size, size)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)

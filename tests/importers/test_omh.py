@@ -230,7 +230,11 @@ def test_a_zip_of_files_reads_like_the_files(tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         z.write(path, "export/day.json")
         z.writestr("export/readme.txt", "not points")
-    pd.testing.assert_frame_equal(read_omh(archive).minutes, read_omh(path).minutes)
+    calls: list[tuple[int, int]] = []
+    got = read_omh(archive, progress=lambda done, total: calls.append((done, total)))
+    pd.testing.assert_frame_equal(got.minutes, read_omh(path).minutes)
+    size = path.stat().st_size
+    assert calls == [(size, size)]
 
 
 @pytest.mark.parametrize(
