@@ -359,6 +359,16 @@ def test_huami_kinds_0_and_10_repeat_the_previous_state_and_odd_rows_are_noted(
     )
 
 
+def test_progress_is_reported_in_rows_and_an_older_device_table_without_alias_is_read(
+    tmp_path: Path,
+) -> None:
+    path = _alter(_small(tmp_path), "ALTER TABLE DEVICE DROP COLUMN ALIAS")
+    calls: list[tuple[int, int]] = []
+    got = read_gadgetbridge(path, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(0, 30), (30, 30)]
+    assert (got.device_name, len(got.minutes)) == ("Band", 30)
+
+
 # --- read-only -------------------------------------------------------------
 
 
