@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -115,24 +115,34 @@ def read_fitbit(
     zone(tz)
     if timestamps not in ("local", "utc"):
         raise ValueError(f"timestamps must be 'local' or 'utc', not {timestamps!r}")
+    # Each file is turned into arrays as soon as it is parsed, so only one
+    # file's JSON objects are held at a time (sleep logs, a few a day, are kept).
+    step_files, heart_files = _Readings(), _Readings()
+    sleep_files: list[tuple[str, object]] = []
     with _export_files(path, limits) as files:
+        if not files:
+            raise ImportFormatError(
+                f"{shown(path.name)} holds no Fitbit sleep, steps or heart_rate JSON files "
+                "(looked in Takeout/Fitbit/Global Export Data and the folders above it)"
+            )
         total = sum(f.size for f in files)
         done = 0
-        contents: dict[str, list[tuple[str, object]]] = {"sleep": [], "steps": [], "heart_rate": []}
         for f in files:
-            contents[f.kind].append((f.shown, _json_array(f.read(), f.shown)))
+            entries = _json_array(f.read(), f.shown)
+            if f.kind == "steps":
+                step_files.add(f.shown, *_steps_file(f.shown, entries))
+            elif f.kind == "heart_rate":
+                heart_files.add(f.shown, *_heart_rate_file(f.shown, entries))
+            else:
+                sleep_files.append((f.shown, entries))
+            del entries
             done += f.size
             if progress is not None:
                 progress(done, total)
-    if not any(contents.values()):
-        raise ImportFormatError(
-            f"{shown(path.name)} holds no Fitbit sleep, steps or heart_rate JSON files "
-            "(looked in Takeout/Fitbit/Global Export Data and the folders above it)"
-        )
     intraday_tz = tz if timestamps == "local" else None
-    steps_at, steps = _steps(contents["steps"], intraday_tz)
-    beats_at, beats = _heart_rate(contents["heart_rate"], intraday_tz)
-    sleep = sleep_intervals(contents["sleep"], tz)
+    steps_at, steps = step_files.instants(intraday_tz, strictly=True)
+    beats_at, beats = heart_files.instants(intraday_tz, strictly=False)
+    sleep = sleep_intervals(sleep_files, tz)
     frame = _minutes(steps_at, steps, beats_at, beats, sleep)
     records = steps.size + beats.size + sleep.logs
     return ExportedMinutes("fitbit", "fitbit", None, frame, int(records), sleep.notes)
@@ -158,100 +168,106 @@ def _minutes(
     return frame
 
 
-class _Entries:
-    """The entries of every file of one kind, concatenated, with where each came from."""
+class _FileEntries:
+    """The ``dateTime`` and value of each entry of one file (None where missing)."""
 
-    def __init__(self, files: list[tuple[str, object]], value_of: Callable[[Any], object]) -> None:
-        self.names = [name for name, _ in files]
-        self.times: list[object] = []
-        self.values: list[object] = []
-        sizes = []
-        for name, entries in files:
-            assert isinstance(entries, list)
-            try:  # the common case, at the speed of list comprehensions
-                times = [entry["dateTime"] for entry in entries]
-                values = [value_of(entry) for entry in entries]
-            except (TypeError, KeyError, IndexError):
-                times, values = _fields_one_by_one(entries, name, value_of)
-            self.times.extend(times)
-            self.values.extend(values)
-            sizes.append(len(entries))
-        self.first = np.cumsum([0, *sizes])
-
-    def at(self, i: int) -> str:
-        """``<file> entry <n>`` of entry *i*."""
-        k = int(np.searchsorted(self.first, i, side="right")) - 1
-        return f"{self.names[k]} entry {i - int(self.first[k]) + 1}"
+    def __init__(
+        self, name: str, entries: Sequence[Any], value_of: Callable[[Any], object]
+    ) -> None:
+        self.name = name
+        try:  # the common case, at the speed of list comprehensions
+            self.times: list[object] = [entry["dateTime"] for entry in entries]
+            self.values: list[object] = [value_of(entry) for entry in entries]
+        except (TypeError, KeyError, IndexError):
+            self.times, self.values = [], []
+            for i, entry in enumerate(entries):
+                if not isinstance(entry, dict):
+                    raise ImportFormatError(f"{name} entry {i + 1}: not a JSON object") from None
+                self.times.append(entry.get("dateTime"))
+                try:
+                    self.values.append(value_of(entry))
+                except (TypeError, KeyError, IndexError):
+                    self.values.append(None)
 
     def refuse_first(self, bad: np.ndarray, problem: Callable[[int], str]) -> None:
         if bad.any():
             i = int(np.argmax(bad))
-            raise ImportFormatError(f"{self.at(i)}: {problem(i)}")
+            raise ImportFormatError(f"{self.name} entry {i + 1}: {problem(i)}")
 
 
-def _fields_one_by_one(
-    entries: list[object], name: str, value_of: Callable[[Any], object]
-) -> tuple[list[object], list[object]]:
-    """(dateTime, value) of each entry, None where missing; an entry not an object is refused."""
-    times: list[object] = []
-    values: list[object] = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise ImportFormatError(f"{name} entry {i + 1}: not a JSON object")
-        times.append(entry.get("dateTime"))
-        try:
-            values.append(value_of(entry))
-        except (TypeError, KeyError, IndexError):
-            values.append(None)
-    return times, values
+class _Readings:
+    """Wall-clock times and values of every file of one kind, as arrays, in file order."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.walls: list[np.ndarray] = []
+        self.values: list[np.ndarray] = []
+
+    def add(self, name: str, wall: np.ndarray, values: np.ndarray) -> None:
+        self.names.append(name)
+        self.walls.append(wall)
+        self.values.append(values)
+
+    def at(self, i: int) -> str:
+        """``<file> entry <n>`` of reading *i* of all files."""
+        first = np.cumsum([0, *(w.size for w in self.walls)])
+        k = int(np.searchsorted(first, i, side="right")) - 1
+        return f"{self.names[k]} entry {i - int(first[k]) + 1}"
+
+    def instants(self, tz: str | None, *, strictly: bool) -> tuple[np.ndarray, np.ndarray]:
+        """UTC instants (ns) and values; wall clock in *tz*, or UTC when None; in time order."""
+        wall = np.concatenate(self.walls) if self.walls else np.array([], dtype=np.int64)
+        values = np.concatenate(self.values) if self.values else np.array([], dtype=np.float64)
+        instants = wall if tz is None else wall_clock_instants(wall, tz, self.at)
+        step = np.diff(instants)
+        bad = step <= 0 if strictly else step < 0
+        if bad.any():
+            i = int(np.argmax(bad)) + 1
+            raise ImportFormatError(f"{self.at(i)}: not later than the entry before it")
+        return instants, values
 
 
-def _steps(files: list[tuple[str, object]], tz: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Instants (ns, UTC) and counts of the per-minute steps entries, in file order."""
-    entries = _Entries(files, lambda entry: entry["value"])
-    values = entries.values
+def _steps_file(name: str, entries: list[object]) -> tuple[np.ndarray, np.ndarray]:
+    """Wall clock (ns) and counts of one steps file's per-minute entries."""
+    f = _FileEntries(name, entries, lambda entry: entry["value"])
+    values = f.values
     digits = pd.Series([v if type(v) is str else "" for v in values], dtype=object).str.fullmatch(
         r"\d{1,5}"
     )
-    entries.refuse_first(
+    f.refuse_first(
         ~digits.to_numpy(dtype=bool),
         lambda i: f"steps value {_short(values[i])} is not digits in a string",
     )
     counts = np.array(values, dtype=np.int64)
-    entries.refuse_first(
+    f.refuse_first(
         counts > MAX_STEPS, lambda i: f"{counts[i]} steps in a minute is over {MAX_STEPS}"
     )
-    wall = _intraday_wall(entries)
-    entries.refuse_first(
+    wall = _intraday_wall(f)
+    f.refuse_first(
         wall % _NS_PER_MINUTE != 0,
-        lambda i: f"steps time {_short(entries.times[i])} is not a whole minute",
+        lambda i: f"steps time {_short(f.times[i])} is not a whole minute",
     )
-    instants = wall if tz is None else wall_clock_instants(wall, tz, entries.at)
-    _check_order(instants, entries, strictly=True)
-    return instants, counts.astype(np.float64)
+    return wall, counts.astype(np.float64)
 
 
-def _heart_rate(files: list[tuple[str, object]], tz: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Instants (ns, UTC) and bpm of the heart-rate readings, in file order."""
-    entries = _Entries(files, lambda entry: entry["value"]["bpm"])
-    values = entries.values
+def _heart_rate_file(name: str, entries: list[object]) -> tuple[np.ndarray, np.ndarray]:
+    """Wall clock (ns) and bpm of one heart-rate file's readings."""
+    f = _FileEntries(name, entries, lambda entry: entry["value"]["bpm"])
+    values = f.values
     whole = np.fromiter((type(v) is int for v in values), dtype=bool, count=len(values))
     bpm = np.array([v if w else 0 for v, w in zip(values, whole, strict=True)], dtype=np.float64)
-    entries.refuse_first(
+    f.refuse_first(
         ~whole | (bpm < 1) | (bpm > MAX_BPM),
         lambda i: f"heart rate {_short(values[i])} is not a whole number 1..{MAX_BPM}",
     )
-    wall = _intraday_wall(entries)
-    instants = wall if tz is None else wall_clock_instants(wall, tz, entries.at)
-    _check_order(instants, entries, strictly=False)
-    return instants, bpm
+    return _intraday_wall(f), bpm
 
 
 #: Positions of the digits in ``MM/DD/YY HH:MM:SS``.
 _DIGITS = [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16]
 
 
-def _intraday_wall(entries: _Entries) -> np.ndarray:
+def _intraday_wall(entries: _FileEntries) -> np.ndarray:
     """Nanoseconds on a naive clock of the ``MM/DD/YY HH:MM:SS`` times (years 2000-2099)."""
     times = entries.times
     n = len(times)
@@ -279,12 +295,6 @@ def _intraday_wall(entries: _Entries) -> np.ndarray:
     )
     seconds = (hour * 60 + minute) * 60 + second
     return date.astype("datetime64[ns]").astype(np.int64) + seconds * 1_000_000_000
-
-
-def _check_order(instants: np.ndarray, entries: _Entries, *, strictly: bool) -> None:
-    step = np.diff(instants)
-    bad = np.r_[False, step <= 0 if strictly else step < 0]
-    entries.refuse_first(bad, lambda i: "not later than the entry before it")
 
 
 def _short(value: object) -> str:
