@@ -59,6 +59,7 @@ the line.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ from devices.importers.band_minutes import (
     totals_per_minute,
 )
 
-__all__ = ["CHUNK_RECORDS", "EXPORT_MEMBER", "SLEEP_STATES", "read_apple_health"]
+__all__ = ["CHUNK_RECORDS", "EXPORT_MEMBER", "SLEEP_STATES", "quoted", "read_apple_health"]
 
 EXPORT_MEMBER = "apple_health_export/export.xml"
 #: Records buffered as strings before they are packed into arrays.
@@ -297,9 +298,22 @@ def _check_document(first: etree._Element, where: str) -> None:
         raise ImportFormatError(
             f"{where}: not an Apple Health export (root element {str(root.tag)[:40]!r})"
         )
-    dtd = tree.docinfo.internalDTD
+    docinfo = tree.docinfo
+    if docinfo.system_url or docinfo.public_id:
+        raise ImportFormatError(f"{where}: refers to an external DTD (refused: entity attack)")
+    dtd = docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise ImportFormatError(f"{where}: the DTD declares XML entities (refused: entity attack)")
+
+
+def quoted(name: str) -> str:
+    """*name* in single quotes, control and line-breaking characters escaped (one line)."""
+    shown = "".join(
+        c if unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp")
+        else c.encode("unicode_escape").decode("ascii")
+        for c in name[:80]
+    )
+    return f"'{shown}'"
 
 
 def _device_name(device: str | None) -> str:
@@ -388,8 +402,8 @@ def _chosen_source(tally: _Tally, source: str | None) -> str:
     if source is None:
         return counts[0][1]
     if source not in tally.sources:
-        listed = ", ".join(f"{name!r} ({-n:,} records)" for n, name in counts)
-        raise ImportFormatError(f"{tally.where}: no records from source {source!r}; sources: {listed}")
+        listed = ", ".join(f"{quoted(name)} ({-n:,} records)" for n, name in counts)
+        raise ImportFormatError(f"{tally.where}: no records from source {quoted(source)}; sources: {listed}")
     return source
 
 
@@ -453,7 +467,7 @@ def _notes(tally: _Tally, chosen: str, unknown: int) -> tuple[str, ...]:
     notes = []
     others = sorted((name, r.count) for name, r in tally.sources.items() if name != chosen)
     if others:
-        listed = ", ".join(f"{name!r} ({n:,})" for name, n in others)
+        listed = ", ".join(f"{quoted(name)} ({n:,})" for name, n in others)
         total = sum(n for _, n in others)
         notes.append(f"{total:,} step, heart-rate and sleep records of other sources skipped: {listed}")
     if unknown:
