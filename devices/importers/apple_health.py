@@ -67,26 +67,25 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 import numpy as np
-import pandas as pd
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from devices.errors import ImportFormatError
 from devices.importers.apple_health_dates import instants_in_seconds
-from devices.importers.archives import ArchiveLimits, is_zip, open_archive
-from devices.importers.band_minutes import (
-    ExportedMinutes,
-    Progress,
-    mean_per_minute,
-    minute_frame,
-    states_per_minute,
-    totals_per_minute,
+from devices.importers.apple_health_minutes import (
+    MAX_RECORD_SECONDS,
+    RECORD_DTYPE,
+    SLEEP_STATES,
+    UNKNOWN_SLEEP,
+    minutes_of_records,
 )
+from devices.importers.archives import ArchiveLimits, is_zip, open_archive
+from devices.importers.band_minutes import ExportedMinutes, Progress
 
 __all__ = ["CHUNK_RECORDS", "EXPORT_MEMBER", "SLEEP_STATES", "quoted", "read_apple_health"]
 
 EXPORT_MEMBER = "apple_health_export/export.xml"
 #: Records buffered as strings before they are packed into arrays.
-CHUNK_RECORDS = 50_000
+CHUNK_RECORDS = 10_000
 
 STEPS, HEART, SLEEP = 0, 1, 2
 _KINDS = {
@@ -96,38 +95,25 @@ _KINDS = {
 }
 _UNITS = {STEPS: "count", HEART: "count/min"}
 _NAMES = {STEPS: "step", HEART: "heart-rate", SLEEP: "sleep"}
-#: HKCategoryValueSleepAnalysis names (raw values 0-5) -> state (module docstring).
-SLEEP_STATES = {
-    "HKCategoryValueSleepAnalysisInBed": "unknown",
-    "HKCategoryValueSleepAnalysisAsleepUnspecified": "sleep_light",
-    "HKCategoryValueSleepAnalysisAwake": "awake",
-    "HKCategoryValueSleepAnalysisAsleepCore": "sleep_light",
-    "HKCategoryValueSleepAnalysisAsleepDeep": "sleep_deep",
-    "HKCategoryValueSleepAnalysisAsleepREM": "sleep_rem",
-}
 _SLEEP_CODES = {name: float(code) for code, name in enumerate(SLEEP_STATES)}
-_IN_BED = 0.0
-_UNKNOWN_SLEEP = -1.0
-_STAGE_PRIORITY = ("awake", "sleep_rem", "sleep_deep", "sleep_light")
-_MAX_SECONDS = 2 * 24 * 3600
 _MAX_VALUE = {STEPS: 1e6, HEART: 1000.0}
-_RECORD = np.dtype([("start", "<i8"), ("length", "<i4"), ("value", "<f8")])
 _DEVICE_NAME = re.compile(r"name:([^,>]+)")
-_NS = 1_000_000_000
 _HEADER_ELEMENTS = frozenset({"ExportDate", "Me"})
 
 
 @dataclass
 class _SourceRecords:
-    """Packed records of one source: chunks of :data:`_RECORD` arrays per kind."""
+    """Packed records of one source: chunks of :data:`RECORD_DTYPE` arrays per kind."""
 
     chunks: dict[int, list[np.ndarray]] = field(default_factory=lambda: {0: [], 1: [], 2: []})
     count: int = 0
     device: str | None = None
 
     def packed(self, kind: int) -> np.ndarray:
+        """The records of *kind* in one array (the chunks are released)."""
         parts = self.chunks[kind]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=_RECORD)
+        self.chunks[kind] = []
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=RECORD_DTYPE)
 
 
 @dataclass
@@ -148,7 +134,9 @@ class _Buffer:
         self.tally = tally
         self.rows: list[tuple[int, str, str, str, str | None, int]] = []
 
-    def add(self, kind: int, source: str, start: str, end: str, value: str | None, line: int) -> None:
+    def add(
+        self, kind: int, source: str, start: str, end: str, value: str | None, line: int
+    ) -> None:
         self.rows.append((kind, source, start, end, value, line))
         if len(self.rows) >= CHUNK_RECORDS:
             self.flush()
@@ -163,7 +151,7 @@ class _Buffer:
         start = instants_in_seconds(starts, line, what="startDate", where=where)
         end = instants_in_seconds(ends, line, what="endDate", where=where)
         length = end - start
-        bad = (length < 0) | (length > _MAX_SECONDS)
+        bad = (length < 0) | (length > MAX_RECORD_SECONDS)
         if bad.any():
             i = int(np.argmax(bad))
             problem = "ends before it starts" if length[i] < 0 else "spans more than 2 days"
@@ -178,7 +166,7 @@ class _Buffer:
                 take = mine & (kind == k)
                 if not take.any():
                     continue
-                packed = np.empty(int(take.sum()), dtype=_RECORD)
+                packed = np.empty(int(take.sum()), dtype=RECORD_DTYPE)
                 packed["start"], packed["length"], packed["value"] = (
                     start[take],
                     length[take],
@@ -192,10 +180,10 @@ class _Buffer:
         where = self.tally.where
         out = np.empty(len(values), dtype=np.float64)
         sleep = kind == SLEEP
-        for i in np.flatnonzero(sleep):
-            out[i] = _SLEEP_CODES.get(values[i] or "", _UNKNOWN_SLEEP)
+        categories = np.flatnonzero(sleep)
+        out[categories] = [_SLEEP_CODES.get(values[j] or "", UNKNOWN_SLEEP) for j in categories]
         numeric = np.flatnonzero(~sleep)
-        texts = [values[i] or "" for i in numeric]
+        texts = [values[j] or "" for j in numeric]
         try:
             numbers = np.asarray(texts, dtype=np.str_).astype(np.float64)
         except ValueError:
@@ -309,7 +297,8 @@ def _check_document(first: etree._Element, where: str) -> None:
 def quoted(name: str) -> str:
     """*name* in single quotes, control and line-breaking characters escaped (one line)."""
     shown = "".join(
-        c if unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp")
+        c
+        if unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp")
         else c.encode("unicode_escape").decode("ascii")
         for c in name[:80]
     )
@@ -353,7 +342,7 @@ def read_apple_health(
     path: Path,
     *,
     source: str | None = None,
-    limits: ArchiveLimits = ArchiveLimits(),
+    limits: ArchiveLimits = ArchiveLimits(),  # noqa: B008 (a frozen dataclass: immutable)
     progress: Progress | None = None,
 ) -> ExportedMinutes:
     """Read the minutes of one source from an Apple Health export (module docstring).
@@ -403,64 +392,32 @@ def _chosen_source(tally: _Tally, source: str | None) -> str:
         return counts[0][1]
     if source not in tally.sources:
         listed = ", ".join(f"{quoted(name)} ({-n:,} records)" for n, name in counts)
-        raise ImportFormatError(f"{tally.where}: no records from source {quoted(source)}; sources: {listed}")
+        raise ImportFormatError(
+            f"{tally.where}: no records from source {quoted(source)}; sources: {listed}"
+        )
     return source
 
 
 def _exported_minutes(tally: _Tally, chosen: str) -> ExportedMinutes:
+    for name, other in tally.sources.items():
+        if name != chosen:
+            other.chunks = {STEPS: [], HEART: [], SLEEP: []}  # released: counts are kept
     records = tally.sources[chosen]
-    steps = records.packed(STEPS)
-    heart = records.packed(HEART)
     sleep = records.packed(SLEEP)
-    start_ns = steps["start"] * _NS
-    step_minutes = totals_per_minute(start_ns, start_ns + steps["length"].astype(np.int64) * _NS, steps["value"])
-    too_many = step_minutes > 65_535
+    unknown = int((sleep["value"] == UNKNOWN_SLEEP).sum())
+    frame = minutes_of_records(records.packed(STEPS), records.packed(HEART), sleep)
+    too_many = frame["steps"] > 65_535
     if too_many.any():
-        raise ImportFormatError(
-            f"{tally.where}: more than 65,535 steps in the minute {step_minutes.index[too_many][0]}"
-        )
-    heart_minutes = mean_per_minute(heart["start"] * _NS, heart["value"])
-    states, tracked, unknown = _sleep_states(sleep)
-    frame = minute_frame(
-        steps=step_minutes,
-        heart_rate=heart_minutes,
-        states=states,
-        default_state="awake" if tracked else "unknown",
-    )
-    notes = _notes(tally, chosen, unknown)
+        minute = frame["ts"][too_many].iloc[0]
+        raise ImportFormatError(f"{tally.where}: more than 65,535 steps in the minute {minute}")
     return ExportedMinutes(
         source="apple-health",
         device_key=chosen,
         device_name=records.device or chosen,
         minutes=frame,
         records=records.count - unknown,
-        notes=notes,
+        notes=_notes(tally, chosen, unknown),
     )
-
-
-def _sleep_states(sleep: np.ndarray) -> tuple[pd.Series | None, bool, int]:
-    """(state per minute, whether the source recorded sleep, records with unknown values)."""
-    code = sleep["value"]
-    unknown = int((code == _UNKNOWN_SLEEP).sum())
-    start = sleep["start"] * _NS
-    end = start + sleep["length"].astype(np.int64) * _NS
-    labels = np.asarray(list(SLEEP_STATES.values()), dtype=object)
-    stage = (code != _IN_BED) & (code != _UNKNOWN_SLEEP)
-    in_bed = code == _IN_BED
-    if not stage.any() and not in_bed.any():
-        return None, False, unknown
-    staged = states_per_minute(
-        start[stage],
-        end[stage],
-        list(labels[code[stage].astype(np.int64)]),
-        priority=_STAGE_PRIORITY,
-    )
-    bed = states_per_minute(
-        start[in_bed], end[in_bed], ["unknown"] * int(in_bed.sum()), priority=("unknown",)
-    )
-    if staged.empty:
-        return bed, False, unknown
-    return (staged.combine_first(bed) if not bed.empty else staged), True, unknown
 
 
 def _notes(tally: _Tally, chosen: str, unknown: int) -> tuple[str, ...]:
@@ -469,7 +426,9 @@ def _notes(tally: _Tally, chosen: str, unknown: int) -> tuple[str, ...]:
     if others:
         listed = ", ".join(f"{quoted(name)} ({n:,})" for name, n in others)
         total = sum(n for _, n in others)
-        notes.append(f"{total:,} step, heart-rate and sleep records of other sources skipped: {listed}")
+        notes.append(
+            f"{total:,} step, heart-rate and sleep records of other sources skipped: {listed}"
+        )
     if unknown:
         notes.append(f"{unknown:,} sleep records with an unknown value skipped")
     if tally.other_types:

@@ -52,7 +52,8 @@ def instants_in_seconds(
         # Some text is longer or all are shorter: find the first wrong length.
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
         _refuse(texts, lines, int(np.argmax(lengths != DATE_LENGTH)), what, where)
-    code = chars.view(np.uint32).reshape(n, DATE_LENGTH).astype(np.int64)
+    # Characters as small numbers (anything beyond ASCII becomes 255, never a digit).
+    code = np.minimum(chars.view(np.uint32).reshape(n, DATE_LENGTH), 255).astype(np.int16)
     digit = code - ord("0")
     ok = ((digit[:, _DIGITS] >= 0) & (digit[:, _DIGITS] <= 9)).all(axis=1)
     for position, char in _PUNCTUATION.items():
@@ -63,7 +64,7 @@ def instants_in_seconds(
     def number(first: int, width: int) -> npt.NDArray[np.int64]:
         value = np.zeros(n, dtype=np.int64)
         for i in range(first, first + width):
-            value = value * 10 + digit[:, i]
+            value = value * 10 + digit[:, i].astype(np.int64)
         return value
 
     year, month, day = number(0, 4), number(5, 2), number(8, 2)

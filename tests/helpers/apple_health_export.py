@@ -33,8 +33,9 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,7 @@ IPHONE = "Ana\u2019s iPhone"
 WATCH_DEVICE_NAME = "Apple Watch"
 EXPORT_MEMBER = "apple_health_export/export.xml"
 #: Days of :data:`BERLIN_WEEK` in the sample file (kept to a few tens of KB zipped).
-SAMPLE_DAYS = 2
+SAMPLE_DAYS = 1
 
 _WATCH_DEVICE = (
     "<<HKDevice: 0x600002b4c1e0>, name:Apple Watch, manufacturer:Apple Inc., "
@@ -109,14 +110,27 @@ _STAGE = {
     "awake": "HKCategoryValueSleepAnalysisAwake",
 }
 _SECOND = pd.Timedelta(seconds=1)
+quoteattr = lru_cache(maxsize=4096)(_quoteattr)
 _MINUTE = pd.Timedelta(minutes=1)
 #: Added to (first minute, last minute) of a run: its start and end instants.
 _SPAN = pd.to_timedelta([0, 60], unit="s")
 
 
 def _dates(instants: pd.DatetimeIndex, tz: str) -> list[str]:
-    """``YYYY-MM-DD HH:MM:SS +HHMM`` in the zone *tz*, as the Health app writes them."""
-    return list(instants.tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S %z"))
+    """``YYYY-MM-DD HH:MM:SS +HHMM`` in the zone *tz*, as the Health app writes them.
+
+    The wall clock and the offset come from pandas' time zone conversion (the
+    IANA rules); only the text is assembled here, for all dates at once.
+    """
+    wall = instants.tz_convert(tz).tz_localize(None)
+    offset = np.asarray((wall - instants.tz_convert("UTC").tz_localize(None)).total_seconds())
+    minutes = np.abs(offset).astype(np.int64) // 60
+    text = np.datetime_as_string(wall.to_numpy().astype("datetime64[s]"))
+    sign = np.where(offset < 0, "-", "+")
+    return [
+        f"{t[:10]} {t[11:]} {s}{m // 60:02d}{m % 60:02d}"
+        for t, s, m in zip(text.tolist(), sign.tolist(), minutes.tolist(), strict=True)
+    ]
 
 
 def _record(
@@ -209,7 +223,14 @@ def _sleep_records(frame: pd.DataFrame, tz: str) -> Iterator[str]:
             continue
         start, end = _dates(ts[[first, stop - 1]] + _SPAN, tz)
         yield _record(
-            _SLEEP, WATCH, _WATCH_DEVICE, None, start, end, "HKCategoryValueSleepAnalysisInBed", zone
+            _SLEEP,
+            WATCH,
+            _WATCH_DEVICE,
+            None,
+            start,
+            end,
+            "HKCategoryValueSleepAnalysisInBed",
+            zone,
         )
         unspecified_written = False
         for a, b in _runs(state[first:stop]):

@@ -22,7 +22,9 @@ https://developer.apple.com/documentation/healthkit/hkcategoryvaluesleepanalysis
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -31,15 +33,18 @@ import pandas as pd
 import pytest
 
 from devices.errors import ImportFormatError
+from devices.importers import apple_health_minutes
 from devices.importers.apple_health import read_apple_health
-from devices.importers.band_minutes import MINUTE_FRAME_COLUMNS
+from devices.importers.band_minutes import MINUTE_FRAME_COLUMNS, STATE_LABELS
 from tests.helpers.apple_health_export import (
     EXPORT_MEMBER,
     IPHONE,
+    SAMPLE_DAYS,
     WATCH,
     WATCH_DEVICE_NAME,
     write_export_xml,
     write_export_zip,
+    write_sample,
 )
 from tests.helpers.band_week import AUCKLAND_WEEK, BERLIN_WEEK, band_week
 
@@ -62,7 +67,8 @@ def projected(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _one_line(info: pytest.ExceptionInfo[ImportFormatError]) -> str:
     message = str(info.value)
-    assert "\n" not in message and message
+    assert "\n" not in message
+    assert message
     return message
 
 
@@ -76,11 +82,43 @@ def test_band_week_reads_back_exactly(tmp_path: Path, week: str, form: str) -> N
     seen: list[tuple[int, int]] = []
     got = read_apple_health(path, progress=lambda done, total: seen.append((done, total)))
     pd.testing.assert_frame_equal(got.minutes, projected(frame))
-    assert (got.source, got.device_key, got.device_name) == ("apple-health", WATCH, WATCH_DEVICE_NAME)
+    assert (got.source, got.device_key, got.device_name) == (
+        "apple-health",
+        WATCH,
+        WATCH_DEVICE_NAME,
+    )
     assert seen[-1][0] == seen[-1][1] > 0
     assert any("'Ana’s iPhone'" in note and "other sources" in note for note in got.notes)
     assert any("records of other types skipped" in note for note in got.notes)
     assert any("Workout" in note for note in got.notes)
+
+
+@pytest.mark.parametrize("week", sorted(WEEKS))
+def test_one_day_windows_give_the_same_minutes(
+    tmp_path: Path, week: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows cut through nights and records; each window keeps only its own minutes."""
+    monkeypatch.setattr(apple_health_minutes, "WINDOW_DAYS", 1)
+    tz, first_day = WEEKS[week]
+    frame = band_week(tz, first_day)
+    path = write_export_xml(tmp_path / "export.xml", frame, tz)
+    pd.testing.assert_frame_equal(read_apple_health(path).minutes, projected(frame))
+
+
+def test_a_record_across_a_window_edge_is_spread_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apple_health_minutes, "WINDOW_DAYS", 1)
+    # 00:59-01:01 at +0100 is 23:59-00:01 UTC: the edge of two one-day windows.
+    path = _export(
+        tmp_path,
+        _rec(_STEPS, "W", "00:59:00", "01:01:00", "11", "count"),
+        _rec(_SLEEP, "W", "00:59:30", "01:00:30", f"{_V}AsleepDeep"),
+    )
+    got = read_apple_health(path).minutes
+    assert list(got["steps"]) == [6.0, 5.0]  # round(5.5) = 6 (half to even), then 11 - 6
+    assert list(got["state"]) == ["sleep_deep", "sleep_deep"]  # 30 s each, no other record
+    assert got["ts"].iloc[0] == pd.Timestamp("2026-01-04 23:59", tz="UTC")
 
 
 def test_the_phone_can_be_chosen_instead(tmp_path: Path) -> None:
@@ -93,7 +131,12 @@ def test_the_phone_can_be_chosen_instead(tmp_path: Path) -> None:
     minutes = got.minutes.set_index("ts")
     assert minutes["heart_rate"].isna().all()
     assert (minutes["state"] == "unknown").all()  # the phone recorded no sleep
-    truth = frame.set_index(frame["ts"].astype("datetime64[ns, UTC]"))["steps"].fillna(0).groupby(pd.Grouper(freq="10min")).sum()
+    truth = (
+        frame.set_index(frame["ts"].astype("datetime64[ns, UTC]"))["steps"]
+        .fillna(0)
+        .groupby(pd.Grouper(freq="10min"))
+        .sum()
+    )
     blocks = minutes["steps"].groupby(pd.Grouper(freq="10min")).sum()
     pd.testing.assert_series_equal(blocks[blocks > 0], truth[truth > 0], check_names=False)
     assert (minutes["steps"] == minutes["steps"].round()).all()
@@ -168,7 +211,11 @@ def test_a_stage_beats_in_bed_and_in_bed_alone_is_unknown(tmp_path: Path) -> Non
     assert states["22:05"] == states["22:09"] == "unknown"  # in bed, no stage
     assert states["22:10"] == states["22:11"] == "sleep_light"
     assert states["22:12"] == "sleep_light"  # AsleepUnspecified
-    assert (states["22:13"], states["22:14"], states["22:15"]) == ("sleep_deep", "sleep_rem", "awake")
+    assert (states["22:13"], states["22:14"], states["22:15"]) == (
+        "sleep_deep",
+        "sleep_rem",
+        "awake",
+    )
     assert states["22:16"] == "unknown"
     assert states["23:30"] == "awake"  # the source recorded sleep
 
@@ -215,8 +262,10 @@ def test_equal_record_counts_choose_the_first_name(tmp_path: Path) -> None:
         (_rec(_STEPS, "W", "10:00:00", "10:01:00", "-3", "count"), "value '-3', not a number"),
         (_rec(_STEPS, "W", "10:00:00", "10:01:00", "nan", "count"), "value 'nan', not a number"),
         (_rec(_STEPS, "W", "10:02:00", "10:01:00", "3", "count"), "ends before it starts"),
-        (_rec(_STEPS, "W", "10:00:00", "10:01:00", "3", "count").replace("+0100", "+01", 1),
-         "startDate '2026-01-05 10:00:00 +01', not a date"),
+        (
+            _rec(_STEPS, "W", "10:00:00", "10:01:00", "3", "count").replace("+0100", "+01", 1),
+            "startDate '2026-01-05 10:00:00 +01', not a date",
+        ),
     ],
 )
 def test_bad_records_are_refused_naming_the_line(
@@ -226,7 +275,8 @@ def test_bad_records_are_refused_naming_the_line(
     with pytest.raises(ImportFormatError) as info:
         read_apple_health(path)
     message = _one_line(info)
-    assert message.startswith("export.xml: ") and "at line 5" in message
+    assert message.startswith("export.xml: ")
+    assert "at line 5" in message
     assert expected in message
 
 
@@ -283,9 +333,9 @@ def test_zip_checks_come_first(tmp_path: Path) -> None:
 
 # --- entity attacks (docs/importing.md, "Apple Health": a DTD that declares entities) -------
 
-_LAUGHS = "".join(
-    f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">\n' for i in range(1, 10)
-).replace("&lol0;", "lol")
+_LAUGHS = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">\n' for i in range(1, 10)).replace(
+    "&lol0;", "lol"
+)
 
 
 @pytest.mark.parametrize(
@@ -313,3 +363,122 @@ def test_entity_attacks_are_refused(tmp_path: Path, dtd: str, body: str, form: s
     message = _one_line(info)
     assert "root:" not in message  # nothing of /etc/passwd
     assert "entit" in message.lower()
+
+
+# --- robustness: the sample file, truncated and with one byte changed -----------------------
+
+MUTATIONS = 100
+_RECORD_BYTES = re.compile(rb"<Record\b[^>]*?(?:/>|>.*?</Record>)", re.S)
+_DATE_ATTRS = re.compile(rb'(startDate|endDate)="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes, pd.DataFrame]:
+    """(the sample zip, its export.xml, what both read as)."""
+    (path,) = write_sample(tmp_path_factory.mktemp("sample"))
+    zipped = path.read_bytes()
+    xml = zipfile.ZipFile(path).read(EXPORT_MEMBER)
+    tz, first_day = BERLIN_WEEK
+    truth = projected(band_week(tz, first_day, days=SAMPLE_DAYS))
+    pd.testing.assert_frame_equal(read_apple_health(path).minutes, truth)
+    return zipped, xml, truth
+
+
+def _minutes_of(record: bytes) -> set[pd.Timestamp]:
+    """UTC minutes a record's dates cover (its start's minute for a point reading)."""
+    dates = {k.decode(): v.decode("utf-8", "replace") for k, v in _DATE_ATTRS.findall(record)}
+    try:
+        start, end = (
+            pd.Timestamp(dt.datetime.strptime(dates[k], "%Y-%m-%d %H:%M:%S %z"))
+            for k in ("startDate", "endDate")
+        )
+    except (KeyError, ValueError):
+        return set()
+    last = max(start.floor("min"), end.ceil("min") - pd.Timedelta(minutes=1))
+    return set(pd.date_range(start.floor("min"), last, freq="min").tz_convert("UTC"))
+
+
+def _differing_minutes(got: pd.DataFrame, truth: pd.DataFrame) -> set[pd.Timestamp]:
+    both = got.merge(truth, on="ts", how="outer", suffixes=("", "_truth")).set_index("ts")
+    differ = pd.Series(False, index=both.index)
+    for column in ("steps", "heart_rate", "activity", "state"):
+        a, b = both[column], both[f"{column}_truth"]
+        differ |= ~((a == b) | (a.isna() & b.isna()))
+    return set(both.index[differ.to_numpy()])
+
+
+def _check_store_rules(minutes: pd.DataFrame) -> None:
+    """What the store's upsert requires of a frame (docs/importing.md)."""
+    ts = minutes["ts"]
+    assert ts.is_monotonic_increasing
+    assert ts.is_unique
+    assert (ts.dt.second == 0).all()
+    for column in ("steps", "heart_rate"):
+        values = minutes[column].dropna()
+        assert ((values >= 0) & (values <= 65_535) & (values == values.round())).all()
+    assert set(minutes["state"]) <= set(STATE_LABELS)
+
+
+def _read(tmp_path: Path, name: str, data: bytes) -> pd.DataFrame | None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    message = ""
+    try:
+        minutes = read_apple_health(path).minutes
+    except ImportFormatError as exc:
+        message = str(exc)
+    if message:
+        assert "\n" not in message
+        return None
+    _check_store_rules(minutes)
+    return minutes
+
+
+@pytest.mark.parametrize("form", ["xml", "zip"])
+def test_truncations_are_refused_or_read_whole(
+    tmp_path: Path, sample: tuple[bytes, bytes, pd.DataFrame], form: str
+) -> None:
+    zipped, xml, truth = sample
+    data = xml if form == "xml" else zipped
+    rng = np.random.default_rng(1401)
+    cuts = [len(data) - 1, *rng.integers(0, len(data), MUTATIONS - 1).tolist()]
+    refused = 0
+    for cut in cuts:
+        got = _read(tmp_path, f"export.{form}", data[:cut])
+        if got is None:
+            refused += 1
+        else:
+            pd.testing.assert_frame_equal(got, truth)
+    # Only the cut of the last newline leaves well-formed XML; a cut zip has no directory.
+    assert refused == MUTATIONS - (form == "xml")
+
+
+@pytest.mark.parametrize("form", ["xml", "zip"])
+def test_byte_flips_are_refused_or_change_one_record(
+    tmp_path: Path, sample: tuple[bytes, bytes, pd.DataFrame], form: str
+) -> None:
+    zipped, xml, truth = sample
+    data = xml if form == "xml" else zipped
+    records = [(m.start(), m.end()) for m in _RECORD_BYTES.finditer(xml)]
+    starts = np.array([a for a, _ in records])
+    rng = np.random.default_rng(1402)
+    refused = 0
+    for offset, flip in zip(
+        rng.integers(0, len(data), MUTATIONS).tolist(),
+        rng.integers(1, 256, MUTATIONS).tolist(),
+        strict=True,
+    ):
+        mutated = bytearray(data)
+        mutated[offset] ^= flip
+        got = _read(tmp_path, f"export.{form}", bytes(mutated))
+        if got is None:
+            refused += 1
+            continue
+        allowed: set[pd.Timestamp] = set()
+        i = int(np.searchsorted(starts, offset, side="right")) - 1
+        if form == "xml" and i >= 0 and offset < records[i][1]:
+            a, b = records[i]
+            allowed = _minutes_of(xml[a:b]) | _minutes_of(bytes(mutated[a:b]))
+        assert _differing_minutes(got, truth) <= allowed, (offset, flip)
+    # A zip's CRC refuses every change to the compressed bytes.
+    assert refused >= (MUTATIONS // 2 if form == "xml" else MUTATIONS * 3 // 4)
