@@ -17,18 +17,15 @@ https://developer.apple.com/documentation/healthkit/data_types):
 ``HKCategoryTypeIdentifierSleepAnalysis``
     labelled intervals (values of ``HKCategoryValueSleepAnalysis``,
     https://developer.apple.com/documentation/healthkit/hkcategoryvaluesleepanalysis):
-    ``AsleepCore`` -> ``sleep_light``, ``AsleepDeep`` -> ``sleep_deep``,
-    ``AsleepREM`` -> ``sleep_rem``, ``Awake`` -> ``awake``,
-    ``AsleepUnspecified`` -> ``sleep_light`` (asleep, stage not measured:
-    the sleep/wake metrics need "asleep", and light is the stage most of a
-    night is spent in; no deep or REM is invented), ``InBed`` ->
-    ``unknown`` (in bed says nothing about being asleep). A minute touched
-    by any record other than ``InBed`` takes the state of those records
-    (:func:`~devices.importers.band_minutes.states_per_minute`, ties in the
-    order awake, REM, deep, light); ``InBed`` counts only where no other
-    sleep record touches the minute. Minutes with a reading outside every
-    sleep record are ``awake`` when the source recorded sleep (any value
-    but ``InBed``), else ``unknown``.
+    ``AsleepCore`` -> ``sleep_light`` (Apple: stages N1 and N2),
+    ``AsleepDeep`` -> ``sleep_deep``, ``AsleepREM`` -> ``sleep_rem``,
+    ``Awake`` -> ``awake``, ``AsleepUnspecified`` (``Asleep`` before iOS
+    16) -> ``sleep_light`` (asleep, stage not measured: the sleep/wake
+    metrics need "asleep", light is where most of a night is spent, and no
+    deep or REM sleep is invented), ``InBed`` -> ``unknown`` (being in bed
+    says nothing about being asleep). A stage beats ``InBed``, and minutes
+    with a reading outside every sleep record are ``awake`` when the source
+    recorded sleep: :mod:`devices.importers.apple_health_minutes`.
 
 Dates such as ``2024-03-14 10:00:00 +0300`` carry their UTC offset, so they
 are instants: no zone is needed and DST changes need no rule.
@@ -41,15 +38,17 @@ Unicode order). The notes say what the other sources had.
 **Safety and memory.** The XML is parsed as a stream by
 :func:`lxml.etree.iterparse`, from the zip member itself (never extracted),
 without resolving entities, without DTD loading or network access, with
-libxml2's size limits on (``huge_tree=False``); a document whose DTD declares
-any entity is refused (the Health app declares none; entities are how
-"billion laughs" and external-entity attacks work). Each top-level element
-is cleared and dropped once read, so the tree never holds more than one. The
-records of the three types are kept as packed arrays of 20 bytes each
-(start, length, value) for every source until the source is chosen; memory
-is therefore about 20 bytes per step, heart-rate or sleep record plus one
-buffer of :data:`CHUNK_RECORDS` records, whatever the file's size (a 1 GB
-export holds a few million records: tens of MB).
+libxml2's size limits on (``huge_tree=False``); a document with an external
+DTD, or whose DTD declares any entity, is refused (the Health app declares
+none; entities are how "billion laughs" and external-entity attacks work).
+Each top-level element is cleared and dropped once read, so the tree never
+holds more than one. Until the source is chosen, each step, heart-rate and
+sleep record of every source is kept as one packed row of 20 bytes (start,
+length, value), with one buffer of :data:`CHUNK_RECORDS` records as text;
+the minutes are then built a few weeks at a time. Memory is therefore about
+20 bytes per record of those three types plus about 50 bytes per minute of
+the result, whatever the file's size (``docs/importing.md``, "Apple
+Health", has the measured figures).
 
 Pure apart from reading the file; bad input raises
 :class:`~devices.errors.ImportFormatError` with one line naming the file and

@@ -51,8 +51,9 @@ __all__ = [
 
 #: One record: start (UTC seconds since 1970), length (seconds), value.
 RECORD_DTYPE = np.dtype([("start", "<i8"), ("length", "<i4"), ("value", "<f8")])
-#: HKCategoryValueSleepAnalysis names in the order of their raw values (0-5),
-#: and the state each is read as (``docs/importing.md``, "Apple Health").
+#: HKCategoryValueSleepAnalysis names in the order of their raw values (0-5,
+#: then the pre-iOS 16 name of 1), and the state each is read as
+#: (``docs/importing.md``, "Apple Health"); a record's code is its position here.
 SLEEP_STATES = {
     "HKCategoryValueSleepAnalysisInBed": "unknown",
     "HKCategoryValueSleepAnalysisAsleepUnspecified": "sleep_light",
@@ -60,6 +61,8 @@ SLEEP_STATES = {
     "HKCategoryValueSleepAnalysisAsleepCore": "sleep_light",
     "HKCategoryValueSleepAnalysisAsleepDeep": "sleep_deep",
     "HKCategoryValueSleepAnalysisAsleepREM": "sleep_rem",
+    # Raw value 1 as exports written before iOS 16 name it.
+    "HKCategoryValueSleepAnalysisAsleep": "sleep_light",
 }
 #: Code of ``InBed``; code of a sleep value not in :data:`SLEEP_STATES` (skipped).
 IN_BED, UNKNOWN_SLEEP = 0.0, -1.0

@@ -198,7 +198,8 @@ def test_a_stage_beats_in_bed_and_in_bed_alone_is_unknown(tmp_path: Path) -> Non
         _rec(_SLEEP, "W", "22:00:00", "23:00:00", f"{_V}InBed"),
         # Core from 22:10:30: the minute 22:10 has 30 s of Core and 60 s of InBed.
         _rec(_SLEEP, "W", "22:10:30", "22:12:00", f"{_V}AsleepCore"),
-        _rec(_SLEEP, "W", "22:12:00", "22:13:00", f"{_V}AsleepUnspecified"),
+        _rec(_SLEEP, "W", "22:12:00", "22:12:30", f"{_V}AsleepUnspecified"),
+        _rec(_SLEEP, "W", "22:12:30", "22:13:00", f"{_V}Asleep"),  # before iOS 16
         _rec(_SLEEP, "W", "22:13:00", "22:14:00", f"{_V}AsleepDeep"),
         _rec(_SLEEP, "W", "22:14:00", "22:15:00", f"{_V}AsleepREM"),
         # 30 s REM and 30 s Awake in 22:15: the tie goes to awake.
@@ -210,7 +211,7 @@ def test_a_stage_beats_in_bed_and_in_bed_alone_is_unknown(tmp_path: Path) -> Non
     states = _states(path)
     assert states["22:05"] == states["22:09"] == "unknown"  # in bed, no stage
     assert states["22:10"] == states["22:11"] == "sleep_light"
-    assert states["22:12"] == "sleep_light"  # AsleepUnspecified
+    assert states["22:12"] == "sleep_light"  # AsleepUnspecified and Asleep
     assert (states["22:13"], states["22:14"], states["22:15"]) == (
         "sleep_deep",
         "sleep_rem",
