@@ -41,14 +41,15 @@ without resolving entities, without DTD loading or network access, with
 libxml2's size limits on (``huge_tree=False``); a document with an external
 DTD, or whose DTD declares any entity, is refused (the Health app declares
 none; entities are how "billion laughs" and external-entity attacks work).
-Each top-level element is cleared and dropped once read, so the tree never
-holds more than one. Until the source is chosen, each step, heart-rate and
-sleep record of every source is kept as one packed row of 20 bytes (start,
-length, value), with one buffer of :data:`CHUNK_RECORDS` records as text;
-the minutes are then built a few weeks at a time. Memory is therefore about
-20 bytes per record of those three types plus about 50 bytes per minute of
-the result, whatever the file's size (``docs/importing.md``, "Apple
-Health", has the measured figures).
+Each element, at any depth, is cleared and dropped once read, so the tree
+holds no more than the path to the current element. Until the source is
+chosen, each step, heart-rate and sleep record of every source is kept as
+one packed row of 20 bytes (start, length, value), with one buffer of
+:data:`CHUNK_RECORDS` records as text; the minutes are then built four
+weeks at a time. Memory beyond the libraries' own is therefore about 20
+bytes per record of those three types plus about 110 bytes per minute of
+the result at its peak (the result itself takes about 45), whatever the
+file's size (``docs/importing.md``, "Apple Health", has measured figures).
 
 Pure apart from reading the file; bad input raises
 :class:`~devices.errors.ImportFormatError` with one line naming the file and
@@ -239,42 +240,47 @@ def _parse(stream: IO[bytes], tally: _Tally) -> None:
     buffer = _Buffer(tally)
     checked = False
     where = tally.where
-    sources = tally.sources
     for _, element in events:
         if not checked:
             _check_document(element, where)
             checked = True
         parent = element.getparent()
-        if parent is None or parent.getparent() is not None:
-            continue  # the root, or nested in a top-level element (cleared with it)
-        if element.tag == "Record":
-            get = element.get
-            kind = _KINDS.get(get("type") or "")
-            if kind is None:
-                tally.other_types += 1
-            else:
-                source = get("sourceName") or ""
-                records = sources.get(source)
-                if records is None:
-                    records = sources[source] = _SourceRecords()
-                records.count += 1
-                if records.device is None:
-                    records.device = _device_name(get("device"))
-                line = element.sourceline or 0
-                if kind != SLEEP and get("unit") != _UNITS[kind]:
-                    raise ImportFormatError(
-                        f"{where}: the {_NAMES[kind]} record at line {line} has unit "
-                        f"{(get('unit') or '')[:40]!r}, not {_UNITS[kind]!r}"
-                    )
-                buffer.add(
-                    kind, source, get("startDate") or "", get("endDate") or "", get("value"), line
-                )
-        elif element.tag not in _HEADER_ELEMENTS:
-            tally.other_elements += 1
+        if parent is None:
+            continue  # the root's end
+        if parent.getparent() is None:  # a child of the root
+            if element.tag == "Record":
+                _take_record(element, tally, buffer)
+            elif element.tag not in _HEADER_ELEMENTS:
+                tally.other_elements += 1
+        # Every element, at any depth, is emptied at its end and its earlier
+        # siblings dropped: the tree holds one path and its last elements.
         element.clear()
         while element.getprevious() is not None:
             del parent[0]
     buffer.flush()
+
+
+def _take_record(element: etree._Element, tally: _Tally, buffer: _Buffer) -> None:
+    """Add a top-level ``Record`` to *buffer* if it is of one of the three types."""
+    get = element.get
+    kind = _KINDS.get(get("type") or "")
+    if kind is None:
+        tally.other_types += 1
+        return
+    source = get("sourceName") or ""
+    records = tally.sources.get(source)
+    if records is None:
+        records = tally.sources[source] = _SourceRecords()
+    records.count += 1
+    if records.device is None:
+        records.device = _device_name(get("device"))
+    line = element.sourceline or 0
+    if kind != SLEEP and get("unit") != _UNITS[kind]:
+        raise ImportFormatError(
+            f"{tally.where}: the {_NAMES[kind]} record at line {line} has unit "
+            f"{(get('unit') or '')[:40]!r}, not {_UNITS[kind]!r}"
+        )
+    buffer.add(kind, source, get("startDate") or "", get("endDate") or "", get("value"), line)
 
 
 def _check_document(first: etree._Element, where: str) -> None:
@@ -377,6 +383,8 @@ def read_apple_health(
         except etree.LxmlError as exc:
             message = " ".join(str(exc).split())
             raise ImportFormatError(f"{where}: unreadable XML ({message})") from exc
+        except OSError as exc:
+            raise ImportFormatError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
     if progress is not None:
         progress(size, size)
     chosen = _chosen_source(tally, source)

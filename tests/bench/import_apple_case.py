@@ -181,15 +181,21 @@ def write_large_export(path: Path, size_bytes: int) -> int:
     return path.stat().st_size
 
 
-_CHILD_IMPORT = """
+#: Every child starts so: peak RSS (VmHWM) in bytes, and its value once imports are done.
+_PRELUDE = """
 import json, sys, time
-from pathlib import Path
-from devices.importers.apple_health import read_apple_health
 def hwm():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM"):
             return int(line.split()[1]) * 1024
+"""
+_START = """
 start_rss = hwm()
+"""
+
+_CHILD_IMPORT = """
+from pathlib import Path
+from devices.importers.apple_health import read_apple_health
 t = time.perf_counter()
 calls = [0]
 def progress(done, total):
@@ -201,13 +207,7 @@ print(json.dumps({"seconds": seconds, "peak": hwm(), "start": start_rss,
 """
 
 _CHILD_BASELINE = """
-import json, sys, time
 from lxml import etree
-def hwm():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM"):
-            return int(line.split()[1]) * 1024
-start_rss = hwm()
 t = time.perf_counter()
 n = 0
 for _, element in etree.iterparse(sys.argv[1], events=("end",), resolve_entities=False,
@@ -230,15 +230,9 @@ _BOMB = (
     '<HealthData><Record type="x">&l9;</Record></HealthData>\n'
 )
 _CHILD_BOMB = """
-import json, sys, time
 from pathlib import Path
 from devices.errors import ImportFormatError
 from devices.importers.apple_health import read_apple_health
-def hwm():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM"):
-            return int(line.split()[1]) * 1024
-start_rss = hwm()
 t = time.perf_counter()
 try:
     read_apple_health(Path(sys.argv[1]))
@@ -250,11 +244,22 @@ print(json.dumps({"seconds": time.perf_counter() - t, "peak": hwm(), "start": st
 """
 
 
+def _imports(code: str) -> str:
+    return "".join(
+        line + "\n" for line in code.splitlines() if line.startswith(("from ", "import "))
+    )
+
+
+def _body(code: str) -> str:
+    lines = code.splitlines()
+    return "".join(line + "\n" for line in lines if not line.startswith(("from ", "import ")))
+
+
 def _child(code: str, path: Path) -> dict[str, object]:
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     done = subprocess.run(
-        [sys.executable, "-c", code, str(path)],
+        [sys.executable, "-c", _PRELUDE + _imports(code) + _START + _body(code), str(path)],
         capture_output=True,
         text=True,
         check=True,

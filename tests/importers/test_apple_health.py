@@ -248,6 +248,20 @@ def test_heart_rate_is_the_mean_of_the_minute_and_unknown_sleep_values_are_noted
     assert got.records == 3
 
 
+def test_only_records_at_the_top_level_count(tmp_path: Path) -> None:
+    """A Correlation's member records repeat top-level ones; they are not read twice."""
+    path = _export(
+        tmp_path,
+        _hr("W", "10:00:00", 60),
+        '<Correlation type="HKCorrelationTypeIdentifierBloodPressure">\n'
+        + _hr("W", "11:00:00", 90)
+        + "</Correlation>\n",
+    )
+    got = read_apple_health(path)
+    assert list(got.minutes["heart_rate"]) == [60.0]
+    assert "1 other elements (Workout, ActivitySummary, ...) skipped" in got.notes
+
+
 def test_equal_record_counts_choose_the_first_name(tmp_path: Path) -> None:
     path = _export(tmp_path, _hr("Zed", "10:00:00", 60), _hr("Amy", "11:00:00", 70))
     got = read_apple_health(path)
