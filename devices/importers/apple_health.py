@@ -124,7 +124,6 @@ class _Tally:
     sources: dict[str, _SourceRecords] = field(default_factory=dict)
     other_types: int = 0
     other_elements: int = 0
-    unknown_sleep: dict[str, int] = field(default_factory=dict)
 
 
 class _Buffer:

@@ -39,7 +39,7 @@ __all__ = ["bench_apple_health", "write_large_export"]
 
 _TARGET_RSS_MB = 300
 _MB = 1_000_000
-_WATCH = "Ana\u2019s Apple\u00a0Watch"
+_WATCH = "Ana\u2019s Apple Watch"
 _PHONE = "Ana\u2019s iPhone"
 _WATCH_DEVICE = (
     "&lt;&lt;HKDevice: 0x600002b4c1e0&gt;, name:Apple Watch, manufacturer:Apple Inc., "

@@ -54,7 +54,7 @@ __all__ = [
     "write_sample",
 ]
 
-WATCH = "Ana\u2019s Apple\u00a0Watch"
+WATCH = "Ana\u2019s Apple Watch"
 IPHONE = "Ana\u2019s iPhone"
 WATCH_DEVICE_NAME = "Apple Watch"
 EXPORT_MEMBER = "apple_health_export/export.xml"

@@ -154,6 +154,9 @@ def test_an_unknown_source_is_refused_with_the_list(tmp_path: Path) -> None:
     assert message.index(WATCH) < message.index(IPHONE)
     # The phone: one step record per 10 minutes with steps: 6 an hour over 16 waking hours.
     assert f"'{IPHONE}' (96 records)" in message
+    with pytest.raises(ImportFormatError) as info:
+        read_apple_health(path, source="Line\nbreak\u2028")
+    assert "source 'Line\\nbreak\\u2028';" in _one_line(info)
 
 
 # --- hand-written exports -------------------------------------------------------------------
