@@ -63,6 +63,8 @@ MINUTE_FRAME_COLUMNS = ("ts", "steps", "heart_rate", "activity", "state")
 #: Every state label a reader may write.
 STATE_LABELS = tuple(state.label for state in DeviceState)
 
+#: The labels as pandas stores strings (the dtype a column of labels gets).
+_LABEL_ARRAY = pd.Series(list(STATE_LABELS)).array
 _NS_PER_MINUTE = 60_000_000_000
 #: Longest interval one record may cover (a sleep log or a daily total).
 _MAX_INTERVAL_NS = 2 * 24 * 60 * _NS_PER_MINUTE
@@ -226,39 +228,53 @@ def minute_frame(
 ) -> pd.DataFrame:
     """One frame of columns :data:`MINUTE_FRAME_COLUMNS` from per-minute series.
 
-    The series are indexed by minute start (UTC); a minute present in any of
-    them is a row. Minutes no state covers get *default_state*.
+    The series are indexed by minute start (UTC instants, each minute at most
+    once); a minute present in any of them is a row. Minutes no state covers
+    (or whose state is missing) get *default_state*. Built on int64 minute
+    keys, so memory stays a few arrays of the frame's length (an import of
+    years of minutes keeps its peak low).
     """
     if default_state not in STATE_LABELS:
         raise ValueError(f"unknown state label {default_state!r}")
-    parts = {
-        "steps": steps,
-        "heart_rate": heart_rate,
-        "activity": activity,
-        "state": states,
-    }
-    given = [s.index for s in parts.values() if s is not None and not s.empty]
-    index = pd.DatetimeIndex([], tz="UTC")
-    for part in given:
-        index = index.union(part)
-    index = pd.DatetimeIndex(index).sort_values()
-    frame = pd.DataFrame({"ts": index})
-    for name in ("steps", "heart_rate", "activity"):
-        series = parts[name]
-        column = (
-            series.reindex(index).to_numpy(dtype=np.float64)
-            if series is not None
-            else np.full(len(index), np.nan)
-        )
-        frame[name] = column
-    state = parts["state"]
-    labels = (
-        state.reindex(index).to_numpy(dtype=object)
-        if state is not None
-        else np.full(len(index), None, dtype=object)
+    parts = {"steps": steps, "heart_rate": heart_rate, "activity": activity, "state": states}
+    keys = {name: _utc_keys(s) for name, s in parts.items() if s is not None and not s.empty}
+    minutes = (
+        np.unique(np.concatenate(list(keys.values()))) if keys else np.zeros(0, dtype=np.int64)
     )
-    frame["state"] = pd.Series(labels, dtype=object).fillna(default_state).to_numpy()
-    return frame.loc[:, list(MINUTE_FRAME_COLUMNS)]
+    columns: dict[str, object] = {
+        "ts": pd.DatetimeIndex(minutes.astype("datetime64[ns]")).tz_localize("UTC")
+    }
+    for name in ("steps", "heart_rate", "activity"):
+        column = np.full(len(minutes), np.nan)
+        series = parts[name]
+        if name in keys and series is not None:
+            column[np.searchsorted(minutes, keys[name])] = series.to_numpy(dtype=np.float64)
+        columns[name] = column
+    codes = np.full(len(minutes), STATE_LABELS.index(default_state), dtype=np.intp)
+    if "state" in keys and states is not None:
+        rank = {label: i for i, label in enumerate(STATE_LABELS)}
+        labels = states.to_numpy(dtype=object)
+        given = pd.notna(labels)
+        unknown = set(labels[given].tolist()) - set(rank)
+        if unknown:
+            raise ValueError(f"unknown state labels {sorted(map(str, unknown))}")
+        at = np.searchsorted(minutes, keys["state"][given])
+        codes[at] = pd.Series(labels[given]).map(rank).to_numpy(dtype=np.intp)
+    # Labels taken by code from pandas' own string array: no object column of the frame's length.
+    columns["state"] = _LABEL_ARRAY.take(codes)
+    return pd.DataFrame(columns, columns=list(MINUTE_FRAME_COLUMNS), copy=False)
+
+
+def _utc_keys(series: pd.Series) -> Nanoseconds:
+    """Nanoseconds since 1970 (UTC) of the index of *series*; each minute at most once."""
+    index = pd.DatetimeIndex(series.index)
+    if index.tz is None:
+        raise ValueError("minute series must be indexed by UTC instants")
+    keys = np.asarray(index.tz_convert("UTC").as_unit("ns").asi8, dtype=np.int64)
+    increasing = keys if index.is_monotonic_increasing else np.sort(keys)
+    if (np.diff(increasing) == 0).any():
+        raise ValueError("a minute appears twice in a minute series")
+    return keys
 
 
 def _on_utc_minutes(series: pd.Series) -> pd.Series:
