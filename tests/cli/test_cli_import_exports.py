@@ -15,12 +15,19 @@ import sqlalchemy as sa
 
 from ipsrt.cli import main
 from ipsrt.store import Store
-from tests.helpers import fitbit_export, gadgetbridge_export, garmin_fit_export, omh_export
+from tests.helpers import (
+    apple_health_export,
+    fitbit_export,
+    gadgetbridge_export,
+    garmin_fit_export,
+    omh_export,
+)
 
 #: kind -> (writer module, file or folder the command reads, extra arguments)
 KINDS = {
     "gadgetbridge": (gadgetbridge_export, "gadgetbridge.db", ["--device", "Blue watch"]),
     "fitbit": (fitbit_export, "fitbit-takeout.zip", []),
+    "apple-health": (apple_health_export, "apple-health-export.zip", []),
     "garmin": (garmin_fit_export, "garmin", []),
     "omh": (omh_export, "omh-points.json", []),
 }
@@ -78,7 +85,7 @@ def test_a_sample_imports_once_and_a_second_time_adds_nothing(
 def test_a_broken_file_is_one_line_and_changes_nothing(
     kind: str, clinic: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    broken = tmp_path / ("broken.zip" if kind == "fitbit" else f"broken-{kind}")
+    broken = tmp_path / ("broken.zip" if kind in ("fitbit", "apple-health") else f"broken-{kind}")
     if kind == "garmin":
         broken = tmp_path / "broken.fit"
     broken.write_bytes(b"PK\x03\x04 this is not what it claims to be" * 3)

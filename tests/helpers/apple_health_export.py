@@ -297,13 +297,22 @@ def write_export_xml(path: Path, frame: pd.DataFrame, tz: str) -> Path:
 
 
 def write_export_zip(path: Path, frame: pd.DataFrame, tz: str) -> Path:
-    """Write ``export.zip`` with :data:`EXPORT_MEMBER` and the clinical-document member."""
+    """Write ``export.zip`` with :data:`EXPORT_MEMBER` and the clinical-document member.
+
+    Members carry a fixed time stamp, so the same frame always gives the same bytes.
+    """
     buffer = io.BytesIO()
+    stamp = (2026, 4, 2, 8, 0, 0)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(EXPORT_MEMBER, export_xml(frame, tz))
         archive.writestr(
-            "apple_health_export/export_cda.xml",
+            zipfile.ZipInfo(EXPORT_MEMBER, stamp),
+            export_xml(frame, tz),
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
+        archive.writestr(
+            zipfile.ZipInfo("apple_health_export/export_cda.xml", stamp),
             '<?xml version="1.0" encoding="UTF-8"?>\n<ClinicalDocument/>\n',
+            compress_type=zipfile.ZIP_DEFLATED,
         )
     path.write_bytes(buffer.getvalue())
     return path
