@@ -93,11 +93,11 @@ def _sleep_stages(
 
 def _walk_probability(hours_awake: npt.NDArray[np.float64], level: float) -> npt.NDArray[np.float64]:
     peaks = (
-        0.05 * np.exp(-(((hours_awake - 1.0) / 0.6) ** 2))
-        + 0.035 * np.exp(-(((hours_awake - 5.5) / 0.7) ** 2))
-        + 0.045 * np.exp(-(((hours_awake - 10.5) / 1.0) ** 2))
+        0.025 * np.exp(-(((hours_awake - 1.0) / 0.6) ** 2))
+        + 0.018 * np.exp(-(((hours_awake - 5.5) / 0.7) ** 2))
+        + 0.022 * np.exp(-(((hours_awake - 10.5) / 1.0) ** 2))
     )
-    return level * (0.012 + peaks)
+    return level * (0.005 + peaks)
 
 
 def minute_signals(

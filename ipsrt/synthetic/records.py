@@ -1,7 +1,7 @@
 """What a synthetic client writes down: SRM-5 diary, daily moods, weekly PHQ-9 and ASRM (pure).
 
-The diary's anchors follow the client's planned nights: out of bed 5-12
-minutes after the planned wake-up, to bed 10-20 minutes before the planned
+The diary's anchors follow the client's planned nights: out of bed 5-10
+minutes after the planned wake-up, to bed 10-15 minutes before the planned
 sleep onset (written on the date of the evening it belongs to, as the diary
 format says: ``docs/srm.md``), first contact about 25 minutes after getting
 up, start of activity and dinner at the profile's habit with bounded jitter.
@@ -142,8 +142,8 @@ def client_records(
     days = [first_day + dt.timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     n = len(days)
     # Night i of the plan is the night before day i (the plan starts a night early).
-    out_of_bed = _clock(offset_utc[:n] + rng.integers(5, 13, size=n), zone)
-    bed = _clock(onset_utc[1 : n + 1] - rng.integers(10, 21, size=n), zone)
+    out_of_bed = _clock(offset_utc[:n] + rng.integers(5, 11, size=n), zone)
+    bed = _clock(onset_utc[1 : n + 1] - rng.integers(10, 16, size=n), zone)
     contact = (out_of_bed + habits.contact_after_wake + _bounded(rng, 3, n)) % _DAY
     start = (habits.start_activity + plan.morning_shift[:n] + _bounded(rng, habits.jitter, n)) % _DAY
     dinner = (habits.dinner + _bounded(rng, habits.jitter, n)) % _DAY
