@@ -13,9 +13,10 @@ Loading is idempotent: what is already stored is recognised and skipped, so
 loading the same cohort twice changes nothing (the second load writes no
 row and no audit event). The store's summariser is held back during the
 load and the summaries are brought up to date once at the end
-(:func:`ipsrt.reports.summaries.refresh`), when the store has one. ``through`` holds back the minutes after a local
-date, for the demo to deliver over the emulated wearables. Logins and care
-assignments are not created here.
+(:func:`ipsrt.reports.summaries.refresh`), when the store has one.
+``through`` holds back the minutes after a local date, for the demo to
+deliver over the emulated wearables. Logins and care assignments are not
+created here.
 """
 
 from __future__ import annotations
@@ -74,8 +75,14 @@ class CohortLoad:
     def changed(self) -> bool:
         """Whether anything at all was written."""
         return any(
-            c.client_added or c.device_added or c.course_started or c.minutes_inserted
-            or c.diary_entries_new or c.moods_new or c.scales_new or c.life_events_new
+            c.client_added
+            or c.device_added
+            or c.course_started
+            or c.minutes_inserted
+            or c.diary_entries_new
+            or c.moods_new
+            or c.scales_new
+            or c.life_events_new
             or c.sessions_new
             for c in self.clients
         )
@@ -102,22 +109,33 @@ def _check_database(store: Store, cohort: SyntheticCohort, now: dt.datetime, act
 
 
 def _device(
-    store: Store, client: SyntheticClient, family: DeviceFamily, address: str,
-    now: dt.datetime, actor: str,
+    store: Store,
+    client: SyntheticClient,
+    family: DeviceFamily,
+    address: str,
+    now: dt.datetime,
+    actor: str,
 ) -> tuple[int, bool]:
     for device in store.devices(client.code):
         if device.family == family.value and device.address == address:
             assert device.id is not None
             return device.id, False
     added = store.add_device(
-        client.code, family, address, now=now, name=f"Demo {family.value}", emulated=True,
+        client.code,
+        family,
+        address,
+        now=now,
+        name=f"Demo {family.value}",
+        emulated=True,
         actor=actor,
     )
     assert added.id is not None
     return added.id, True
 
 
-def _course(store: Store, client: SyntheticClient, now: dt.datetime, actor: str) -> tuple[bool, int]:
+def _course(
+    store: Store, client: SyntheticClient, now: dt.datetime, actor: str
+) -> tuple[bool, int]:
     course = client.course
     stored = store.courses.latest(client.code)
     started = stored is None
@@ -130,8 +148,13 @@ def _course(store: Store, client: SyntheticClient, now: dt.datetime, actor: str)
         return False, 0  # another course than the cohort's: leave it alone
     if stored.primary_area != course.primary_area.value or stored.primary_goals != course.goals:
         store.courses.set_areas(
-            client.code, primary=course.primary_area.value, primary_goals=course.goals,
-            secondary=None, secondary_goals="", now=now, actor=actor,
+            client.code,
+            primary=course.primary_area.value,
+            primary_goals=course.goals,
+            secondary=None,
+            secondary_goals="",
+            now=now,
+            actor=actor,
         )
     assert stored.id is not None
     held = {s.held_on for s in store.courses.sessions(stored.id)}
@@ -149,7 +172,8 @@ def _course(store: Store, client: SyntheticClient, now: dt.datetime, actor: str)
 
 def _life_events(store: Store, client: SyntheticClient, now: dt.datetime, actor: str) -> int:
     stored = {
-        (e.starts_on, e.ends_on, e.kind, e.description) for e in store.life_events.events(client.code)
+        (e.starts_on, e.ends_on, e.kind, e.description)
+        for e in store.life_events.events(client.code)
     }
     added = 0
     for event in client.life_events:
@@ -157,9 +181,15 @@ def _life_events(store: Store, client: SyntheticClient, now: dt.datetime, actor:
         if key in stored:
             continue
         store.life_events.add(
-            client.code, starts_on=event.starts_on, ends_on=event.ends_on, kind=event.kind.value,
-            disruption=event.disruption, description=event.description,
-            entered_by_role="clinician", now=now, actor=actor,
+            client.code,
+            starts_on=event.starts_on,
+            ends_on=event.ends_on,
+            kind=event.kind.value,
+            disruption=event.disruption,
+            description=event.description,
+            entered_by_role="clinician",
+            now=now,
+            actor=actor,
         )
         added += 1
     return added
@@ -167,21 +197,31 @@ def _life_events(store: Store, client: SyntheticClient, now: dt.datetime, actor:
 
 def _scales(store: Store, client: SyntheticClient, now: dt.datetime, actor: str) -> int:
     stored = store.clinical.scale_frame(client.code)
-    have = {(d, i, tuple(a)) for d, i, a in zip(stored["date"], stored["instrument"],
-                                                  stored["answers"], strict=True)}
+    have = {
+        (d, i, tuple(a))
+        for d, i, a in zip(stored["date"], stored["instrument"], stored["answers"], strict=True)
+    }
     added = 0
-    for day, instrument, answers in zip(client.scales["answered_on"], client.scales["instrument"],
-                                        client.scales["answers"], strict=True):
+    for day, instrument, answers in zip(
+        client.scales["answered_on"],
+        client.scales["instrument"],
+        client.scales["answers"],
+        strict=True,
+    ):
         if (day, instrument, tuple(answers)) in have:
             continue
-        record_scale(store, client.code, instrument, list(answers), answered_on=day, now=now,
-                     actor=actor)
+        record_scale(
+            store, client.code, instrument, list(answers), answered_on=day, now=now, actor=actor
+        )
         added += 1
     return added
 
 
 def _minutes(
-    store: Store, client: SyntheticClient, device_id: int, through: dt.date | None,
+    store: Store,
+    client: SyntheticClient,
+    device_id: int,
+    through: dt.date | None,
     now: dt.datetime,
 ) -> tuple[int, int]:
     minutes = client.minutes
@@ -281,23 +321,32 @@ def _load_clients(
         spec = client.spec
         added = spec.code not in known
         if added:
-            store.add_client(spec.code, spec.timezone, now=now, display_name=spec.display_name,
-                             actor=actor)
+            store.add_client(
+                spec.code, spec.timezone, now=now, display_name=spec.display_name, actor=actor
+            )
         family = families[(number - 1) % len(families)]
         device_id, device_added = _device(store, client, family, demo_address(number), now, actor)
         started, sessions = _course(store, client, now, actor)
         events = _life_events(store, client, now, actor)
-        diary = import_diary(store, client.code, client.diary, now=now, actor=actor,
-                             ratings=client.ratings)
+        diary = import_diary(
+            store, client.code, client.diary, now=now, actor=actor, ratings=client.ratings
+        )
         scales = _scales(store, client, now, actor)
         inserted, duplicate = _minutes(store, client, device_id, through, now)
         loads.append(
             ClientLoad(
-                code=client.code, device_id=device_id, client_added=added,
-                device_added=device_added, minutes_inserted=inserted,
-                minutes_duplicate=duplicate, diary_entries_new=diary.entries_new,
-                moods_new=diary.moods_new, scales_new=scales, life_events_new=events,
-                sessions_new=sessions, course_started=started,
+                code=client.code,
+                device_id=device_id,
+                client_added=added,
+                device_added=device_added,
+                minutes_inserted=inserted,
+                minutes_duplicate=duplicate,
+                diary_entries_new=diary.entries_new,
+                moods_new=diary.moods_new,
+                scales_new=scales,
+                life_events_new=events,
+                sessions_new=sessions,
+                course_started=started,
             )
         )
     return loads

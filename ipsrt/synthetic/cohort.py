@@ -67,25 +67,78 @@ class ClientSpec:
 
 
 COHORT_PROFILES: tuple[ClientSpec, ...] = (
-    ClientSpec("SYN-REG", "Robin (regular sleeper)", "Europe/Berlin", Profile.REGULAR,
-               "Sleeps 23:00-07:00 within a quarter of an hour every night.", 58, 1.0, 0,
-               ProblemArea.ROLE_TRANSITIONS, "Settle into the new job without losing the routine"),
-    ClientSpec("SYN-SHIFT", "Sam (night-shift worker)", "America/New_York", Profile.SHIFT_WORKER,
-               "Permanent night shifts, asleep 08:15-15:45 on work days and days off alike.",
-               64, 0.9, 1, ProblemArea.INTERPERSONAL_DEFICITS,
-               "Keep in touch with friends who live on day time"),
-    ClientSpec("SYN-SJL", "Kim (social jet lag)", "Australia/Sydney", Profile.SOCIAL_JET_LAG,
-               "Sleeps two hours later on Friday and Saturday nights than on work nights.",
-               62, 1.1, 2, ProblemArea.ROLE_DISPUTES, "Renegotiate weekend plans with a partner"),
-    ClientSpec("SYN-DEST", "Alex (destabilising)", "Europe/London", Profile.DESTABILISING,
-               "After a dispute at work, ten nights of short, late sleep, then mood rises.",
-               60, 1.0, 3, ProblemArea.ROLE_DISPUTES, "Resolve the conflict with the line manager"),
-    ClientSpec("SYN-HALF", "Jo (half-filled diary)", "Asia/Tokyo", Profile.HALF_DIARY,
-               "Regular sleep; fills in the diary on about half of the days.", 66, 0.8, 4,
-               ProblemArea.GRIEF, "Mourn a parent and rebuild the weekly routine"),
-    ClientSpec("SYN-GAPS", "Lee (non-wear gaps)", "America/Sao_Paulo", Profile.NON_WEAR,
-               "Regular sleep; takes the band off for hours every third day and once for a day.",
-               61, 1.0, 5, ProblemArea.ROLE_TRANSITIONS, "Adjust to retirement"),
+    ClientSpec(
+        "SYN-REG",
+        "Robin (regular sleeper)",
+        "Europe/Berlin",
+        Profile.REGULAR,
+        "Sleeps 23:00-07:00 within a quarter of an hour every night.",
+        58,
+        1.0,
+        0,
+        ProblemArea.ROLE_TRANSITIONS,
+        "Settle into the new job without losing the routine",
+    ),
+    ClientSpec(
+        "SYN-SHIFT",
+        "Sam (night-shift worker)",
+        "America/New_York",
+        Profile.SHIFT_WORKER,
+        "Permanent night shifts, asleep 08:15-15:45 on work days and days off alike.",
+        64,
+        0.9,
+        1,
+        ProblemArea.INTERPERSONAL_DEFICITS,
+        "Keep in touch with friends who live on day time",
+    ),
+    ClientSpec(
+        "SYN-SJL",
+        "Kim (social jet lag)",
+        "Australia/Sydney",
+        Profile.SOCIAL_JET_LAG,
+        "Sleeps two hours later on Friday and Saturday nights than on work nights.",
+        62,
+        1.1,
+        2,
+        ProblemArea.ROLE_DISPUTES,
+        "Renegotiate weekend plans with a partner",
+    ),
+    ClientSpec(
+        "SYN-DEST",
+        "Alex (destabilising)",
+        "Europe/London",
+        Profile.DESTABILISING,
+        "After a dispute at work, ten nights of short, late sleep, then mood rises.",
+        60,
+        1.0,
+        3,
+        ProblemArea.ROLE_DISPUTES,
+        "Resolve the conflict with the line manager",
+    ),
+    ClientSpec(
+        "SYN-HALF",
+        "Jo (half-filled diary)",
+        "Asia/Tokyo",
+        Profile.HALF_DIARY,
+        "Regular sleep; fills in the diary on about half of the days.",
+        66,
+        0.8,
+        4,
+        ProblemArea.GRIEF,
+        "Mourn a parent and rebuild the weekly routine",
+    ),
+    ClientSpec(
+        "SYN-GAPS",
+        "Lee (non-wear gaps)",
+        "America/Sao_Paulo",
+        Profile.NON_WEAR,
+        "Regular sleep; takes the band off for hours every third day and once for a day.",
+        61,
+        1.0,
+        5,
+        ProblemArea.ROLE_TRANSITIONS,
+        "Adjust to retirement",
+    ),
 )
 
 
@@ -162,9 +215,7 @@ class SyntheticCohort:
 def _utc_minutes(days: npt.NDArray[np.datetime64], wall: I64, zone: str) -> I64:
     """UTC minutes since the epoch of wall-clock *wall* minutes after local midnight of *days*
     (a time in a spring gap moves forward, an autumn overlap takes the earlier instant)."""
-    naive = pd.DatetimeIndex(
-        days.astype("datetime64[m]") + wall.astype("timedelta64[m]")
-    )
+    naive = pd.DatetimeIndex(days.astype("datetime64[m]") + wall.astype("timedelta64[m]"))
     local = naive.tz_localize(
         zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
     )
@@ -195,12 +246,23 @@ def _not_worn(
 
 
 def _minutes_frame(
-    spec: ClientSpec, rng: np.random.Generator, start: int, end: int, onset: I64, offset: I64,
+    spec: ClientSpec,
+    rng: np.random.Generator,
+    start: int,
+    end: int,
+    onset: I64,
+    offset: I64,
     gaps: tuple[I64, I64],
 ) -> pd.DataFrame:
     s = minute_signals(
-        rng, start=start, end=end, onset=onset, offset=offset, not_worn=gaps,
-        rest_heart_rate=spec.rest_heart_rate, activity_level=spec.activity_level,
+        rng,
+        start=start,
+        end=end,
+        onset=onset,
+        offset=offset,
+        not_worn=gaps,
+        rest_heart_rate=spec.rest_heart_rate,
+        activity_level=spec.activity_level,
     )
     missing = ~s.worn
 
@@ -221,36 +283,53 @@ def _minutes_frame(
 def _life_events(spec: ClientSpec, first_day: dt.date, last_day: dt.date) -> tuple[LifeEvent, ...]:
     if spec.profile is Profile.DESTABILISING:
         return (
-            make_life_event(event_day(last_day), LifeEventKind.DISPUTE.value, 3,
-                            "Serious dispute with the line manager; moved to another team"),
+            make_life_event(
+                event_day(last_day),
+                LifeEventKind.DISPUTE.value,
+                3,
+                "Serious dispute with the line manager; moved to another team",
+            ),
         )
     if spec.profile is Profile.SHIFT_WORKER:
         return (
-            make_life_event(first_day - dt.timedelta(days=120), LifeEventKind.SHIFT_WORK.value, 1,
-                            "Started permanent night shifts; same sleep times on days off"),
+            make_life_event(
+                first_day - dt.timedelta(days=120),
+                LifeEventKind.SHIFT_WORK.value,
+                1,
+                "Started permanent night shifts; same sleep times on days off",
+            ),
         )
     if spec.profile is Profile.HALF_DIARY:
         return (
-            make_life_event(first_day + dt.timedelta(days=20), LifeEventKind.OTHER.value, 1,
-                            "Started an evening class on Wednesdays"),
+            make_life_event(
+                first_day + dt.timedelta(days=20),
+                LifeEventKind.OTHER.value,
+                1,
+                "Started an evening class on Wednesdays",
+            ),
         )
     return ()
 
 
 def _course(spec: ClientSpec, first_day: dt.date, last_day: dt.date) -> SyntheticCourse:
     start = first_day + dt.timedelta(days=spec.course_offset_days)
-    held = []
+    held: list[tuple[dt.date, bool]] = []
     day = start
     while day <= last_day and len(held) < DEFAULT_PLANNED_SESSIONS:
         missed = spec.profile is Profile.HALF_DIARY and len(held) == 3
         held.append((day, not missed))
         day += dt.timedelta(days=7)
-    return SyntheticCourse(start, DEFAULT_PLANNED_SESSIONS, tuple(held), spec.problem_area,
-                           spec.goals)
+    return SyntheticCourse(
+        start, DEFAULT_PLANNED_SESSIONS, tuple(held), spec.problem_area, spec.goals
+    )
 
 
 def _client(
-    number: int, spec: ClientSpec, seed: int, first_day: dt.date, last_day: dt.date,
+    number: int,
+    spec: ClientSpec,
+    seed: int,
+    first_day: dt.date,
+    last_day: dt.date,
     now: dt.datetime,
 ) -> SyntheticClient:
     rng = np.random.default_rng([seed, number])
@@ -263,8 +342,15 @@ def _client(
     gaps = _not_worn(spec.profile, rng, onset, offset)
     minutes = _minutes_frame(spec, rng, start, end, onset, offset, gaps)
     records = client_records(
-        spec.profile, habits, rng, plan=plan, onset_utc=onset, offset_utc=offset,
-        zone=spec.timezone, first_day=first_day, last_day=last_day,
+        spec.profile,
+        habits,
+        rng,
+        plan=plan,
+        onset_utc=onset,
+        offset_utc=offset,
+        zone=spec.timezone,
+        first_day=first_day,
+        last_day=last_day,
     )
     complete = complete_nights(onset, offset, start=start, end=end, not_worn=gaps)
     nights = pd.DataFrame(
@@ -277,14 +363,27 @@ def _client(
         }
     )
     expected = expected_alerts(
-        code=spec.code, zone=spec.timezone, nights=plan.night, onset=onset, offset=offset,
-        complete=complete, entries=records.diary.entries, moods=records.diary.mood,
-        scales=records.scales, now=now,
+        code=spec.code,
+        zone=spec.timezone,
+        nights=plan.night,
+        onset=onset,
+        offset=offset,
+        complete=complete,
+        entries=records.diary.entries,
+        moods=records.diary.mood,
+        scales=records.scales,
+        now=now,
     )
     return SyntheticClient(
-        spec=spec, minutes=minutes, nights=nights, diary=records.diary, ratings=records.ratings,
-        scales=records.scales, life_events=_life_events(spec, first_day, last_day),
-        course=_course(spec, first_day, last_day), expected_alerts=expected,
+        spec=spec,
+        minutes=minutes,
+        nights=nights,
+        diary=records.diary,
+        ratings=records.ratings,
+        scales=records.scales,
+        life_events=_life_events(spec, first_day, last_day),
+        course=_course(spec, first_day, last_day),
+        expected_alerts=expected,
     )
 
 

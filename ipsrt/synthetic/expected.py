@@ -118,9 +118,7 @@ def expected_alerts(
             "sleep_onset_min": onset_min.reindex(list(dates)).to_numpy(),
             "out_of_bed_min": offset_min.reindex(before).to_numpy(),
             "srm_week": pd.Series(srm, dtype=np.float64).reindex(list(dates)).to_numpy(),
-            "mood": pd.Series(
-                moods["mood"].to_numpy(dtype=np.float64), index=list(moods["date"])
-            )
+            "mood": pd.Series(moods["mood"].to_numpy(dtype=np.float64), index=list(moods["date"]))
             .reindex(list(dates))
             .to_numpy(),
             "phq9_item9": item9.groupby(level=0).max().reindex(list(dates)).to_numpy(),

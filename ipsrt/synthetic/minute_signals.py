@@ -66,8 +66,12 @@ def _inside(t: I64, starts: I64, ends: I64) -> tuple[npt.NDArray[np.bool_], I64]
 
 
 def _sleep_stages(
-    rng: np.random.Generator, t: I64, asleep: npt.NDArray[np.bool_], idx: I64,
-    onset: I64, offset: I64,
+    rng: np.random.Generator,
+    t: I64,
+    asleep: npt.NDArray[np.bool_],
+    idx: I64,
+    onset: I64,
+    offset: I64,
 ) -> npt.NDArray[np.int8]:
     n_nights = len(onset)
     cycle = rng.integers(85, 101, size=max(n_nights, 1))
@@ -91,7 +95,9 @@ def _sleep_stages(
     return np.where(asleep, state, np.int8(DeviceState.AWAKE)).astype(np.int8)
 
 
-def _walk_probability(hours_awake: npt.NDArray[np.float64], level: float) -> npt.NDArray[np.float64]:
+def _walk_probability(
+    hours_awake: npt.NDArray[np.float64], level: float
+) -> npt.NDArray[np.float64]:
     peaks = (
         0.025 * np.exp(-(((hours_awake - 1.0) / 0.6) ** 2))
         + 0.018 * np.exp(-(((hours_awake - 5.5) / 0.7) ** 2))

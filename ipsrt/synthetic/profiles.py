@@ -57,19 +57,41 @@ class Habits:
 
 
 _HABITS = {
-    Profile.REGULAR: Habits(onset=23 * 60, offset=31 * 60, start_activity=9 * 60, dinner=19 * 60,
-                            jitter=15),
+    Profile.REGULAR: Habits(
+        onset=23 * 60, offset=31 * 60, start_activity=9 * 60, dinner=19 * 60, jitter=15
+    ),
     # Permanent nights 22:00-06:30, asleep 08:15-15:45 on work days and days off alike.
-    Profile.SHIFT_WORKER: Habits(onset=32 * 60 + 15, offset=39 * 60 + 45,
-                                 start_activity=21 * 60 + 45, dinner=19 * 60 + 30, jitter=15),
-    Profile.SOCIAL_JET_LAG: Habits(onset=23 * 60 + 15, offset=31 * 60, start_activity=8 * 60 + 30,
-                                   dinner=19 * 60 + 30, jitter=5),
-    Profile.DESTABILISING: Habits(onset=23 * 60, offset=31 * 60, start_activity=9 * 60,
-                                  dinner=19 * 60, jitter=15),
-    Profile.HALF_DIARY: Habits(onset=22 * 60 + 45, offset=30 * 60 + 45,
-                               start_activity=8 * 60 + 30, dinner=18 * 60 + 30, jitter=15),
-    Profile.NON_WEAR: Habits(onset=23 * 60 + 30, offset=31 * 60 + 30, start_activity=9 * 60 + 30,
-                             dinner=19 * 60 + 30, jitter=15),
+    Profile.SHIFT_WORKER: Habits(
+        onset=32 * 60 + 15,
+        offset=39 * 60 + 45,
+        start_activity=21 * 60 + 45,
+        dinner=19 * 60 + 30,
+        jitter=15,
+    ),
+    Profile.SOCIAL_JET_LAG: Habits(
+        onset=23 * 60 + 15,
+        offset=31 * 60,
+        start_activity=8 * 60 + 30,
+        dinner=19 * 60 + 30,
+        jitter=5,
+    ),
+    Profile.DESTABILISING: Habits(
+        onset=23 * 60, offset=31 * 60, start_activity=9 * 60, dinner=19 * 60, jitter=15
+    ),
+    Profile.HALF_DIARY: Habits(
+        onset=22 * 60 + 45,
+        offset=30 * 60 + 45,
+        start_activity=8 * 60 + 30,
+        dinner=18 * 60 + 30,
+        jitter=15,
+    ),
+    Profile.NON_WEAR: Habits(
+        onset=23 * 60 + 30,
+        offset=31 * 60 + 30,
+        start_activity=9 * 60 + 30,
+        dinner=19 * 60 + 30,
+        jitter=15,
+    ),
 }
 
 #: The destabilising client's life event is this many days before the last day.

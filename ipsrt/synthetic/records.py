@@ -145,7 +145,9 @@ def client_records(
     out_of_bed = _clock(offset_utc[:n] + rng.integers(5, 11, size=n), zone)
     bed = _clock(onset_utc[1 : n + 1] - rng.integers(10, 16, size=n), zone)
     contact = (out_of_bed + habits.contact_after_wake + _bounded(rng, 3, n)) % _DAY
-    start = (habits.start_activity + plan.morning_shift[:n] + _bounded(rng, habits.jitter, n)) % _DAY
+    start = (
+        habits.start_activity + plan.morning_shift[:n] + _bounded(rng, habits.jitter, n)
+    ) % _DAY
     dinner = (habits.dinner + _bounded(rng, habits.jitter, n)) % _DAY
     keep = diary_days(profile, rng, days)
     mood, ratings = _moods(profile, rng, days, last_day)

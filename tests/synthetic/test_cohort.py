@@ -10,6 +10,7 @@ profile models.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -156,7 +157,10 @@ def test_diary_anchors_sit_beside_the_nights(cohort: SyntheticCohort) -> None:
     for client in cohort.clients:
         nights = _measured_nights(client).set_index("night")
         e = client.diary.entries
-        for anchor, column, shift in (("bed", "onset_local", 0), ("out_of_bed", "offset_local", -1)):
+        for anchor, column, shift in (
+            ("bed", "onset_local", 0),
+            ("out_of_bed", "offset_local", -1),
+        ):
             rows = e[e["activity"] == anchor]
             night = [d + dt.timedelta(days=shift) for d in rows["date"]]
             known = [n in nights.index for n in night]
@@ -278,7 +282,7 @@ def test_scales_phq9_item9_is_zero_and_answers_are_weekly(cohort: SyntheticCohor
         phq = client.scales[client.scales["instrument"] == "phq9"]
         assert len(phq) == cohort.days // 7
         assert all(len(a) == 9 and a[8] == 0 for a in phq["answers"])
-        gaps = {(b - a).days for a, b in zip(phq["answered_on"], phq["answered_on"][1:])}
+        gaps = {(b - a).days for a, b in itertools.pairwise(phq["answered_on"])}
         assert gaps == {7}
 
 
@@ -287,7 +291,7 @@ def test_course_sessions_are_weekly_from_the_start(cohort: SyntheticCohort) -> N
         course = client.course
         days = [d for d, _ in course.sessions]
         assert days[0] == course.started_on >= cohort.first_day
-        assert {(b - a).days for a, b in zip(days, days[1:])} == {7}
+        assert {(b - a).days for a, b in itertools.pairwise(days)} == {7}
         assert days[-1] <= cohort.last_day
 
 
