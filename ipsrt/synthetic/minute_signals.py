@@ -12,9 +12,9 @@ device's readings:
   the first and last minutes are always asleep. The alternation of NREM and
   REM in cycles of about 90 minutes and the front-loading of slow-wave sleep
   follow Carskadon & Dement (2011), *Normal human sleep: an overview*, in
-  Principles and Practice of Sleep Medicine, 5th ed., pp. 16-26,
-  doi:10.1016/B978-1-4160-6645-3.00002-5. No steps; activity 0-4 in light
-  sleep, 0 otherwise; heart rate below rest (deep -8, light -4, REM +1).
+  Principles and Practice of Sleep Medicine, 5th ed. (``docs/demo.md``).
+  No steps; activity 0-4 in light sleep, 0 otherwise; heart rate below
+  rest (deep -8, light -4, REM +1).
 * **Wake**: walking bouts start with a probability that follows the hours
   since waking (peaks about 1 h, 5.5 h and 10.5 h after waking: getting to
   work, midday, the way home) and last a geometric number of minutes (mean
