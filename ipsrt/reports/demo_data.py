@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -36,7 +36,15 @@ from ipsrt.store import Store
 from ipsrt.synthetic import SyntheticClient, SyntheticCohort
 from ipsrt.timeutil import local_midnight, require_utc
 
-__all__ = ["DEMO_FAMILIES", "ClientLoad", "CohortLoad", "demo_address", "load_cohort"]
+__all__ = [
+    "DEMO_FAMILIES",
+    "ClientLoad",
+    "CohortLoad",
+    "DeviceChoice",
+    "demo_address",
+    "demo_device",
+    "load_cohort",
+]
 
 #: Device families given to the cohort's clients in turn (every wireless family).
 DEMO_FAMILIES = (
@@ -45,6 +53,11 @@ DEMO_FAMILIES = (
     DeviceFamily.BANGLEJS,
     DeviceFamily.HUAMI,
 )
+
+
+#: The device a cohort client gets: (client number from 1, stored client id) ->
+#: (family, Bluetooth address, key or None).
+DeviceChoice = Callable[[int, int], tuple[DeviceFamily, str, str | None]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +108,12 @@ def demo_address(number: int) -> str:
     return f"D0:5E:00:00:{number >> 8:02X}:{number & 0xFF:02X}"
 
 
+def demo_device(number: int, client_id: int) -> tuple[DeviceFamily, str, str | None]:
+    """The default :data:`DeviceChoice`: :data:`DEMO_FAMILIES` in turn, :func:`demo_address`,
+    no key."""
+    return DEMO_FAMILIES[(number - 1) % len(DEMO_FAMILIES)], demo_address(number), None
+
+
 def _check_database(store: Store, cohort: SyntheticCohort, now: dt.datetime, actor: str) -> None:
     if store.purpose == "demo":
         return
@@ -111,13 +130,13 @@ def _check_database(store: Store, cohort: SyntheticCohort, now: dt.datetime, act
 def _device(
     store: Store,
     client: SyntheticClient,
-    family: DeviceFamily,
-    address: str,
+    choice: tuple[DeviceFamily, str, str | None],
     now: dt.datetime,
     actor: str,
 ) -> tuple[int, bool]:
+    family, address, secret = choice
     for device in store.devices(client.code):
-        if device.family == family.value and device.address == address:
+        if device.family == family.value and device.address == address.upper():
             assert device.id is not None
             return device.id, False
     added = store.add_device(
@@ -126,6 +145,7 @@ def _device(
         address,
         now=now,
         name=f"Demo {family.value}",
+        secret=secret,
         emulated=True,
         actor=actor,
     )
@@ -256,7 +276,7 @@ def load_cohort(
     now: dt.datetime,
     actor: str = "demo",
     through: dt.date | None = None,
-    families: Sequence[DeviceFamily] = DEMO_FAMILIES,
+    device: DeviceChoice = demo_device,
 ) -> CohortLoad:
     """Store every record of *cohort* (see the module docstring); idempotent.
 
@@ -276,8 +296,12 @@ def load_cohort(
     through
         Store minutes only up to the end of this local date of each client
         (the rest can arrive through the emulated wearables); None: all.
-    families
-        Device families given to the clients in turn.
+    device
+        The one device each client gets, from its number in the cohort and its
+        stored id: family, address and key (default :func:`demo_device`). The
+        demo passes the addresses (and the Huami key) of the emulated
+        wearables that will deliver the held-back days, so the collector
+        finds them registered.
 
     Raises
     ------
@@ -286,8 +310,6 @@ def load_cohort(
         *now* before the minutes to be stored (nothing is written).
     """
     now = require_utc(now)
-    if not families:
-        raise InvalidInputError("at least one device family is needed")
     last = min(cohort.last_day, through) if through is not None else cohort.last_day
     for client in cohort.clients:
         if now < local_midnight(last + dt.timedelta(days=1), client.timezone):
@@ -299,7 +321,7 @@ def load_cohort(
     # hundred-odd writes (each would recompute the weeks around its date).
     summariser, store.summariser = store.summariser, None
     try:
-        loads = _load_clients(store, cohort, now, actor, through, families)
+        loads = _load_clients(store, cohort, now, actor, through, device)
     finally:
         store.summariser = summariser
     if summariser is not None:
@@ -313,7 +335,7 @@ def _load_clients(
     now: dt.datetime,
     actor: str,
     through: dt.date | None,
-    families: Sequence[DeviceFamily],
+    device: DeviceChoice,
 ) -> list[ClientLoad]:
     known = {c.code for c in store.clients(include_archived=True)}
     loads = []
@@ -324,8 +346,9 @@ def _load_clients(
             store.add_client(
                 spec.code, spec.timezone, now=now, display_name=spec.display_name, actor=actor
             )
-        family = families[(number - 1) % len(families)]
-        device_id, device_added = _device(store, client, family, demo_address(number), now, actor)
+        client_id = store.client(client.code).id
+        assert client_id is not None
+        device_id, device_added = _device(store, client, device(number, client_id), now, actor)
         started, sessions = _course(store, client, now, actor)
         events = _life_events(store, client, now, actor)
         diary = import_diary(

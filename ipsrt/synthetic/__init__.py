@@ -7,22 +7,26 @@ what each profile models and which alerts its design implies.
 
 from ipsrt.synthetic.cohort import (
     COHORT_PROFILES,
+    ClientSpec,
     ExpectedAlert,
     SyntheticClient,
     SyntheticCohort,
     SyntheticCourse,
     cohort_minutes_table,
+    generate_client,
     generate_cohort,
 )
 from ipsrt.synthetic.profiles import Profile
 
 __all__ = [
     "COHORT_PROFILES",
+    "ClientSpec",
     "ExpectedAlert",
     "Profile",
     "SyntheticClient",
     "SyntheticCohort",
     "SyntheticCourse",
     "cohort_minutes_table",
+    "generate_client",
     "generate_cohort",
 ]

@@ -42,6 +42,7 @@ __all__ = [
     "SyntheticCohort",
     "SyntheticCourse",
     "cohort_minutes_table",
+    "generate_client",
     "generate_cohort",
 ]
 
@@ -324,14 +325,41 @@ def _course(spec: ClientSpec, first_day: dt.date, last_day: dt.date) -> Syntheti
     )
 
 
-def _client(
-    number: int,
+def _checked(seed: int, weeks: int, specs: tuple[ClientSpec, ...]) -> None:
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 4 <= weeks <= 520:
+        raise InvalidInputError(f"weeks {weeks!r} outside 4..520")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InvalidInputError(f"seed {seed!r}: expected a whole number >= 0")
+    for spec in specs:
+        check_zone(spec.timezone)
+
+
+def _end_of(last_day: dt.date, specs: tuple[ClientSpec, ...]) -> dt.datetime:
+    """The instant after every client's last minute (local midnight after *last_day*)."""
+    day = np.array([np.datetime64(last_day, "D")])
+    ends = [int(_utc_minutes(day, np.array([1440]), s.timezone)[0]) for s in specs]
+    return dt.datetime.fromtimestamp(max(ends) * 60, tz=dt.UTC)
+
+
+def generate_client(
     spec: ClientSpec,
+    *,
     seed: int,
-    first_day: dt.date,
+    number: int,
     last_day: dt.date,
-    now: dt.datetime,
+    weeks: int = 8,
+    now: dt.datetime | None = None,
 ) -> SyntheticClient:
+    """One client of a cohort: *spec* drawn from the generator seeded with ``(seed, number)``.
+
+    The cohort's *number*-th client (1-based) is the same whether it is made here or by
+    :func:`generate_cohort`, so a large data set can be generated (and written) one
+    client at a time. *now* (default: the end of the client's last day) is the instant
+    its expected alerts are evaluated at.
+    """
+    _checked(seed, weeks, (spec,))
+    first_day = last_day - dt.timedelta(days=7 * weeks - 1)
+    at = _end_of(last_day, (spec,)) if now is None else now
     rng = np.random.default_rng([seed, number])
     habits = habits_of(spec.profile)
     plan: NightPlan = night_plan(spec.profile, rng, first_day - dt.timedelta(days=1), last_day)
@@ -372,7 +400,7 @@ def _client(
         entries=records.diary.entries,
         moods=records.diary.mood,
         scales=records.scales,
-        now=now,
+        now=at,
     )
     return SyntheticClient(
         spec=spec,
@@ -396,24 +424,16 @@ def generate_cohort(
 ) -> SyntheticCohort:
     """The synthetic cohort of *specs* (default the six profiles) for *weeks* weeks to *last_day*.
 
-    Deterministic: the same arguments give byte-identical frames. ``weeks`` must be at
-    least 4, so that the destabilising client's event (16 days before the end) has a
-    baseline of four weeks before it in the alert rules' sense.
+    Deterministic: the same arguments give byte-identical frames. ``weeks`` must be
+    4..520: with fewer, the destabilising client's event (16 days before the end) would
+    have fewer baseline nights before it than the alert rules need (7).
     """
-    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 4 <= weeks <= 520:
-        raise InvalidInputError(f"weeks {weeks!r} outside 4..520")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise InvalidInputError(f"seed {seed!r}: expected a whole number >= 0")
-    for spec in specs:
-        check_zone(spec.timezone)
+    _checked(seed, weeks, specs)
     first_day = last_day - dt.timedelta(days=7 * weeks - 1)
-    ends = [
-        int(_utc_minutes(np.array([np.datetime64(last_day, "D")]), np.array([1440]), s.timezone)[0])
-        for s in specs
-    ]
-    now = dt.datetime.fromtimestamp(max(ends) * 60, tz=dt.UTC)
+    now = _end_of(last_day, specs)
     clients = tuple(
-        _client(i, spec, seed, first_day, last_day, now) for i, spec in enumerate(specs, start=1)
+        generate_client(spec, seed=seed, number=i, last_day=last_day, weeks=weeks, now=now)
+        for i, spec in enumerate(specs, start=1)
     )
     return SyntheticCohort(seed, first_day, last_day, now, clients)
 

@@ -69,7 +69,7 @@ def _moods(
 ) -> tuple[I64, dict[str, I64]]:
     n = len(days)
     noise = rng.integers(-1, 2, size=n)
-    base = {Profile.HALF_DIARY: -1, Profile.SOCIAL_JET_LAG: 0}.get(profile, 1 if n else 0)
+    base = {Profile.HALF_DIARY: -1, Profile.SOCIAL_JET_LAG: 0}.get(profile, 1)
     mood = np.clip(base + noise, -2, 2).astype(np.int64)
     ratings = {name: rng.integers(-1, 2, size=n) for name in _RATINGS}
     energy = 5 + ratings["energy"]

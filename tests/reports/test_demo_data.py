@@ -14,6 +14,7 @@ import datetime as dt
 
 import pytest
 
+from ipsrt.enums import DeviceFamily
 from ipsrt.errors import InvalidInputError
 from ipsrt.reports.alerts import run_alerts
 from ipsrt.reports.demo_data import load_cohort
@@ -72,11 +73,29 @@ def test_loaded_cohort_raises_exactly_the_designed_alerts_and_loads_once(
 
 def test_records_arrive_through_the_services(store: Store, small: SyntheticCohort) -> None:
     now = small.now + dt.timedelta(minutes=5)
-    load_cohort(store, small, now=now)
+    load_cohort(
+        store,
+        small,
+        now=now,
+        device=lambda number, client_id: (
+            DeviceFamily.INFINITIME,
+            f"aa:00:00:00:{number:02x}:{client_id:02x}",
+            None,
+        ),
+    )
     (client,) = small.clients
     (device,) = store.devices(client.code)
     assert device.emulated
-    assert device.family == "gatt-standard"
+    assert (device.family, device.address) == (
+        "infinitime",
+        f"AA:00:00:00:01:{device.client_id:02X}",
+    )
+    assert not load_cohort(
+        store,
+        small,
+        now=now,
+        device=lambda n, c: (DeviceFamily.INFINITIME, f"aa:00:00:00:{n:02x}:{c:02x}", None),
+    ).changed
     assert len(store.clinical.scale_frame(client.code)) == len(client.scales)
     assert [e.starts_on for e in store.life_events.events(client.code)] == [event_day(LAST_DAY)]
     course = store.courses.latest(client.code)

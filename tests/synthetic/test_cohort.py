@@ -30,6 +30,7 @@ from ipsrt.synthetic import (
     SyntheticClient,
     SyntheticCohort,
     cohort_minutes_table,
+    generate_client,
     generate_cohort,
 )
 from ipsrt.synthetic.records import event_day
@@ -88,6 +89,9 @@ def test_same_seed_gives_byte_identical_frames_and_another_seed_does_not() -> No
         pd.testing.assert_frame_equal(x.scales, y.scales)
         assert x.expected_alerts == y.expected_alerts
         assert _bytes(x.minutes) != _bytes(z.minutes)
+    # One client at a time gives the same client (for data sets written client by client).
+    alone = generate_client(COHORT_PROFILES[3], seed=5, number=4, last_day=LAST_DAY, weeks=4)
+    assert _bytes(alone.minutes) == _bytes(a.clients[3].minutes)
 
 
 def test_six_clients_in_different_zones_and_a_dst_change_inside(cohort: SyntheticCohort) -> None:
