@@ -7,7 +7,7 @@ layers on its allow-list:
   ``addresses``):
   shared vocabulary and time rules; ``enums`` imports nothing at all;
 * **domain** (``rhythm``, ``srm``, ``mood``, ``linkage``, ``alerts``,
-  ``minutes``, ``passwords``, ``ipt``): pure functions; no store, no services;
+  ``minutes``, ``passwords``, ``ipt``, ``synthetic``): pure functions; no store, no services;
 * **store** (``store``, ``models``, ``migrations``): persistence only; no domain;
 * **services** (``reports``): read the store, call the domain;
 * **cli**: the composition root (may import ``devices`` lazily inside commands).
@@ -45,6 +45,7 @@ LAYERS = {
     "ipsrt.daily": "domain",
     "ipsrt.passwords": "domain",
     "ipsrt.ipt": "domain",
+    "ipsrt.synthetic": "domain",
     "ipsrt.store": "store",
     "ipsrt.models": "store",
     "ipsrt.migrations": "store",
