@@ -25,7 +25,7 @@ from typing import Annotated
 import typer
 
 from ipsrt import DATABASE_URL_ENV_VAR, __version__
-from ipsrt.cli import admin, metrics, serve
+from ipsrt.cli import admin, demo, metrics, serve
 from ipsrt.cli.alerts import alerts_app
 from ipsrt.cli.audit import audit_app
 from ipsrt.cli.clients import clients_app
@@ -105,6 +105,7 @@ app.add_typer(course_app, name="course")
 app.add_typer(events_app, name="events")
 app.command("collect")(collect)
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
 
 
 def main(argv: list[str] | None = None) -> int:
