@@ -46,6 +46,7 @@ from ipsrt.store import Store
 
 __all__ = [
     "EMULATED_FAMILIES",
+    "HISTORY_FAMILIES",
     "PERIPHERALS",
     "Replay",
     "collect_emulated",
@@ -236,13 +237,21 @@ async def collect_emulated(
     )
 
 
+#: Longest real time a collection with the clock held may take.
+HELD_CLOCK_LIMIT_S = 300.0
+#: Families whose bands keep a history the collector fetches (the others are heard live).
+HISTORY_FAMILIES = frozenset({"huami", "banglejs"})
+
+
 @dataclasses.dataclass(frozen=True)
 class Replay:
-    """One emulated wearable of *family* for *client_code*, replaying *scenario*."""
+    """One emulated wearable of *family* for *client_code*, replaying *scenario*,
+    collected at the virtual instant *at*."""
 
     client_code: str
     family: str
     scenario: Scenario
+    at: dt.datetime
 
 
 async def collect_replays(
@@ -254,35 +263,38 @@ async def collect_replays(
     progress: Progress,
     actor: str = "cli",
 ) -> dict[int, DeviceReport]:
-    """Register each replay's emulated device and collect from all of them once.
+    """Register each replay's emulated device (at *now*) and collect from it once.
 
-    All wearables share one world whose clock runs from the earliest scenario
-    start to *now*: history devices (Huami, Bangle.js) then hold every minute
-    of their scenario up to *now*, and live devices (GATT standard,
-    InfiniTime) are listened to for *window* from *now*. The demo uses this
-    to let a synthetic cohort's last days arrive over the BLE path.
+    Replays are collected in groups of one instant and kind, each in a world
+    of its own whose clock runs from the earliest scenario start to the
+    group's instant: history bands (Huami, Bangle.js) then hold every minute
+    of their scenario up to it and are fetched with the clock standing still
+    (a moving virtual clock would make the band's clock offset, read over
+    Current Time, stale by the time the samples arrive); live bands (GATT
+    standard, InfiniTime) are listened to for *window* from it. The demo
+    uses this to let a synthetic cohort's last days arrive over the BLE path.
     """
-    devices: list[Device] = []
-    wearables: list[tuple[str, str, Scenario]] = []
+    groups: dict[tuple[dt.datetime, bool], list[tuple[Device, Replay]]] = {}
     for replay in replays:
         for device in _register(
             store, replay.client_code, now, progress, actor, families=(replay.family,)
         ):
-            devices.append(device)
-            wearables.append((replay.family, device.address, replay.scenario))
-    ids = [d.id for d in devices if d.id is not None]
-    if not ids:
-        return {}
-    world = await world_of(wearables)
-    return await collect_in_world(
-        store,
-        world,
-        ids,
-        collect_at=virtual_start(devices, now),
-        once=True,
-        window=window,
-        progress=progress,
-    )
+            key = (replay.at, replay.family in HISTORY_FAMILIES)
+            groups.setdefault(key, []).append((device, replay))
+    reports: dict[int, DeviceReport] = {}
+    for (at, history), members in sorted(groups.items(), key=lambda item: item[0]):
+        world = await world_of([(r.family, d.address, r.scenario) for d, r in members])
+        reports |= await collect_in_world(
+            store,
+            world,
+            [d.id for d, _r in members if d.id is not None],
+            collect_at=virtual_start([d for d, _r in members], at),
+            once=True,
+            window=window,
+            progress=progress,
+            hold_clock=history,
+        )
+    return reports
 
 
 async def collect_in_world(
@@ -295,12 +307,15 @@ async def collect_in_world(
     window: dt.timedelta,
     progress: Progress,
     on_task: Callable[[asyncio.Task[dict[int, DeviceReport]]], Awaitable[None]] | None = None,
+    hold_clock: bool = False,
 ) -> dict[int, DeviceReport]:
     """Run the real collector on *device_ids* in an entered *world* from *collect_at*; exits it.
 
     With *once*, every device syncs once (a live device is listened to for
     *window*); otherwise the collector runs for a virtual day or until the
-    task is cancelled.
+    task is cancelled. With *hold_clock* (history bands only, *once*) the
+    virtual clock stands still while they are fetched, for at most
+    :data:`HELD_CLOCK_LIMIT_S` seconds of real time.
     """
     try:
         await world.advance(collect_at - world.clock.now())
@@ -327,7 +342,9 @@ async def collect_in_world(
         # Drive the virtual clock a minute at a time: with once until every
         # device has synced, otherwise for a virtual day.
         end = collect_at + dt.timedelta(days=1) - dt.timedelta(minutes=1)
-        while not task.done() and world.clock.now() < end:
+        if hold_clock:
+            await asyncio.wait({task}, timeout=HELD_CLOCK_LIMIT_S)
+        while not hold_clock and not task.done() and world.clock.now() < end:
             await world.advance(dt.timedelta(minutes=1))
             await asyncio.sleep(0.002)
         if not task.done():

@@ -48,8 +48,11 @@ if TYPE_CHECKING:
 
 #: Days held back from the load and delivered over BLE by the history bands.
 BLE_DAYS = 2
-#: How long the live bands are listened to at the end.
+#: How long the live bands are listened to.
 LIVE_WINDOW = dt.timedelta(minutes=10)
+#: How long before the end of a live-band client's data the band is heard: the
+#: virtual clock keeps moving while the band connects, so it must have data ahead.
+LIVE_LEAD = dt.timedelta(hours=3)
 #: Logins of the demo, one per role; the client login is the destabilising client's.
 DEMO_CLIENT_CODE = "SYN-DEST"
 _ROLES = (("admin", "admin"), ("clinician", "clinician"), ("researcher", "researcher"))
@@ -120,11 +123,12 @@ def _cohort(seed: int, now: dt.datetime) -> SyntheticCohort:
 
 
 def _ble_replays(store: Store, cohort: SyntheticCohort, first: dt.date) -> list[Any]:
-    """One emulated wearable per client replaying its minutes from *first* on."""
+    """One emulated wearable per client replaying its minutes from *first* on, collected
+    at the end of them (a live band: :data:`LIVE_WINDOW` before it)."""
     import pandas as pd
 
     from devices.emulated.scenario import Scenario
-    from devices.emulated.session import Replay
+    from devices.emulated.session import HISTORY_FAMILIES, Replay
     from ipsrt.timeutil import local_midnight
 
     replays = []
@@ -146,18 +150,21 @@ def _ble_replays(store: Store, cohort: SyntheticCohort, first: dt.date) -> list[
             start_date=first,
             days=(cohort.last_day - first).days + 1,
         )
-        replays.append(Replay(client.code, device.family, scenario))
+        at = scenario.end if device.family in HISTORY_FAMILIES else scenario.end - LIVE_LEAD
+        replays.append(Replay(client.code, device.family, scenario, at))
     return replays
 
 
-def _live_minutes_before(
-    store: Store, cohort: SyntheticCohort, first: dt.date, until: dt.datetime
+def _live_band_minutes(
+    store: Store, cohort: SyntheticCohort, first: dt.date, *, after: bool
 ) -> int:
-    """Store the held-back minutes of clients with a live band, up to *until*.
+    """Store held-back minutes of the clients with a live band, straight from the cohort.
 
     Live bands (GATT standard, InfiniTime) keep no history: they are heard
-    only while connected, so their clients' held-back days up to the last
-    minutes come from the cohort directly, and the band delivers the rest.
+    only while connected. Before the collection (*after* False) their
+    clients' held-back days are stored up to :data:`LIVE_LEAD` before the
+    end; after it (*after* True), the minutes after the last one the band
+    delivered, so nothing is stored twice.
     """
     import pandas as pd
 
@@ -168,8 +175,17 @@ def _live_minutes_before(
         (device,) = store.devices(client.code)
         if device.family not in ("gatt-standard", "infinitime"):
             continue
+        assert device.id is not None
         start = pd.Timestamp(local_midnight(first, client.timezone))
-        rows = client.minutes[(client.minutes["ts"] >= start) & (client.minutes["ts"] < until)]
+        end_day = cohort.last_day + dt.timedelta(days=1)
+        end = pd.Timestamp(local_midnight(end_day, client.timezone))
+        if after:
+            last = store.last_minute([device.id], end.to_pydatetime())
+            start = max(start, last + pd.Timedelta(minutes=1)) if last is not None else start
+        else:
+            end = end - LIVE_LEAD
+        minutes = client.minutes
+        rows = minutes[(minutes["ts"] >= start) & (minutes["ts"] < end)]
         frame = rows.assign(device_id=device.id, state=rows["state"].astype(str))
         stored += store.upsert_minute_samples(
             frame[["device_id", "ts", "steps", "heart_rate", "activity", "state"]],
@@ -250,8 +266,7 @@ def demo(
             device=device,
         )
         steps.detail(f"{sum(c.minutes_inserted for c in load.clients):,} minutes stored")
-        ble_at = cohort.now - LIVE_WINDOW
-        _live_minutes_before(store, cohort, ble_first, ble_at)
+        _live_band_minutes(store, cohort, ble_first, after=False)
         steps.end()
 
         steps.start("collecting the last days over Bluetooth LE (emulated bands, real collector)")
@@ -261,12 +276,13 @@ def demo(
             collect_replays(
                 store,
                 _ble_replays(store, cohort, ble_first),
-                now=ble_at,
+                now=utc_now(),
                 window=LIVE_WINDOW,
                 progress=steps.detail,
                 actor="demo",
             )
         )
+        _live_band_minutes(store, cohort, ble_first, after=True)
         synced = {r.family: r.result.inserted for r in reports.values()}
         for report in reports.values():
             steps.detail(
