@@ -16,9 +16,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Until the demo lands, `make run` prepares the database and says what comes next.
+# The demo: a synthetic cohort, its last days over emulated Bluetooth bands, the
+# dashboard at http://127.0.0.1:8050 (logins printed; Ctrl-C stops it).
 run: $(BIN)/.installed
-	$(BIN)/ipsrt init
+	$(BIN)/ipsrt demo
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

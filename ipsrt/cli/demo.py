@@ -320,13 +320,12 @@ def demo(
             "seconds": steps.seconds,
         }
         steps.start("serving the dashboard" if not headless else "summary")
+        summary["total_seconds"] = steps.total_seconds
         if headless:
             steps.end()
-            summary["seconds"] = steps.seconds
-            summary["total_seconds"] = steps.total_seconds
             _print_summary(summary, json_out)
             return
-        _serve(store, host, port, logins)
+        _serve(store, host, port, summary, json_out)
     finally:
         store.close()
 
@@ -353,16 +352,31 @@ def _print_logins(logins: list[dict[str, str]]) -> None:
     print_table(table)
 
 
-def _serve(store: Store, host: str, port: int, logins: list[tuple[str, str, str]]) -> None:
+def _stop(_signum: int, _frame: Any) -> None:
+    # waitress's run() closes its sockets on SystemExit; the store closes after it.
+    raise SystemExit(0)
+
+
+def _serve(store: Store, host: str, port: int, summary: dict[str, Any], json_out: bool) -> None:
+    """Serve the dashboard until stopped; print where and the logins first (or the JSON
+    summary with ``url`` added, flushed, for a script that waits for it)."""
+    import signal
+    import sys
+
     from dashboard.server import ServeOptions, create_server
 
     try:
         server = create_server(store, ServeOptions(host=host, port=port))
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    listening = getattr(server, "effective_port", port)
-    _print_logins([{"login": lg, "role": role, "password": pw} for lg, role, pw in logins])
-    stdout.print(f"The demo dashboard is at http://{host}:{listening} (Ctrl-C stops it).")
+    url = f"http://{host}:{getattr(server, 'effective_port', port)}"
+    if json_out:
+        print_json(summary | {"url": url})
+    else:
+        _print_logins(summary["logins"])
+        stdout.print(f"The demo dashboard is at {url} (Ctrl-C stops it).")
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.run()
     except KeyboardInterrupt:
