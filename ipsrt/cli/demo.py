@@ -231,7 +231,7 @@ def demo(
     from ipsrt.reports.alerts import run_alerts
     from ipsrt.reports.demo_data import load_cohort
 
-    steps = _Steps(7, quiet=json_out)
+    steps = _Steps(7, quiet=False)  # on standard error: --json keeps standard output
     steps.start("creating a demo database")
     store = _new_store(db)
     steps.detail(str(store.url))
