@@ -49,16 +49,23 @@ class ClientRecords:
 def diary_days(
     profile: Profile, rng: np.random.Generator, days: list[dt.date]
 ) -> npt.NDArray[np.bool_]:
-    """Which *days* have a diary: all, or for the half-diary client 4 days of one
-    Monday-week and 3 of the next, alternately (a 3-day week cannot be scored, a
-    4-day week scores at most 4, so the weekly SRM never jumps between weeks)."""
-    keep = np.ones(len(days), dtype=bool)
+    """Which *days* have a diary: from the first Monday on, all, or for the half-diary
+    client 4 days of one Monday-week and 3 of the next, alternately (a 3-day week
+    cannot be scored, a 4-day week scores at most 4, so the weekly SRM never jumps
+    between weeks).
+
+    The diary starts with the first whole Monday-week: a part week before it
+    would be scored on its few days alone (a weekend-heavy part week of the
+    social-jet-lag client scores low for no reason a clinician would see).
+    """
+    started = np.array([d >= _first_monday(days) for d in days], dtype=bool)
+    keep = started.copy()
     if profile is not Profile.HALF_DIARY:
         return keep
     keep[:] = False
     week = np.array([(d - dt.timedelta(days=d.weekday())).toordinal() // 7 for d in days])
-    for w in np.unique(week):
-        members = np.flatnonzero(week == w)
+    for w in np.unique(week[started]):
+        members = np.flatnonzero((week == w) & started)
         want = min(len(members), 4 if w % 2 == 0 else 3)
         keep[np.sort(rng.permutation(members)[:want])] = True
     return keep
@@ -121,6 +128,11 @@ def _clock(utc_minutes: I64, zone: str) -> I64:
 
 def _bounded(rng: np.random.Generator, bound: int, n: int) -> I64:
     return rng.integers(-bound, bound + 1, size=n).astype(np.int64)
+
+
+def _first_monday(days: list[dt.date]) -> dt.date:
+    """The first Monday among *days* (the first day when none is)."""
+    return next((d for d in days if d.weekday() == 0), days[0])
 
 
 def client_records(
