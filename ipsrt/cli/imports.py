@@ -92,6 +92,7 @@ MaxUncompressedOption = Annotated[
     typer.Option(
         "--max-uncompressed",
         min=0.001,
+        max=1_000_000,
         help="Largest total uncompressed size a zip archive may declare, in GB (GiB).",
     ),
 ]

@@ -54,6 +54,10 @@ Command = tuple[str, ...]
 #: Commands that are not run here, and why.
 NOT_FUZZED: dict[Command, str] = {
     ("serve",): "starts a web server that runs until it is stopped",
+    ("demo",): (
+        "builds a whole demo database (about a minute) and, without --headless, serves "
+        "until stopped; tests/cli/test_cli_demo.py runs it and its refusal"
+    ),
 }
 
 #: Arguments always given to a command, and why (the variants left out are not fuzzed).
