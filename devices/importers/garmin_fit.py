@@ -79,6 +79,8 @@ _NS = 1_000_000_000
 #: More than this many steps a minute cannot be stored (uint16).
 _MAX_STEPS_PER_MINUTE = 65_535
 _PROGRESS_STEP = 256 * 1024
+#: The longest a sleep level may hold (the shared limit of one record).
+_MAX_LEVEL_SECONDS = 2 * 24 * 3600
 
 
 @dataclass
@@ -174,8 +176,6 @@ def _exported(files: list[_FitFileReadings], empty_files: int, records: int) -> 
             ns("sleep_time"), (sleep_end + FIT_EPOCH_UNIX) * _NS, states, priority=_PRIORITY
         ),
     )
-    if frame["ts"].duplicated().any():  # pragma: no cover - minute_frame joins on an index
-        raise ImportFormatError("minutes repeat")
     skipped: Counter[str] = Counter()
     for f in files:
         skipped.update(f.skipped)
@@ -201,8 +201,11 @@ def _level_ends(readings: _FitFileReadings) -> np.ndarray:
     times = np.asarray(readings.sleep_time, dtype=np.int64)
     if times.size == 0:
         return times
-    if (np.diff(times) < 0).any():
+    gaps = np.diff(times)
+    if (gaps < 0).any():
         raise ImportFormatError(f"{readings.name}: sleep levels go back in time")
+    if (gaps > _MAX_LEVEL_SECONDS).any():
+        raise ImportFormatError(f"{readings.name}: sleep levels more than 2 days apart")
     return np.append(times[1:], times[-1] + 60)
 
 

@@ -354,3 +354,19 @@ def test_repeated_files_count_once_and_progress_reaches_the_total(
     size = 2 * sum(p.stat().st_size for p in berlin_files[:2])
     assert calls[-1] == (size, size)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_sleep_levels_out_of_order_or_days_apart_are_refused(tmp_path: Path) -> None:
+    for times, match in (
+        ((NOON, NOON - 60), "go back in time"),
+        ((NOON, NOON + 3 * 86_400), "2 days apart"),
+    ):
+        w = FitRecordWriter()
+        _file(w)
+        w.define(1, 275, [(253, 0x86), (0, 0x00)])
+        for t in times:
+            w.data(1, t, 2)
+        path = tmp_path / "s.fit"
+        path.write_bytes(w.file_bytes())
+        with pytest.raises(ImportFormatError, match=rf"s\.fit: sleep levels .*{match}"):
+            read_garmin_fit(path)
