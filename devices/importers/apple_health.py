@@ -79,7 +79,7 @@ from devices.importers.apple_health_minutes import (
     minutes_of_records,
 )
 from devices.importers.archives import ArchiveLimits, is_zip, open_archive
-from devices.importers.band_minutes import ExportedMinutes, Progress
+from devices.importers.band_minutes import MAX_STEPS_PER_MINUTE, ExportedMinutes, Progress
 
 __all__ = ["CHUNK_RECORDS", "EXPORT_MEMBER", "SLEEP_STATES", "quoted", "read_apple_health"]
 
@@ -412,7 +412,7 @@ def _exported_minutes(tally: _Tally, chosen: str) -> ExportedMinutes:
     sleep = records.packed(SLEEP)
     unknown = int((sleep["value"] == UNKNOWN_SLEEP).sum())
     frame = minutes_of_records(records.packed(STEPS), records.packed(HEART), sleep)
-    too_many = frame["steps"] > 65_535
+    too_many = frame["steps"] > MAX_STEPS_PER_MINUTE
     if too_many.any():
         minute = frame["ts"][too_many].iloc[0]
         raise ImportFormatError(f"{tally.where}: more than 65,535 steps in the minute {minute}")

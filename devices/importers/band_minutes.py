@@ -48,6 +48,7 @@ from devices.errors import ImportFormatError
 from ipsrt.enums import DeviceState
 
 __all__ = [
+    "MAX_STEPS_PER_MINUTE",
     "MINUTE_FRAME_COLUMNS",
     "STATE_LABELS",
     "ExportedMinutes",
@@ -58,6 +59,9 @@ __all__ = [
     "totals_per_minute",
 ]
 
+#: Most steps one minute may hold: the store keeps steps as an unsigned 16-bit value,
+#: far above any person's cadence (a sprint is under 250 steps a minute).
+MAX_STEPS_PER_MINUTE = 65_535
 #: Columns of :attr:`ExportedMinutes.minutes`, in order.
 MINUTE_FRAME_COLUMNS = ("ts", "steps", "heart_rate", "activity", "state")
 #: Every state label a reader may write.

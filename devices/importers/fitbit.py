@@ -43,6 +43,7 @@ import pandas as pd
 from devices.errors import ImportFormatError
 from devices.importers.archives import ArchiveLimits, is_zip, open_archive
 from devices.importers.band_minutes import (
+    MAX_STEPS_PER_MINUTE,
     ExportedMinutes,
     Progress,
     mean_per_minute,
@@ -70,7 +71,7 @@ EXPORT_FOLDERS = (
 )
 #: Largest JSON file read (a month of per-minute steps is a few MB).
 MAX_FILE_BYTES = 256 * 1024 * 1024
-MAX_STEPS = 65_535
+MAX_STEPS = MAX_STEPS_PER_MINUTE
 MAX_BPM = 300
 
 _NS_PER_MINUTE = 60_000_000_000

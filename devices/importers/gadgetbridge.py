@@ -53,6 +53,7 @@ import pandas as pd
 from devices.errors import ImportFormatError
 from devices.importers.agd import SQLITE_MAGIC
 from devices.importers.band_minutes import (
+    MAX_STEPS_PER_MINUTE,
     ExportedMinutes,
     Progress,
     mean_per_minute,
@@ -83,7 +84,7 @@ _DEVICE_COLUMNS: Final = ("_id", "NAME", "IDENTIFIER")
 #: Heart rates Gadgetbridge accepts as a reading (its ``HeartRateUtils``).
 HEART_RATE_RANGE: Final = (10, 250)
 #: Largest step count one row may carry (the store keeps 16-bit counts).
-_MAX_STEPS: Final = 65_535
+_MAX_STEPS: Final = MAX_STEPS_PER_MINUTE
 #: Latest plausible stamp: 2100-01-01T00:00:00Z.
 _MAX_TIMESTAMP: Final = 4_102_444_800
 _BANGLE_BLOCK_S: Final = 600

@@ -54,6 +54,7 @@ import numpy as np
 from devices.errors import ImportFormatError
 from devices.importers.archives import ArchiveLimits, is_zip, open_archive
 from devices.importers.band_minutes import (
+    MAX_STEPS_PER_MINUTE,
     ExportedMinutes,
     Progress,
     mean_per_minute,
@@ -77,7 +78,6 @@ _TIMESTAMP, _TIMESTAMP_16, _CYCLES, _ACTIVITY_TYPE, _HEART_RATE = 253, 26, 3, 5,
 _FIRST_DATE = 0x10000000
 _NS = 1_000_000_000
 #: More than this many steps a minute cannot be stored (uint16).
-_MAX_STEPS_PER_MINUTE = 65_535
 _PROGRESS_STEP = 256 * 1024
 #: The longest a sleep level may hold (the shared limit of one record).
 _MAX_LEVEL_SECONDS = 2 * 24 * 3600
@@ -464,7 +464,7 @@ def _monitoring(
     if when < then:
         raise ImportFormatError(f"{out.name}: message {out.records} goes back in time")
     steps = cycles - before if cycles >= before else cycles
-    if steps > _MAX_STEPS_PER_MINUTE * max(1, -(-(when - then) // 60)):
+    if steps > MAX_STEPS_PER_MINUTE * max(1, -(-(when - then) // 60)):
         raise ImportFormatError(
             f"{out.name}: message {out.records} counts {steps:,} steps in {when - then:,} s"
         )

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from devices.importers.band_minutes import STATE_LABELS
+from devices.importers.band_minutes import MAX_STEPS_PER_MINUTE, STATE_LABELS
 
 __all__ = [
     "DEVICE_STATE_SCHEMA",
@@ -48,7 +48,7 @@ _DURATION_NS = {
 }
 NS_PER_MINUTE = 60_000_000_000
 _MAX_SPAN_NS = 2 * 24 * 60 * NS_PER_MINUTE
-MAX_PER_MINUTE = 65_535
+MAX_PER_MINUTE = MAX_STEPS_PER_MINUTE
 _AVERAGES = {None, "average", "median"}
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
